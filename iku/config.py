@@ -1,0 +1,197 @@
+"""Declarative configuration: the OPD catalogue (config/opd.yaml) and how the
+pipeline runs (config/pipeline.yaml), validated with pydantic when loaded.
+
+A broken file fails with one message naming the file, the key and the fault,
+so an operator can fix it without reading a traceback.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+OPD_FILE = "opd.yaml"
+PIPELINE_FILE = "pipeline.yaml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one line for the operator."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Opd(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    region: str
+    renstra_period: tuple[int, int]
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.renstra_period[0], self.renstra_period[1] + 1))
+
+
+class Bidang(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    email: list[str] = []
+
+
+class Baseline(_Strict):
+    value: float | None = None
+    text: str = "-"
+
+
+class Indicator(_Strict):
+    code: str = Field(pattern=r"^IKU-\d{2}$")
+    name: str
+    tujuan: str
+    sasaran: str
+    unit: str
+    bidang: str
+    kind: Literal["count", "ratio", "level"]
+    polarity: Literal["up", "down"]
+    baseline: Baseline = Baseline()
+    targets: dict[int, float | None]
+    formula: str = ""
+
+    def target(self, year: int) -> float | None:
+        return self.targets.get(year)
+
+
+class Catalogue(_Strict):
+    """The OPD, its bidang and its IKU, as config/opd.yaml states them."""
+
+    opd: Opd
+    bidang: list[Bidang]
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Catalogue":
+        codes = [b.code for b in self.bidang]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"bidang codes repeat: {codes}")
+        icodes = [i.code for i in self.indicators]
+        if len(set(icodes)) != len(icodes):
+            raise ValueError(f"indicator codes repeat: {icodes}")
+        for ind in self.indicators:
+            if ind.bidang not in codes:
+                raise ValueError(f"{ind.code}: bidang '{ind.bidang}' is not one of {codes}")
+            for year in ind.targets:
+                if year not in self.opd.years:
+                    raise ValueError(f"{ind.code}: target year {year} is outside the Renstra period")
+        return self
+
+    def indicator(self, code: str) -> Indicator:
+        return self.indicators_by_code[code]
+
+    @cached_property
+    def indicators_by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
+
+    def bidang_by_code(self, code: str) -> Bidang:
+        return {b.code: b for b in self.bidang}[code]
+
+    def indicators_of(self, bidang: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.bidang == bidang]
+
+
+class Limits(_Strict):
+    max_file_bytes: int = Field(5_000_000, gt=0)
+    max_rows: int = Field(500, gt=0)
+    max_uncompressed_bytes: int = Field(50_000_000, gt=0)
+    max_compression_ratio: float = Field(200, gt=1)
+
+
+class PredicateBand(_Strict):
+    min: float | None
+    label: str
+
+
+class Schedules(_Strict):
+    consolidate: str = "0 7 * * *"
+    reminders_days_before: list[int] = [3, 1]
+    reminder_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
+    check_missing: str = "30 7 11 * *"
+    quarterly_report: str = "0 9 11 1,4,7,10 *"
+    annual_report: str = "0 10 11 1 *"
+    lakip: str = "0 11 11 1 *"
+
+
+class AlertPolicy(_Strict):
+    retry_attempts: int = Field(3, ge=1)
+    retry_backoff_seconds: list[float] = [1, 4, 15]
+
+
+class Pipeline(_Strict):
+    timezone: str = "Asia/Jakarta"
+    deadline_day: int = Field(10, ge=1, le=28)
+    limits: Limits = Limits()
+    predicates: list[PredicateBand]
+    at_risk_below_pct: float = 76
+    sources: dict[str, Path] = {}
+    gx_data_docs: bool = True
+    schedules: Schedules = Schedules()
+    alerts: AlertPolicy = AlertPolicy()
+
+    @field_validator("predicates")
+    @classmethod
+    def _descending(cls, bands: list[PredicateBand]) -> list[PredicateBand]:
+        mins = [b.min for b in bands]
+        if not bands or mins[-1] is not None or any(m is None for m in mins[:-1]):
+            raise ValueError("the last band, and only the last, must have min: null")
+        if mins[:-1] != sorted(mins[:-1], reverse=True):
+            raise ValueError("bands must be listed from the highest min down")
+        return bands
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    catalogue: Catalogue
+    pipeline: Pipeline
+    directory: Path
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _first_error(path: Path, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return ConfigError(f"{path}: {key}: {err['msg']}{more}")
+
+
+def load_config(directory: Path | str) -> Config:
+    directory = Path(directory)
+    opd_path, pipe_path = directory / OPD_FILE, directory / PIPELINE_FILE
+    try:
+        catalogue = Catalogue.model_validate(_load_yaml(opd_path))
+    except ValidationError as exc:
+        raise _first_error(opd_path, exc) from None
+    try:
+        pipeline = Pipeline.model_validate(_load_yaml(pipe_path))
+    except ValidationError as exc:
+        raise _first_error(pipe_path, exc) from None
+    unknown = set(pipeline.sources) - {b.code for b in catalogue.bidang}
+    if unknown:
+        raise ConfigError(f"{pipe_path}: sources: unknown bidang {sorted(unknown)}")
+    return Config(catalogue=catalogue, pipeline=pipeline, directory=directory)

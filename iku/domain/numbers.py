@@ -1,0 +1,51 @@
+"""Numbers as bidang staff type them (CONTRACT §2): Indonesian decimal comma,
+dot thousands, a trailing percent sign."""
+from __future__ import annotations
+
+import math
+import re
+
+_GROUPED_DOTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+class NotANumber(ValueError):
+    """The text is not a number in any accepted form."""
+
+
+def parse_number(value: object) -> float | None:
+    """Return the value as a float, None when the cell is empty.
+
+    Raises NotANumber for text that is not a number ("abc", "1,2,3").
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NotANumber(str(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            if math.isnan(value):
+                return None
+            raise NotANumber(str(value))
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text or text == "-":
+        return None
+    if text.endswith("%"):
+        text = text[:-1]
+    if "," in text:
+        # 1.234,5 -> thousands dots, decimal comma
+        if text.count(",") > 1:
+            raise NotANumber(str(value))
+        whole, frac = text.split(",")
+        if "." in whole and not _GROUPED_DOTS.match(whole):
+            raise NotANumber(str(value))
+        text = whole.replace(".", "") + "." + frac
+        if not _PLAIN.match(text):
+            raise NotANumber(str(value))
+        return float(text)
+    if _GROUPED_DOTS.match(text):
+        return float(text.replace(".", ""))
+    if _PLAIN.match(text):
+        return float(text)
+    raise NotANumber(str(value))

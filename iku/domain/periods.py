@@ -1,0 +1,105 @@
+"""Calendar rules: month names, quarters and submission deadlines (CONTRACT §3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+MONTHS_ID = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+]
+_MONTH_BY_NAME = {name.lower(): i for i, name in enumerate(MONTHS_ID, start=1)}
+# common short forms people type in sheets
+_MONTH_BY_NAME.update({name[:3].lower(): i for i, name in enumerate(MONTHS_ID, start=1)})
+_MONTH_BY_NAME.update({"agust": 8, "sept": 9, "nop": 11, "nopember": 11, "pebruari": 2})
+
+QUARTER_NAMES = {1: "Triwulan I", 2: "Triwulan II", 3: "Triwulan III", 4: "Triwulan IV"}
+
+
+def month_number(value: object) -> int | None:
+    """1-12 from a number or an Indonesian month name; None when not a month."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and 1 <= value <= 12 else None
+    text = str(value).strip().lower()
+    if text.isdigit():
+        n = int(text)
+        return n if 1 <= n <= 12 else None
+    try:
+        n = float(text.replace(",", "."))
+        return int(n) if n.is_integer() and 1 <= n <= 12 else None
+    except ValueError:
+        return _MONTH_BY_NAME.get(text)
+
+
+def month_name(month: int) -> str:
+    return MONTHS_ID[month - 1]
+
+
+def quarter_of(month: int) -> int:
+    return (month - 1) // 3 + 1
+
+
+def quarter_months(quarter: int) -> list[int]:
+    return [3 * quarter - 2, 3 * quarter - 1, 3 * quarter]
+
+
+def deadline(year: int, month: int, deadline_day: int, tz: str = "Asia/Jakarta") -> datetime:
+    """Day `deadline_day` of the following month, 23:59:59 local time."""
+    y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime.combine(date(y, m, deadline_day), time(23, 59, 59), tzinfo=ZoneInfo(tz))
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period: a quarter (1-4) of a year, or the whole year (quarter None)."""
+
+    year: int
+    quarter: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """'2023-Q2' or '2023'."""
+        text = text.strip().upper()
+        try:
+            if "-Q" in text:
+                y, q = text.split("-Q")
+                period = cls(int(y), int(q))
+                if not 1 <= period.quarter <= 4:
+                    raise ValueError
+                return period
+            return cls(int(text))
+        except ValueError:
+            raise ValueError(f"period '{text}' is not YYYY or YYYY-Qn (n = 1-4)") from None
+
+    @property
+    def end_month(self) -> int:
+        return 12 if self.quarter is None else 3 * self.quarter
+
+    @property
+    def label(self) -> str:
+        return "annual" if self.quarter is None else f"Q{self.quarter}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}" if self.quarter is None else f"{self.year}-Q{self.quarter}"
+
+    @property
+    def title_id(self) -> str:
+        return f"Tahun {self.year}" if self.quarter is None else f"{QUARTER_NAMES[self.quarter]} Tahun {self.year}"
+
+
+def parse_month_period(text: str) -> tuple[int, int]:
+    """'2023-04' -> (2023, 4)."""
+    try:
+        y, m = text.strip().split("-")
+        year, month = int(y), int(m)
+    except ValueError:
+        raise ValueError(f"period '{text}' is not YYYY-MM") from None
+    if not 1 <= month <= 12:
+        raise ValueError(f"period '{text}': month must be 01-12")
+    return year, month

@@ -1,0 +1,79 @@
+"""Warehouse tables. Every key carries the OPD code so that one warehouse can
+hold every OPD of the kabupaten. Changes go through an Alembic migration."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# One row per file a bidang sent, valid or not.
+submission = Table(
+    "submission", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("bidang", String(64), nullable=False),
+    Column("year", Integer),
+    Column("month", Integer),
+    Column("file_name", String(512), nullable=False),
+    Column("source_path", Text, nullable=False),
+    Column("archive_path", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # valid | invalid | unreadable
+    Column("problems", JSON, nullable=False),
+    Column("revision", Integer),  # 1, 2, ... among the valid files of (bidang, year, month)
+    Column("is_current", Boolean, nullable=False, default=False),
+    UniqueConstraint("opd_code", "sha256"),
+    Index("ix_submission_period", "opd_code", "bidang", "year", "month"),
+)
+
+# The realisation fact table: one row per indicator and month per valid file.
+realisation = Table(
+    "realisation", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("bidang", String(64), nullable=False),
+    Column("indicator_code", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("realisation", Float),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("note", Text),
+    Column("source_row", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False, default=False),
+    Index("ix_realisation_current", "opd_code", "year", "is_current"),
+    Index("ix_realisation_submission", "submission_id"),
+)
+
+# Every alert raised, per channel: what, to whom, when, delivered or not.
+alert = Table(
+    "alert", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("cause_key", String(255), nullable=False),  # e.g. invalid:<sha256>, missing:perkim:2023-04
+    Column("channel", String(16), nullable=False),  # email | webhook
+    Column("kind", String(32), nullable=False),
+    Column("bidang", String(64)),
+    Column("year", Integer),
+    Column("month", Integer),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    UniqueConstraint("opd_code", "cause_key", "channel"),
+)
