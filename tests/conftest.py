@@ -1,0 +1,80 @@
+"""Shared fixtures. Real parts only: a real PostgreSQL (schema per test), real
+files, a real Prefect test server for flow tests."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+PG_URL = os.environ.get("IKU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# In CI the PostgreSQL tests must run: unreachable is a failure, not a skip.
+PG_REQUIRED = os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("IKU_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure
+        if PG_REQUIRED:
+            pytest.fail(f"PostgreSQL unreachable at {PG_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path):
+    """Both warehouse back ends: tests using this run once on each."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def iku_env(tmp_path, monkeypatch):
+    """A private IKU environment: shipped config, empty inbox, output and SQLite warehouse."""
+    env = {
+        "IKU_CONFIG_DIR": str(REPO / "config"),
+        "IKU_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'data' / 'iku.sqlite'}",
+        "IKU_INBOX_DIR": str(tmp_path / "inbox"),
+        "IKU_OUTPUT_DIR": str(tmp_path / "out"),
+        "IKU_ARCHIVE_DIR": str(tmp_path / "archive"),
+    }
+    for key in [k for k in os.environ if k.startswith("IKU_") and k not in env and k != "IKU_TEST_POSTGRES_URL"]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "inbox").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def config_copy(tmp_path):
+    """A writable copy of config/ for tests that change it."""
+    dest = tmp_path / "config"
+    shutil.copytree(REPO / "config", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A throw-away Prefect server for flow tests (slow to start: once per session)."""
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
