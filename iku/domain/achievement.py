@@ -1,0 +1,209 @@
+"""Achievement of an indicator over a period (CONTRACT §4). Pure: config
+Indicator + the warehouse's current MonthlyValues in, frozen dataclasses out.
+
+- count: months are summed; ratio: 100 x sum(pembilang) / penyebut of the latest
+  month with data (ratios are never summed); level: the latest month stands.
+- A missing target gives no achievement ("target belum ditetapkan"); months
+  without data are named ("data belum lengkap") instead of silently lowering
+  the figure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Sequence
+
+from iku.config import Indicator, PredicateBand
+from iku.domain.model import MonthlyValue
+from iku.domain.periods import Period, month_name, quarter_months
+
+NO_TARGET = "target belum ditetapkan"
+ZERO_TARGET = "target bernilai nol: capaian tidak dihitung"
+INCOMPLETE = "data belum lengkap"
+NO_DATA = "belum ada data"
+AT_RISK = "berisiko"
+
+
+def round2(value: float | None) -> float | None:
+    """Half-up to 2 decimals, as people round by hand (not banker's rounding)."""
+    if value is None:
+        return None
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def predicate(pct: float | None, bands: Sequence[PredicateBand]) -> str | None:
+    """Permendagri 86/2017 label: the first band (highest min first) reached wins."""
+    if pct is None:
+        return None
+    for band in bands:
+        if band.min is None or pct >= band.min:
+            return band.label
+    return None  # pragma: no cover - config guarantees a catch-all band
+
+
+def achievement_pct(realisation: float | None, target: float | None, polarity: str) -> float | None:
+    """Capaian (%) against the year's target; None without a target or a realisation.
+    A zero target cannot be a denominator, so it gives no percentage either."""
+    if realisation is None or target is None or target == 0:
+        return None
+    if polarity == "up":
+        pct = realisation / target * 100
+    else:
+        pct = max(0.0, (2 * target - realisation) / target * 100)
+    return round2(pct)
+
+
+def _usable(ind: Indicator, v: MonthlyValue) -> bool:
+    if ind.kind == "ratio":
+        return v.numerator is not None and v.denominator is not None and v.denominator > 0
+    return v.realisation is not None
+
+
+def current_by_month(ind: Indicator, values: Iterable[MonthlyValue], year: int) -> dict[int, MonthlyValue]:
+    """The indicator's usable figure per month of `year`; when several revisions
+    are passed, the highest revision wins (the warehouse normally passes one)."""
+    chosen: dict[int, MonthlyValue] = {}
+    for v in values:
+        if v.indicator != ind.code or v.year != year or not 1 <= v.month <= 12:
+            continue
+        best = chosen.get(v.month)
+        if best is None or v.revision > best.revision:
+            chosen[v.month] = v
+    return {m: v for m, v in sorted(chosen.items()) if _usable(ind, v)}
+
+
+def aggregate(ind: Indicator, by_month: dict[int, MonthlyValue], months: Iterable[int]) -> float | None:
+    """The indicator's value over `months` by its kind; None when no month has data."""
+    rows = [by_month[m] for m in sorted(months) if m in by_month]
+    if not rows:
+        return None
+    if ind.kind == "count":
+        return float(sum(r.realisation for r in rows))
+    if ind.kind == "ratio":
+        return 100 * sum(r.numerator for r in rows) / rows[-1].denominator
+    return float(rows[-1].realisation)  # level
+
+
+def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) -> float | None:
+    """Year-end value if the pace of the months with data so far holds."""
+    rows = [by_month[m] for m in range(1, end_month + 1) if m in by_month]
+    if not rows:
+        return None
+    if ind.kind == "count":
+        return sum(r.realisation for r in rows) / len(rows) * 12
+    if ind.kind == "ratio":
+        return 100 * (sum(r.numerator for r in rows) / len(rows) * 12) / rows[-1].denominator
+    return float(rows[-1].realisation)  # a level does not accumulate
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One month of the trend chart: the month's own figure, the year-to-date
+    value through it, and the target's pace at that month."""
+
+    month: int
+    value: float | None
+    cumulative: float | None
+    target_pace: float | None
+
+
+@dataclass(frozen=True)
+class Achievement:
+    code: str
+    year: int
+    period: Period
+    target: float | None
+    realisation: float | None            # year-to-date through the period's end
+    realisation_quarter: float | None    # the quarter alone (quarterly periods)
+    quarters: dict[int, float | None]    # TW I-IV each alone; None after the period
+    achievement_pct: float | None
+    predicate: str | None
+    months_expected: tuple[int, ...]
+    months_missing: tuple[int, ...]
+    projected_value: float | None = None  # early warning, Q1-Q3 only
+    projected_pct: float | None = None
+    at_risk: bool = False
+    trend: tuple[MonthPoint, ...] = ()
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        return not self.months_missing
+
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None
+
+    def as_json(self) -> dict:
+        """The per-indicator figures of CONTRACT §7 (identity fields added by the caller)."""
+        return {
+            "target": self.target,
+            "realisation": round2(self.realisation),
+            "realisation_quarter": round2(self.realisation_quarter),
+            "achievement_pct": self.achievement_pct,
+            "predicate": self.predicate,
+        }
+
+
+def missing_label(months: Sequence[int]) -> str:
+    return f"{INCOMPLETE} ({', '.join(month_name(m) for m in months)})"
+
+
+def compute(
+    ind: Indicator,
+    values: Iterable[MonthlyValue],
+    period: Period,
+    bands: Sequence[PredicateBand],
+    at_risk_below_pct: float | None = None,
+) -> Achievement:
+    """Everything the reports show for one indicator in one period."""
+    year, end = period.year, period.end_month
+    by_month = current_by_month(ind, values, year)
+    target = ind.target(year)
+    months = list(range(1, end + 1))
+    realisation = aggregate(ind, by_month, months)
+    quarters = {q: (aggregate(ind, by_month, quarter_months(q)) if 3 * q <= end else None) for q in range(1, 5)}
+    realisation_quarter = quarters[period.quarter] if period.quarter else None
+    pct = achievement_pct(realisation, target, ind.polarity)
+    missing = tuple(m for m in months if m not in by_month)
+
+    projected_value = projected_pct = None
+    at_risk = False
+    if period.quarter in (1, 2, 3):
+        projected_value = _project(ind, by_month, end)
+        projected_pct = achievement_pct(projected_value, target, ind.polarity)
+        at_risk = (at_risk_below_pct is not None and projected_pct is not None
+                   and projected_pct < at_risk_below_pct)
+
+    trend = []
+    for m in range(1, end + 1):
+        own = aggregate(ind, by_month, [m])
+        cum = aggregate(ind, by_month, range(1, m + 1))
+        if target is None:
+            pace = None
+        elif ind.kind == "level":
+            pace = target  # a level should stand at the target all year
+        else:
+            pace = target * m / 12
+        trend.append(MonthPoint(m, own, cum, pace))
+
+    flags: list[str] = []
+    if target is None:
+        flags.append(NO_TARGET)
+    elif target == 0:
+        flags.append(ZERO_TARGET)
+    if realisation is None:
+        flags.append(NO_DATA)
+    elif missing:
+        flags.append(missing_label(missing))
+    if at_risk:
+        flags.append(AT_RISK)
+
+    return Achievement(
+        code=ind.code, year=year, period=period, target=target,
+        realisation=realisation, realisation_quarter=realisation_quarter, quarters=quarters,
+        achievement_pct=pct, predicate=predicate(pct, bands),
+        months_expected=tuple(months), months_missing=missing,
+        projected_value=projected_value, projected_pct=projected_pct, at_risk=at_risk,
+        trend=tuple(trend), flags=tuple(flags),
+    )
