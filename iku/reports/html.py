@@ -1,0 +1,107 @@
+"""HTML reports from the Jinja2 templates in templates/: autoescaped, one
+self-contained file each (inline CSS and SVG), A4 landscape when printed."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from iku.config import Catalogue
+from iku.domain.periods import QUARTER_NAMES, month_name
+
+from . import formatting as fmt
+from .charts import trend_svg
+from .model import STATUS_LABELS, ReportData, predicate_colour
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every template, whatever its extension: notes are user text
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(num=fmt.num, fixed=fmt.fixed, pct=fmt.pct, day=fmt.day, stamp=fmt.stamp,
+                       month_name=month_name)
+    return env
+
+
+def report_title(data: ReportData) -> str:
+    if data.is_quarterly:
+        return f"Laporan Evaluasi Kinerja {QUARTER_NAMES[data.period.quarter]} Tahun {data.period.year}"
+    return f"Laporan Pengukuran Kinerja Tahunan {data.period.year}"
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one HTML string, from already-loaded data (no I/O)."""
+    cat = data.catalogue
+    months = list(range(1, data.period.end_month + 1))
+    return environment().get_template("report.html.j2").render(
+        data=data,
+        opd=cat.opd,
+        title=report_title(data),
+        end_month_name=month_name(data.period.end_month),
+        quarter_name=QUARTER_NAMES.get(data.period.quarter, ""),
+        show_projection=data.period.quarter in (1, 2, 3),
+        months=months,
+        bidang=cat.bidang,
+        matrix={(s.bidang, s.month): s for s in data.submissions},
+        status_labels=STATUS_LABELS,
+        status_label=STATUS_LABELS.get,
+        colour=lambda label: predicate_colour(label, data.bands),
+        chart=lambda row: trend_svg(row.achievement, row.indicator.unit),
+    )
+
+
+def atomic_write(path: Path, content: str | bytes) -> Path:
+    """Write beside, then rename: a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if isinstance(content, bytes):
+        tmp.write_bytes(content)
+    else:
+        tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def write_html(data: ReportData, out_dir: Path) -> Path:
+    return atomic_write(out_dir / f"{data.basename}.html", render_html(data))
+
+
+_REPORT_FILE = re.compile(r"^(iku|lakip)-(\d{4})(?:-Q([1-4]))?\.(html|xlsx|json)$")
+_EXT_ORDER = {"html": 0, "xlsx": 1, "json": 2}
+
+
+def write_index(output_dir: Path, catalogue: Catalogue, tz: str = "Asia/Jakarta") -> Path:
+    """$IKU_OUTPUT_DIR/index.html linking every report found under it."""
+    found: dict[int, dict[tuple[int, str], list[Path]]] = {}
+    for path in sorted(output_dir.glob("*/*")):
+        m = _REPORT_FILE.match(path.name)
+        if not m or path.parent.name != m.group(2):
+            continue
+        kind, year, quarter, _ = m.groups()
+        key = (int(quarter), "q") if quarter else ((5, "annual") if kind == "iku" else (6, "lakip"))
+        found.setdefault(int(year), {}).setdefault(key, []).append(path)
+    years = []
+    for year in sorted(found, reverse=True):
+        items = []
+        for (order, what), paths in sorted(found[year].items()):
+            title = {"annual": f"Laporan tahunan {year}",
+                     "lakip": f"Bahan LAKIP/LKjIP {year} (Bab III)"}.get(what, f"{QUARTER_NAMES.get(order)} {year}")
+            files = [{"name": p.name, "href": f"{year}/{p.name}"}
+                     for p in sorted(paths, key=lambda p: _EXT_ORDER[p.suffix[1:]])]
+            items.append((title, files))
+        years.append((year, items))
+    html = environment().get_template("index.html.j2").render(
+        opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)))
+    return atomic_write(output_dir / "index.html", html)

@@ -1,0 +1,203 @@
+"""The data a report shows, built once and handed to every renderer (HTML,
+Excel, JSON), so rendering can be timed apart from the warehouse.
+
+`build_report_data` is pure (config + values + submission matrix in);
+`load_report_data` fetches those from the warehouse first."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from iku.config import Catalogue, Config, Indicator, PredicateBand
+from iku.domain.achievement import Achievement, compute
+from iku.domain.model import MonthlyValue
+from iku.domain.periods import Period, quarter_months
+from iku.domain.status import MonthSubmission
+
+STATUS_LABELS = {
+    "on_time": "Tepat waktu",
+    "late": "Terlambat",
+    "invalid": "Tidak valid",
+    "missing": "Belum masuk",
+    "pending": "Menunggu",
+}
+NO_ACHIEVEMENT = "Tanpa capaian"
+
+
+@dataclass(frozen=True)
+class Note:
+    month: int
+    bidang: str
+    text: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class IndicatorReport:
+    indicator: Indicator
+    bidang_name: str
+    achievement: Achievement
+    renstra_target: float | None        # the target of the Renstra's last year
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class SasaranGroup:
+    sasaran: str
+    tujuan: str
+    rows: tuple[IndicatorReport, ...]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    file_name: str
+    sha256: str
+    bidang: str
+    year: int
+    month: int
+    revision: int
+    received_at: datetime
+
+
+@dataclass
+class ReportData:
+    catalogue: Catalogue
+    period: Period
+    as_of: datetime
+    generated_at: datetime
+    groups: list[SasaranGroup]
+    submissions: list[MonthSubmission]
+    values: list[MonthlyValue]           # current figures of the year through the period's end
+    sources: list[SourceFile]
+    bands: list[PredicateBand]
+    at_risk_below_pct: float
+    timezone: str = "Asia/Jakarta"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[IndicatorReport]:
+        return [r for g in self.groups for r in g.rows]
+
+    @property
+    def basename(self) -> str:
+        return f"iku-{self.period.slug}"
+
+    @property
+    def is_quarterly(self) -> bool:
+        return self.period.quarter is not None
+
+    @property
+    def renstra_end_year(self) -> int:
+        return self.catalogue.opd.renstra_period[1]
+
+    def summary(self) -> list[tuple[str, int]]:
+        """How many indicators fall in each predicate band, plus those without one."""
+        counts = Counter(r.achievement.predicate or NO_ACHIEVEMENT for r in self.rows)
+        out = [(b.label, counts.get(b.label, 0)) for b in self.bands]
+        out.append((NO_ACHIEVEMENT, counts.get(NO_ACHIEVEMENT, 0)))
+        return out
+
+    def at_risk(self) -> list[IndicatorReport]:
+        return [r for r in self.rows if r.achievement.at_risk]
+
+
+def _period_months(period: Period) -> list[int]:
+    return quarter_months(period.quarter) if period.quarter else list(range(1, 13))
+
+
+def build_report_data(
+    config: Config,
+    values: list[MonthlyValue],
+    submissions: list[MonthSubmission],
+    period: Period,
+    as_of: datetime,
+    generated_at: datetime | None = None,
+) -> ReportData:
+    cat, pipe = config.catalogue, config.pipeline
+    tz = ZoneInfo(pipe.timezone)
+    year, end = period.year, period.end_month
+    in_scope = sorted((v for v in values if v.year == year and v.month <= end),
+                      key=lambda v: (v.indicator, v.month, v.revision))
+    note_months = set(_period_months(period))
+
+    groups: dict[str, list[IndicatorReport]] = {}
+    tujuan: dict[str, str] = {}
+    for ind in cat.indicators:
+        mine = [v for v in in_scope if v.indicator == ind.code]
+        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+        notes = tuple(
+            Note(v.month, v.bidang, v.note.strip(), v.file_name)
+            for v in mine if v.note and v.note.strip() and v.month in note_months
+        )
+        groups.setdefault(ind.sasaran, []).append(IndicatorReport(
+            indicator=ind, bidang_name=cat.bidang_by_code(ind.bidang).name, achievement=ach,
+            renstra_target=ind.target(cat.opd.renstra_period[1]), notes=notes,
+        ))
+        tujuan.setdefault(ind.sasaran, ind.tujuan)
+
+    seen: dict[str, SourceFile] = {}
+    for v in in_scope:
+        seen.setdefault(v.sha256, SourceFile(v.file_name, v.sha256, v.bidang, v.year, v.month,
+                                             v.revision, v.received_at.astimezone(tz)))
+    sources = sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
+
+    return ReportData(
+        catalogue=cat, period=period, as_of=as_of,
+        generated_at=generated_at or datetime.now(tz),
+        groups=[SasaranGroup(s, tujuan[s], tuple(rows)) for s, rows in groups.items()],
+        submissions=list(submissions), values=in_scope, sources=sources,
+        bands=list(pipe.predicates), at_risk_below_pct=pipe.at_risk_below_pct, timezone=pipe.timezone,
+    )
+
+
+def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
+    """Fetch the year's current figures and submission matrix, then build."""
+    from iku.queries import submission_matrix  # keeps this module importable without a DB
+
+    values = res.warehouse.current_values(res.opd, period.year)
+    subs = submission_matrix(res, period.year, period.end_month, as_of)
+    return build_report_data(res.config, values, subs, period, as_of)
+
+
+def clean_number(value: float | None) -> float | int | None:
+    """150.0 -> 150 in JSON, as a person would write it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def report_json(data: ReportData) -> dict:
+    """CONTRACT §7, key for key."""
+    indicators = []
+    for r in data.rows:
+        ind, fig = r.indicator, r.achievement.as_json()
+        indicators.append({
+            "code": ind.code, "name": ind.name, "unit": ind.unit, "bidang": ind.bidang,
+            "target": clean_number(fig["target"]),
+            "realisation": clean_number(fig["realisation"]),
+            "realisation_quarter": clean_number(fig["realisation_quarter"]) if data.is_quarterly else None,
+            "achievement_pct": fig["achievement_pct"],
+            "predicate": fig["predicate"],
+        })
+    return {
+        "year": data.period.year,
+        "period": data.period.label,
+        "indicators": indicators,
+        "submissions": [s.as_json() for s in data.submissions],
+    }
+
+
+# Colours by band position (highest band first), so a relabelled scale keeps them.
+PREDICATE_PALETTE = ["#1e8449", "#58d68d", "#f4d03f", "#eb984e", "#e74c3c"]
+NO_PREDICATE_COLOUR = "#d5d8dc"
+STATUS_COLOURS = {"on_time": "#58d68d", "late": "#f4d03f", "invalid": "#e74c3c",
+                  "missing": "#922b21", "pending": "#d5d8dc"}
+
+
+def predicate_colour(label: str | None, bands: list[PredicateBand]) -> str:
+    for i, band in enumerate(bands):
+        if band.label == label:
+            return PREDICATE_PALETTE[min(i, len(PREDICATE_PALETTE) - 1)]
+    return NO_PREDICATE_COLOUR
