@@ -26,6 +26,7 @@ err = Console(stderr=True)
 STATUS_STYLE = {"on_time": ("tepat waktu", "green"), "late": ("terlambat", "yellow"),
                 "invalid": ("tidak valid", "red"), "missing": ("belum masuk", "bold red"),
                 "pending": ("menunggu", "dim")}
+STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -104,10 +105,11 @@ def status(
     for b in res.config.catalogue.bidang:
         row = [b.code]
         for c in (c for c in cells if c.bidang == b.code):
-            label, style = STATUS_STYLE[c.status]
-            row.append(f"[{style}]{label}[/]")
+            style = STATUS_STYLE[c.status][1]
+            row.append(f"[{style}]{STATUS_MARK[c.status]}[/]")
         table.add_row(*row)
     console.print(table)
+    console.print("  ".join(f"[{STATUS_STYLE[s][1]}]{m}[/] {STATUS_STYLE[s][0]}" for s, m in STATUS_MARK.items()))
 
 
 @app.command()

@@ -1,0 +1,29 @@
+"""Content-addressed archive: every file a bidang sent is kept, byte for byte,
+under its SHA-256, whether it was valid or not."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def archive_path(root: Path, sha256: str, extension: str) -> Path:
+    return root / sha256[:2] / f"{sha256}{extension.lower()}"
+
+
+def store(root: Path, sha256: str, extension: str, data: bytes) -> Path:
+    """Write once; an existing copy is left alone (same hash, same bytes)."""
+    target = archive_path(root, sha256, extension)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # write-then-rename so a crash never leaves a half file under a valid name
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,207 @@
+"""Reading a monthly submission sheet (CONTRACT §2) into typed rows.
+
+Only the reading happens here: finding the sheet and its header row, turning
+cells into numbers and months, and refusing files that cannot be read. Whether
+the figures are acceptable is decided by the Great Expectations suites in
+expectations/ (see iku/validation).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from iku.config import Limits
+
+from .model import Problem
+from .numbers import NotANumber, parse_number
+from .periods import month_number
+
+SHEET_NAME = "realisasi"
+MAX_TITLE_ROWS = 10
+KEY_COLUMNS = ("bidang", "tahun", "bulan", "kode_indikator")
+NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
+KNOWN_COLUMNS = KEY_COLUMNS + NUMBER_COLUMNS + ("keterangan",)
+EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
+ZIP_EXTENSIONS = {".xlsx", ".xlsm", ".ods"}
+ACCEPTED_EXTENSIONS = EXCEL_EXTENSIONS | {".csv"}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all; the message is for the bidang, in Indonesian."""
+
+
+def normalise_header(value: object) -> str:
+    """'Kode Indikator', 'kode-indikator' and 'KODE_INDIKATOR' are the same column."""
+    return re.sub(r"[\s_\-]+", "_", str(value or "").strip().lower()).strip("_")
+
+
+@dataclass
+class SheetRow:
+    """One data row; `row` is the 1-based row number a person sees in Excel."""
+
+    row: int
+    raw: dict[str, object]
+    bidang: str | None
+    tahun: int | None
+    bulan: int | None
+    kode_indikator: str | None
+    numbers: dict[str, float | None]
+    unparsed: dict[str, str | None]  # text that is not a number, per number column
+    keterangan: str | None
+
+
+@dataclass
+class Sheet:
+    rows: list[SheetRow] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # structural: no header, missing column
+
+    def period(self) -> tuple[str | None, int | None, int | None]:
+        """The (bidang, tahun, bulan) most rows state; None parts when absent."""
+        def common(values):
+            values = [v for v in values if v is not None]
+            return max(set(values), key=values.count) if values else None
+        return (common([r.bidang for r in self.rows]), common([r.tahun for r in self.rows]),
+                common([r.bulan for r in self.rows]))
+
+
+def check_container(data: bytes, extension: str, limits: Limits) -> None:
+    """Refuse files that are too big or zip bombs before any parser sees them."""
+    if extension not in ACCEPTED_EXTENSIONS:
+        raise UnreadableFile(
+            f"Jenis berkas '{extension or '(tanpa ekstensi)'}' tidak didukung. "
+            "Kirim berkas .xlsx, .xls, .ods atau .csv.")
+    if len(data) == 0:
+        raise UnreadableFile("Berkas kosong (0 byte).")
+    if len(data) > limits.max_file_bytes:
+        raise UnreadableFile(
+            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB).")
+    if extension in ZIP_EXTENSIONS:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                total = sum(i.file_size for i in zf.infolist())
+        except zipfile.BadZipFile:
+            raise UnreadableFile(
+                "Berkas rusak atau terenkripsi: isinya bukan lembar kerja yang dapat dibuka. "
+                "Simpan ulang tanpa kata sandi lalu kirim kembali.") from None
+        if total > limits.max_uncompressed_bytes or total > limits.max_compression_ratio * len(data):
+            raise UnreadableFile(
+                "Berkas ditolak: isinya jauh lebih besar daripada ukuran berkasnya (dicurigai 'zip bomb').")
+
+
+def read_cells(data: bytes, extension: str) -> list[list[object]]:
+    """All cells of the `Realisasi` sheet (or the first one), as Python values."""
+    if extension == ".csv":
+        return _read_csv(data)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = wb.sheet_names
+        if not names:
+            raise UnreadableFile("Berkas tidak berisi lembar kerja.")
+        chosen = next((n for n in names if n.strip().lower() == SHEET_NAME), names[0])
+        return wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except UnreadableFile:
+        raise
+    except (CalamineError, ValueError, OSError, Exception) as exc:  # noqa: BLE001 - any parser failure
+        raise UnreadableFile(
+            "Berkas rusak, terenkripsi atau bukan lembar kerja yang dikenali "
+            f"({type(exc).__name__}). Simpan ulang sebagai .xlsx lalu kirim kembali.") from None
+
+
+def _read_csv(data: bytes) -> list[list[object]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("Berkas CSV harus berenkode UTF-8.") from None
+    sample = "\n".join(text.splitlines()[:MAX_TITLE_ROWS + 2])
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _find_header(cells: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+    for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
+        names = [normalise_header(c) for c in row]
+        if all(k in names for k in ("kode_indikator", "bulan")) or sum(k in names for k in KEY_COLUMNS) >= 3:
+            return index, {n: i for i, n in reversed(list(enumerate(names))) if n in KNOWN_COLUMNS}
+    return None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _year(value: object) -> int | None:
+    try:
+        number = parse_number(value)
+    except NotANumber:
+        return None
+    if number is None or not number.is_integer() or not 1000 <= number <= 9999:
+        return None
+    return int(number)
+
+
+def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: Limits) -> Sheet:
+    """Typed rows from raw cells. `required_numbers` are the number columns the
+    bidang's indicators need (realisasi; pembilang and penyebut for ratios)."""
+    if not any(any(_text(c) for c in row) for row in cells):
+        raise UnreadableFile("Lembar kerja kosong: tidak ada isian sama sekali.")
+    found = _find_header(cells)
+    sheet = Sheet()
+    if found is None:
+        sheet.problems.append(Problem(
+            "Baris judul kolom tidak ditemukan di 11 baris pertama. Judul kolom yang diperlukan: "
+            + ", ".join(KEY_COLUMNS + tuple(sorted(required_numbers))) + "."))
+        return sheet
+    header_index, colmap = found
+    sheet.columns = list(colmap)
+    missing = [c for c in KEY_COLUMNS + tuple(sorted(required_numbers)) if c not in colmap]
+    for column in missing:
+        sheet.problems.append(Problem(f"Kolom wajib '{column}' tidak ditemukan pada baris judul.",
+                                      row=header_index + 1, column=column))
+    if missing:
+        return sheet
+    body = cells[header_index + 1:]
+    width = max(colmap.values()) + 1
+    for offset, raw_row in enumerate(body):
+        cellrow = list(raw_row) + [None] * (width - len(raw_row))
+        raw = {name: cellrow[i] for name, i in colmap.items()}
+        if not any(_text(v) for v in raw.values()):
+            continue  # blank line
+        numbers, unparsed = {}, {}
+        for column in NUMBER_COLUMNS:
+            value = raw.get(column)
+            try:
+                numbers[column] = parse_number(value)
+                unparsed[column] = None
+            except NotANumber:
+                numbers[column], unparsed[column] = None, _text(value)
+        code = _text(raw["kode_indikator"])
+        sheet.rows.append(SheetRow(
+            row=header_index + 2 + offset,
+            raw=raw,
+            bidang=(_text(raw["bidang"]) or "").lower() or None,
+            tahun=_year(raw["tahun"]),
+            bulan=month_number(raw["bulan"]),
+            kode_indikator=code.upper() if code else None,
+            numbers=numbers,
+            unparsed=unparsed,
+            keterangan=_text(raw.get("keterangan")),
+        ))
+    if len(sheet.rows) > limits.max_rows:
+        sheet.problems.append(Problem(
+            f"Terlalu banyak baris data ({len(sheet.rows)}; batas {limits.max_rows})."))
+        sheet.rows = []
+    elif not sheet.rows:
+        sheet.problems.append(Problem("Tidak ada baris data di bawah baris judul kolom.",
+                                      row=header_index + 2))
+    return sheet

@@ -1,0 +1,1 @@
+"""Validation of parsed sheets with the Great Expectations suites in expectations/."""

@@ -1,0 +1,38 @@
+"""Loading the GX suites (JSON data in expectations/) and turning their failed
+rows into Problems a bidang can act on."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from iku.domain.model import Problem
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+ROW_SUITE = "submission_rows"
+COVERAGE_SUITE = "submission_coverage"
+
+
+def load_suite_json(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
+    with (directory / f"{name}.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class _Blank(dict):
+    def __missing__(self, key):  # a placeholder the context lacks stays readable
+        return "?"
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render_problem(meta: dict, context: dict) -> Problem:
+    """The message of a failed expectation, filled with the row's cells."""
+    column = meta.get("column")
+    values = _Blank({k: _shown(v) for k, v in context.items()})
+    values.setdefault("value", _shown(context.get(column)))
+    return Problem(message=meta["message"].format_map(values), row=context.get("excel_row"), column=column)

@@ -1,0 +1,82 @@
+"""Prefect tasks of the consolidation: thin wrappers that add retries and logs
+around the rules in iku.consolidation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from iku import archive
+from iku.consolidation import IncomingFile, ReadOutcome, incoming, read_file, to_record, walk_source
+from iku.domain.model import SubmissionRecord
+from iku.resources import Resources
+
+
+@task(name="find-new-files", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
+    """Every file under the bidang source folders not processed before; retried
+    because a source folder may be a network share that blinks."""
+    log = get_run_logger()
+    known = res.warehouse.known_hashes(res.opd)
+    new, seen = [], 0
+    for bidang in res.config.catalogue.bidang:
+        folder = res.source_dir(bidang.code)
+        if not folder.is_dir():
+            log.warning("source folder of bidang %s does not exist: %s", bidang.code, folder)
+            continue
+        for path in walk_source(folder):
+            seen += 1
+            f = incoming(bidang.code, path, known)
+            if f is not None:
+                known.add(f.sha256)  # the same bytes twice in one run count once
+                new.append(f)
+    log.info("%d files in the sources, %d new", seen, len(new))
+    return new, seen - len(new)
+
+
+@task(name="read-sheets", cache_policy=NO_CACHE)
+def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
+    outcomes = [read_file(f, res.config) for f in files]
+    unreadable = sum(o.unreadable is not None for o in outcomes)
+    if unreadable:
+        get_run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
+    return outcomes
+
+
+@task(name="validate-sheets", cache_policy=NO_CACHE)
+def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list]:
+    """One GX validation per bidang over all its readable new sheets."""
+    from iku.validation.gx_runner import validate_bidang
+
+    docs = res.output_dir / "gx-docs" if res.config.pipeline.gx_data_docs else None
+    problems: dict[int, list] = {}
+    for bidang in res.config.catalogue.bidang:
+        sheets = {i: o.sheet for i, o in enumerate(outcomes)
+                  if o.sheet is not None and o.file.bidang == bidang.code and o.sheet.rows
+                  and not o.sheet.problems}
+        if sheets:
+            problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
+    if docs:
+        get_run_logger().info("GX Data Docs: %s", docs / "index.html")
+    return problems
+
+
+@task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]) -> list[SubmissionRecord]:
+    """Archive every file, then record it; each file lands in one transaction.
+    Oldest first, so a later file for the same month is the revision."""
+    log = get_run_logger()
+    order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path)))
+    records = []
+    for i in order:
+        o = outcomes[i]
+        stored: Path = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
+        record = to_record(o, problems.get(i, []), stored)
+        if res.warehouse.record(res.opd, record) is None:
+            log.info("%s was recorded by a concurrent run; skipped", o.file.path)
+            continue
+        if record.status != "valid":
+            log.warning("%s: %s (%d problems)", o.file.path, record.status, len(record.problems))
+        records.append(record)
+    return records
