@@ -114,18 +114,43 @@ class PredicateBand(_Strict):
 
 
 class Schedules(_Strict):
+    """When the unattended runs happen (`iku serve`), local time in `timezone`.
+
+    Only the daily consolidation is a free cron; every other schedule derives its
+    day from `deadline_day` (iku.domain.schedule), so moving the deadline moves
+    the reminders, the missing check and the reports with it."""
+
     consolidate: str = "0 7 * * *"
-    reminders_days_before: list[int] = [3, 1]
-    reminder_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
-    check_missing: str = "30 7 11 * *"
-    quarterly_report: str = "0 9 11 1,4,7,10 *"
-    annual_report: str = "0 10 11 1 *"
-    lakip: str = "0 11 11 1 *"
+    reminder_days_before: list[int] = [3, 1]
+    reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    check_missing_days_after: int = Field(1, ge=1, le=27)
+    check_missing_time: str = Field("07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quarterly_report_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    annual_report_time: str = Field("10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    lakip_time: str = Field("11:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @field_validator("consolidate")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"'{value}' is not a 5-field cron expression")
+        return value
+
+    @field_validator("reminder_days_before")
+    @classmethod
+    def _positive_days(cls, days: list[int]) -> list[int]:
+        if any(d < 1 for d in days) or len(set(days)) != len(days):
+            raise ValueError("days before the deadline must be distinct whole numbers >= 1")
+        return sorted(days, reverse=True)
 
 
 class AlertPolicy(_Strict):
-    retry_attempts: int = Field(3, ge=1)
-    retry_backoff_seconds: list[float] = [1, 4, 15]
+    """Delivery of alerts: one first attempt, then up to `retry_attempts` retries,
+    waiting retry_backoff_seconds[i] before retry i (the last value repeats)."""
+
+    retry_attempts: int = Field(3, ge=0)
+    retry_backoff_seconds: list[float] = Field([1, 4, 15], min_length=1)
+    timeout_seconds: float = Field(20, gt=0)
 
 
 class Pipeline(_Strict):

@@ -1,0 +1,232 @@
+"""The alert queue: every alert is first recorded in the warehouse (one row per
+cause and channel, so a re-run never repeats it), then delivered. What fails
+stays undelivered in the warehouse and the next run sends it.
+
+Channels: ``email`` when IKU_SMTP_HOST and IKU_ALERT_EMAIL_FROM are set and the
+alert has recipients; ``webhook`` when IKU_ALERT_WEBHOOK_URL is set. Recipients
+of the e-mail: the planning team (IKU_ALERT_EMAIL_TO), plus the bidang's own
+addresses (config/opd.yaml `email`) for alerts about that bidang. The recap
+goes to the planning team only.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Callable, Sequence
+
+from iku.alerts import messages
+from iku.alerts.email import EmailError, send_email, smtp_configured
+from iku.alerts.webhook import WebhookError, post_webhook, redact_url
+from iku.domain.model import SubmissionRecord
+from iku.domain.schedule import as_of_datetime, months_due, reminder_due
+from iku.domain.status import MonthSubmission
+from iku.queries import submission_matrix
+from iku.resources import Resources
+
+log_default = logging.getLogger("iku.alerts")
+DeliveryError = (EmailError, WebhookError)
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        if item and item.lower() not in seen:
+            seen.add(item.lower())
+            out.append(item)
+    return out
+
+
+def email_recipients(res: Resources, bidang: str | None, include_bidang: bool = True) -> list[str]:
+    people = list(res.settings.email_recipients)
+    if include_bidang and bidang:
+        try:
+            people += res.config.catalogue.bidang_by_code(bidang).email
+        except KeyError:
+            pass
+    return _unique(people)
+
+
+def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = True) -> int:
+    """Record `msg` once per configured channel. Returns how many rows were new
+    (0 when this cause was alerted before)."""
+    wh, s = res.warehouse, res.settings
+    common = dict(cause_key=msg.cause_key, kind=msg.kind, subject=msg.subject,
+                  bidang=msg.bidang, year=msg.year, month=msg.month)
+    new = 0
+    to = email_recipients(res, msg.bidang, include_bidang)
+    if smtp_configured(s) and to:
+        if wh.add_alert(res.opd, channel="email", recipient=", ".join(to),
+                        payload={"text": msg.text, "to": to}, **common) is not None:
+            new += 1
+    if s.alert_webhook_url:
+        if wh.add_alert(res.opd, channel="webhook", recipient=redact_url(s.alert_webhook_url),
+                        payload=msg.webhook_body(), **common) is not None:
+            new += 1
+    return new
+
+
+def _source(res: Resources, bidang: str | None) -> str | None:
+    return str(res.source_dir(bidang)) if bidang else None
+
+
+# -- raising ------------------------------------------------------------------------
+
+def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> int:
+    """One alert per invalid or unreadable record, per channel."""
+    queued = 0
+    for rec in records:
+        msg = messages.submission_alert(rec, res.config, _source(res, rec.bidang))
+        if msg is not None:
+            queued += queue(res, msg)
+    return queued
+
+
+def missing_cells(res: Resources, as_of: datetime, period: tuple[int, int] | None = None) -> list[MonthSubmission]:
+    """Every (bidang, month) missing at `as_of`: one month, or every month due (months_due)."""
+    pipe = res.config.pipeline
+    if period:
+        wanted = [period]
+    else:
+        wanted = months_due(as_of, pipe.deadline_day, pipe.timezone)
+    found: list[MonthSubmission] = []
+    for year in sorted({y for y, _ in wanted}):
+        months = {m for y, m in wanted if y == year}
+        cells = submission_matrix(res, year, max(months), as_of)
+        found += [c for c in cells if c.month in months and c.status == "missing"]
+    return sorted(found, key=lambda c: (c.year, c.month, c.bidang))
+
+
+def raise_missing_alerts(res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+                         ) -> tuple[list[MonthSubmission], int]:
+    found = missing_cells(res, as_of, period)
+    queued = sum(queue(res, messages.missing_submission(c, res.config, as_of, _source(res, c.bidang)))
+                 for c in found)
+    return found, queued
+
+
+def raise_reminders(res: Resources, as_of: datetime) -> tuple[list[MonthSubmission], int, int | None]:
+    """On H-n before a deadline: a reminder to each bidang with nothing valid yet
+    for that month. Returns (cells reminded, rows queued, n or None when not a reminder day)."""
+    pipe = res.config.pipeline
+    due = reminder_due(as_of.date(), pipe.deadline_day, pipe.schedules.reminder_days_before)
+    if due is None:
+        return [], 0, None
+    year, month, n = due
+    cells = [c for c in submission_matrix(res, year, month, as_of)
+             if c.month == month and c.status in ("pending", "invalid")]
+    queued = sum(queue(res, messages.reminder(c, n, res.config, _source(res, c.bidang))) for c in cells)
+    return cells, queued, n
+
+
+def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None) -> str | None:
+    """Queue the recap of `records` for the planning team. Returns its cause key,
+    None when there is nothing to tell or it was queued before."""
+    if not records:
+        return None
+    pipe = res.config.pipeline
+    when = as_of_datetime(as_of, pipe.timezone)
+    years = sorted({when.year} | {r.year for r in records if r.year})
+    cells = []
+    for year in years:
+        cells += [c for c in submission_matrix(res, year, 12, when) if c.status in ("late", "invalid", "missing")]
+    msg = messages.recap(records, cells, res.config, when)
+    return msg.cause_key if queue(res, msg, include_bidang=False) else None
+
+
+# -- delivering ---------------------------------------------------------------------
+
+def _send(res: Resources, row: dict, timeout: float) -> str | None:
+    """One attempt; returns a note (e.g. refused recipients) or raises a DeliveryError."""
+    headers = {"X-IKU-Alert": row["cause_key"]}
+    if row["channel"] == "email":
+        to = row["payload"].get("to") or [a.strip() for a in row["recipient"].split(",") if a.strip()]
+        refused = send_email(res.settings, to, row["subject"], row["payload"]["text"],
+                             timeout=timeout, headers=headers)
+        return f"refused: {sorted(refused)}" if refused else None
+    if row["channel"] == "webhook":
+        if not res.settings.alert_webhook_url:
+            raise WebhookError("IKU_ALERT_WEBHOOK_URL is not set")
+        post_webhook(res.settings.alert_webhook_url, row["payload"], timeout=timeout, headers=headers)
+        return None
+    raise WebhookError(f"unknown channel {row['channel']!r}")
+
+
+def deliver(res: Resources, *, backoff: Sequence[float] | None = None, attempts: int | None = None,
+            sleep: Callable[[float], None] = time.sleep, log: logging.Logger | None = None,
+            only: set[str] | None = None) -> dict:
+    """Send every undelivered alert, also those left by earlier runs. Never raises
+    on a delivery failure. Each alert gets a first attempt and up to
+    `retry_attempts` retries with back-off; once one alert of a channel has
+    failed all of them, the rest of that channel waits for the next run (a dead
+    server costs one back-off sequence, not one per alert). Alerts tried least
+    are sent first, so one that always fails cannot hold the others back.
+
+    `only`: restrict to these cause keys (the recap right after it is queued)."""
+    log = log or log_default
+    policy = res.config.pipeline.alerts
+    backoff = list(policy.retry_backoff_seconds if backoff is None else backoff) or [0]
+    tries = 1 + (policy.retry_attempts if attempts is None else attempts)
+    pending = sorted(res.warehouse.undelivered_alerts(res.opd), key=lambda r: (r["attempts"], r["id"]))
+    if only is not None:
+        pending = [r for r in pending if r["cause_key"] in only]
+    delivered = failed = 0
+    down: dict[str, str] = {}
+    for row in pending:
+        channel = row["channel"]
+        if channel in down:
+            failed += 1
+            continue
+        error = None
+        for attempt in range(1, tries + 1):
+            try:
+                note = _send(res, row, policy.timeout_seconds)
+            except DeliveryError as exc:
+                error = str(exc)
+                log.warning("alert %s (%s, %s) attempt %d/%d failed: %s",
+                            row["id"], row["kind"], channel, attempt, tries, error)
+                if attempt < tries:
+                    sleep(backoff[min(attempt - 1, len(backoff) - 1)])
+                continue
+            res.warehouse.mark_alert(row["id"], delivered=True, attempts=attempt, error=note)
+            log.info("alert %s (%s) sent by %s to %s", row["id"], row["kind"], channel, row["recipient"])
+            delivered += 1
+            break
+        else:
+            res.warehouse.mark_alert(row["id"], delivered=False, attempts=tries, error=error)
+            failed += 1
+            down[channel] = error or "failed"
+            log.error("alert %s (%s) not delivered by %s after %d attempts; kept for the next run",
+                      row["id"], row["kind"], channel, tries)
+    if down:
+        log.error("channels unavailable this run: %s", ", ".join(sorted(down)))
+    return {"delivered": delivered, "failed": failed}
+
+
+def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) -> dict:
+    """deliver(), but even an unexpected error (e.g. the warehouse) is logged, not raised:
+    alerting must never fail the run that calls it."""
+    log = log or log_default
+    try:
+        return deliver(res, log=log, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - by design
+        log.error("alert delivery stopped: %s: %s", type(exc).__name__, exc)
+        return {"delivered": 0, "failed": len(_undelivered_or_empty(res)), "error": type(exc).__name__}
+
+
+def _undelivered_or_empty(res: Resources) -> list:
+    try:
+        return res.warehouse.undelivered_alerts(res.opd)
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None,
+               log: logging.Logger | None = None, **deliver_kwargs) -> bool:
+    """Queue the recap and send it right away. True when a new recap was queued
+    (if its delivery fails, the next run sends it)."""
+    key = queue_recap(res, records, as_of)
+    if key is None:
+        return False
+    deliver_safely(res, log=log, only={key}, **deliver_kwargs)
+    return True

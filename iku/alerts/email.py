@@ -1,0 +1,80 @@
+"""Alert e-mail over SMTP (CONTRACT §6, §8).
+
+STARTTLS is used when `IKU_SMTP_STARTTLS` is on (the default) and the server
+offers it; port 465 means TLS from the first byte. Credentials come only from
+the environment (`IKU_SMTP_USER`, `IKU_SMTP_PASSWORD`) and are never logged or
+put in an error message. When STARTTLS is on but the server does not offer it,
+the password is not sent in the clear: the attempt fails instead.
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from iku.settings import Settings
+
+
+class EmailError(Exception):
+    """Delivery failed; the message is safe to log and store."""
+
+
+def smtp_configured(settings: Settings) -> bool:
+    return bool(settings.smtp_host and settings.alert_email_from)
+
+
+def build_email(settings: Settings, to: list[str], subject: str, body: str,
+                headers: dict[str, str] | None = None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.alert_email_from
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    domain = (settings.alert_email_from or "iku.local").rpartition("@")[2] or "iku.local"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body, charset="utf-8")
+    return msg
+
+
+def send_email(settings: Settings, to: list[str], subject: str, body: str, *,
+               timeout: float = 20, headers: dict[str, str] | None = None) -> dict:
+    """Send one message to `to`. Returns the recipients the server refused
+    (when it accepted at least one); raises EmailError otherwise."""
+    if not smtp_configured(settings):
+        raise EmailError("e-mail is not configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM)")
+    if not to:
+        raise EmailError("no recipients")
+    msg = build_email(settings, to, subject, body, headers)
+    host, port = settings.smtp_host, settings.smtp_port
+    try:
+        if port == 465:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        with smtp:
+            smtp.ehlo()
+            if port != 465 and settings.smtp_starttls:
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                elif settings.smtp_user:
+                    raise EmailError(f"{host}:{port} offers no STARTTLS; not sending credentials in the clear "
+                                     "(set IKU_SMTP_STARTTLS=false only for a trusted local relay)")
+            if settings.smtp_user:
+                password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+                smtp.login(settings.smtp_user, password)
+            return smtp.send_message(msg, to_addrs=to)
+    except EmailError:
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        raise EmailError(f"SMTP login refused by {host}:{port} (code {exc.smtp_code})") from None
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise EmailError(f"SMTP {host}:{port} answered {exc.smtp_code}: {text}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise EmailError(f"SMTP {host}:{port} refused every recipient: {sorted(exc.recipients)}") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise EmailError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from None

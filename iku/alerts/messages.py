@@ -1,0 +1,339 @@
+"""Alert texts, in Indonesian, for the people who must act on them (pure: no I/O).
+
+Each builder returns an AlertMessage: the e-mail subject and body, the one-line
+summary, and the webhook body of CONTRACT §8. Kinds:
+
+- ``invalid_submission``  a file was read but breaks the rules (one per file)
+- ``unreadable_file``     a file could not be read at all (one per file)
+- ``missing_submission``  nothing valid or invalid by the deadline (one per bidang and month)
+- ``reminder``            H-n before the deadline, to a bidang that has not submitted (extra kind)
+- ``recap``               after a consolidation that found new files, to the planning team (extra kind)
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from iku.config import Config
+from iku.domain.model import Problem, SubmissionRecord
+from iku.domain.periods import deadline, month_name
+from iku.domain.status import MonthSubmission
+
+TZ_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+FOOTER = ("Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU {opd}. "
+          "Balasan ke alamat ini tidak dibaca; hubungi tim perencanaan bila ada pertanyaan.")
+
+COLUMN_FIX = {
+    "bidang": "Isi kolom bidang dengan kode '{bidang}' pada setiap baris, dan simpan berkas di folder bidang itu sendiri.",
+    "tahun": "Isi kolom tahun dengan tahun empat angka (mis. 2023), sama pada setiap baris.",
+    "bulan": "Isi kolom bulan dengan angka 1-12 atau nama bulan (Januari ... Desember), sama pada setiap baris.",
+    "kode_indikator": "Cantumkan setiap kode indikator bidang ini tepat satu kali ({codes}) dan hapus kode lain.",
+    "realisasi": "Isi realisasi bulan itu sendiri (bukan kumulatif) sebagai angka tidak negatif, mis. 12 atau 9,85.",
+    "pembilang": "Isi pembilang bulan itu (mis. luas kawasan kumuh yang berkurang bulan ini) sebagai angka tidak negatif, tidak lebih besar dari penyebut.",
+    "penyebut": "Isi penyebut sebagaimana keadaan bulan itu (mis. total luas kawasan kumuh di bawah 10 Ha) sebagai angka lebih besar dari 0.",
+}
+GENERAL_FIX = ("Perbaiki sesuai keterangan di atas; templat yang sudah terisi dapat dibuat dengan "
+               "`iku template --bidang {bidang} --period YYYY-MM`.")
+RESUBMIT = ("Setelah diperbaiki, simpan berkas sebagai berkas baru di folder bidang Anda{where}. "
+            "Berkas diproses otomatis pada konsolidasi harian berikutnya; berkas yang tidak valid "
+            "tidak pernah menggantikan data valid yang sudah ada.")
+
+STATUS_ID = {"valid": "valid", "invalid": "TIDAK VALID", "unreadable": "TIDAK TERBACA"}
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    kind: str
+    cause_key: str
+    subject: str
+    text: str                     # e-mail body
+    summary: str                  # the webhook "message"
+    bidang: str | None = None
+    year: int | None = None
+    month: int | None = None
+    file: str | None = None
+    problems: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # additional webhook fields of the extra kinds
+
+    def webhook_body(self) -> dict:
+        body = {"kind": self.kind, "bidang": self.bidang, "year": self.year, "month": self.month,
+                "file": self.file, "problems": list(self.problems), "message": self.summary}
+        body.update(self.extra)
+        return body
+
+
+# -- formatting helpers -------------------------------------------------------
+
+def tz_label(tz: str) -> str:
+    return TZ_ABBR.get(tz, tz)
+
+
+def fmt_date(dt: datetime, tz: str) -> str:
+    local = dt.astimezone(ZoneInfo(tz))
+    return f"{local.day} {month_name(local.month)} {local.year}"
+
+
+def fmt_datetime(dt: datetime, tz: str) -> str:
+    local = dt.astimezone(ZoneInfo(tz))
+    return f"{fmt_date(local, tz)} pukul {local:%H.%M} {tz_label(tz)}"
+
+
+def period_label(year: int | None, month: int | None) -> str:
+    if year and month:
+        return f"{month_name(month)} {year}"
+    return "(periode tidak terbaca)"
+
+
+def bidang_label(config: Config, code: str | None) -> str:
+    if not code:
+        return "(bidang tidak dikenal)"
+    try:
+        return f"{config.catalogue.bidang_by_code(code).name} ({code})"
+    except KeyError:
+        return code
+
+
+def bidang_name(config: Config, code: str | None) -> str:
+    try:
+        return config.catalogue.bidang_by_code(code).name if code else "Bidang"
+    except KeyError:
+        return code or "Bidang"
+
+
+def problem_where(p: Problem) -> str:
+    parts = []
+    if p.row is not None:
+        parts.append(f"Baris {p.row}")
+    if p.column:
+        parts.append(f"kolom {p.column}")
+    return ", ".join(parts) if parts else "Berkas"
+
+
+def fix_for(p: Problem, config: Config, bidang: str | None) -> str:
+    codes = ", ".join(i.code for i in config.catalogue.indicators_of(bidang)) if bidang else "lihat templat"
+    template = COLUMN_FIX.get((p.column or "").lower(), GENERAL_FIX)
+    return template.format(bidang=bidang or "<kode bidang>", codes=codes)
+
+
+def _due_text(config: Config, year: int, month: int) -> str:
+    pipe = config.pipeline
+    return fmt_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
+
+
+def _footer(config: Config, key: str) -> str:
+    return FOOTER.format(opd=config.catalogue.opd.name) + f"\nKode peringatan: {key}"
+
+
+def _where(source_dir: str | None) -> str:
+    return f" ({source_dir})" if source_dir else ""
+
+
+# -- submission alerts -----------------------------------------------------------
+
+def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage:
+    tz = config.pipeline.timezone
+    key = f"invalid:{rec.sha256}"
+    period = period_label(rec.year, rec.month)
+    lines = [
+        f"Yth. {bidang_name(config, rec.bidang)},",
+        "",
+        "Berkas laporan realisasi IKU berikut TIDAK VALID, sehingga datanya belum diterima:",
+        "",
+        f"  Bidang   : {bidang_label(config, rec.bidang)}",
+        f"  Periode  : {period}" + (f" (batas waktu {_due_text(config, rec.year, rec.month)})"
+                                     if rec.year and rec.month else ""),
+        f"  Berkas   : {rec.file_name}",
+        f"  Diterima : {fmt_datetime(rec.received_at, tz)}",
+        "",
+        f"Masalah yang ditemukan ({len(rec.problems)}):",
+    ]
+    for i, p in enumerate(rec.problems, start=1):
+        lines.append(f"  {i}. {problem_where(p)}: {p.message}")
+        lines.append(f"     Perbaikan: {fix_for(p, config, rec.bidang)}")
+    lines += ["", RESUBMIT.format(where=_where(source_dir)), "", _footer(config, key)]
+    summary = (f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} tidak valid: "
+               f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang.")
+    return AlertMessage(
+        kind="invalid_submission", cause_key=key,
+        subject=f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})",
+        text="\n".join(lines), summary=summary, bidang=rec.bidang, year=rec.year, month=rec.month,
+        file=rec.file_name, problems=[p.as_dict() for p in rec.problems],
+    )
+
+
+def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage:
+    tz = config.pipeline.timezone
+    key = f"unreadable:{rec.sha256}"
+    period = period_label(rec.year, rec.month)
+    problems = rec.problems or [Problem("Berkas tidak dapat dibuka.")]
+    lines = [
+        f"Yth. {bidang_name(config, rec.bidang)},",
+        "",
+        "Berkas berikut TIDAK DAPAT DIBACA oleh pipeline IKU, sehingga isinya belum diperiksa:",
+        "",
+        f"  Bidang   : {bidang_label(config, rec.bidang)}",
+        f"  Periode  : {period}",
+        f"  Berkas   : {rec.file_name}",
+        f"  Diterima : {fmt_datetime(rec.received_at, tz)}",
+        "",
+        "Penyebab:",
+    ]
+    for i, p in enumerate(problems, start=1):
+        lines.append(f"  {i}. {problem_where(p)}: {p.message}")
+    lines += [
+        "",
+        "Perbaikan: buka berkas di Excel atau LibreOffice, pastikan berkas tidak rusak, tidak "
+        "dikunci kata sandi dan tidak kosong, lalu simpan ulang sebagai .xlsx (atau .csv UTF-8). "
+        "Format yang diterima: .xlsx, .xls, .ods, .csv.",
+        "", RESUBMIT.format(where=_where(source_dir)), "", _footer(config, key),
+    ]
+    summary = (f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} tidak dapat dibaca: "
+               f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang.")
+    return AlertMessage(
+        kind="unreadable_file", cause_key=key,
+        subject=f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})",
+        text="\n".join(lines), summary=summary, bidang=rec.bidang, year=rec.year, month=rec.month,
+        file=rec.file_name, problems=[p.as_dict() for p in problems],
+    )
+
+
+def submission_alert(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage | None:
+    """The alert a new record calls for, or None for a valid file."""
+    if rec.status == "invalid":
+        return invalid_submission(rec, config, source_dir)
+    if rec.status == "unreadable":
+        return unreadable_file(rec, config, source_dir)
+    return None
+
+
+# -- deadline alerts ------------------------------------------------------------
+
+def missing_submission(cell: MonthSubmission, config: Config, as_of: datetime,
+                       source_dir: str | None = None) -> AlertMessage:
+    tz = config.pipeline.timezone
+    key = f"missing:{cell.bidang}:{cell.year}-{cell.month:02d}"
+    period = period_label(cell.year, cell.month)
+    due = fmt_datetime(cell.deadline, tz)
+    lines = [
+        f"Yth. {bidang_name(config, cell.bidang)},",
+        "",
+        f"Sampai {fmt_datetime(as_of, tz)} laporan realisasi IKU berikut BELUM MASUK, "
+        "padahal batas waktunya sudah lewat:",
+        "",
+        f"  Bidang      : {bidang_label(config, cell.bidang)}",
+        f"  Periode     : {period}",
+        f"  Batas waktu : {due}",
+        f"  Indikator   : {', '.join(i.code for i in config.catalogue.indicators_of(cell.bidang))}",
+        "",
+        "Yang perlu dilakukan: isi lembar Realisasi untuk periode ini (satu baris per indikator) dan "
+        f"simpan di folder bidang Anda{_where(source_dir)} secepatnya. Penyampaian setelah batas waktu "
+        "dicatat sebagai terlambat.",
+        "", _footer(config, key),
+    ]
+    return AlertMessage(
+        kind="missing_submission", cause_key=key,
+        subject=f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}",
+        text="\n".join(lines),
+        summary=(f"Laporan {period} dari {bidang_label(config, cell.bidang)} belum masuk; "
+                 f"batas waktu {due} sudah lewat. Kirim segera."),
+        bidang=cell.bidang, year=cell.year, month=cell.month, file=None, problems=[],
+    )
+
+
+def reminder(cell: MonthSubmission, days_before: int, config: Config,
+             source_dir: str | None = None) -> AlertMessage:
+    tz = config.pipeline.timezone
+    key = f"reminder:{cell.bidang}:{cell.year}-{cell.month:02d}:H-{days_before}"
+    period = period_label(cell.year, cell.month)
+    due = fmt_datetime(cell.deadline, tz)
+    state = ("hanya ada berkas yang tidak valid" if cell.status == "invalid"
+             else "belum ada berkas yang masuk")
+    lines = [
+        f"Yth. {bidang_name(config, cell.bidang)},",
+        "",
+        f"Pengingat H-{days_before}: laporan realisasi IKU {period} harus masuk paling lambat {due}. "
+        f"Sampai saat ini {state}.",
+        "",
+        f"  Bidang    : {bidang_label(config, cell.bidang)}",
+        f"  Periode   : {period}",
+        f"  Indikator : {', '.join(i.code for i in config.catalogue.indicators_of(cell.bidang))}",
+        "",
+        f"Simpan lembar Realisasi di folder bidang Anda{_where(source_dir)} sebelum batas waktu. "
+        f"Templat terisi: `iku template --bidang {cell.bidang} --period {cell.year}-{cell.month:02d} --out FILE`.",
+        "", _footer(config, key),
+    ]
+    return AlertMessage(
+        kind="reminder", cause_key=key,
+        subject=f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {fmt_date(cell.deadline, tz)}",
+        text="\n".join(lines),
+        summary=f"Pengingat H-{days_before}: laporan {period} dari {bidang_label(config, cell.bidang)} "
+                f"belum masuk; batas waktu {due}.",
+        bidang=cell.bidang, year=cell.year, month=cell.month, file=None, problems=[],
+        extra={"deadline": cell.deadline.isoformat(), "days_before": days_before},
+    )
+
+
+# -- recap to the planning team ----------------------------------------------------
+
+def recap_key(records: Iterable[SubmissionRecord]) -> str:
+    digest = hashlib.sha256("\n".join(sorted(r.sha256 for r in records)).encode()).hexdigest()
+    return f"recap:{digest[:32]}"
+
+
+def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config: Config,
+          as_of: datetime) -> AlertMessage:
+    """What came in this run, and what stands late, invalid or missing (`cells`)."""
+    tz = config.pipeline.timezone
+    key = recap_key(records)
+    counts = {s: sum(r.status == s for r in records) for s in ("valid", "invalid", "unreadable")}
+    late = [c for c in cells if c.status == "late"]
+    invalid = [c for c in cells if c.status == "invalid"]
+    missing = [c for c in cells if c.status == "missing"]
+    lines = [
+        "Yth. Tim Perencanaan,",
+        "",
+        f"Rekap konsolidasi IKU per {fmt_datetime(as_of, tz)}.",
+        "",
+        f"Berkas baru ({len(records)}): {counts['valid']} valid, {counts['invalid']} tidak valid, "
+        f"{counts['unreadable']} tidak terbaca.",
+    ]
+    for r in sorted(records, key=lambda r: (r.bidang, r.year or 0, r.month or 0, r.file_name)):
+        lines.append(f"  - {bidang_label(config, r.bidang)}, {period_label(r.year, r.month)}: "
+                     f"{r.file_name} ({STATUS_ID[r.status]}"
+                     + (f", {len(r.problems)} masalah" if r.problems else "") + ")")
+
+    def section(title: str, items: list[MonthSubmission], detail) -> None:
+        lines.extend(["", f"{title} ({len(items)}):"])
+        if not items:
+            lines.append("  - tidak ada")
+        for c in items:
+            lines.append(f"  - {bidang_label(config, c.bidang)}, {period_label(c.year, c.month)}{detail(c)}")
+
+    section("Terlambat", late, lambda c: f": masuk {fmt_datetime(c.received_at, tz)}, "
+                                          f"batas {fmt_datetime(c.deadline, tz)}")
+    section("Tidak valid (belum ada berkas valid)", invalid,
+            lambda c: ": perbaikan sudah diminta kepada bidang")
+    section("Belum masuk setelah batas waktu", missing, lambda c: f": batas {fmt_datetime(c.deadline, tz)}")
+    lines += ["", "Rincian setiap masalah dikirim dalam peringatan tersendiri kepada bidang terkait.",
+              "", _footer(config, key)]
+
+    def brief(items: list[MonthSubmission]) -> list[dict]:
+        return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in items]
+
+    return AlertMessage(
+        kind="recap", cause_key=key,
+        subject=(f"[IKU] Rekap konsolidasi {fmt_date(as_of, tz)}: {len(records)} berkas baru, "
+                 f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk"),
+        text="\n".join(lines),
+        summary=(f"{len(records)} berkas baru ({counts['valid']} valid, {counts['invalid']} tidak valid, "
+                 f"{counts['unreadable']} tidak terbaca); {len(late)} terlambat, {len(invalid)} tidak valid, "
+                 f"{len(missing)} belum masuk."),
+        extra={
+            "files": [{"bidang": r.bidang, "year": r.year, "month": r.month, "file": r.file_name,
+                       "status": r.status, "problems": len(r.problems)} for r in records],
+            "late": brief(late), "invalid": brief(invalid), "missing": brief(missing),
+        },
+    )

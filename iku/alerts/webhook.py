@@ -1,0 +1,40 @@
+"""Alerts as JSON POSTs (CONTRACT §8) with httpx.
+
+The webhook URL often carries a secret token in its path or query, so it is
+never logged or stored whole: `redact_url` keeps scheme, host and port only.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import httpx
+
+
+class WebhookError(Exception):
+    """Delivery failed; the message is safe to log and store (no URL)."""
+
+
+def redact_url(url: str | None) -> str:
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    tail = "/…" if (parts.path not in ("", "/") or parts.query) else ""
+    return f"{parts.scheme}://{host}{port}{tail}"
+
+
+def post_webhook(url: str, body: dict, *, timeout: float = 20, headers: dict[str, str] | None = None) -> int:
+    """POST `body` as UTF-8 JSON. Returns the HTTP status; raises WebhookError
+    unless the receiver answers 2xx."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    hdrs = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "iku-pipeline"}
+    hdrs.update(headers or {})
+    try:
+        response = httpx.post(url, content=data, headers=hdrs, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise WebhookError(f"webhook {redact_url(url)}: {type(exc).__name__}") from None
+    if not 200 <= response.status_code < 300:
+        raise WebhookError(f"webhook {redact_url(url)} answered HTTP {response.status_code}")
+    return response.status_code
