@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: install demo test test-fast bench browser clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/iku demo
+
+# Headless Chromium for the HTML report checks, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+test: install browser
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest
+
+# Without the slow Prefect-server and browser tests, for a quick loop.
+test-fast: install
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m "not prefect and not browser"
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf data out .pytest_cache
