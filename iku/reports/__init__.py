@@ -1,0 +1,43 @@
+"""Reports: achievement per indicator rendered as HTML, Excel (Tabel E.81) and
+JSON (CONTRACT §7), and the year-end LAKIP feed.
+
+`render_report(data, out_dir)` / `render_lakip(data, out_dir)` render from
+already-loaded data (no warehouse access), so the rendering can be timed alone."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .html import atomic_write, render_html, write_index
+from .excel import render_excel
+from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
+from .model import ReportData, build_report_data, load_report_data, report_json
+
+
+def dump_json(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_report(data: ReportData, out_dir: Path) -> list[Path]:
+    """Write iku-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
+    base = out_dir / data.basename
+    return [
+        atomic_write(base.with_suffix(".html"), render_html(data)),
+        atomic_write(base.with_suffix(".xlsx"), render_excel(data)),
+        atomic_write(base.with_suffix(".json"), dump_json(report_json(data))),
+    ]
+
+
+def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
+    base = out_dir / f"lakip-{data.year}"
+    return [
+        atomic_write(base.with_suffix(".xlsx"), render_lakip_excel(data)),
+        atomic_write(base.with_suffix(".json"), dump_json(lakip_json(data))),
+    ]
+
+
+__all__ = [
+    "ReportData", "LakipData", "build_report_data", "load_report_data", "report_json",
+    "render_html", "render_excel", "render_report", "write_index",
+    "build_lakip_data", "load_lakip_data", "lakip_json", "render_lakip_excel", "render_lakip",
+]
