@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku import archive
+from tasks._log import run_logger
 from iku.consolidation import IncomingFile, ReadOutcome, incoming, read_file, to_record, walk_source
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
@@ -17,7 +18,7 @@ from iku.resources import Resources
 def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
     """Every file under the bidang source folders not processed before; retried
     because a source folder may be a network share that blinks."""
-    log = get_run_logger()
+    log = run_logger()
     known = res.warehouse.known_hashes(res.opd)
     new, seen = [], 0
     for bidang in res.config.catalogue.bidang:
@@ -40,7 +41,7 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
     outcomes = [read_file(f, res.config) for f in files]
     unreadable = sum(o.unreadable is not None for o in outcomes)
     if unreadable:
-        get_run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
+        run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
     return outcomes
 
 
@@ -58,7 +59,7 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
         if sheets:
             problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
     if docs:
-        get_run_logger().info("GX Data Docs: %s", docs / "index.html")
+        run_logger().info("GX Data Docs: %s", docs / "index.html")
     return problems
 
 
@@ -66,7 +67,7 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
 def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]) -> list[SubmissionRecord]:
     """Archive every file, then record it; each file lands in one transaction.
     Oldest first, so a later file for the same month is the revision."""
-    log = get_run_logger()
+    log = run_logger()
     order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path)))
     records = []
     for i in order:

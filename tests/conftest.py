@@ -78,3 +78,16 @@ def prefect_server(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+from sheetkit import sheet_rows, write_csv, write_xlsx  # noqa: E402
+
+
+@pytest.fixture
+def sheets():
+    """Writers for submission sheets: sheets.xlsx(path, rows), sheets.csv(...), sheets.rows(...)."""
+    class Writers:
+        rows = staticmethod(sheet_rows)
+        xlsx = staticmethod(write_xlsx)
+        csv = staticmethod(write_csv)
+    return Writers

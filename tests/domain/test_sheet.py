@@ -1,0 +1,69 @@
+import io
+
+import pytest
+
+from iku.config import Limits
+from iku.domain.sheet import UnreadableFile, check_container, normalise_header, parse_sheet, read_cells
+
+LIMITS = Limits()
+
+
+def test_header_found_below_title_rows_and_matched_loosely():
+    cells = [["LAPORAN REALISASI"], ["Bidang Perumahan"], [],
+             ["Bidang", "TAHUN", "Bulan", "Kode Indikator", "realisasi", "Keterangan", "lain"],
+             ["Perumahan", "2023", "Mei", "iku-01", "1.250", "ok", "x"]]
+    sheet = parse_sheet(cells, {"realisasi"}, LIMITS)
+    assert sheet.problems == []
+    row = sheet.rows[0]
+    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (5, "perumahan", 2023, 5, "IKU-01")
+    assert row.numbers["realisasi"] == 1250.0 and row.keterangan == "ok"
+    assert normalise_header(" kode-indikator ") == "kode_indikator"
+
+
+def test_missing_required_column_is_a_problem_not_a_crash():
+    sheet = parse_sheet([["bidang", "tahun", "bulan", "kode_indikator"], ["perkim", 2023, 4, "IKU-04"]],
+                        {"pembilang", "penyebut"}, LIMITS)
+    assert {p.column for p in sheet.problems} == {"pembilang", "penyebut"}
+    assert all("tidak ditemukan" in p.message for p in sheet.problems)
+
+
+def test_text_that_is_not_a_number_is_kept_for_the_message():
+    sheet = parse_sheet([["bidang", "tahun", "bulan", "kode_indikator", "realisasi"],
+                         ["perumahan", 2023, 4, "IKU-01", "abc"]], {"realisasi"}, LIMITS)
+    assert sheet.rows[0].numbers["realisasi"] is None and sheet.rows[0].unparsed["realisasi"] == "abc"
+
+
+def test_row_limit():
+    rows = [["bidang", "tahun", "bulan", "kode_indikator", "realisasi"]] + [["perumahan", 2023, 4, "IKU-01", 1]] * 6
+    sheet = parse_sheet(rows, {"realisasi"}, Limits(max_rows=5))
+    assert sheet.rows == [] and "Terlalu banyak baris" in sheet.problems[0].message
+
+
+def test_empty_sheet_is_unreadable():
+    with pytest.raises(UnreadableFile, match="kosong"):
+        parse_sheet([[None, ""], []], {"realisasi"}, LIMITS)
+
+
+def test_csv_comma_and_semicolon():
+    for sep in (",", ";"):
+        data = f"bidang{sep}tahun{sep}bulan\nperkim{sep}2023{sep}4\n".encode()
+        assert read_cells(data, ".csv")[1] == ["perkim", "2023", "4"]
+
+
+def test_container_checks():
+    with pytest.raises(UnreadableFile, match="tidak didukung"):
+        check_container(b"%PDF-1.4", ".pdf", LIMITS)
+    with pytest.raises(UnreadableFile, match="terlalu besar"):
+        check_container(b"x" * 101, ".csv", Limits(max_file_bytes=100))
+    with pytest.raises(UnreadableFile, match="rusak"):
+        check_container(b"PK\x03\x04 not a zip", ".xlsx", LIMITS)
+
+
+def test_zip_bomb_is_refused_before_parsing():
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * 60_000_000)
+    with pytest.raises(UnreadableFile, match="zip bomb"):
+        check_container(buf.getvalue(), ".xlsx", LIMITS)

@@ -1,0 +1,176 @@
+"""Consolidation end to end without the Prefect engine (task bodies via .fn),
+on SQLite and on a real PostgreSQL: bad input is recorded, archived and never
+damages good data; revisions; re-runs; concurrent runs."""
+from __future__ import annotations
+
+import io
+import os
+import threading
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from iku.config import load_config
+from iku.resources import Resources
+from iku.settings import Settings
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+
+from sheetkit import REPO, sheet_rows, write_csv, write_xlsx
+
+
+def make_resources(tmp_path: Path, warehouse_url: str) -> Resources:
+    settings = Settings(config_dir=REPO / "config", warehouse_url=warehouse_url,
+                        inbox_dir=tmp_path / "inbox", output_dir=tmp_path / "out",
+                        archive_dir=tmp_path / "archive")
+    config = load_config(settings.config_dir)
+    # Data Docs are covered by the flow test; here they would only cost time.
+    config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})})
+    return Resources(settings=settings, config=config)
+
+
+def consolidate(res: Resources):
+    """The composition of flows/consolidate.py, run as plain calls."""
+    with res.warehouse.exclusive("consolidate"):
+        files, _ = find_new_files.fn(res)
+        outcomes = read_sheets.fn(res, files)
+        problems = validate_sheets.fn(res, outcomes) if outcomes else {}
+        return archive_and_load.fn(res, outcomes, problems)
+
+
+def touch(path: Path, when: datetime) -> Path:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+@pytest.fixture
+def res(tmp_path, warehouse_url):
+    return make_resources(tmp_path, warehouse_url)
+
+
+def current(res):
+    return {(v.bidang, v.indicator, v.month): (v.realisation, v.numerator, v.denominator)
+            for v in res.warehouse.current_values(res.opd, 2023)}
+
+
+def zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 20_000_000)
+    return buf.getvalue()
+
+
+def rows_with(bidang="perumahan", **cell):
+    """Valid April rows with one cell changed: cell = {(row_index, column_name): value}."""
+    rows = sheet_rows(bidang)
+    header = rows[0]
+    for (i, column), value in cell.get("set", {}).items():
+        rows[i][header.index(column)] = value
+    return rows
+
+
+BAD = {
+    # name: (folder bidang, writer(path), status, words in a problem, (row, column) of that problem)
+    "corrupt.xlsx": ("perumahan", lambda p: p.write_bytes(b"PK\x03\x04 this is not a workbook"), "unreadable", "rusak", None),
+    "laporan.pdf": ("perumahan", lambda p: p.write_bytes(b"%PDF-1.4 ..."), "unreadable", "tidak didukung", None),
+    "kosong.xlsx": ("perumahan", lambda p: write_xlsx(p, []), "unreadable", "kosong", None),
+    "tanpa-kolom.xlsx": ("perumahan", lambda p: write_xlsx(p, [r[:4] + r[5:] for r in sheet_rows()]), "invalid",
+                         "Kolom wajib 'realisasi'", (1, "realisasi")),
+    "negatif.xlsx": ("perumahan", lambda p: write_xlsx(p, rows_with(set={(2, "realisasi"): -4})), "invalid",
+                     "negatif", (3, "realisasi")),
+    "abc.csv": ("perumahan", lambda p: write_csv(p, rows_with(set={(1, "realisasi"): "abc"})), "invalid",
+                "'abc' bukan angka", (2, "realisasi")),
+    "ganda.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]]), "invalid",
+                   "lebih dari sekali", (6, "kode_indikator")),
+    "kode-asing.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-99", 1]]),
+                        "invalid", "'IKU-99' bukan indikator", (6, "kode_indikator")),
+    "kode-bidang-lain.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-04", 1]]),
+                              "invalid", "'IKU-04' bukan indikator bidang 'perumahan'", (6, "kode_indikator")),
+    "dua-bulan.xlsx": ("perumahan", lambda p: write_xlsx(p, rows_with(set={(4, "bulan"): 5})), "invalid",
+                       "berbeda dengan baris lain", (5, "bulan")),
+    "salah-folder.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows("perkim")), "invalid",
+                          "tidak sesuai dengan folder", (2, "bidang")),
+    "pembilang-besar.xlsx": ("perkim", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=120, penyebut=98.5)),
+                             "invalid", "lebih besar dari penyebut", (2, "pembilang")),
+    "penyebut-nol.xlsx": ("perkim", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=0, penyebut=0)),
+                          "invalid", "harus lebih besar dari 0", (2, "penyebut")),
+    "tahun-2021.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows(year=2021)), "invalid",
+                        "di luar periode Renstra 2022–2026", (2, "tahun")),
+    "bulan-13.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows(month=13)), "invalid",
+                      "Bulan '13' tidak dikenali", (2, "bulan")),
+    "besar.csv": ("perumahan", lambda p: p.write_bytes(b"x" * 5_100_000), "unreadable", "terlalu besar", None),
+    "banyak-baris.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]] * 600), "invalid",
+                          "Terlalu banyak baris", None),
+    "bom.xlsx": ("perumahan", lambda p: p.write_bytes(zip_bomb()), "unreadable", "zip bomb", None),
+    "kurang-indikator.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows()[:-1]), "invalid",
+                              "IKU-05", (None, "kode_indikator")),
+}
+
+
+def test_bad_input_is_recorded_archived_and_leaves_good_data_alone(res, tmp_path):
+    inbox = res.settings.inbox_dir
+    write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(value=3))
+    write_xlsx(inbox / "perkim" / "april.xlsx", sheet_rows("perkim"))
+    first = consolidate(res)
+    assert [r.status for r in first] == ["valid", "valid"]
+    before = current(res)
+    assert before[("perumahan", "IKU-02", 4)] == (3.0, None, None)
+    assert before[("perkim", "IKU-04", 4)] == (None, 1.5, 98.5)
+
+    for name, (bidang, write, *_rest) in BAD.items():
+        path = inbox / bidang / "masuk" / name  # any depth
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    records = {r.file_name: r for r in consolidate(res)}
+
+    assert set(records) == set(BAD)  # one broken file never stops the run
+    for name, (_b, _w, status, words, where) in BAD.items():
+        record = records[name]
+        assert record.status == status, (name, record.problems)
+        hit = [p for p in record.problems if words in p.message]
+        assert hit, (name, [p.message for p in record.problems])
+        if where:
+            assert where in [(p.row, p.column) for p in hit], (name, hit)
+        assert Path(record.archive_path).read_bytes() == (inbox / record.bidang / "masuk" / name).read_bytes()
+    assert current(res) == before
+    logs = res.warehouse.submission_logs(res.opd)
+    assert len(logs) == 2 + len(BAD)
+    assert all(log.problems for log in logs if log.status != "valid")
+
+
+def test_revision_supersedes_and_rerun_does_nothing(res):
+    inbox = res.settings.inbox_dir
+    t0 = datetime(2023, 5, 5, tzinfo=timezone.utc)
+    touch(write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(value=3)), t0)
+    assert [r.status for r in consolidate(res)] == ["valid"]
+    touch(write_csv(inbox / "perumahan" / "april-revisi.csv", sheet_rows(value="4,5")), t0.replace(day=20))
+    # the same bytes under another name are not a new submission
+    copy = inbox / "perumahan" / "salinan.xlsx"
+    copy.write_bytes((inbox / "perumahan" / "april.xlsx").read_bytes())
+    records = consolidate(res)
+    assert [(r.file_name, r.status) for r in records] == [("april-revisi.csv", "valid")]
+    assert current(res)[("perumahan", "IKU-01", 4)] == (4.5, None, None)
+    logs = {log.file_name: log for log in res.warehouse.submission_logs(res.opd, 2023)}
+    assert (logs["april.xlsx"].revision, logs["april.xlsx"].is_current) == (1, False)
+    assert (logs["april-revisi.csv"].revision, logs["april-revisi.csv"].is_current) == (2, True)
+    assert logs["april.xlsx"].received_at == t0
+    assert consolidate(res) == []
+
+
+def test_two_runs_at_once_never_load_a_file_twice(res):
+    inbox = res.settings.inbox_dir
+    for month in range(1, 7):
+        write_xlsx(inbox / "perumahan" / f"{month:02d}.xlsx", sheet_rows(month=month))
+    res.warehouse.migrate()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(consolidate(make_resources(
+        res.settings.inbox_dir.parent, res.settings.warehouse_url)))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(len(r) for r in results) == [0, 6]
+    assert len(res.warehouse.submission_logs(res.opd)) == 6
+    assert len(res.warehouse.current_values(res.opd, 2023)) == 6 * 4
