@@ -7,7 +7,7 @@ import pytest
 from iku.domain.periods import Period
 from iku.reports import load_lakip_data, load_report_data, render_lakip, render_report
 
-from .conftest import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
+from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
 
 
 @pytest.fixture

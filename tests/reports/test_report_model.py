@@ -8,7 +8,7 @@ import pytest
 from iku.domain.periods import Period
 from iku.reports import load_report_data, render_report, report_json
 
-from .conftest import AS_OF
+from report_seed import AS_OF
 
 
 def _by_code(doc):
