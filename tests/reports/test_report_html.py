@@ -1,0 +1,64 @@
+"""HTML report: escaping, Indonesian numbers, self-containment, index, speed."""
+from __future__ import annotations
+
+import re
+import time
+
+from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
+
+from iku.domain.periods import Period
+from iku.reports import load_report_data, render_excel, render_html, render_report, report_json, write_index
+
+EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
+                      re.IGNORECASE)
+
+
+def test_html_contents(seeded_res):
+    html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
+    assert "Laporan Evaluasi Kinerja Triwulan II Tahun 2023" in html
+    assert "Dinas Perumahan dan Kawasan Permukiman" in html
+    # the hostile note is text, not a script
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert SCRIPT_NOTE not in html and "<script" not in html.lower()
+    assert "=HYPERLINK(&#34;http://evil.example/x&#34;,&#34;klik&#34;)" in html
+    # Indonesian numbers; flags named
+    assert "37,33 %" in html and "78,95 %" in html and ">7,89<" in html
+    assert "target belum ditetapkan" in html and "data belum lengkap (Juni)" in html
+    # one chart per indicator, submission matrix in Indonesian, sources with SHA-256
+    assert html.count("<svg") == 5
+    for label in ("Tepat waktu", "Terlambat", "Tidak valid"):
+        assert label in html
+    assert 'class="st-invalid"' in html and 'class="st-late"' in html
+    assert "perumahan-2023-02-rev.xlsx" in html and "SHA-256" in html
+    assert "size: A4 landscape" in html
+    assert not EXTERNAL.search(html)
+
+
+def test_scanner_can_fail():
+    assert EXTERNAL.search('<img src="https://cdn.example/x.png">')
+    assert EXTERNAL.search("<link href='//fonts.example/css'>")
+    assert EXTERNAL.search("body { background: url(http://x/y.png) }")
+
+
+def test_index_links_every_report(seeded_res):
+    out = seeded_res.output_dir
+    render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), out / "2023")
+    render_report(load_report_data(seeded_res, Period(2022), AS_OF), out / "2022")
+    index = write_index(out, seeded_res.config.catalogue).read_text(encoding="utf-8")
+    for href in ("2023/iku-2023-Q1.html", "2023/iku-2023-Q1.xlsx", "2023/iku-2023-Q1.json", "2022/iku-2022.html"):
+        assert f'href="{href}"' in index
+    assert "Triwulan I 2023" in index and "Laporan tahunan 2022" in index
+
+
+def test_render_is_fast(seeded_res):
+    data = load_report_data(seeded_res, Period(2023, 4), AS_OF)
+    render_html(data)  # warm the template cache
+    start = time.perf_counter()
+    render_html(data), render_excel(data), report_json(data)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_formula_notes_in_html_are_plain(seeded_res):
+    html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
+    for note in FORMULA_NOTES[1:]:
+        assert note in html
