@@ -21,7 +21,6 @@ from iku.warehouse import WarehouseUnavailable
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="IKU consolidation pipeline: monthly bidang sheets to quarterly, annual and LAKIP reports.")
 console = Console()
-err = Console(stderr=True)
 
 STATUS_STYLE = {"on_time": ("tepat waktu", "green"), "late": ("terlambat", "yellow"),
                 "invalid": ("tidak valid", "red"), "missing": ("belum masuk", "bold red"),
@@ -30,7 +29,7 @@ STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—"
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"iku: {message}", markup=False, highlight=False)
+    typer.echo(f"iku: {' '.join(message.split())}", err=True)  # one line, never wrapped
     raise typer.Exit(code)
 
 

@@ -1,0 +1,64 @@
+"""The warehouse on SQLite and a real PostgreSQL: migrations, OPD keys, alerts."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import inspect
+
+from iku.domain.model import SubmissionRecord, ValueRow
+from iku.warehouse import Warehouse, WarehouseUnavailable
+
+
+def record(sha, month=4, status="valid", value=1.0, bidang="perumahan"):
+    return SubmissionRecord(
+        sha256=sha, bidang=bidang, file_name=f"{sha}.xlsx", source_path=f"/in/{sha}.xlsx",
+        archive_path=f"/ar/{sha}.xlsx", size_bytes=10, received_at=datetime(2023, 5, 1, tzinfo=timezone.utc),
+        status=status, year=2023, month=month,
+        values=[ValueRow("IKU-01", value, None, None, "catatan", 2)] if status == "valid" else [],
+    )
+
+
+def test_migrate_is_idempotent_and_creates_the_tables(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    wh.migrate()
+    tables = set(inspect(wh.engine).get_table_names())
+    assert {"submission", "realisation", "alert", "alembic_version"} <= tables
+
+
+def test_opd_code_keeps_agencies_apart(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    assert wh.record("opd-a", record("s1")) is not None
+    assert wh.record("opd-b", record("s1", value=7)) is not None  # same bytes, other OPD
+    assert wh.record("opd-a", record("s1")) is None  # never twice for one OPD
+    assert [v.realisation for v in wh.current_values("opd-a", 2023)] == [1.0]
+    assert [v.realisation for v in wh.current_values("opd-b", 2023)] == [7.0]
+
+
+def test_invalid_after_valid_keeps_the_valid_data_current(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    wh.record("o", record("a", value=2))
+    wh.record("o", record("b", status="invalid"))
+    values = wh.current_values("o", 2023)
+    assert [(v.realisation, v.sha256, v.revision) for v in values] == [(2.0, "a", 1)]
+
+
+def test_alert_once_per_cause_and_channel(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    kwargs = dict(cause_key="invalid:abc", kind="invalid_submission", recipient="x@y", subject="s", payload={"a": 1})
+    first = wh.add_alert("o", channel="email", **kwargs)
+    assert first is not None
+    assert wh.add_alert("o", channel="email", **kwargs) is None
+    assert wh.add_alert("o", channel="webhook", **kwargs) is not None
+    wh.mark_alert(first, delivered=True, attempts=1)
+    assert [a["channel"] for a in wh.undelivered_alerts("o")] == ["webhook"]
+
+
+def test_unreachable_warehouse_is_one_clear_error():
+    wh = Warehouse("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(WarehouseUnavailable, match="cannot open warehouse"):
+        wh.migrate()
