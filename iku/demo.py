@@ -1,0 +1,231 @@
+"""`iku demo`: the whole pipeline on a generated year of sheets.
+
+It writes sample data, so it only ever writes (and clears) folders that are
+plainly the demo's: inside --workdir, or the default data/ and out/ of the
+current directory. Anything else, or folders holding data that a previous demo
+did not put there, makes it stop with a message instead of deleting.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+MARKER = ".iku-demo.json"  # written into the demo inbox; its presence makes clearing safe
+# the demo must never mail or post alerts about invented data to real people
+_ALERT_VARS = ("IKU_SMTP_HOST", "IKU_ALERT_WEBHOOK_URL", "IKU_ALERT_EMAIL_TO")
+
+
+@dataclass
+class DemoPlaces:
+    inbox: Path
+    output: Path
+    archive: Path
+    database: Path | None  # the SQLite file; None when not SQLite
+    roots: list[Path]      # clearing is allowed only below these
+
+
+def _point_env_at(workdir: Path) -> None:
+    workdir = workdir.resolve()
+    os.environ["IKU_INBOX_DIR"] = str(workdir / "inbox")
+    os.environ["IKU_OUTPUT_DIR"] = str(workdir / "out")
+    os.environ["IKU_ARCHIVE_DIR"] = str(workdir / "archive")
+    os.environ["IKU_WAREHOUSE_URL"] = f"sqlite:///{workdir / 'iku.sqlite'}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _places(settings, workdir: Path | None) -> DemoPlaces:
+    roots = [workdir.resolve()] if workdir else [Path("data").resolve(), Path("out").resolve()]
+    return DemoPlaces(settings.inbox_dir.resolve(), settings.output_dir.resolve(),
+                      settings.archive_dir.resolve(),
+                      (db.resolve() if (db := _sqlite_file(settings.warehouse_url)) else None), roots)
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or path.is_relative_to(r) for r in roots)
+
+
+def _has_content(path: Path) -> bool:
+    if path.is_dir():
+        return any(path.iterdir())
+    return path.exists()
+
+
+def _warehouse_empty(url: str, opd: str) -> bool:
+    """A warehouse a command merely created (no file ever recorded) may be replaced."""
+    from iku.warehouse import Warehouse
+
+    try:
+        return not Warehouse(url).known_hashes(opd)
+    except Exception:  # noqa: BLE001 - unreadable or unmigrated: not provably empty
+        return False
+
+
+def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Path | None) -> None:
+    """Refuse unsafe places; clear a previous demo's data. Raises ValueError with the reason."""
+    hint = "" if workdir else " Run `iku demo --workdir DIR` to use a separate folder."
+    if places.database is None:
+        raise ValueError(f"the demo loads invented data and will not write to {warehouse_url.split('@')[-1]}"
+                         f" (not a SQLite file).{hint}")
+    for label, path in (("inbox", places.inbox), ("output", places.output), ("archive", places.archive),
+                        ("warehouse", places.database)):
+        if not _inside(path, places.roots):
+            raise ValueError(f"the demo writes only inside {', '.join(map(str, places.roots))}; "
+                             f"the {label} is {path}.{hint}")
+    previous_demo = (places.inbox / MARKER).is_file()
+    if not previous_demo:
+        busy = [str(p) for p in (places.inbox, places.output, places.archive) if _has_content(p)]
+        if places.database.exists() and not _warehouse_empty(warehouse_url, opd):
+            busy.append(str(places.database))
+        if busy:
+            raise ValueError("the demo would overwrite data that no earlier demo wrote: "
+                             f"{', '.join(busy)}. Move it away or choose another folder.{hint}")
+    for folder in (places.inbox, places.output, places.archive):
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{places.database}{suffix}").unlink(missing_ok=True)
+
+
+# one-character cells when the terminal is too narrow for the CLI's words
+_SHORT = {"on_time": "✓", "late": "T", "invalid": "✗", "missing": "–", "pending": "·"}
+
+
+def _status_table(res, year: int, as_of: datetime, wide: bool) -> Table:
+    from iku.cli import STATUS_STYLE
+    from iku.queries import submission_matrix
+
+    cells = submission_matrix(res, year, 12, as_of)
+    legend = "   ".join(f"[{style}]{_SHORT[k]}[/] {label}" for k, (label, style) in STATUS_STYLE.items())
+    table = Table(title=f"Status penyampaian {year} (per {as_of:%Y-%m-%d})",
+                  caption=None if wide else legend)
+    table.add_column("Bidang", no_wrap=True)
+    for m in range(1, 13):
+        table.add_column(f"{m:02d}", justify="center", no_wrap=True)
+    for b in res.config.catalogue.bidang:
+        row = [b.code]
+        for c in (c for c in cells if c.bidang == b.code):
+            label, style = STATUS_STYLE[c.status]
+            row.append(f"[{style}]{label if wide else _SHORT[c.status]}[/]")
+        table.add_row(*row)
+    return table
+
+
+def _problems_table(res, year: int) -> Table | None:
+    logs = [s for s in res.warehouse.submission_logs(res.opd, year) if s.status != "valid"]
+    if not logs:
+        return None
+    table = Table(title="Berkas tidak valid (contoh temuan untuk bidang)")
+    for col in ("Bidang", "Bulan", "Berkas", "Masalah"):
+        table.add_column(col)
+    for s in logs:
+        msgs = "; ".join(
+            (f"baris {p.row} " if p.row else "") + (f"kolom {p.column}: " if p.column else "") + p.message
+            for p in s.problems[:3])
+        table.add_row(s.bidang, f"{s.month or '-'}", s.file_name, msgs)
+    return table
+
+
+def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | None = None) -> dict:
+    """Generate a year of sheets, consolidate, print the status matrix, write the reports.
+
+    Returns what it did (paths and the consolidation summary), for tests.
+    """
+    console = console or Console()
+    if workdir is not None:
+        _point_env_at(Path(workdir))
+    for var in _ALERT_VARS:
+        os.environ.pop(var, None)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own summary
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no phoning home, no heartbeat noise
+
+    from iku.resources import build_resources
+    from iku.sample_data import plan_year, write_scenario
+    from iku.settings import Settings
+
+    settings = Settings()
+    res = build_resources(settings)
+    cat = res.config.catalogue
+    if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
+        raise ValueError(f"year {year} is outside the Renstra period {cat.opd.renstra_period[0]}-"
+                         f"{cat.opd.renstra_period[1]}")
+    if res.config.pipeline.sources:
+        raise ValueError("pipeline.yaml sets its own source folders (sources:); the demo writes to "
+                         "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo.")
+    places = _places(settings, Path(workdir) if workdir else None)
+    prepare_places(places, settings.warehouse_url, res.opd, Path(workdir) if workdir else None)
+    places.database.parent.mkdir(parents=True, exist_ok=True)
+
+    tz = ZoneInfo(res.config.pipeline.timezone)
+    as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due
+    console.rule(f"[bold]Demo IKU {cat.opd.name} — tahun {year}")
+    console.print(f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}")
+
+    # 1. sample sheets
+    scenario = plan_year(res.config, year)
+    places.inbox.mkdir(parents=True, exist_ok=True)
+    (places.inbox / MARKER).write_text(json.dumps({
+        "year": year, "written_at": datetime.now(tz).isoformat(),
+        "expected_status": {f"{b}-{m:02d}": s for (b, m), s in sorted(scenario.expected_status.items())},
+    }, indent=1), encoding="utf-8")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as progress:
+        job = progress.add_task("Membuat berkas contoh", total=len(scenario.files))
+        paths = write_scenario(res.config, scenario, places.inbox, on_file=lambda _p: progress.advance(job))
+    late = sum(1 for s in scenario.expected_status.values() if s == "late")
+    console.print(f"{len(paths)} berkas contoh dibuat: {len(scenario.invalid_files)} sengaja tidak valid, "
+                  f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim.")
+
+    # 2. consolidation
+    from flows.consolidate import consolidate_flow
+
+    with console.status("Konsolidasi (Prefect; tanpa PREFECT_API_URL server sementara dimulai dulu)..."):
+        summary = consolidate_flow()
+    console.print(
+        f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
+        f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca.")
+    console.print(_status_table(res, year, as_of, wide=console.width >= 150))
+    problems = _problems_table(res, year)
+    if problems is not None:
+        console.print(problems)
+
+    # 3. reports
+    reports: list[Path] = []
+    try:
+        from flows.reports import lakip_flow, report_flow
+    except ImportError:
+        report_flow = lakip_flow = None  # TODO: remove once flows/reports.py has landed
+        console.print("[yellow]flows.reports belum tersedia: laporan dilewati.[/]")
+    if report_flow is not None:
+        periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=console, transient=True) as progress:
+            job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
+            for period in periods:
+                reports.extend(Path(p) for p in report_flow(period))
+                progress.advance(job)
+            reports.extend(Path(p) for p in lakip_flow(year))
+            progress.advance(job)
+        console.print("[bold]Laporan:[/]")
+        for p in reports:
+            console.print(f"  {p}")
+    console.rule("Selesai")
+    return {"inbox": places.inbox, "output": places.output, "database": places.database,
+            "files": paths, "summary": summary, "reports": reports, "scenario": scenario, "as_of": as_of}

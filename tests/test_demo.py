@@ -1,0 +1,51 @@
+"""`iku demo`: one end-to-end smoke run, and the guard that keeps it off real data."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from rich.console import Console
+
+from iku.demo import MARKER, run_demo
+
+
+@pytest.fixture
+def quiet_env(iku_env, monkeypatch):
+    # run_demo sets these with setdefault; pin them so they do not leak into later tests
+    for var, value in (("PREFECT_LOGGING_LEVEL", "WARNING"), ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+                       ("GX_ANALYTICS_ENABLED", "false")):
+        monkeypatch.setenv(var, value)
+    return iku_env
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
+    from iku.queries import submission_matrix
+    from iku.resources import build_resources
+
+    out = io.StringIO()
+    workdir = tmp_path / "demo"
+    result = run_demo(year=2023, workdir=workdir, console=Console(file=out, width=200))
+    text = out.getvalue()
+
+    scenario = result["scenario"]
+    assert result["summary"]["new_files"] == len(scenario.files)
+    assert result["summary"]["invalid"] == len(scenario.invalid_files)
+    cells = submission_matrix(build_resources(), 2023, 12, result["as_of"])  # env points at workdir
+    assert {(c.bidang, c.month): c.status for c in cells} == scenario.expected_status
+    assert "Status penyampaian 2023" in text and "belum masuk" in text and "terlambat" in text
+    assert json.loads((workdir / "inbox" / MARKER).read_text())["year"] == 2023
+    if result["reports"]:  # the report flows have landed
+        names = {p.name for p in result["reports"]}
+        assert {"iku-2023-Q1.json", "iku-2023-Q4.html", "iku-2023.xlsx", "lakip-2023.json"} <= names
+        assert all(p.is_file() and p.is_relative_to(workdir) for p in result["reports"])
+        assert "lakip-2023.json" in text
+    # a demo folder may be reused; a folder holding someone's files may not
+    stranger = tmp_path / "theirs"
+    (stranger / "inbox" / "perumahan").mkdir(parents=True)
+    (stranger / "inbox" / "perumahan" / "real.xlsx").write_bytes(b"not mine")
+    with pytest.raises(ValueError, match="no earlier demo"):
+        run_demo(year=2023, workdir=stranger, console=Console(file=io.StringIO()))
+    assert (stranger / "inbox" / "perumahan" / "real.xlsx").read_bytes() == b"not mine"
