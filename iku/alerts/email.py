@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -26,7 +27,8 @@ def smtp_configured(settings: Settings) -> bool:
 
 def build_email(settings: Settings, to: list[str], subject: str, body: str,
                 headers: dict[str, str] | None = None) -> EmailMessage:
-    msg = EmailMessage()
+    # long Indonesian subjects: fold only at the RFC 5322 hard limit
+    msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
     msg["From"] = settings.alert_email_from
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
@@ -35,7 +37,7 @@ def build_email(settings: Settings, to: list[str], subject: str, body: str,
     msg["Message-ID"] = make_msgid(domain=domain)
     for name, value in (headers or {}).items():
         msg[name] = value
-    msg.set_content(body, charset="utf-8")
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
     return msg
 
 

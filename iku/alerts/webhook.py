@@ -6,9 +6,14 @@ never logged or stored whole: `redact_url` keeps scheme, host and port only.
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urlsplit
 
 import httpx
+
+# httpx logs every request's full URL at INFO: that would put the webhook's
+# secret token in the logs. Its warnings and errors still come through.
+_HTTPX_LOG = logging.getLogger("httpx")
 
 
 class WebhookError(Exception):
@@ -31,6 +36,8 @@ def post_webhook(url: str, body: dict, *, timeout: float = 20, headers: dict[str
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     hdrs = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "iku-pipeline"}
     hdrs.update(headers or {})
+    if _HTTPX_LOG.getEffectiveLevel() < logging.WARNING:
+        _HTTPX_LOG.setLevel(logging.WARNING)
     try:
         response = httpx.post(url, content=data, headers=hdrs, timeout=timeout)
     except httpx.HTTPError as exc:
