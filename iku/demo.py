@@ -161,6 +161,14 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     from iku.settings import Settings
 
     settings = Settings()
+    places = _places(settings, Path(workdir) if workdir else None)
+    if places.database is not None:
+        # absolute paths for every step: GX Data Docs refuse a relative output folder
+        os.environ["IKU_INBOX_DIR"] = str(places.inbox)
+        os.environ["IKU_OUTPUT_DIR"] = str(places.output)
+        os.environ["IKU_ARCHIVE_DIR"] = str(places.archive)
+        os.environ["IKU_WAREHOUSE_URL"] = f"sqlite:///{places.database}"
+        settings = Settings()
     res = build_resources(settings)
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
@@ -169,7 +177,6 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     if res.config.pipeline.sources:
         raise ValueError("pipeline.yaml sets its own source folders (sources:); the demo writes to "
                          "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo.")
-    places = _places(settings, Path(workdir) if workdir else None)
     prepare_places(places, settings.warehouse_url, res.opd, Path(workdir) if workdir else None)
     places.database.parent.mkdir(parents=True, exist_ok=True)
 

@@ -1,0 +1,58 @@
+"""`make bench`: the consolidation and the report benchmarks, then one summary table.
+
+    .venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import consolidate_bench  # noqa: E402
+import reports_bench  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="IKU pipeline benchmarks")
+    parser.add_argument("--n", type=int, default=2000, help="sheets for the consolidation benchmark")
+    parser.add_argument("--skip-consolidate", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true")
+    args = parser.parse_args(argv)
+
+    rows: list[tuple[str, str, str, str]] = []
+    failed = False
+    started = time.perf_counter()
+    if not args.skip_consolidate:
+        print(f"Consolidation benchmark ({args.n} sheets) ...", flush=True)
+        try:
+            rows += consolidate_bench.summary_rows(consolidate_bench.measure(args.n))
+        except Exception as exc:  # noqa: BLE001 - report and go on to the other benchmark
+            failed = True
+            print(f"  consolidation benchmark failed: {exc}")
+            rows.append(("consolidation benchmark", "failed", "", "ERROR"))
+    if not args.skip_reports:
+        print("Report benchmark ...", flush=True)
+        try:
+            rows += reports_bench.summary_rows(reports_bench.measure())
+        except Exception as exc:  # noqa: BLE001
+            failed = True
+            print(f"  report benchmark failed: {exc}")
+            rows.append(("report benchmark", "failed", "", "ERROR"))
+
+    widths = [max(len(r[i]) for r in rows + [("measure", "figure", "goal", "")]) for i in range(4)]
+    line = "-" * (sum(widths) + 6)
+    print(f"\nSummary (total {time.perf_counter() - started:.0f} s)\n{line}")
+    print(f"{'measure':<{widths[0]}}  {'figure':>{widths[1]}}  {'goal':<{widths[2]}}  ")
+    print(line)
+    for m, fig, goal, verdict in rows:
+        print(f"{m:<{widths[0]}}  {fig:>{widths[1]}}  {goal:<{widths[2]}}  {verdict}")
+    print(line)
+    # a missed goal is a finding to read, not a failure of `make bench`
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
