@@ -13,6 +13,8 @@ from iku.consolidation import IncomingFile, ReadOutcome, incoming, read_file, to
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
 
+LOAD_BATCH = 500  # files per warehouse transaction
+
 
 @task(name="find-new-files", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
@@ -65,19 +67,24 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
 
 @task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]) -> list[SubmissionRecord]:
-    """Archive every file, then record it; each file lands in one transaction.
-    Oldest first, so a later file for the same month is the revision."""
+    """Archive every file, then record them oldest first, so a later file for
+    the same month is the revision. Files are committed in batches; a file is
+    never half-loaded."""
     log = run_logger()
     order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path)))
     records = []
     for i in order:
         o = outcomes[i]
         stored: Path = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
-        record = to_record(o, problems.get(i, []), stored)
-        if res.warehouse.record(res.opd, record) is None:
-            log.info("%s was recorded by a concurrent run; skipped", o.file.path)
-            continue
-        if record.status != "valid":
-            log.warning("%s: %s (%d problems)", o.file.path, record.status, len(record.problems))
-        records.append(record)
-    return records
+        records.append(to_record(o, problems.get(i, []), stored))
+    loaded = []
+    for start in range(0, len(records), LOAD_BATCH):
+        batch = records[start:start + LOAD_BATCH]
+        for record, sub_id in zip(batch, res.warehouse.record_many(res.opd, batch)):
+            if sub_id is None:
+                log.info("%s was recorded by a concurrent run; skipped", record.source_path)
+                continue
+            if record.status != "valid":
+                log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
+            loaded.append(record)
+    return loaded

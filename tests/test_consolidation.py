@@ -174,3 +174,14 @@ def test_two_runs_at_once_never_load_a_file_twice(res):
     assert sorted(len(r) for r in results) == [0, 6]
     assert len(res.warehouse.submission_logs(res.opd)) == 6
     assert len(res.warehouse.current_values(res.opd, 2023)) == 6 * 4
+
+
+def test_two_versions_in_one_run_the_later_is_current(res):
+    inbox = res.settings.inbox_dir
+    t0 = datetime(2023, 5, 5, tzinfo=timezone.utc)
+    touch(write_xlsx(inbox / "perumahan" / "b-old.xlsx", sheet_rows(value=1)), t0)
+    touch(write_xlsx(inbox / "perumahan" / "a-new.xlsx", sheet_rows(value=2)), t0.replace(day=6))
+    assert [r.file_name for r in consolidate(res)] == ["b-old.xlsx", "a-new.xlsx"]
+    logs = {log.file_name: (log.revision, log.is_current) for log in res.warehouse.submission_logs(res.opd)}
+    assert logs == {"b-old.xlsx": (1, False), "a-new.xlsx": (2, True)}
+    assert {v.realisation for v in res.warehouse.current_values(res.opd, 2023)} == {2.0}

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.engine import make_url
 
@@ -85,43 +85,73 @@ class Warehouse:
             return set(conn.scalars(select(submission.c.sha256).where(submission.c.opd_code == opd)))
 
     def record(self, opd: str, rec: SubmissionRecord) -> int | None:
-        """Store one file's outcome in one transaction; its values become current
-        when it is valid. Returns the submission id, None if already recorded."""
-        now = datetime.now(timezone.utc)
+        """Store one file's outcome; see record_many."""
+        return self.record_many(opd, [rec])[0]
+
+    def record_many(self, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
+        """Store files' outcomes, oldest first, in one transaction: a file is
+        never half-loaded, and a valid file becomes the current data of its
+        (bidang, year, month), the revision after the ones before it.
+
+        Returns the submission ids; None for bytes already recorded (by a
+        concurrent run: then each file is retried in a transaction of its own).
+        """
+        if not records:
+            return []
         try:
             with self.engine.begin() as conn:
-                revision = None
-                if rec.status == "valid":
-                    period = and_(
-                        submission.c.opd_code == opd, submission.c.bidang == rec.bidang,
-                        submission.c.year == rec.year, submission.c.month == rec.month,
-                    )
-                    revision = 1 + conn.scalar(
-                        select(func.count()).where(period, submission.c.status == "valid"))
-                    conn.execute(update(submission).where(period).values(is_current=False))
-                    conn.execute(update(realisation).where(
-                        realisation.c.opd_code == opd, realisation.c.bidang == rec.bidang,
-                        realisation.c.year == rec.year, realisation.c.month == rec.month,
-                    ).values(is_current=False))
-                sub_id = conn.execute(insert(submission).values(
-                    opd_code=opd, sha256=rec.sha256, bidang=rec.bidang, year=rec.year, month=rec.month,
-                    file_name=rec.file_name, source_path=rec.source_path, archive_path=rec.archive_path,
-                    size_bytes=rec.size_bytes, received_at=rec.received_at, processed_at=now,
-                    status=rec.status, problems=[p.as_dict() for p in rec.problems],
-                    revision=revision, is_current=rec.status == "valid",
-                )).inserted_primary_key[0]
-                if rec.status == "valid" and rec.values:
-                    conn.execute(insert(realisation), [
-                        dict(opd_code=opd, submission_id=sub_id, bidang=rec.bidang,
-                             indicator_code=v.indicator, year=rec.year, month=rec.month,
-                             realisation=v.realisation, numerator=v.numerator,
-                             denominator=v.denominator, note=v.note, source_row=v.source_row,
-                             is_current=True)
-                        for v in rec.values
-                    ])
-                return sub_id
+                return self._insert(conn, opd, records)
         except IntegrityError:
-            return None  # another run recorded the same bytes first
+            if len(records) == 1:
+                return [None]
+            return [self.record_many(opd, [r])[0] for r in records]
+
+    def _insert(self, conn, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
+        now = datetime.now(timezone.utc)
+        valid = [r for r in records if r.status == "valid"]
+        periods = sorted({(r.bidang, r.year, r.month) for r in valid})
+        revisions: dict[tuple, int] = {}
+        for chunk in _chunks(periods, 200):
+            key = tuple_(submission.c.bidang, submission.c.year, submission.c.month)
+            revisions.update({
+                (b, y, m): n for b, y, m, n in conn.execute(
+                    select(submission.c.bidang, submission.c.year, submission.c.month, func.count())
+                    .where(submission.c.opd_code == opd, submission.c.status == "valid", key.in_(chunk))
+                    .group_by(submission.c.bidang, submission.c.year, submission.c.month))
+            })
+            conn.execute(update(submission).where(submission.c.opd_code == opd, key.in_(chunk))
+                         .values(is_current=False))
+            fact_key = tuple_(realisation.c.bidang, realisation.c.year, realisation.c.month)
+            conn.execute(update(realisation).where(realisation.c.opd_code == opd, fact_key.in_(chunk))
+                         .values(is_current=False))
+        # the last valid file of each period in this batch is the current one
+        last = {(r.bidang, r.year, r.month): r.sha256 for r in valid}
+        rows = []
+        for r in records:
+            revision = None
+            if r.status == "valid":
+                period = (r.bidang, r.year, r.month)
+                revision = revisions[period] = revisions.get(period, 0) + 1
+            rows.append(dict(
+                opd_code=opd, sha256=r.sha256, bidang=r.bidang, year=r.year, month=r.month,
+                file_name=r.file_name, source_path=r.source_path, archive_path=r.archive_path,
+                size_bytes=r.size_bytes, received_at=r.received_at, processed_at=now, status=r.status,
+                problems=[p.as_dict() for p in r.problems], revision=revision,
+                is_current=r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256,
+            ))
+        ids = conn.execute(insert(submission).returning(submission.c.id, sort_by_parameter_order=True),
+                           rows).scalars().all()
+        facts = [
+            dict(opd_code=opd, submission_id=sub_id, bidang=r.bidang, indicator_code=v.indicator,
+                 year=r.year, month=r.month, realisation=v.realisation, numerator=v.numerator,
+                 denominator=v.denominator, note=v.note, source_row=v.source_row,
+                 is_current=row["is_current"])
+            for sub_id, r, row in zip(ids, records, rows) if r.status == "valid"
+            for v in r.values
+        ]
+        if facts:
+            conn.execute(insert(realisation), facts)
+        return list(ids)
 
     def submission_logs(self, opd: str, year: int | None = None) -> list[SubmissionLog]:
         q = select(submission).where(submission.c.opd_code == opd).order_by(submission.c.id)
@@ -209,3 +239,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
