@@ -1,0 +1,31 @@
+"""The report and LAKIP flows end to end on a real Prefect test server."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
+from report_seed import seed  # noqa: E402
+
+from flows.reports import lakip_flow, report_flow  # noqa: E402
+from iku.settings import Settings  # noqa: E402
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+def test_report_and_lakip_flows(prefect_server, iku_env):
+    seed(Settings().warehouse_url)
+    out = iku_env / "out"
+    paths = report_flow("2023-Q2", as_of="2023-07-20")
+    assert paths == [out / "2023" / f"iku-2023-Q2.{ext}" for ext in ("html", "xlsx", "json")]
+    doc = json.loads(paths[2].read_text(encoding="utf-8"))
+    assert doc["period"] == "Q2" and len(doc["submissions"]) == 12
+    assert {i["code"]: i["achievement_pct"] for i in doc["indicators"]}["IKU-02"] == 37.33
+
+    lakip = lakip_flow(2023)
+    assert lakip == [out / "2023" / "lakip-2023.xlsx", out / "2023" / "lakip-2023.json"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023/iku-2023-Q2.html"' in index and 'href="2023/lakip-2023.xlsx"' in index
