@@ -11,7 +11,7 @@ from iku.resources import build_resources
 from tasks.alerts import deliver_alerts, raise_missing_alerts, raise_reminders
 
 
-@flow(name="check-missing", log_prints=False)
+@flow(name="iku-check-missing", log_prints=False)
 def check_missing_flow(period: str | None = None, as_of: str | None = None) -> list[dict]:
     """Alert for every bidang whose submission of `period` (YYYY-MM; default: every
     month due) is missing after the deadline, as of `as_of` (default: now)."""
@@ -23,7 +23,7 @@ def check_missing_flow(period: str | None = None, as_of: str | None = None) -> l
     return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in found]
 
 
-@flow(name="reminders", log_prints=False)
+@flow(name="iku-reminders", log_prints=False)
 def reminder_flow(as_of: str | None = None) -> list[dict]:
     """On H-n before a deadline (config schedules.reminder_days_before), remind each
     bidang with no valid sheet yet for that month; on other days, nothing."""

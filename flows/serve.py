@@ -21,7 +21,7 @@ from iku.settings import Settings
 ReportKind = Literal["quarterly", "annual", "lakip"]
 
 
-@flow(name="scheduled-report", log_prints=False)
+@flow(name="iku-scheduled-report", log_prints=False)
 def scheduled_report_flow(kind: ReportKind = "quarterly", as_of: str | None = None) -> list[str]:
     """The report whose time has come, worked out at run time: the last quarter
     (or year) whose final month's deadline has passed; `lakip` for the last year."""
