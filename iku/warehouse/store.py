@@ -135,7 +135,8 @@ class Warehouse:
             rows.append(dict(
                 opd_code=opd, sha256=r.sha256, bidang=r.bidang, year=r.year, month=r.month,
                 file_name=r.file_name, source_path=r.source_path, archive_path=r.archive_path,
-                size_bytes=r.size_bytes, received_at=r.received_at, processed_at=now, status=r.status,
+                size_bytes=r.size_bytes, received_at=r.received_at.astimezone(timezone.utc),
+                processed_at=now, status=r.status,
                 problems=[p.as_dict() for p in r.problems], revision=revision,
                 is_current=r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256,
             ))

@@ -62,3 +62,14 @@ def test_unreachable_warehouse_is_one_clear_error():
     wh = Warehouse("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(WarehouseUnavailable, match="cannot open warehouse"):
         wh.migrate()
+
+
+def test_received_at_keeps_its_instant_whatever_the_zone(warehouse_url):
+    from zoneinfo import ZoneInfo
+
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    rec = record("tz")
+    rec.received_at = datetime(2023, 5, 8, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    wh.record("o", rec)
+    assert wh.submission_logs("o")[0].received_at == rec.received_at
