@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from iku.config import ConfigError
+from iku.domain.periods import parse_as_of
 from iku.warehouse import WarehouseUnavailable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -51,20 +50,6 @@ def guarded(fn):
 def _resources():
     from iku.resources import build_resources
     return build_resources()
-
-
-def parse_as_of(value: Optional[str], tz: str = "Asia/Jakarta") -> datetime:
-    """A date (end of that day) or a datetime, in the pipeline's timezone; now when empty."""
-    zone = ZoneInfo(tz)
-    if not value:
-        return datetime.now(zone)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"--as-of '{value}' is not a date (YYYY-MM-DD) or datetime") from None
-    if len(value) == 10:  # a bare date means the whole of that day
-        parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 @app.command()

@@ -103,3 +103,17 @@ def parse_month_period(text: str) -> tuple[int, int]:
     if not 1 <= month <= 12:
         raise ValueError(f"period '{text}': month must be 01-12")
     return year, month
+
+
+def parse_as_of(value: str | None, tz: str = "Asia/Jakarta") -> datetime:
+    """A date (the end of that day) or a datetime, in the pipeline's timezone; now when empty."""
+    zone = ZoneInfo(tz)
+    if not value:
+        return datetime.now(zone)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"as-of '{value}' is not a date (YYYY-MM-DD) or datetime") from None
+    if len(value.strip()) == 10:  # a bare date means the whole of that day
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
