@@ -145,3 +145,22 @@ async def _read_deployments(api: str) -> dict:
     with temporary_settings({PREFECT_API_URL: api}):
         async with get_client() as client:
             return {d.name: d for d in await client.read_deployments()}
+
+
+def test_prefect_yaml_matches_the_served_deployments(iku_env):
+    """The work-pool route (prefect.yaml) runs the same flows on the same crons."""
+    import yaml
+
+    from flows.serve import build_deployments
+
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    served = {d.name: d for d in build_deployments()}
+    assert [d["name"] for d in spec["deployments"]] == list(served)
+    for d in spec["deployments"]:
+        mine = served[d["name"]]
+        assert [s["cron"] for s in d["schedules"]] == [s.schedule.cron for s in mine.schedules]
+        assert {s["timezone"] for s in d["schedules"]} == {"Asia/Jakarta"}
+        assert d["parameters"] == mine.parameters
+        path, fn = d["entrypoint"].split(":")
+        assert mine.entrypoint == path.removesuffix(".py").replace("/", ".") + "." + fn
+        assert d["work_pool"]["name"] == "iku-process"
