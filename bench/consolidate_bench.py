@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -72,6 +73,12 @@ class ConsolidateFigures:
     @property
     def ratio(self) -> float:
         return self.marginal_ms / self.read_ms if self.read_ms else float("inf")
+
+
+def _summary_line(output: str) -> str:
+    """The CLI's own summary ('N berkas baru: ...'), not the Prefect log lines."""
+    lines = [line for line in output.splitlines() if "berkas baru" in line]
+    return lines[-1].strip() if lines else (output.strip().splitlines() or [""])[-1]
 
 
 def free_port() -> int:
@@ -147,6 +154,7 @@ def iku_env(tmp: Path) -> dict:
         "GX_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        "COLUMNS": "200",  # keep the one-line summary on one line
     })
     return env
 
@@ -170,7 +178,10 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
             a = run_measured(iku, env_srv, tmp / "a.log")
             if a.returncode:
                 raise RuntimeError(f"(a) iku consolidate failed ({a.returncode}):\n{a.output[-3000:]}")
-            echo(f"  (a) first run: {a.seconds:.1f} s  — {a.output.strip().splitlines()[-1]}")
+            echo(f"  (a) first run: {a.seconds:.1f} s  — {_summary_line(a.output)}")
+            found = re.search(r"(\d+) berkas baru: (\d+) valid", a.output)
+            if not found or int(found.group(2)) != n:
+                echo(f"  WARNING: expected {n} valid new files; the figures below are suspect")
             b = run_measured(iku, env_srv, tmp / "b.log")
             if b.returncode:
                 raise RuntimeError(f"(b) iku consolidate failed ({b.returncode}):\n{b.output[-3000:]}")
@@ -188,8 +199,7 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
         c = subprocess.run([sys.executable, "-c", READ_LOOP, str(listing)], capture_output=True, text=True, check=True)
         read_s = float(c.stdout.strip().splitlines()[-1])
         echo(f"  (c) calamine read only: {read_s:.2f} s")
-        return ConsolidateFigures(n, a.seconds, b.seconds, b0_s, read_s, a.peak_rss_mb,
-                                  a.output.strip().splitlines()[-1] if a.output.strip() else "")
+        return ConsolidateFigures(n, a.seconds, b.seconds, b0_s, read_s, a.peak_rss_mb, _summary_line(a.output))
     finally:
         if keep:
             echo(f"  kept {tmp}")

@@ -203,12 +203,14 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     # 2. consolidation
     from flows.consolidate import consolidate_flow
 
-    with console.status("Konsolidasi (Prefect; tanpa PREFECT_API_URL server sementara dimulai dulu)..."):
+    waiting = "Konsolidasi..." if os.environ.get("PREFECT_API_URL") else \
+        "Konsolidasi (tanpa PREFECT_API_URL: Prefect memulai server sementara dulu, 10-30 detik)..."
+    with console.status(waiting):
         summary = consolidate_flow()
     console.print(
         f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
         f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca.")
-    console.print(_status_table(res, year, as_of, wide=console.width >= 150))
+    console.print(_status_table(res, year, as_of, wide=console.width >= 185))
     problems = _problems_table(res, year)
     if problems is not None:
         console.print(problems)
