@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from iku.config import Pipeline
 
-from .periods import Period, deadline
+from .periods import Period, deadline, parse_as_of
 
 QUARTER_END_MONTHS_NEXT = "1,4,7,10"  # the month after each quarter's last month
 
@@ -129,21 +130,9 @@ def last_finished_year(as_of: datetime, deadline_day: int, tz: str) -> int:
     return year if month == 12 else year - 1
 
 
-def as_of_datetime(value: str | datetime | None, tz: str, now: datetime | None = None) -> datetime:
-    """A date (the end of that day), a datetime, or now, in the pipeline's timezone
-    (the same reading as `iku ... --as-of`)."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-    if value is None or value == "":
-        return (now or datetime.now(zone)).astimezone(zone)
+def as_of_datetime(value: str | datetime | None, tz: str) -> datetime:
+    """`--as-of` as the CLI reads it (periods.parse_as_of); a datetime passes through,
+    in the pipeline's timezone when it has none."""
     if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"as-of '{value}' is not a date (YYYY-MM-DD) or datetime") from None
-        if len(value) == 10:
-            parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+    return parse_as_of(value, tz)
