@@ -90,7 +90,7 @@ BAD = {
                               "invalid", "'IKU-04' bukan indikator bidang 'perumahan'", (6, "kode_indikator")),
     "dua-bulan.xlsx": ("perumahan", lambda p: write_xlsx(p, rows_with(set={(4, "bulan"): 5})), "invalid",
                        "berbeda dengan baris lain", (5, "bulan")),
-    "salah-folder.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows("perkim")), "invalid",
+    "salah-folder.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=2.5)), "invalid",
                           "tidak sesuai dengan folder", (2, "bidang")),
     "pembilang-besar.xlsx": ("perkim", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=120, penyebut=98.5)),
                              "invalid", "lebih besar dari penyebut", (2, "pembilang")),
