@@ -216,25 +216,21 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
         console.print(problems)
 
     # 3. reports
+    from flows.reports import lakip_flow, report_flow
+
     reports: list[Path] = []
-    try:
-        from flows.reports import lakip_flow, report_flow
-    except ImportError:
-        report_flow = lakip_flow = None  # TODO: remove once flows/reports.py has landed
-        console.print("[yellow]flows.reports belum tersedia: laporan dilewati.[/]")
-    if report_flow is not None:
-        periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=console, transient=True) as progress:
-            job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
-            for period in periods:
-                reports.extend(Path(p) for p in report_flow(period))
-                progress.advance(job)
-            reports.extend(Path(p) for p in lakip_flow(year))
+    periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as progress:
+        job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
+        for period in periods:
+            reports.extend(Path(p) for p in report_flow(period))
             progress.advance(job)
-        console.print("[bold]Laporan:[/]")
-        for p in reports:
-            console.print(f"  {p}")
+        reports.extend(Path(p) for p in lakip_flow(year))
+        progress.advance(job)
+    console.print("[bold]Laporan:[/]")
+    for p in reports:
+        console.print(f"  {p}")
     console.rule("Selesai")
     return {"inbox": places.inbox, "output": places.output, "database": places.database,
             "files": paths, "summary": summary, "reports": reports, "scenario": scenario, "as_of": as_of}

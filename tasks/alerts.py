@@ -6,23 +6,18 @@ warehouse for the next run.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku.alerts import dispatch
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
 from iku.resources import Resources
+from tasks._log import run_logger
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    try:
-        return get_run_logger()
-    except Exception:  # noqa: BLE001 - called through .fn outside a run
-        return logging.getLogger("iku.alerts")
 
 
 @task(name="raise-submission-alerts", cache_policy=NO_CACHE)
@@ -30,14 +25,14 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> 
     """Queue one alert per invalid or unreadable new record, per configured channel."""
     queued = dispatch.raise_submission_alerts(res, records)
     bad = sum(r.status != "valid" for r in records)
-    _logger().info("%d invalid/unreadable file(s): %d new alert(s) queued", bad, queued)
+    run_logger().info("%d invalid/unreadable file(s): %d new alert(s) queued", bad, queued)
     return queued
 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
     """Send every undelivered alert (also those left by earlier runs); never raises."""
-    log = _logger()
+    log = run_logger()
     result = dispatch.deliver_safely(res, log=log, backoff=backoff)
     log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
     return result
@@ -47,7 +42,7 @@ def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
 def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None,
                backoff: list[float] | None = None) -> bool:
     """One recap to the planning team after a consolidation that found new files."""
-    log = _logger()
+    log = run_logger()
     try:
         sent = dispatch.send_recap(res, records, as_of, log=log, backoff=backoff)
     except Exception as exc:  # noqa: BLE001 - a recap must never fail the consolidation
@@ -61,7 +56,7 @@ def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime 
 def raise_missing_alerts(res: Resources, as_of: datetime, period: tuple[int, int] | None = None
                          ) -> list[MonthSubmission]:
     found, queued = dispatch.raise_missing_alerts(res, as_of, period)
-    _logger().info("%d submission(s) missing at %s: %d new alert(s) queued", len(found), as_of.isoformat(), queued)
+    run_logger().info("%d submission(s) missing at %s: %d new alert(s) queued", len(found), as_of.isoformat(), queued)
     return found
 
 
@@ -69,7 +64,7 @@ def raise_missing_alerts(res: Resources, as_of: datetime, period: tuple[int, int
 def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
     cells, queued, n = dispatch.raise_reminders(res, as_of)
     if n is None:
-        _logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
+        run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
     else:
-        _logger().info("H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued)
+        run_logger().info("H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued)
     return cells

@@ -52,7 +52,8 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
     """One GX validation per bidang over all its readable new sheets."""
     from iku.validation.gx_runner import validate_bidang
 
-    docs = res.output_dir / "gx-docs" if res.config.pipeline.gx_data_docs else None
+    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
+    docs = (res.output_dir / "gx-docs").resolve() if res.config.pipeline.gx_data_docs else None
     problems: dict[int, list] = {}
     for bidang in res.config.catalogue.bidang:
         sheets = {i: o.sheet for i, o in enumerate(outcomes)

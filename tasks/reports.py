@@ -2,26 +2,19 @@
 per step, not per indicator) to keep the engine's overhead small."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import MissingContextError
-from prefect.logging import get_run_logger
 
 from iku import reports
 from iku.domain.periods import Period
 from iku.reports import LakipData, ReportData
 from iku.resources import Resources
+from tasks._log import run_logger
 
 
-def _logger():
-    try:
-        return get_run_logger()
-    except MissingContextError:  # task.fn(...) called outside a run, as in unit tests
-        return logging.getLogger("iku.reports")
 
 
 # Inputs hold a live warehouse engine: nothing to hash, nothing worth caching.
@@ -29,36 +22,36 @@ def _logger():
 def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     data = reports.load_report_data(res, period, as_of)
     incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
-    _logger().info("%s: %d indicators, %d source files; incomplete data: %s",
+    run_logger().info("%s: %d indicators, %d source files; incomplete data: %s",
                    period.slug, len(data.rows), len(data.sources), ", ".join(incomplete) or "none")
     for r in data.at_risk():
-        _logger().warning("%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct)
+        run_logger().warning("%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct)
     return data
 
 
 @task(name="render-report", cache_policy=NO_CACHE)
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     paths = reports.render_report(data, out_dir)
-    _logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
     return paths
 
 
 @task(name="load-lakip-data", cache_policy=NO_CACHE)
 def load_lakip(res: Resources, year: int) -> LakipData:
     data = reports.load_lakip_data(res, year)
-    _logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
+    run_logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
     return data
 
 
 @task(name="render-lakip", cache_policy=NO_CACHE)
 def write_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     paths = reports.render_lakip(data, out_dir)
-    _logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
     return paths
 
 
 @task(name="update-report-index", cache_policy=NO_CACHE)
 def update_index(res: Resources) -> Path:
     path = reports.write_index(res.output_dir, res.config.catalogue, res.config.pipeline.timezone)
-    _logger().info("index: %s", path)
+    run_logger().info("index: %s", path)
     return path
