@@ -56,9 +56,18 @@ def _resources():
 @guarded
 def consolidate() -> None:
     """Process every new file of every bidang (validate, archive, load), then send the alerts due."""
-    from flows.consolidate import consolidate_flow
+    from iku.consolidation import scan_sources, summarise
 
-    summary = consolidate_flow()
+    res = _resources()
+    # Nothing new and nothing left to deliver: answer without starting Prefect
+    # (a cron that polls often should cost well under a second).
+    scan = scan_sources(res.source_dirs(), res.warehouse.known_hashes(res.opd))
+    if scan.new or res.warehouse.undelivered_alerts(res.opd):
+        from flows.consolidate import consolidate_flow
+
+        summary = consolidate_flow()
+    else:
+        summary = summarise([], scan.known)
     console.print(
         f"[bold]{summary['new_files']}[/] berkas baru: {summary['valid']} valid, "
         f"{summary['invalid']} tidak valid, {summary['unreadable']} tidak terbaca; "

@@ -60,6 +60,31 @@ def incoming(bidang: str, path: Path, known: set[str]) -> IncomingFile | None:
     return IncomingFile(bidang=bidang, path=path, sha256=sha, data=data, received_at=mtime)
 
 
+@dataclass
+class Scan:
+    new: list[IncomingFile]
+    known: int  # files whose bytes were processed before
+    absent_folders: dict[str, Path]  # bidang -> configured folder that does not exist
+
+
+def scan_sources(folders: dict[str, Path], known: set[str]) -> Scan:
+    """The new files of every bidang folder; the same bytes twice count once."""
+    seen_now = set(known)
+    scan = Scan(new=[], known=0, absent_folders={})
+    for bidang, folder in folders.items():
+        if not folder.is_dir():
+            scan.absent_folders[bidang] = folder
+            continue
+        for path in walk_source(folder):
+            f = incoming(bidang, path, seen_now)
+            if f is None:
+                scan.known += 1
+                continue
+            seen_now.add(f.sha256)
+            scan.new.append(f)
+    return scan
+
+
 def required_numbers(config: Config, bidang: str) -> set[str]:
     kinds = {i.kind for i in config.catalogue.indicators_of(bidang)}
     needed = set()

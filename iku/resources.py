@@ -29,6 +29,9 @@ class Resources:
     def source_dir(self, bidang: str) -> Path:
         return self.config.pipeline.sources.get(bidang, self.settings.inbox_dir / bidang)
 
+    def source_dirs(self) -> dict[str, Path]:
+        return {b.code: self.source_dir(b.code) for b in self.config.catalogue.bidang}
+
     @property
     def output_dir(self) -> Path:
         return self.settings.output_dir

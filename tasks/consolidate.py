@@ -9,7 +9,7 @@ from prefect.cache_policies import NO_CACHE
 
 from iku import archive
 from tasks._log import run_logger
-from iku.consolidation import IncomingFile, ReadOutcome, incoming, read_file, to_record, walk_source
+from iku.consolidation import IncomingFile, ReadOutcome, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
 
@@ -21,21 +21,11 @@ def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
     """Every file under the bidang source folders not processed before; retried
     because a source folder may be a network share that blinks."""
     log = run_logger()
-    known = res.warehouse.known_hashes(res.opd)
-    new, seen = [], 0
-    for bidang in res.config.catalogue.bidang:
-        folder = res.source_dir(bidang.code)
-        if not folder.is_dir():
-            log.warning("source folder of bidang %s does not exist: %s", bidang.code, folder)
-            continue
-        for path in walk_source(folder):
-            seen += 1
-            f = incoming(bidang.code, path, known)
-            if f is not None:
-                known.add(f.sha256)  # the same bytes twice in one run count once
-                new.append(f)
-    log.info("%d files in the sources, %d new", seen, len(new))
-    return new, seen - len(new)
+    scan = scan_sources(res.source_dirs(), res.warehouse.known_hashes(res.opd))
+    for bidang, folder in scan.absent_folders.items():
+        log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
+    log.info("%d files in the sources, %d new", scan.known + len(scan.new), len(scan.new))
+    return scan.new, scan.known
 
 
 @task(name="read-sheets", cache_policy=NO_CACHE)

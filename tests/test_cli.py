@@ -46,3 +46,9 @@ def test_template_then_consolidate_it_roundtrip(iku_env, tmp_path):
     result = run("template", "--bidang", "perumahan", "--period", "2023-04", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.exists()
+
+
+def test_consolidate_with_nothing_new_answers_without_prefect(iku_env):
+    result = run("consolidate", env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})  # nothing listens there
+    assert result.returncode == 0, result.stderr
+    assert "0 berkas baru" in result.stdout
