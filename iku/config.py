@@ -48,7 +48,7 @@ class Baseline(_Strict):
 
 
 class Indicator(_Strict):
-    code: str = Field(pattern=r"^IKU-\d{2}$")
+    code: str = Field(pattern=r"^IKU-\d{2,3}$")
     name: str
     tujuan: str
     sasaran: str
