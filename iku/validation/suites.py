@@ -18,7 +18,7 @@ def load_suite_json(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
 
 
 class _Blank(dict):
-    def __missing__(self, key):  # a placeholder the context lacks stays readable
+    def __missing__(self, key):  # a {name} the context lacks shows as "?" rather than failing
         return "?"
 
 
