@@ -23,7 +23,7 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     data = reports.load_report_data(res, period, as_of)
     incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
     run_logger().info("%s: %d indicators, %d source files; incomplete data: %s",
-                   period.slug, len(data.rows), len(data.sources), ", ".join(incomplete) or "none")
+                      period.slug, len(data.rows), len(data.sources), ", ".join(incomplete) or "none")
     for r in data.at_risk():
         run_logger().warning("%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct)
     return data
