@@ -133,8 +133,17 @@ def _where(source_dir: str | None) -> str:
 
 # -- submission alerts -----------------------------------------------------------
 
+def _file_lines(config: Config, rec: SubmissionRecord, period_text: str) -> list[str]:
+    """The block that names the file an alert is about."""
+    return [
+        f"  Bidang   : {bidang_label(config, rec.bidang)}",
+        f"  Periode  : {period_text}",
+        f"  Berkas   : {rec.file_name}",
+        f"  Diterima : {fmt_datetime(rec.received_at, config.pipeline.timezone)}",
+    ]
+
+
 def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage:
-    tz = config.pipeline.timezone
     key = f"invalid:{rec.sha256}"
     period = period_label(rec.year, rec.month)
     lines = [
@@ -142,11 +151,8 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         "",
         "Berkas laporan realisasi IKU berikut TIDAK VALID, sehingga datanya belum diterima:",
         "",
-        f"  Bidang   : {bidang_label(config, rec.bidang)}",
-        f"  Periode  : {period}" + (f" (batas waktu {_due_text(config, rec.year, rec.month)})"
-                                     if rec.year and rec.month else ""),
-        f"  Berkas   : {rec.file_name}",
-        f"  Diterima : {fmt_datetime(rec.received_at, tz)}",
+        *_file_lines(config, rec, period + (f" (batas waktu {_due_text(config, rec.year, rec.month)})"
+                                            if rec.year and rec.month else "")),
         "",
         f"Masalah yang ditemukan ({len(rec.problems)}):",
     ]
@@ -165,7 +171,6 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
 
 
 def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage:
-    tz = config.pipeline.timezone
     key = f"unreadable:{rec.sha256}"
     period = period_label(rec.year, rec.month)
     problems = rec.problems or [Problem("Berkas tidak dapat dibuka.")]
@@ -174,10 +179,7 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
         "",
         "Berkas berikut TIDAK DAPAT DIBACA oleh pipeline IKU, sehingga isinya belum diperiksa:",
         "",
-        f"  Bidang   : {bidang_label(config, rec.bidang)}",
-        f"  Periode  : {period}",
-        f"  Berkas   : {rec.file_name}",
-        f"  Diterima : {fmt_datetime(rec.received_at, tz)}",
+        *_file_lines(config, rec, period),
         "",
         "Penyebab:",
     ]
