@@ -15,6 +15,7 @@ import xlsxwriter
 
 from iku.config import Config, Indicator
 from iku.domain.periods import MONTHS_ID, deadline, month_name
+from iku.reports.formatting import num
 
 SHEET_NAME = "Realisasi"
 HELP_SHEET_NAME = "Petunjuk"
@@ -247,12 +248,7 @@ def _write_help(wb, config: Config, bidang: str, year: int, month: int, due: dat
     row += 1
     for ind in indicators:
         target = ind.target(year)
-        target_text = "target belum ditetapkan" if target is None else f"target {year}: {_num_id(target)} {ind.unit}"
+        target_text = "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
         hs.write(row, 0, f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})", f_text)
         row += 1
 
-
-def _num_id(value: float) -> str:
-    """1234.5 -> '1.234,5' (the Indonesian way the staff read numbers)."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
