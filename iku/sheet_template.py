@@ -14,8 +14,8 @@ from pathlib import Path
 import xlsxwriter
 
 from iku.config import Config, Indicator
-from iku.domain.periods import MONTHS_ID, deadline, month_name
-from iku.reports.formatting import num
+from iku.domain.periods import deadline, month_name
+from iku.formatting import local_datetime, num
 
 SHEET_NAME = "Realisasi"
 HELP_SHEET_NAME = "Petunjuk"
@@ -29,18 +29,6 @@ NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
 HEADER_ROW = 6  # 0-based: the header is on Excel row 7
 WIDTHS = {"bidang": 12, "tahun": 7, "bulan": 7, "kode_indikator": 15, "nama_indikator": 60,
           "satuan": 11, "realisasi": 13, "pembilang": 13, "penyebut": 13, "keterangan": 45}
-
-_WEEKDAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-
-
-def format_date_id(when: datetime, with_time: bool = False) -> str:
-    """'Jumat, 10 Februari 2023' (optionally 'pukul 23.59 WIB'), without a locale install."""
-    text = f"{_WEEKDAYS_ID[when.weekday()]}, {when.day} {MONTHS_ID[when.month - 1]} {when.year}"
-    if with_time:
-        zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(str(when.tzinfo), str(when.tzinfo))
-        text += f" pukul {when:%H.%M} {zone}"
-    return text
-
 
 def used_columns(ind: Indicator) -> tuple[str, ...]:
     """The number columns a person fills for this indicator; the others are greyed out."""
@@ -107,7 +95,7 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
     ws.write(1, 0, f"{cat.opd.name} {cat.opd.region}", f_sub)
     ws.write(2, 0, f"{b.name} ({b.code})", f_sub)
     ws.write(3, 0, f"Periode: Bulan {month_name(month)} {year}", f_sub)
-    ws.write(4, 0, f"Batas penyampaian: {format_date_id(due, with_time=True)}", f_deadline)
+    ws.write(4, 0, f"Batas penyampaian: {local_datetime(due, config.pipeline.timezone, weekday=True)}", f_deadline)
     ws.write(5, 0, "Isi hanya sel berwarna kuning. Baca lembar 'Petunjuk' sebelum mengisi.", f_note)
 
     for col, name in enumerate(HEADER):
@@ -206,7 +194,7 @@ def _write_help(wb, config: Config, bidang: str, year: int, month: int, due: dat
         ]),
         ("Batas waktu", [
             f"Realisasi bulan {month_name(month)} {year} paling lambat disampaikan "
-            f"{format_date_id(due, with_time=True)} (tanggal {config.pipeline.deadline_day} bulan berikutnya).",
+            f"{local_datetime(due, config.pipeline.timezone, weekday=True)} (tanggal {config.pipeline.deadline_day} bulan berikutnya).",
             "Berkas yang masuk setelah batas waktu tetap diproses, tetapi dicatat terlambat. Bila belum ada "
             "berkas yang valid setelah batas waktu, penyampaian dicatat belum masuk.",
             "Data triwulan dan tahunan disusun dari realisasi bulanan ini; keterlambatan satu bidang "

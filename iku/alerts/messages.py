@@ -15,14 +15,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
+from iku.formatting import local_date, local_datetime
 from iku.domain.status import MonthSubmission
 
-TZ_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 FOOTER = ("Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU {opd}. "
           "Balasan ke alamat ini tidak dibaca; hubungi tim perencanaan bila ada pertanyaan.")
 
@@ -67,20 +66,6 @@ class AlertMessage:
 
 # -- formatting helpers -------------------------------------------------------
 
-def tz_label(tz: str) -> str:
-    return TZ_ABBR.get(tz, tz)
-
-
-def fmt_date(dt: datetime, tz: str) -> str:
-    local = dt.astimezone(ZoneInfo(tz))
-    return f"{local.day} {month_name(local.month)} {local.year}"
-
-
-def fmt_datetime(dt: datetime, tz: str) -> str:
-    local = dt.astimezone(ZoneInfo(tz))
-    return f"{fmt_date(local, tz)} pukul {local:%H.%M} {tz_label(tz)}"
-
-
 def period_label(year: int | None, month: int | None) -> str:
     if year and month:
         return f"{month_name(month)} {year}"
@@ -120,7 +105,7 @@ def fix_for(p: Problem, config: Config, bidang: str | None) -> str:
 
 def _due_text(config: Config, year: int, month: int) -> str:
     pipe = config.pipeline
-    return fmt_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
+    return local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
 
 
 def _footer(config: Config, key: str) -> str:
@@ -139,7 +124,7 @@ def _file_lines(config: Config, rec: SubmissionRecord, period_text: str) -> list
         f"  Bidang   : {bidang_label(config, rec.bidang)}",
         f"  Periode  : {period_text}",
         f"  Berkas   : {rec.file_name}",
-        f"  Diterima : {fmt_datetime(rec.received_at, config.pipeline.timezone)}",
+        f"  Diterima : {local_datetime(rec.received_at, config.pipeline.timezone)}",
     ]
 
 
@@ -218,11 +203,11 @@ def missing_submission(cell: MonthSubmission, config: Config, as_of: datetime,
     tz = config.pipeline.timezone
     key = f"missing:{cell.bidang}:{cell.year}-{cell.month:02d}"
     period = period_label(cell.year, cell.month)
-    due = fmt_datetime(cell.deadline, tz)
+    due = local_datetime(cell.deadline, tz)
     lines = [
         f"Yth. {bidang_name(config, cell.bidang)},",
         "",
-        f"Sampai {fmt_datetime(as_of, tz)} laporan realisasi IKU berikut BELUM MASUK, "
+        f"Sampai {local_datetime(as_of, tz)} laporan realisasi IKU berikut BELUM MASUK, "
         "padahal batas waktunya sudah lewat:",
         "",
         f"  Bidang      : {bidang_label(config, cell.bidang)}",
@@ -250,7 +235,7 @@ def reminder(cell: MonthSubmission, days_before: int, config: Config,
     tz = config.pipeline.timezone
     key = f"reminder:{cell.bidang}:{cell.year}-{cell.month:02d}:H-{days_before}"
     period = period_label(cell.year, cell.month)
-    due = fmt_datetime(cell.deadline, tz)
+    due = local_datetime(cell.deadline, tz)
     state = ("hanya ada berkas yang tidak valid" if cell.status == "invalid"
              else "belum ada berkas yang masuk")
     lines = [
@@ -269,7 +254,7 @@ def reminder(cell: MonthSubmission, days_before: int, config: Config,
     ]
     return AlertMessage(
         kind="reminder", cause_key=key,
-        subject=f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {fmt_date(cell.deadline, tz)}",
+        subject=f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
         text="\n".join(lines),
         summary=f"Pengingat H-{days_before}: laporan {period} dari {bidang_label(config, cell.bidang)} "
                 f"belum masuk; batas waktu {due}.",
@@ -297,7 +282,7 @@ def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config:
     lines = [
         "Yth. Tim Perencanaan,",
         "",
-        f"Rekap konsolidasi IKU per {fmt_datetime(as_of, tz)}.",
+        f"Rekap konsolidasi IKU per {local_datetime(as_of, tz)}.",
         "",
         f"Berkas baru ({len(records)}): {counts['valid']} valid, {counts['invalid']} tidak valid, "
         f"{counts['unreadable']} tidak terbaca.",
@@ -314,11 +299,11 @@ def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config:
         for c in items:
             lines.append(f"  - {bidang_label(config, c.bidang)}, {period_label(c.year, c.month)}{detail(c)}")
 
-    section("Terlambat", late, lambda c: f": masuk {fmt_datetime(c.received_at, tz)}, "
-                                          f"batas {fmt_datetime(c.deadline, tz)}")
+    section("Terlambat", late, lambda c: f": masuk {local_datetime(c.received_at, tz)}, "
+                                          f"batas {local_datetime(c.deadline, tz)}")
     section("Tidak valid (belum ada berkas valid)", invalid,
             lambda c: ": perbaikan sudah diminta kepada bidang")
-    section("Belum masuk setelah batas waktu", missing, lambda c: f": batas {fmt_datetime(c.deadline, tz)}")
+    section("Belum masuk setelah batas waktu", missing, lambda c: f": batas {local_datetime(c.deadline, tz)}")
     lines += ["", "Rincian setiap masalah dikirim dalam peringatan tersendiri kepada bidang terkait.",
               "", _footer(config, key)]
 
@@ -327,7 +312,7 @@ def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config:
 
     return AlertMessage(
         kind="recap", cause_key=key,
-        subject=(f"[IKU] Rekap konsolidasi {fmt_date(as_of, tz)}: {len(records)} berkas baru, "
+        subject=(f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
                  f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk"),
         text="\n".join(lines),
         summary=(f"{len(records)} berkas baru ({counts['valid']} valid, {counts['invalid']} tidak valid, "

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 from iku.domain.achievement import Achievement
 from iku.domain.periods import MONTHS_ID
 
-from .formatting import num
+from iku.formatting import num
 
 W, H = 380, 170
 LEFT, RIGHT, TOP, BOTTOM = 46, 10, 12, 34

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from iku.config import Catalogue
 from iku.domain.periods import QUARTER_NAMES, month_name
 
-from . import formatting as fmt
+from iku import formatting as fmt
 from .charts import trend_svg
 from .model import STATUS_LABELS, ReportData, predicate_colour
 

@@ -1,9 +1,10 @@
-"""Indonesian number and date style for the reports (Babel, locale id_ID):
-1.234,56 and "8 Mei 2023"."""
+"""Indonesian number and date style for everything a user reads (reports,
+alerts, the sheet template), with Babel, locale id_ID: 1.234,56 and "8 Mei 2023"."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -11,6 +12,8 @@ from babel.numbers import format_decimal
 
 LOCALE = "id_ID"
 DASH = "–"
+# Indonesia's own names for its three time zones
+TZ_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 @lru_cache(maxsize=1)
@@ -51,3 +54,19 @@ def stamp(value: datetime | None) -> str:
     if value is None:
         return DASH
     return format_datetime(value, format="d MMM y HH.mm", tzinfo=value.tzinfo, locale=_locale())
+
+
+def tz_label(tz: str) -> str:
+    return TZ_ABBR.get(tz, tz)
+
+
+def local_date(dt: datetime, tz: str, weekday: bool = False) -> str:
+    """'10 Mei 2023' (or 'Rabu, 10 Mei 2023') on the calendar of `tz`."""
+    pattern = "EEEE, d MMMM y" if weekday else "d MMMM y"
+    return format_date(dt.astimezone(ZoneInfo(tz)).date(), format=pattern, locale=_locale())
+
+
+def local_datetime(dt: datetime, tz: str, weekday: bool = False) -> str:
+    """'10 Mei 2023 pukul 23.59 WIB'."""
+    local = dt.astimezone(ZoneInfo(tz))
+    return f"{local_date(local, tz, weekday)} pukul {local:%H.%M} {tz_label(tz)}"
