@@ -43,3 +43,46 @@ def write_csv(path: Path, rows, delimiter=";") -> Path:
         csv.writer(fh, delimiter=delimiter).writerows([["" if v is None else v for v in r] for r in rows])
     return path
 
+
+
+def write_xls(path: Path, rows, sheet_name="Realisasi") -> Path:
+    """Excel 97-2003, as older office machines still save it."""
+    import xlwt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet(sheet_name)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    wb.save(str(path))
+    return path
+
+
+def write_ods(path: Path, rows, sheet_name="Realisasi") -> Path:
+    """OpenDocument, as LibreOffice saves it (written with odfpy)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name=sheet_name)
+    for row in rows:
+        tr = TableRow()
+        for value in row:
+            if value is None:
+                tr.addElement(TableCell())
+            elif isinstance(value, (int, float)):
+                cell = TableCell(valuetype="float", value=value)
+                cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path

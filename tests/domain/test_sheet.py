@@ -67,3 +67,41 @@ def test_zip_bomb_is_refused_before_parsing():
         zf.writestr("xl/worksheets/sheet1.xml", b"\0" * 60_000_000)
     with pytest.raises(UnreadableFile, match="zip bomb"):
         check_container(buf.getvalue(), ".xlsx", LIMITS)
+
+
+@pytest.mark.parametrize("writer, extension", [("write_xlsx", ".xlsx"), ("write_xls", ".xls"), ("write_ods", ".ods")])
+def test_every_accepted_workbook_format_reads_the_same(tmp_path, writer, extension):
+    import sheetkit
+
+    rows = [["Laporan Realisasi Bidang Perumahan"]] + sheetkit.sheet_rows(value=1250.5)[0:2]
+    path = getattr(sheetkit, writer)(tmp_path / f"april{extension}", rows)
+    data = path.read_bytes()
+    check_container(data, extension, LIMITS)
+    sheet = parse_sheet(read_cells(data, extension), {"realisasi"}, LIMITS)
+    assert sheet.problems == []
+    row = sheet.rows[0]
+    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (3, "perumahan", 2023, 4, "IKU-01")
+    assert row.numbers["realisasi"] == 1250.5 and row.keterangan == "catatan IKU-01"
+
+
+def test_sheet_named_realisasi_is_preferred_over_the_first(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "two-sheets.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("Petunjuk").write(0, 0, "baca dulu")
+    ws = wb.add_worksheet("REALISASI")
+    for c, v in enumerate(["bidang", "tahun", "bulan", "kode_indikator", "realisasi"]):
+        ws.write(0, c, v)
+    for c, v in enumerate(["perkim", 2023, 4, "IKU-04", 1]):
+        ws.write(1, c, v)
+    wb.close()
+    cells = read_cells(path.read_bytes(), ".xlsx")
+    assert cells[1][3] == "IKU-04"
+
+
+def test_encrypted_workbook_is_unreadable():
+    # Excel saves a password-protected .xlsx as an OLE compound file, not a zip
+    ole = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504 + b"EncryptedPackage" + b"\0" * 1000
+    with pytest.raises(UnreadableFile, match="terenkripsi"):
+        check_container(ole, ".xlsx", LIMITS)
