@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 
 from iku import archive
 from tasks._log import run_logger
+from tasks._progress import progress
 from iku.consolidation import IncomingFile, ReadOutcome, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
@@ -30,7 +31,7 @@ def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
 
 @task(name="read-sheets", cache_policy=NO_CACHE)
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
-    outcomes = [read_file(f, res.config) for f in files]
+    outcomes = [read_file(f, res.config) for f in progress(files, "Membaca berkas")]
     unreadable = sum(o.unreadable is not None for o in outcomes)
     if unreadable:
         run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
@@ -64,7 +65,7 @@ def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict
     log = run_logger()
     order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path)))
     records = []
-    for i in order:
+    for i in progress(order, "Mengarsipkan berkas"):
         o = outcomes[i]
         stored: Path = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
         records.append(to_record(o, problems.get(i, []), stored))
