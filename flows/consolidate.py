@@ -6,6 +6,7 @@ from prefect.utilities.annotations import quote
 
 from iku.consolidation import summarise
 from iku.resources import build_resources
+from iku.validation.worker import warm_up
 from tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
 from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
@@ -20,6 +21,8 @@ def consolidate_flow() -> dict:
     res = build_resources()
     with res.warehouse.exclusive("consolidate"):
         files, known = find_new_files(res)
+        if files:
+            warm_up()  # GX imports in its worker while the sheets are read
         outcomes = read_sheets(res, quote(files))
         problems = validate_sheets(res, quote(outcomes)) if outcomes else {}
         records = archive_and_load(res, quote(outcomes), quote(problems))

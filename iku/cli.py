@@ -63,6 +63,10 @@ def consolidate() -> None:
     # (a cron that polls often should cost well under a second).
     scan = scan_sources(res.source_dirs(), res.warehouse.known_hashes(res.opd))
     if scan.new or res.warehouse.undelivered_alerts(res.opd):
+        if scan.new:
+            from iku.validation.worker import warm_up
+
+            warm_up()  # GX's 3 s import overlaps Prefect's start-up
         from flows.consolidate import consolidate_flow
 
         summary = consolidate_flow()

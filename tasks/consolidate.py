@@ -41,7 +41,7 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
 @task(name="validate-sheets", cache_policy=NO_CACHE)
 def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list]:
     """One GX validation per bidang over all its readable new sheets."""
-    from iku.validation.gx_runner import validate_bidang
+    from iku.validation.worker import validate_bidang
 
     # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
     docs = (res.output_dir / "gx-docs").resolve() if res.config.pipeline.gx_data_docs else None

@@ -10,13 +10,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
 from iku.config import Catalogue
 from iku.domain.model import Problem
 from iku.domain.sheet import Sheet
 
-from .frames import Frames, build_frames
 from .suites import COVERAGE_SUITE, ROW_SUITE, load_suite_json, render_problem
 
 log = logging.getLogger(__name__)
@@ -28,6 +25,11 @@ INDEX_COLUMNS = {ROW_SUITE: ["file_id", "excel_row"], COVERAGE_SUITE: ["file_id"
 def _result_format(name: str) -> dict:
     return {"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS[name],
             "partial_unexpected_count": 0}
+
+
+def import_gx() -> None:
+    """Pay GX's import cost now (see iku.validation.worker)."""
+    _gx()
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +71,7 @@ def _context(docs_dir: str | None):
     return ctx
 
 
-def _run(ctx, name: str, frame: pd.DataFrame, params: dict, docs: bool) -> list:
+def _run(ctx, name: str, frame: "pd.DataFrame", params: dict, docs: bool) -> list:
     if not docs:
         return ctx.validation_definitions.get(name).run(
             batch_parameters={"dataframe": frame}, expectation_parameters=params,
@@ -82,10 +84,14 @@ def _run(ctx, name: str, frame: pd.DataFrame, params: dict, docs: bool) -> list:
 def validate_bidang(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str,
                     docs_dir: Path | None = None) -> dict[int, list[Problem]]:
     """Problems per file id for the sheets of one bidang (all files in one GX run)."""
+    import pandas as pd  # here, not at the top: the parent process never needs it
+
+    from .frames import build_frames
+
     problems: dict[int, list[Problem]] = {fid: [] for fid in sheets}
     if not sheets:
         return problems
-    frames: Frames = build_frames(sheets, catalogue, bidang)
+    frames = build_frames(sheets, catalogue, bidang)
     indicators = catalogue.indicators_of(bidang)
     start, end = catalogue.opd.renstra_period
     params = {"bidang_codes": [bidang], "indicator_codes": [i.code for i in indicators],
