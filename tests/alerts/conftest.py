@@ -1,13 +1,10 @@
 """Fixtures for alert tests: real loopback receivers and Resources wired to them."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
 from loopback import SmtpReceiver, WebhookReceiver  # noqa: E402
 
 from alert_samples import BIDANG_MAIL, PLANNING  # noqa: E402

@@ -3,15 +3,12 @@ real SMTP server on loopback: what the schedule would do on a given day."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerts"))
 from loopback import SmtpReceiver, WebhookReceiver  # noqa: E402
 
 from iku.domain.model import SubmissionRecord, ValueRow  # noqa: E402

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
 from report_seed import seed  # noqa: E402
 
 from flows.reports import lakip_flow, report_flow  # noqa: E402

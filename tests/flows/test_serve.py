@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerts"))
 from loopback import SmtpReceiver, free_port  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

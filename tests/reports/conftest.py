@@ -1,12 +1,9 @@
 """Fixtures of the report tests: a seeded warehouse behind Resources."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from report_seed import seed  # noqa: E402
 
 from iku.resources import build_resources  # noqa: E402
