@@ -4,14 +4,14 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench browser clean
+.PHONY: install demo test test-fast lint bench browser clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 demo: install
@@ -29,6 +29,11 @@ test: install browser
 # Without the slow Prefect-server and browser tests, for a quick loop.
 test-fast: install
 	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m "not prefect and not browser"
+
+# ruff (lint, import order, format) and mypy; .ci/run calls this before the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python bench/run.py

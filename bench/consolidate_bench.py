@@ -9,6 +9,7 @@ process then starts a temporary server itself), for comparison.
 
     .venv/bin/python bench/consolidate_bench.py [--n 2000] [--keep]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,11 +56,11 @@ class Run:
 @dataclass
 class ConsolidateFigures:
     n: int
-    first_s: float               # (a) with server
-    nothing_new_s: float         # (b) with server
+    first_s: float  # (a) with server
+    nothing_new_s: float  # (b) with server
     nothing_new_no_server_s: float | None  # (b) without a server
-    read_s: float                # (c)
-    peak_rss_mb: float           # of (a)
+    read_s: float  # (c)
+    peak_rss_mb: float  # of (a)
     first_output: str
 
     @property
@@ -106,19 +107,27 @@ class PrefectServer:
     def __init__(self, home: Path, log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
-        self.env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                    "PREFECT_UI_ENABLED": "false"}
+        self.env = {
+            **os.environ,
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+        }
         self.env.pop("PREFECT_API_URL", None)
         self.log = log
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "PrefectServer":
+    def __enter__(self) -> PrefectServer:
         import httpx
 
         self._fh = self.log.open("wb")
         self.proc = subprocess.Popen(
             [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -145,17 +154,19 @@ class PrefectServer:
 
 def iku_env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IKU_") and k != "PREFECT_API_URL"}
-    env.update({
-        "IKU_CONFIG_DIR": str(REPO / "config"),
-        "IKU_INBOX_DIR": str(tmp / "inbox"),
-        "IKU_OUTPUT_DIR": str(tmp / "out"),
-        "IKU_ARCHIVE_DIR": str(tmp / "archive"),
-        "IKU_WAREHOUSE_URL": f"sqlite:///{tmp / 'iku.sqlite'}",
-        "GX_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PYTHONUNBUFFERED": "1",
-        "COLUMNS": "200",  # keep the one-line summary on one line
-    })
+    env.update(
+        {
+            "IKU_CONFIG_DIR": str(REPO / "config"),
+            "IKU_INBOX_DIR": str(tmp / "inbox"),
+            "IKU_OUTPUT_DIR": str(tmp / "out"),
+            "IKU_ARCHIVE_DIR": str(tmp / "archive"),
+            "IKU_WAREHOUSE_URL": f"sqlite:///{tmp / 'iku.sqlite'}",
+            "GX_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+            "COLUMNS": "200",  # keep the one-line summary on one line
+        }
+    )
     return env
 
 
@@ -191,15 +202,21 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
         env_tmp = {**env, "PREFECT_HOME": str(tmp / "prefect-home-ephemeral")}
         b0 = run_measured(iku, env_tmp, tmp / "b0.log")
         b0_s = b0.seconds if b0.returncode == 0 else None
-        echo(f"  (b) nothing new, temporary server: "
-             f"{f'{b0.seconds:.1f} s' if b0_s is not None else 'failed, see ' + str(tmp / 'b0.log')}")
+        echo(
+            f"  (b) nothing new, temporary server: "
+            f"{f'{b0.seconds:.1f} s' if b0_s is not None else 'failed, see ' + str(tmp / 'b0.log')}"
+        )
 
         listing = tmp / "paths.txt"
         listing.write_text("\n".join(str(p) for p in paths))
-        c = subprocess.run([sys.executable, "-c", READ_LOOP, str(listing)], capture_output=True, text=True, check=True)
+        c = subprocess.run(
+            [sys.executable, "-c", READ_LOOP, str(listing)], capture_output=True, text=True, check=True
+        )
         read_s = float(c.stdout.strip().splitlines()[-1])
         echo(f"  (c) calamine read only: {read_s:.2f} s")
-        return ConsolidateFigures(n, a.seconds, b.seconds, b0_s, read_s, a.peak_rss_mb, _summary_line(a.output))
+        return ConsolidateFigures(
+            n, a.seconds, b.seconds, b0_s, read_s, a.peak_rss_mb, _summary_line(a.output)
+        )
     finally:
         if keep:
             echo(f"  kept {tmp}")
@@ -209,6 +226,7 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
 
 def summary_rows(f: ConsolidateFigures) -> list[tuple[str, str, str, str]]:
     """(measure, figure, goal, verdict) rows for the summary table."""
+
     def verdict(ok: bool | None) -> str:
         return "-" if ok is None else ("ok" if ok else "MISSED")
 
@@ -218,8 +236,12 @@ def summary_rows(f: ConsolidateFigures) -> list[tuple[str, str, str, str]]:
         ("marginal cost per sheet (a-b)/n", f"{f.marginal_ms:.2f} ms", "", "-"),
         ("raw calamine read per sheet (c)/n", f"{f.read_ms:.3f} ms", "", "-"),
         ("ratio marginal / raw read", f"{f.ratio:.1f}", f"<= {GOAL_RATIO:g}", verdict(f.ratio <= GOAL_RATIO)),
-        ("nothing new (b), Prefect server", f"{f.nothing_new_s:.2f} s", f"< {GOAL_NOTHING_NEW_S:g} s",
-         verdict(f.nothing_new_s < GOAL_NOTHING_NEW_S)),
+        (
+            "nothing new (b), Prefect server",
+            f"{f.nothing_new_s:.2f} s",
+            f"< {GOAL_NOTHING_NEW_S:g} s",
+            verdict(f.nothing_new_s < GOAL_NOTHING_NEW_S),
+        ),
         ("nothing new (b), temporary server", no_server, "(for comparison)", "-"),
         ("peak memory of (a)", f"{f.peak_rss_mb:.0f} MB", "", "-"),
     ]

@@ -8,6 +8,7 @@ data and writing HTML, Excel and JSON (4 quarterly + annual) and the LAKIP feed.
 
     .venv/bin/python bench/reports_bench.py
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,8 @@ YEAR = 2023
 class ReportTimes:
     catalogue: str
     indicators: int
-    cold: dict[str, float] = field(default_factory=dict)   # first render in this process
-    warm: dict[str, float] = field(default_factory=dict)   # the same again
+    cold: dict[str, float] = field(default_factory=dict)  # first render in this process
+    warm: dict[str, float] = field(default_factory=dict)  # the same again
     note: str | None = None
 
     @property
@@ -58,28 +59,39 @@ def synthetic_catalogue(directory: Path, n: int = 200, bidang: int = 10, seed: i
     indicators = []
     for i in range(1, n + 1):
         kind = rng.choices(["count", "ratio", "level"], weights=[7, 2, 1])[0]
-        base = {"count": rng.randint(10, 500), "ratio": rng.choice([10, 25, 50, 75, 90]),
-                "level": rng.randint(60, 90)}[kind]
+        base = {
+            "count": rng.randint(10, 500),
+            "ratio": rng.choice([10, 25, 50, 75, 90]),
+            "level": rng.randint(60, 90),
+        }[kind]
         s = (i - 1) // 8 + 1  # eight indicators per sasaran
-        indicators.append({
-            "code": f"IKU-{i:0{width}d}",
-            "name": f"Indikator sintetis {i} untuk uji kecepatan laporan",
-            "tujuan": f"Tujuan {(s - 1) // 5 + 1}",
-            "sasaran": f"Sasaran {s}",
-            "unit": {"count": "Unit", "ratio": "%", "level": "Indeks"}[kind],
-            "bidang": f"bidang{(i - 1) % bidang + 1:02d}",
-            "kind": kind,
-            "polarity": "down" if rng.random() < 0.1 else "up",
-            "baseline": {"value": base * 0.8, "text": f"{base * 0.8:g}"},
-            # some targets not set, as in the seed
-            "targets": {y: (None if rng.random() < 0.05 else base) for y in years},
-            "formula": "Realisasi / Target X 100%",
-        })
-    data = {"opd": shipped["opd"],
-            "bidang": [{"code": f"bidang{b:02d}", "name": f"Bidang Sintetis {b}", "email": []}
-                       for b in range(1, bidang + 1)],
-            "indicators": indicators}
-    (directory / "opd.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        indicators.append(
+            {
+                "code": f"IKU-{i:0{width}d}",
+                "name": f"Indikator sintetis {i} untuk uji kecepatan laporan",
+                "tujuan": f"Tujuan {(s - 1) // 5 + 1}",
+                "sasaran": f"Sasaran {s}",
+                "unit": {"count": "Unit", "ratio": "%", "level": "Indeks"}[kind],
+                "bidang": f"bidang{(i - 1) % bidang + 1:02d}",
+                "kind": kind,
+                "polarity": "down" if rng.random() < 0.1 else "up",
+                "baseline": {"value": base * 0.8, "text": f"{base * 0.8:g}"},
+                # some targets not set, as in the seed
+                "targets": {y: (None if rng.random() < 0.05 else base) for y in years},
+                "formula": "Realisasi / Target X 100%",
+            }
+        )
+    data = {
+        "opd": shipped["opd"],
+        "bidang": [
+            {"code": f"bidang{b:02d}", "name": f"Bidang Sintetis {b}", "email": []}
+            for b in range(1, bidang + 1)
+        ],
+        "indicators": indicators,
+    }
+    (directory / "opd.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return directory
 
 
@@ -95,9 +107,13 @@ def load_catalogue(directory: Path):
         raw = yaml.safe_load((directory / "opd.yaml").read_text(encoding="utf-8"))
         pipeline = load_config(REPO / "config").pipeline
         cat = Catalogue.model_construct(
-            opd=Opd(**raw["opd"]), bidang=[Bidang(**b) for b in raw["bidang"]],
-            indicators=[Indicator.model_construct(**{**d, "baseline": Baseline(**d["baseline"])})
-                        for d in raw["indicators"]])
+            opd=Opd(**raw["opd"]),
+            bidang=[Bidang(**b) for b in raw["bidang"]],
+            indicators=[
+                Indicator.model_construct(**{**d, "baseline": Baseline(**d["baseline"])})
+                for d in raw["indicators"]
+            ],
+        )
         return Config(catalogue=cat, pipeline=pipeline, directory=directory), f"built unvalidated: {exc}"
 
 
@@ -120,8 +136,19 @@ def figures(config, year: int):
             sha = hashlib.sha256(f"{y}/{f.relpath}".encode()).hexdigest()
             for fig in f.figures:
                 current[(f.bidang, f.month, fig.indicator)] = MonthlyValue(
-                    f.bidang, fig.indicator, y, f.month, fig.realisation, fig.numerator, fig.denominator,
-                    fig.note, Path(f.relpath).name, sha, rev, f.received_at)
+                    f.bidang,
+                    fig.indicator,
+                    y,
+                    f.month,
+                    fig.realisation,
+                    fig.numerator,
+                    fig.denominator,
+                    fig.note,
+                    Path(f.relpath).name,
+                    sha,
+                    rev,
+                    f.received_at,
+                )
         values.extend(current.values())
         if y == year:
             firsts = {}
@@ -129,10 +156,14 @@ def figures(config, year: int):
                 if f.valid:
                     firsts.setdefault((f.bidang, f.month), f)
             order = {b.code: i for i, b in enumerate(config.catalogue.bidang)}  # bidang-major, as the query
-            for (b, m), status in sorted(plan.expected_status.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
+            for (b, m), status in sorted(
+                plan.expected_status.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
+            ):
                 first = firsts.get((b, m))
                 due = deadline(y, m, config.pipeline.deadline_day, config.pipeline.timezone)
-                subs.append(MonthSubmission(b, y, m, status, first.received_at.astimezone(tz) if first else None, due))
+                subs.append(
+                    MonthSubmission(b, y, m, status, first.received_at.astimezone(tz) if first else None, due)
+                )
     return values, subs
 
 
@@ -147,7 +178,9 @@ def time_year(config, label: str, out: Path, note: str | None = None) -> ReportT
         for period in [f"{YEAR}-Q{q}" for q in range(1, 5)] + [str(YEAR)]:
             p = Period.parse(period)
             t = time.perf_counter()
-            data = reports.build_report_data(config, values, [s for s in subs if s.month <= p.end_month], p, as_of)
+            data = reports.build_report_data(
+                config, values, [s for s in subs if s.month <= p.end_month], p, as_of
+            )
             reports.render_report(data, out)
             bucket[period] = time.perf_counter() - t
         t = time.perf_counter()
@@ -157,8 +190,8 @@ def time_year(config, label: str, out: Path, note: str | None = None) -> ReportT
 
 
 def measure(echo=print) -> list[ReportTimes]:
-    from iku.config import load_config
     import iku.reports  # noqa: F401 - imports are interpreter start, not rendering
+    from iku.config import load_config
 
     tmp = Path(tempfile.mkdtemp(prefix="iku-reports-bench-"))
     try:
@@ -168,8 +201,10 @@ def measure(echo=print) -> list[ReportTimes]:
             echo(f"  note: synthetic catalogue {note}")
         results.append(time_year(config, "synthetic", tmp / "synthetic", note))
         for r in results:
-            echo(f"  {r.catalogue} ({r.indicators} indicators): "
-                 + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in r.cold.items()))
+            echo(
+                f"  {r.catalogue} ({r.indicators} indicators): "
+                + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in r.cold.items())
+            )
         return results
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -179,10 +214,22 @@ def summary_rows(results: list[ReportTimes]) -> list[tuple[str, str, str, str]]:
     rows = []
     for r in results:
         ok = r.worst < GOAL_PER_REPORT_S
-        rows.append((f"reports {YEAR}, {r.catalogue} ({r.indicators} ind.): slowest",
-                     f"{r.worst * 1000:.0f} ms", f"< {GOAL_PER_REPORT_S:g} s per report", "ok" if ok else "MISSED"))
-        rows.append((f"reports {YEAR}, {r.catalogue}: all 6 (cold / warm)",
-                     f"{r.total:.2f} / {sum(r.warm.values()):.2f} s", "", "-"))
+        rows.append(
+            (
+                f"reports {YEAR}, {r.catalogue} ({r.indicators} ind.): slowest",
+                f"{r.worst * 1000:.0f} ms",
+                f"< {GOAL_PER_REPORT_S:g} s per report",
+                "ok" if ok else "MISSED",
+            )
+        )
+        rows.append(
+            (
+                f"reports {YEAR}, {r.catalogue}: all 6 (cold / warm)",
+                f"{r.total:.2f} / {sum(r.warm.values()):.2f} s",
+                "",
+                "-",
+            )
+        )
     return rows
 
 

@@ -1,7 +1,8 @@
 """`make bench`: the consolidation and the report benchmarks, then one summary table.
 
-    .venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports]
+.venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import consolidate_bench  # noqa: E402
-import reports_bench  # noqa: E402
+import consolidate_bench
+import reports_bench
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Consolidation benchmark ({args.n} sheets) ...", flush=True)
         try:
             rows += consolidate_bench.summary_rows(consolidate_bench.measure(args.n))
-        except Exception as exc:  # noqa: BLE001 - report and go on to the other benchmark
+        except Exception as exc:
             failed = True
             print(f"  consolidation benchmark failed: {exc}")
             rows.append(("consolidation benchmark", "failed", "", "ERROR"))
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Report benchmark ...", flush=True)
         try:
             rows += reports_bench.summary_rows(reports_bench.measure())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             failed = True
             print(f"  report benchmark failed: {exc}")
             rows.append(("report benchmark", "failed", "", "ERROR"))

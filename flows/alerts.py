@@ -1,6 +1,7 @@
 """Deadline flows: the missing-submission check (CONTRACT §5 `iku check-missing`)
 and the H-n reminders. Both take `as_of` so a person can see what the schedule
 would do on any day; both are safe to re-run (one alert per cause)."""
+
 from __future__ import annotations
 
 from prefect import flow
@@ -8,7 +9,7 @@ from prefect import flow
 from iku.domain.periods import parse_month_period
 from iku.domain.schedule import as_of_datetime
 from iku.resources import build_resources
-from tasks.alerts import deliver_alerts, raise_missing_alerts, raise_reminders
+from iku.tasks.alerts import deliver_alerts, raise_missing_alerts, raise_reminders
 
 
 @flow(name="iku-check-missing", log_prints=False)

@@ -1,4 +1,5 @@
 """The monthly consolidation flow: composition only (CONTRACT §3, §8)."""
+
 from __future__ import annotations
 
 from prefect import flow
@@ -6,9 +7,9 @@ from prefect.utilities.annotations import quote
 
 from iku.consolidation import summarise
 from iku.resources import build_resources
+from iku.tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
+from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 from iku.validation.worker import warm_up
-from tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 @flow(name="iku-consolidate", log_prints=True)

@@ -1,5 +1,6 @@
 """Flows for the quarterly/annual report (`iku report`) and the LAKIP feed
 (`iku lakip`). The schedules live in flows/serve.py and call these."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,7 @@ from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
-from tasks.reports import load_lakip, load_report, update_index, write_lakip, write_report
+from iku.tasks.reports import load_lakip, load_report, update_index, write_lakip, write_report
 
 
 @flow(name="iku-report", log_prints=False)

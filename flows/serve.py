@@ -6,6 +6,7 @@ Stopping the process does not pause the schedules (pause_on_shutdown=False):
 runs that fall due while it is down wait as Scheduled (late) runs and start
 when it comes back. The same deployments can run on workers: prefect.yaml.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -25,7 +26,7 @@ ReportKind = Literal["quarterly", "annual", "lakip"]
 def scheduled_report_flow(kind: ReportKind = "quarterly", as_of: str | None = None) -> list[str]:
     """The report whose time has come, worked out at run time: the last quarter
     (or year) whose final month's deadline has passed; `lakip` for the last year."""
-    from flows.reports import lakip_flow, report_flow
+    from iku.flows.reports import lakip_flow, report_flow
 
     config = load_config(Settings().config_dir)
     pipe = config.pipeline
@@ -49,8 +50,8 @@ def scheduled_report_flow(kind: ReportKind = "quarterly", as_of: str | None = No
 
 
 def _flows() -> dict:
-    from flows.alerts import check_missing_flow, reminder_flow
-    from flows.consolidate import consolidate_flow
+    from iku.flows.alerts import check_missing_flow, reminder_flow
+    from iku.flows.consolidate import consolidate_flow
 
     return {
         "consolidate": (consolidate_flow, {}),
@@ -70,14 +71,16 @@ def build_deployments(config: Config | None = None) -> list[RunnerDeployment]:
     deployments = []
     for name, spec in specs.items():
         fl, params = flows[name]
-        deployments.append(fl.to_deployment(
-            name=name,
-            schedules=[Cron(spec.cron, timezone=spec.timezone)],
-            parameters=params,
-            description=spec.description,
-            tags=["iku", config.catalogue.opd.code],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        ))
+        deployments.append(
+            fl.to_deployment(
+                name=name,
+                schedules=[Cron(spec.cron, timezone=spec.timezone)],
+                parameters=params,
+                description=spec.description,
+                tags=["iku", config.catalogue.opd.code],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
     return deployments
 
 

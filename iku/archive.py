@@ -1,5 +1,6 @@
 """Content-addressed archive: every file a bidang sent is kept, byte for byte,
 under its SHA-256, whether it was valid or not."""
+
 from __future__ import annotations
 
 import os

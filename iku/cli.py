@@ -1,13 +1,13 @@
 """The `iku` command line (CONTRACT §5). Thin: parse arguments, call a flow or
 a query, print. Findings (invalid or missing sheets) exit 0; bad arguments,
 bad configuration and an unreachable warehouse exit non-zero with one line."""
+
 from __future__ import annotations
 
 import json
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -17,13 +17,20 @@ from iku.config import ConfigError
 from iku.domain.periods import parse_as_of
 from iku.warehouse import WarehouseUnavailable
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="IKU consolidation pipeline: monthly bidang sheets to quarterly, annual and LAKIP reports.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="IKU consolidation pipeline: monthly bidang sheets to quarterly, annual and LAKIP reports.",
+)
 console = Console()
 
-STATUS_STYLE = {"on_time": ("tepat waktu", "green"), "late": ("terlambat", "yellow"),
-                "invalid": ("tidak valid", "red"), "missing": ("belum masuk", "bold red"),
-                "pending": ("menunggu", "dim")}
+STATUS_STYLE = {
+    "on_time": ("tepat waktu", "green"),
+    "late": ("terlambat", "yellow"),
+    "invalid": ("tidak valid", "red"),
+    "missing": ("belum masuk", "bold red"),
+    "pending": ("menunggu", "dim"),
+}
 STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
 
 
@@ -34,6 +41,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 def guarded(fn):
     """Turn the operator-facing errors into one line and a non-zero exit."""
+
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -44,11 +52,13 @@ def guarded(fn):
             _fail(str(exc), 4)
         except ValueError as exc:
             _fail(str(exc), 2)
+
     return wrapper
 
 
 def _resources():
     from iku.resources import build_resources
+
     return build_resources()
 
 
@@ -67,7 +77,7 @@ def consolidate() -> None:
             from iku.validation.worker import warm_up
 
             warm_up()  # GX's 3 s import overlaps Prefect's start-up
-        from flows.consolidate import consolidate_flow
+        from iku.flows.consolidate import consolidate_flow
 
         summary = consolidate_flow()
     else:
@@ -83,7 +93,7 @@ def consolidate() -> None:
 @guarded
 def status(
     year: int = typer.Option(..., "--year", help="Tahun"),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Tanggal acuan (YYYY-MM-DD)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Tanggal acuan (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Cetak JSON (CONTRACT §7)"),
 ) -> None:
     """The bidang x month submission matrix."""
@@ -106,7 +116,9 @@ def status(
             row.append(f"[{style}]{STATUS_MARK[c.status]}[/]")
         table.add_row(*row)
     console.print(table)
-    console.print("  ".join(f"[{STATUS_STYLE[s][1]}]{m}[/] {STATUS_STYLE[s][0]}" for s, m in STATUS_MARK.items()))
+    console.print(
+        "  ".join(f"[{STATUS_STYLE[s][1]}]{m}[/] {STATUS_STYLE[s][0]}" for s, m in STATUS_MARK.items())
+    )
 
 
 @app.command()
@@ -114,7 +126,7 @@ def status(
 def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")) -> None:
     """Write the quarterly (YYYY-Qn) or annual (YYYY) report: HTML, Excel and JSON."""
     from iku.domain.periods import Period
-    from flows.reports import report_flow
+    from iku.flows.reports import report_flow
 
     Period.parse(period)  # bad input fails before Prefect starts
     for path in report_flow(period):
@@ -125,7 +137,7 @@ def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")
 @guarded
 def lakip(year: int = typer.Option(..., "--year")) -> None:
     """Write the year-end LAKIP feed (lakip-Y.xlsx, lakip-Y.json)."""
-    from flows.reports import lakip_flow
+    from iku.flows.reports import lakip_flow
 
     for path in lakip_flow(year):
         console.print(str(path))
@@ -153,14 +165,15 @@ def template(
 @app.command("check-missing")
 @guarded
 def check_missing(
-    period: Optional[str] = typer.Option(None, "--period", help="YYYY-MM; default: every month due"),
-    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    period: str | None = typer.Option(None, "--period", help="YYYY-MM; default: every month due"),
+    as_of: str | None = typer.Option(None, "--as-of"),
 ) -> None:
     """Alert for every bidang whose submission is missing after the deadline."""
-    from flows.alerts import check_missing_flow
+    from iku.flows.alerts import check_missing_flow
 
     if period:
         from iku.domain.periods import parse_month_period
+
         parse_month_period(period)
     parse_as_of(as_of)
     found = check_missing_flow(period=period, as_of=as_of)
@@ -173,7 +186,7 @@ def check_missing(
 @guarded
 def serve() -> None:
     """Run the schedules unattended (Prefect deployments served from this process)."""
-    from flows.serve import serve_all
+    from iku.flows.serve import serve_all
 
     serve_all()
 
@@ -182,7 +195,7 @@ def serve() -> None:
 @guarded
 def demo(
     year: int = typer.Option(2023, "--year"),
-    workdir: Optional[Path] = typer.Option(None, "--workdir", help="Default: the configured inbox/output"),
+    workdir: Path | None = typer.Option(None, "--workdir", help="Default: the configured inbox/output"),
 ) -> None:
     """The whole pipeline on generated sample data, printing where the reports are."""
     from iku.demo import run_demo

@@ -4,6 +4,7 @@ pipeline runs (config/pipeline.yaml), validated with pydantic when loaded.
 A broken file fails with one message naming the file, the key and the fault,
 so an operator can fix it without reading a traceback.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -72,7 +73,7 @@ class Catalogue(_Strict):
     indicators: list[Indicator]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Catalogue":
+    def _consistent(self) -> Catalogue:
         codes = [b.code for b in self.bidang]
         if len(set(codes)) != len(codes):
             raise ValueError(f"bidang codes repeat: {codes}")

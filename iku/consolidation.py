@@ -1,14 +1,15 @@
 """The consolidation rules of CONTRACT §3, as plain functions: find new files,
 read them, turn validation outcomes into submission records. No Prefect and no
 database here: tasks/consolidate.py wraps these, flows/consolidate.py composes."""
+
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord, ValueRow
@@ -45,8 +46,9 @@ def walk_source(folder: Path) -> list[Path]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath) / name for name in sorted(filenames)
-                     if not name.startswith(_IGNORED_PREFIXES))
+        found.extend(
+            Path(dirpath) / name for name in sorted(filenames) if not name.startswith(_IGNORED_PREFIXES)
+        )
     return found
 
 
@@ -56,7 +58,7 @@ def incoming(bidang: str, path: Path, known: set[str]) -> IncomingFile | None:
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
         return None
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return IncomingFile(bidang=bidang, path=path, sha256=sha, data=data, received_at=mtime)
 
 
@@ -110,8 +112,13 @@ def to_record(outcome: ReadOutcome, problems: Iterable[Problem], archive_path: P
     """The submission record of one file, given what validation found."""
     f = outcome.file
     record = SubmissionRecord(
-        sha256=f.sha256, bidang=f.bidang, file_name=f.path.name, source_path=str(f.path),
-        archive_path=str(archive_path), size_bytes=len(f.data), received_at=f.received_at,
+        sha256=f.sha256,
+        bidang=f.bidang,
+        file_name=f.path.name,
+        source_path=str(f.path),
+        archive_path=str(archive_path),
+        size_bytes=len(f.data),
+        received_at=f.received_at,
         status="unreadable",
     )
     if outcome.unreadable is not None:
@@ -125,9 +132,14 @@ def to_record(outcome: ReadOutcome, problems: Iterable[Problem], archive_path: P
         return record
     record.status = "valid"
     record.values = [
-        ValueRow(indicator=r.kode_indikator, realisation=r.numbers["realisasi"],
-                 numerator=r.numbers["pembilang"], denominator=r.numbers["penyebut"],
-                 note=r.keterangan, source_row=r.row)
+        ValueRow(
+            indicator=r.kode_indikator,
+            realisation=r.numbers["realisasi"],
+            numerator=r.numbers["pembilang"],
+            denominator=r.numbers["penyebut"],
+            note=r.keterangan,
+            source_row=r.row,
+        )
         for r in sheet.rows
     ]
     return record

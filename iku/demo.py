@@ -5,6 +5,7 @@ plainly the demo's: inside --workdir, or the default data/ and out/ of the
 current directory. Anything else, or folders holding data that a previous demo
 did not put there, makes it stop with a message instead of deleting.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ class DemoPlaces:
     output: Path
     archive: Path
     database: Path | None  # the SQLite file; None when not SQLite
-    roots: list[Path]      # clearing is allowed only below these
+    roots: list[Path]  # clearing is allowed only below these
 
 
 def _point_env_at(workdir: Path) -> None:
@@ -52,9 +53,13 @@ def _sqlite_file(url: str) -> Path | None:
 
 def _places(settings, workdir: Path | None) -> DemoPlaces:
     roots = [workdir.resolve()] if workdir else [Path("data").resolve(), Path("out").resolve()]
-    return DemoPlaces(settings.inbox_dir.resolve(), settings.output_dir.resolve(),
-                      settings.archive_dir.resolve(),
-                      (db.resolve() if (db := _sqlite_file(settings.warehouse_url)) else None), roots)
+    return DemoPlaces(
+        settings.inbox_dir.resolve(),
+        settings.output_dir.resolve(),
+        settings.archive_dir.resolve(),
+        (db.resolve() if (db := _sqlite_file(settings.warehouse_url)) else None),
+        roots,
+    )
 
 
 def _inside(path: Path, roots: list[Path]) -> bool:
@@ -73,7 +78,7 @@ def _warehouse_empty(url: str, opd: str) -> bool:
 
     try:
         return not Warehouse(url).known_hashes(opd)
-    except Exception:  # noqa: BLE001 - unreadable or unmigrated: not provably empty
+    except Exception:
         return False
 
 
@@ -81,21 +86,31 @@ def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Pa
     """Refuse unsafe places; clear a previous demo's data. Raises ValueError with the reason."""
     hint = "" if workdir else " Run `iku demo --workdir DIR` to use a separate folder."
     if places.database is None:
-        raise ValueError(f"the demo loads invented data and will not write to {warehouse_url.split('@')[-1]}"
-                         f" (not a SQLite file).{hint}")
-    for label, path in (("inbox", places.inbox), ("output", places.output), ("archive", places.archive),
-                        ("warehouse", places.database)):
+        raise ValueError(
+            f"the demo loads invented data and will not write to {warehouse_url.split('@')[-1]}"
+            f" (not a SQLite file).{hint}"
+        )
+    for label, path in (
+        ("inbox", places.inbox),
+        ("output", places.output),
+        ("archive", places.archive),
+        ("warehouse", places.database),
+    ):
         if not _inside(path, places.roots):
-            raise ValueError(f"the demo writes only inside {', '.join(map(str, places.roots))}; "
-                             f"the {label} is {path}.{hint}")
+            raise ValueError(
+                f"the demo writes only inside {', '.join(map(str, places.roots))}; "
+                f"the {label} is {path}.{hint}"
+            )
     previous_demo = (places.inbox / MARKER).is_file()
     if not previous_demo:
         busy = [str(p) for p in (places.inbox, places.output, places.archive) if _has_content(p)]
         if places.database.exists() and not _warehouse_empty(warehouse_url, opd):
             busy.append(str(places.database))
         if busy:
-            raise ValueError("the demo would overwrite data that no earlier demo wrote: "
-                             f"{', '.join(busy)}. Move it away or choose another folder.{hint}")
+            raise ValueError(
+                "the demo would overwrite data that no earlier demo wrote: "
+                f"{', '.join(busy)}. Move it away or choose another folder.{hint}"
+            )
     for folder in (places.inbox, places.output, places.archive):
         if folder.is_dir():
             shutil.rmtree(folder)
@@ -113,8 +128,7 @@ def _status_table(res, year: int, as_of: datetime, wide: bool) -> Table:
 
     cells = submission_matrix(res, year, 12, as_of)
     legend = "   ".join(f"[{style}]{_SHORT[k]}[/] {label}" for k, (label, style) in STATUS_STYLE.items())
-    table = Table(title=f"Status penyampaian {year} (per {as_of:%Y-%m-%d})",
-                  caption=None if wide else legend)
+    table = Table(title=f"Status penyampaian {year} (per {as_of:%Y-%m-%d})", caption=None if wide else legend)
     table.add_column("Bidang", no_wrap=True)
     for m in range(1, 13):
         table.add_column(f"{m:02d}", justify="center", no_wrap=True)
@@ -137,7 +151,8 @@ def _problems_table(res, year: int) -> Table | None:
     for s in logs:
         msgs = "; ".join(
             (f"baris {p.row} " if p.row else "") + (f"kolom {p.column}: " if p.column else "") + p.message
-            for p in s.problems[:3])
+            for p in s.problems[:3]
+        )
         table.add_row(s.bidang, f"{s.month or '-'}", s.file_name, msgs)
     return table
 
@@ -172,56 +187,79 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     res = build_resources(settings)
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
-        raise ValueError(f"year {year} is outside the Renstra period {cat.opd.renstra_period[0]}-"
-                         f"{cat.opd.renstra_period[1]}")
+        raise ValueError(
+            f"year {year} is outside the Renstra period {cat.opd.renstra_period[0]}-"
+            f"{cat.opd.renstra_period[1]}"
+        )
     if res.config.pipeline.sources:
-        raise ValueError("pipeline.yaml sets its own source folders (sources:); the demo writes to "
-                         "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo.")
+        raise ValueError(
+            "pipeline.yaml sets its own source folders (sources:); the demo writes to "
+            "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo."
+        )
     prepare_places(places, settings.warehouse_url, res.opd, Path(workdir) if workdir else None)
     places.database.parent.mkdir(parents=True, exist_ok=True)
 
     tz = ZoneInfo(res.config.pipeline.timezone)
     as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due
     console.rule(f"[bold]Demo IKU {cat.opd.name} — tahun {year}")
-    console.print(f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}")
+    console.print(
+        f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}"
+    )
 
     # 1. sample sheets
     scenario = plan_year(res.config, year)
     places.inbox.mkdir(parents=True, exist_ok=True)
-    (places.inbox / MARKER).write_text(json.dumps({
-        "year": year, "written_at": datetime.now(tz).isoformat(),
-        "expected_status": {f"{b}-{m:02d}": s for (b, m), s in sorted(scenario.expected_status.items())},
-    }, indent=1), encoding="utf-8")
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as progress:
+    (places.inbox / MARKER).write_text(
+        json.dumps(
+            {
+                "year": year,
+                "written_at": datetime.now(tz).isoformat(),
+                "expected_status": {
+                    f"{b}-{m:02d}": s for (b, m), s in sorted(scenario.expected_status.items())
+                },
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
         job = progress.add_task("Membuat berkas contoh", total=len(scenario.files))
         paths = write_scenario(res.config, scenario, places.inbox, on_file=lambda _p: progress.advance(job))
     late = sum(1 for s in scenario.expected_status.values() if s == "late")
-    console.print(f"{len(paths)} berkas contoh dibuat: {len(scenario.invalid_files)} sengaja tidak valid, "
-                  f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim.")
+    console.print(
+        f"{len(paths)} berkas contoh dibuat: {len(scenario.invalid_files)} sengaja tidak valid, "
+        f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim."
+    )
 
     # 2. consolidation
-    from flows.consolidate import consolidate_flow
+    from iku.flows.consolidate import consolidate_flow
 
-    waiting = "Konsolidasi..." if os.environ.get("PREFECT_API_URL") else \
-        "Konsolidasi (tanpa PREFECT_API_URL: Prefect memulai server sementara dulu, 10-30 detik)..."
+    waiting = (
+        "Konsolidasi..."
+        if os.environ.get("PREFECT_API_URL")
+        else "Konsolidasi (tanpa PREFECT_API_URL: Prefect memulai server sementara dulu, 10-30 detik)..."
+    )
     with console.status(waiting):
         summary = consolidate_flow()
     console.print(
         f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
-        f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca.")
+        f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca."
+    )
     console.print(_status_table(res, year, as_of, wide=console.width >= 185))
     problems = _problems_table(res, year)
     if problems is not None:
         console.print(problems)
 
     # 3. reports
-    from flows.reports import lakip_flow, report_flow
+    from iku.flows.reports import lakip_flow, report_flow
 
     reports: list[Path] = []
     periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
         job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
         for period in periods:
             reports.extend(Path(p) for p in report_flow(period))
@@ -232,5 +270,13 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     for p in reports:
         console.print(f"  {p}")
     console.rule("Selesai")
-    return {"inbox": places.inbox, "output": places.output, "database": places.database,
-            "files": paths, "summary": summary, "reports": reports, "scenario": scenario, "as_of": as_of}
+    return {
+        "inbox": places.inbox,
+        "output": places.output,
+        "database": places.database,
+        "files": paths,
+        "summary": summary,
+        "reports": reports,
+        "scenario": scenario,
+        "as_of": as_of,
+    }

@@ -1,5 +1,6 @@
 """Indonesian number and date style for everything a user reads (reports,
 alerts, the sheet template), with Babel, locale id_ID: 1.234,56 and "8 Mei 2023"."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

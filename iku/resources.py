@@ -1,5 +1,6 @@
 """Resources a run needs, built once from the environment and swappable in tests
 (another warehouse URL, another inbox) without touching the rules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -21,6 +21,7 @@ The year's scenario, for a catalogue like the shipped one (first bidang
 
 Events in months after `through_month` are left out.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,11 +42,27 @@ _CREATED = datetime(2020, 1, 1)
 STYLES = ("xlsx", "xlsx_titled", "csv_semicolon", "xlsx_text")
 HEADER = ["bidang", "tahun", "bulan", "kode_indikator", "realisasi", "pembilang", "penyebut", "keterangan"]
 # how people retype the header: the reader matches case-insensitively, spaces ~ underscores
-HEADER_TITLED = ["Bidang", "Tahun", "Bulan", "Kode Indikator", "Realisasi", "Pembilang", "Penyebut", "Keterangan"]
+HEADER_TITLED = [
+    "Bidang",
+    "Tahun",
+    "Bulan",
+    "Kode Indikator",
+    "Realisasi",
+    "Pembilang",
+    "Penyebut",
+    "Keterangan",
+]
 NOTES = [
-    None, None, None, "Sesuai laporan kegiatan", "Pekerjaan fisik berjalan sesuai jadwal",
-    "Kendala: cuaca hujan, pekerjaan tertunda", "Menunggu pencairan anggaran", "Data sementara",
-    "Kendala: verifikasi penerima bantuan belum selesai", "Termasuk hasil verifikasi lapangan",
+    None,
+    None,
+    None,
+    "Sesuai laporan kegiatan",
+    "Pekerjaan fisik berjalan sesuai jadwal",
+    "Kendala: cuaca hujan, pekerjaan tertunda",
+    "Menunggu pencairan anggaran",
+    "Data sementara",
+    "Kendala: verifikasi penerima bantuan belum selesai",
+    "Termasuk hasil verifikasi lapangan",
 ]
 
 
@@ -64,11 +81,11 @@ class Figure:
 class SampleFile:
     """One generated file and what the pipeline must make of it."""
 
-    relpath: str            # under the inbox, e.g. "perumahan/iku_perumahan_2023_01.xlsx"
+    relpath: str  # under the inbox, e.g. "perumahan/iku_perumahan_2023_01.xlsx"
     bidang: str
     year: int
     month: int
-    received_at: datetime   # becomes the file's mtime
+    received_at: datetime  # becomes the file's mtime
     valid: bool
     style: str
     figures: tuple[Figure, ...]
@@ -87,7 +104,7 @@ class YearScenario:
     year: int
     through_month: int
     files: list[SampleFile]
-    expected_status: dict[tuple[str, int], str]        # (bidang, month) -> on_time/late/invalid/missing
+    expected_status: dict[tuple[str, int], str]  # (bidang, month) -> on_time/late/invalid/missing
     expected_values: dict[tuple[str, int, str], Figure] = field(default_factory=dict)  # current data
 
     def status(self, bidang: str, month: int) -> str:
@@ -102,6 +119,7 @@ class YearScenario:
 
 
 # --------------------------------------------------------------------------- figures
+
 
 def _yearly_total(ind: Indicator, year: int) -> float:
     """The year's target, else the nearest year's, else a guess from the baseline."""
@@ -135,19 +153,26 @@ def _monthly_figures(ind: Indicator, year: int, rng: random.Random) -> list[Figu
         return [Figure(ind.code, realisation=float(v), note=rng.choice(NOTES)) for v in values]
     if ind.kind == "ratio":
         # e.g. IKU-04: hectares of slum reduced each month over the total slum area (98.5 ha)
-        denominator = 98.5 if ind.unit.strip() == "%" and ind.code == "IKU-04" else round(rng.uniform(50, 150), 1)
+        denominator = (
+            98.5 if ind.unit.strip() == "%" and ind.code == "IKU-04" else round(rng.uniform(50, 150), 1)
+        )
         target_pct = _yearly_total(ind, year)
         year_sum = denominator * target_pct / 100 * rng.uniform(0.92, 1.06)
         s = sum(weights)
         values = [round(year_sum * w / s, 2) for w in weights]
-        return [Figure(ind.code, numerator=v, denominator=denominator, note=rng.choice(NOTES)) for v in values]
+        return [
+            Figure(ind.code, numerator=v, denominator=denominator, note=rng.choice(NOTES)) for v in values
+        ]
     # level: the latest month stands; drift toward the target
     target = _yearly_total(ind, year)
-    return [Figure(ind.code, realisation=round(target * rng.uniform(0.85, 1.05), 2), note=rng.choice(NOTES))
-            for _ in range(12)]
+    return [
+        Figure(ind.code, realisation=round(target * rng.uniform(0.85, 1.05), 2), note=rng.choice(NOTES))
+        for _ in range(12)
+    ]
 
 
 # --------------------------------------------------------------------------- plan
+
 
 def _received(due: datetime, rng: random.Random, *, days: int | None = None, late: bool = False) -> datetime:
     """An office-hours arrival `days` after the deadline's day (negative: before it).
@@ -188,8 +213,12 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
 
     # special (bidang, month) cases; later keys win when bidang coincide
     events: dict[tuple[str, int], str] = {
-        (first, 3): "corrected_late", (first, 4): "late", (first, 6): "revised",
-        (first, 9): "missing_row", (last, 2): "missing", (last, 10): "late",
+        (first, 3): "corrected_late",
+        (first, 4): "late",
+        (first, 6): "revised",
+        (first, 9): "missing_row",
+        (last, 2): "missing",
+        (last, 10): "late",
         (ratio_bidang or last, 7): "numerator_gt_denominator" if ratio_bidang else "negative",
     }
 
@@ -201,7 +230,9 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
         for m in range(1, through_month + 1):
             due = deadline(year, m, pipe.deadline_day, pipe.timezone)
 
-            def sample(name: str, at: datetime, valid: bool, style: str, figs, problem=None) -> SampleFile:
+            def sample(
+                name: str, at: datetime, valid: bool, style: str, figs, problem=None, b=b, m=m, due=due
+            ) -> SampleFile:
                 return SampleFile(name, b, year, m, at, valid, style, figs, due, problem)
 
             event = events.get((b, m))
@@ -211,27 +242,59 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
                 status[(b, m)] = "missing"
                 continue
             if event in ("missing_row", "numerator_gt_denominator", "negative"):
-                files.append(sample(_file_name(b, year, m, style), _received(due, rng),
-                                    False, style, _break(figs, event), event))
+                files.append(
+                    sample(
+                        _file_name(b, year, m, style),
+                        _received(due, rng),
+                        False,
+                        style,
+                        _break(figs, event),
+                        event,
+                    )
+                )
                 status[(b, m)] = "invalid"
                 continue
             if event == "corrected_late":
-                files.append(sample(_file_name(b, year, m, style), _received(due, rng, days=-2),
-                                    False, style, _break(figs, "negative"), "negative"))
-                files.append(sample(_file_name(b, year, m, "xlsx", " revisi"), _received(due, rng, days=3),
-                                    True, "xlsx", figs))
+                files.append(
+                    sample(
+                        _file_name(b, year, m, style),
+                        _received(due, rng, days=-2),
+                        False,
+                        style,
+                        _break(figs, "negative"),
+                        "negative",
+                    )
+                )
+                files.append(
+                    sample(
+                        _file_name(b, year, m, "xlsx", " revisi"),
+                        _received(due, rng, days=3),
+                        True,
+                        "xlsx",
+                        figs,
+                    )
+                )
                 status[(b, m)] = "late"
             elif event == "revised":
                 draft = tuple(_nudge(f) for f in figs)  # the first version had other figures
-                files.append(sample(_file_name(b, year, m, style), _received(due, rng, days=-6),
-                                    True, style, draft))
-                files.append(sample(_file_name(b, year, m, "xlsx_titled", " (revisi)"), _received(due, rng, days=-1),
-                                    True, "xlsx_titled", figs))
+                files.append(
+                    sample(_file_name(b, year, m, style), _received(due, rng, days=-6), True, style, draft)
+                )
+                files.append(
+                    sample(
+                        _file_name(b, year, m, "xlsx_titled", " (revisi)"),
+                        _received(due, rng, days=-1),
+                        True,
+                        "xlsx_titled",
+                        figs,
+                    )
+                )
                 status[(b, m)] = "on_time"
             else:
                 late = event == "late"
-                files.append(sample(_file_name(b, year, m, style), _received(due, rng, late=late),
-                                    True, style, figs))
+                files.append(
+                    sample(_file_name(b, year, m, style), _received(due, rng, late=late), True, style, figs)
+                )
                 status[(b, m)] = "late" if late else "on_time"
             for f in figs:
                 values[(b, m, f.indicator)] = f
@@ -265,6 +328,7 @@ def _break(figs: tuple[Figure, ...], fault: str) -> tuple[Figure, ...]:
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def _num_text(value: float | None) -> str:
     """Indonesian text number: 1234.5 -> '1.234,5', 12.0 -> '12'."""
@@ -354,8 +418,9 @@ def write_scenario(config: Config, scenario: YearScenario, inbox: Path, on_file=
     return paths
 
 
-def generate_year(config: Config, inbox: Path, year: int, *, seed: int = 1, through_month: int = 12,
-                  on_file=None) -> list[Path]:
+def generate_year(
+    config: Config, inbox: Path, year: int, *, seed: int = 1, through_month: int = 12, on_file=None
+) -> list[Path]:
     """Write a year of sample sheets (see the module doc for the scenario).
 
     `plan_year(config, year, seed=seed, through_month=through_month)` returns
@@ -390,9 +455,17 @@ def generate_bulk(config: Config, folder: Path, n: int, *, seed: int = 1) -> lis
         # the sequence number in keterangan guarantees distinct bytes
         figs[0] = replace(figs[0], note=f"berkas uji {k + 1}")
         due = deadline(year, month, config.pipeline.deadline_day, config.pipeline.timezone)
-        sf = SampleFile(f"{b}/bulk_{k + 1:05d}_{year}_{month:02d}.xlsx", b, year, month,
-                        due - timedelta(days=rng.randint(0, 5), hours=rng.randint(1, 12)),
-                        True, "xlsx", tuple(figs), due)
+        sf = SampleFile(
+            f"{b}/bulk_{k + 1:05d}_{year}_{month:02d}.xlsx",
+            b,
+            year,
+            month,
+            due - timedelta(days=rng.randint(0, 5), hours=rng.randint(1, 12)),
+            True,
+            "xlsx",
+            tuple(figs),
+            due,
+        )
         path = Path(folder) / sf.relpath
         _write(path, render(config, sf), sf.received_at)
         paths.append(path)

@@ -1,4 +1,5 @@
 """The environment (CONTRACT §6): where things live and how to reach them."""
+
 from __future__ import annotations
 
 from pathlib import Path

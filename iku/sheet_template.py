@@ -6,6 +6,7 @@ mistyped code, a missing row) cannot happen. The header names are exactly the
 ones the reader looks for; `nama_indikator` and `satuan` are extra columns the
 reader ignores and are there for the person filling the sheet.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,15 +21,34 @@ from iku.formatting import local_datetime, num
 SHEET_NAME = "Realisasi"
 HELP_SHEET_NAME = "Petunjuk"
 HEADER = [
-    "bidang", "tahun", "bulan", "kode_indikator", "nama_indikator", "satuan",
-    "realisasi", "pembilang", "penyebut", "keterangan",
+    "bidang",
+    "tahun",
+    "bulan",
+    "kode_indikator",
+    "nama_indikator",
+    "satuan",
+    "realisasi",
+    "pembilang",
+    "penyebut",
+    "keterangan",
 ]
 COL = {name: i for i, name in enumerate(HEADER)}
 NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
 # Title rows above the header: the reader accepts up to 10 (CONTRACT §2).
 HEADER_ROW = 6  # 0-based: the header is on Excel row 7
-WIDTHS = {"bidang": 12, "tahun": 7, "bulan": 7, "kode_indikator": 15, "nama_indikator": 60,
-          "satuan": 11, "realisasi": 13, "pembilang": 13, "penyebut": 13, "keterangan": 45}
+WIDTHS = {
+    "bidang": 12,
+    "tahun": 7,
+    "bulan": 7,
+    "kode_indikator": 15,
+    "nama_indikator": 60,
+    "satuan": 11,
+    "realisasi": 13,
+    "pembilang": 13,
+    "penyebut": 13,
+    "keterangan": 45,
+}
+
 
 def used_columns(ind: Indicator) -> tuple[str, ...]:
     """The number columns a person fills for this indicator; the others are greyed out."""
@@ -42,21 +62,28 @@ def _destination(config: Config, bidang: str) -> str:
         return str(source)
     try:
         from iku.settings import Settings
+
         return str(Settings().inbox_dir / bidang)
-    except Exception:  # noqa: BLE001 - a broken environment must not stop a template
+    except Exception:
         return f"<folder inbox>/{bidang}"
 
 
 _INPUT_HELP = {
-    "realisasi": ("Realisasi bulan ini",
-                  "Isi realisasi bulan ini saja (bukan kumulatif). Angka >= 0, "
-                  "contoh 12 atau 1.234,5. Jika tidak ada kegiatan, isi 0."),
-    "pembilang": ("Pembilang bulan ini",
-                  "Isi pembilang bulan ini saja (mis. luas kawasan kumuh yang berkurang bulan ini, Ha). "
-                  "Angka >= 0 dan tidak lebih besar dari penyebut."),
-    "penyebut": ("Penyebut",
-                 "Isi penyebut sebagaimana keadaan bulan ini (mis. luas total kawasan kumuh, Ha). "
-                 "Angka lebih besar dari 0."),
+    "realisasi": (
+        "Realisasi bulan ini",
+        "Isi realisasi bulan ini saja (bukan kumulatif). Angka >= 0, "
+        "contoh 12 atau 1.234,5. Jika tidak ada kegiatan, isi 0.",
+    ),
+    "pembilang": (
+        "Pembilang bulan ini",
+        "Isi pembilang bulan ini saja (mis. luas kawasan kumuh yang berkurang bulan ini, Ha). "
+        "Angka >= 0 dan tidak lebih besar dari penyebut.",
+    ),
+    "penyebut": (
+        "Penyebut",
+        "Isi penyebut sebagaimana keadaan bulan ini (mis. luas total kawasan kumuh, Ha). "
+        "Angka lebih besar dari 0.",
+    ),
 }
 
 
@@ -72,30 +99,45 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
     out.parent.mkdir(parents=True, exist_ok=True)
 
     wb = xlsxwriter.Workbook(str(out))
-    wb.set_properties({"title": f"Realisasi IKU {b.name} {month_name(month)} {year}",
-                       "author": cat.opd.name, "company": cat.opd.name})
+    wb.set_properties(
+        {
+            "title": f"Realisasi IKU {b.name} {month_name(month)} {year}",
+            "author": cat.opd.name,
+            "company": cat.opd.name,
+        }
+    )
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_sub = wb.add_format({"bold": True})
     f_note = wb.add_format({"italic": True, "font_color": "#595959"})
     f_deadline = wb.add_format({"bold": True, "font_color": "#C00000"})
-    f_head = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
-                            "border": 1, "text_wrap": True, "valign": "vcenter"})
+    f_head = wb.add_format(
+        {
+            "bold": True,
+            "bg_color": "#1F4E78",
+            "font_color": "#FFFFFF",
+            "border": 1,
+            "text_wrap": True,
+            "valign": "vcenter",
+        }
+    )
     f_fixed = wb.add_format({"bg_color": "#F2F2F2", "border": 1, "locked": True})
-    f_fixed_wrap = wb.add_format({"bg_color": "#F2F2F2", "border": 1, "locked": True,
-                                  "text_wrap": True, "valign": "top"})
-    f_input = wb.add_format({"bg_color": "#FFF2CC", "border": 1, "locked": False,
-                             "num_format": "#,##0.00"})
-    f_unused = wb.add_format({"bg_color": "#BFBFBF", "border": 1, "locked": True,
-                              "font_color": "#7F7F7F"})
-    f_text_input = wb.add_format({"bg_color": "#FFF2CC", "border": 1, "locked": False,
-                                  "text_wrap": True, "valign": "top"})
+    f_fixed_wrap = wb.add_format(
+        {"bg_color": "#F2F2F2", "border": 1, "locked": True, "text_wrap": True, "valign": "top"}
+    )
+    f_input = wb.add_format({"bg_color": "#FFF2CC", "border": 1, "locked": False, "num_format": "#,##0.00"})
+    f_unused = wb.add_format({"bg_color": "#BFBFBF", "border": 1, "locked": True, "font_color": "#7F7F7F"})
+    f_text_input = wb.add_format(
+        {"bg_color": "#FFF2CC", "border": 1, "locked": False, "text_wrap": True, "valign": "top"}
+    )
 
     ws = wb.add_worksheet(SHEET_NAME)
     ws.write(0, 0, "Formulir Realisasi Indikator Kinerja Utama (IKU)", f_title)
     ws.write(1, 0, f"{cat.opd.name} {cat.opd.region}", f_sub)
     ws.write(2, 0, f"{b.name} ({b.code})", f_sub)
     ws.write(3, 0, f"Periode: Bulan {month_name(month)} {year}", f_sub)
-    ws.write(4, 0, f"Batas penyampaian: {local_datetime(due, config.pipeline.timezone, weekday=True)}", f_deadline)
+    ws.write(
+        4, 0, f"Batas penyampaian: {local_datetime(due, config.pipeline.timezone, weekday=True)}", f_deadline
+    )
     ws.write(5, 0, "Isi hanya sel berwarna kuning. Baca lembar 'Petunjuk' sebelum mengisi.", f_note)
 
     for col, name in enumerate(HEADER):
@@ -119,24 +161,39 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
                 continue
             ws.write_blank(r, col, None, f_input)
             title, message = _INPUT_HELP[name]
-            ws.data_validation(r, col, r, col, {
-                "validate": "decimal",
-                # penyebut is a divisor: zero would make the ratio meaningless (CONTRACT §2)
-                "criteria": ">" if name == "penyebut" else ">=",
-                "value": 0,
-                "input_title": f"{title} ({ind.code})"[:32],
-                "input_message": message[:255],
-                "error_title": "Angka tidak valid",
-                "error_message": ("Penyebut harus angka lebih besar dari 0." if name == "penyebut"
-                                  else "Isi angka yang tidak negatif (0 atau lebih)."),
-                "error_type": "stop",
-            })
+            ws.data_validation(
+                r,
+                col,
+                r,
+                col,
+                {
+                    "validate": "decimal",
+                    # penyebut is a divisor: zero would make the ratio meaningless (CONTRACT §2)
+                    "criteria": ">" if name == "penyebut" else ">=",
+                    "value": 0,
+                    "input_title": f"{title} ({ind.code})"[:32],
+                    "input_message": message[:255],
+                    "error_title": "Angka tidak valid",
+                    "error_message": (
+                        "Penyebut harus angka lebih besar dari 0."
+                        if name == "penyebut"
+                        else "Isi angka yang tidak negatif (0 atau lebih)."
+                    ),
+                    "error_type": "stop",
+                },
+            )
         ws.write_blank(r, COL["keterangan"], None, f_text_input)
-        ws.data_validation(r, COL["keterangan"], r, COL["keterangan"], {
-            "validate": "any",
-            "input_title": "Keterangan",
-            "input_message": "Opsional: catatan, kendala, atau penjelasan angka bulan ini.",
-        })
+        ws.data_validation(
+            r,
+            COL["keterangan"],
+            r,
+            COL["keterangan"],
+            {
+                "validate": "any",
+                "input_title": "Keterangan",
+                "input_message": "Opsional: catatan, kendala, atau penjelasan angka bulan ini.",
+            },
+        )
         ws.set_row(r, 30)
     last = first + len(indicators) - 1
     ws.freeze_panes(first, 0)
@@ -144,8 +201,15 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     # No password: protection guards against slips, not against the sheet's owner.
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                    "format_columns": True, "format_rows": True})
+    ws.protect(
+        "",
+        {
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+        },
+    )
     ws.activate()
 
     _write_help(wb, config, bidang, year, month, due, indicators)
@@ -153,8 +217,9 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
     return out
 
 
-def _write_help(wb, config: Config, bidang: str, year: int, month: int, due: datetime,
-                indicators: list[Indicator]) -> None:
+def _write_help(
+    wb, config: Config, bidang: str, year: int, month: int, due: datetime, indicators: list[Indicator]
+) -> None:
     cat = config.catalogue
     b = cat.bidang_by_code(bidang)
     hs = wb.add_worksheet(HELP_SHEET_NAME)
@@ -171,53 +236,71 @@ def _write_help(wb, config: Config, bidang: str, year: int, month: int, due: dat
         "2. Isi hanya sel berwarna kuning. Sel abu-abu tidak dipakai untuk indikator tersebut.",
     ]
     if other:
-        how.append("3. Kolom realisasi: isi realisasi bulan ini saja, bukan kumulatif sejak awal tahun "
-                   f"({', '.join(i.code for i in other)}). Jika bulan ini tidak ada capaian, isi 0.")
+        how.append(
+            "3. Kolom realisasi: isi realisasi bulan ini saja, bukan kumulatif sejak awal tahun "
+            f"({', '.join(i.code for i in other)}). Jika bulan ini tidak ada capaian, isi 0."
+        )
     if ratio:
-        how.append(f"{len(how) + 1}. Indikator rasio ({', '.join(i.code for i in ratio)}): isi pembilang "
-                   "(capaian bulan ini saja, mis. luas kawasan kumuh yang berkurang bulan ini dalam Ha) dan "
-                   "penyebut (nilai keadaan bulan ini, mis. luas total kawasan kumuh). Persentase dihitung "
-                   "oleh sistem: jumlah pembilang dibagi penyebut terakhir, dikali 100.")
+        how.append(
+            f"{len(how) + 1}. Indikator rasio ({', '.join(i.code for i in ratio)}): isi pembilang "
+            "(capaian bulan ini saja, mis. luas kawasan kumuh yang berkurang bulan ini dalam Ha) dan "
+            "penyebut (nilai keadaan bulan ini, mis. luas total kawasan kumuh). Persentase dihitung "
+            "oleh sistem: jumlah pembilang dibagi penyebut terakhir, dikali 100."
+        )
     how.append(f"{len(how) + 1}. Kolom keterangan boleh diisi catatan, kendala, atau penjelasan angka.")
-    how.append(f"{len(how) + 1}. Simpan dalam format .xlsx (boleh juga .xls, .ods, atau .csv dengan "
-               "pemisah koma atau titik koma). Nama berkas bebas.")
+    how.append(
+        f"{len(how) + 1}. Simpan dalam format .xlsx (boleh juga .xls, .ods, atau .csv dengan "
+        "pemisah koma atau titik koma). Nama berkas bebas."
+    )
 
     where = _destination(config, bidang)
     sections = [
         ("Cara mengisi", how),
-        ("Format angka", [
-            "Ketik angka sebagai angka. Jika angka diketik sebagai teks, gunakan cara Indonesia: koma untuk "
-            "desimal dan titik untuk ribuan, contoh 1.234,5 (seribu dua ratus tiga puluh empat koma lima) "
-            "atau 9,85. Tanda % di belakang angka diabaikan.",
-            "Angka tidak boleh negatif. Penyebut harus lebih besar dari 0, dan pembilang tidak boleh "
-            "lebih besar dari penyebut.",
-        ]),
-        ("Batas waktu", [
-            f"Realisasi bulan {month_name(month)} {year} paling lambat disampaikan "
-            f"{local_datetime(due, config.pipeline.timezone, weekday=True)} (tanggal {config.pipeline.deadline_day} bulan berikutnya).",
-            "Berkas yang masuk setelah batas waktu tetap diproses, tetapi dicatat terlambat. Bila belum ada "
-            "berkas yang valid setelah batas waktu, penyampaian dicatat belum masuk.",
-            "Data triwulan dan tahunan disusun dari realisasi bulanan ini; keterlambatan satu bidang "
-            "menunda laporan triwulan seluruh OPD.",
-        ]),
-        ("Ke mana dikirim", [
-            f"Simpan berkas di folder sumber {b.name}: {where}",
-            "Satu berkas untuk satu bidang dan satu bulan. Untuk memperbaiki data yang sudah dikirim, "
-            "simpan berkas baru (revisi) untuk bulan yang sama; berkas terbaru yang valid menggantikan "
-            "yang lama, dan yang lama tetap tersimpan sebagai riwayat.",
-        ]),
-        ("Berkas dinyatakan tidak valid bila", [
-            "- bidang, tahun atau bulan berbeda antarbaris, atau bidang tidak sesuai dengan folder tempat "
-            "berkas disimpan;",
-            "- ada indikator bidang ini yang tidak tercantum, tercantum lebih dari sekali, atau ada kode "
-            "indikator lain;",
-            "- angka yang wajib (realisasi; atau pembilang dan penyebut untuk indikator rasio) kosong, "
-            "bukan angka, atau negatif;",
-            "- penyebut 0 atau kosong, atau pembilang lebih besar dari penyebut;",
-            "- berkas rusak, terkunci dengan kata sandi, atau kosong (dicatat tidak terbaca).",
-            "Berkas yang tidak valid tidak menggantikan data yang sudah valid. Bidang akan menerima "
-            "pemberitahuan berisi baris, kolom dan masalahnya; perbaiki lalu kirim ulang.",
-        ]),
+        (
+            "Format angka",
+            [
+                "Ketik angka sebagai angka. Jika angka diketik sebagai teks, gunakan cara Indonesia: koma untuk "
+                "desimal dan titik untuk ribuan, contoh 1.234,5 (seribu dua ratus tiga puluh empat koma lima) "
+                "atau 9,85. Tanda % di belakang angka diabaikan.",
+                "Angka tidak boleh negatif. Penyebut harus lebih besar dari 0, dan pembilang tidak boleh "
+                "lebih besar dari penyebut.",
+            ],
+        ),
+        (
+            "Batas waktu",
+            [
+                f"Realisasi bulan {month_name(month)} {year} paling lambat disampaikan "
+                f"{local_datetime(due, config.pipeline.timezone, weekday=True)} (tanggal {config.pipeline.deadline_day} bulan berikutnya).",
+                "Berkas yang masuk setelah batas waktu tetap diproses, tetapi dicatat terlambat. Bila belum ada "
+                "berkas yang valid setelah batas waktu, penyampaian dicatat belum masuk.",
+                "Data triwulan dan tahunan disusun dari realisasi bulanan ini; keterlambatan satu bidang "
+                "menunda laporan triwulan seluruh OPD.",
+            ],
+        ),
+        (
+            "Ke mana dikirim",
+            [
+                f"Simpan berkas di folder sumber {b.name}: {where}",
+                "Satu berkas untuk satu bidang dan satu bulan. Untuk memperbaiki data yang sudah dikirim, "
+                "simpan berkas baru (revisi) untuk bulan yang sama; berkas terbaru yang valid menggantikan "
+                "yang lama, dan yang lama tetap tersimpan sebagai riwayat.",
+            ],
+        ),
+        (
+            "Berkas dinyatakan tidak valid bila",
+            [
+                "- bidang, tahun atau bulan berbeda antarbaris, atau bidang tidak sesuai dengan folder tempat "
+                "berkas disimpan;",
+                "- ada indikator bidang ini yang tidak tercantum, tercantum lebih dari sekali, atau ada kode "
+                "indikator lain;",
+                "- angka yang wajib (realisasi; atau pembilang dan penyebut untuk indikator rasio) kosong, "
+                "bukan angka, atau negatif;",
+                "- penyebut 0 atau kosong, atau pembilang lebih besar dari penyebut;",
+                "- berkas rusak, terkunci dengan kata sandi, atau kosong (dicatat tidak terbaca).",
+                "Berkas yang tidak valid tidak menggantikan data yang sudah valid. Bidang akan menerima "
+                "pemberitahuan berisi baris, kolom dan masalahnya; perbaiki lalu kirim ulang.",
+            ],
+        ),
     ]
 
     row = 0
@@ -236,7 +319,8 @@ def _write_help(wb, config: Config, bidang: str, year: int, month: int, due: dat
     row += 1
     for ind in indicators:
         target = ind.target(year)
-        target_text = "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
+        target_text = (
+            "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
+        )
         hs.write(row, 0, f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})", f_text)
         row += 1
-

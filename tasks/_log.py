@@ -1,4 +1,5 @@
 """The run logger inside a Prefect run, a plain logger outside one (task.fn in tests)."""
+
 from __future__ import annotations
 
 import logging

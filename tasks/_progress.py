@@ -1,9 +1,11 @@
 """A progress bar for long steps when a person watches a terminal; silent
 under `iku serve`, in CI and in logs."""
+
 from __future__ import annotations
 
 import sys
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from rich.progress import track
 

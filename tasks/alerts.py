@@ -4,6 +4,7 @@ Delivery never fails the calling flow: a refused SMTP server or a webhook
 answering 500 is retried with back-off, and what still fails stays in the
 warehouse for the next run.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,9 +16,7 @@ from iku.alerts import dispatch
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
 from iku.resources import Resources
-from tasks._log import run_logger
-
-
+from iku.tasks._log import run_logger
 
 
 @task(name="raise-submission-alerts", cache_policy=NO_CACHE)
@@ -39,13 +38,17 @@ def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
 
 
 @task(name="send-recap", cache_policy=NO_CACHE)
-def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None,
-               backoff: list[float] | None = None) -> bool:
+def send_recap(
+    res: Resources,
+    records: list[SubmissionRecord],
+    as_of: datetime | None = None,
+    backoff: list[float] | None = None,
+) -> bool:
     """One recap to the planning team after a consolidation that found new files."""
     log = run_logger()
     try:
         sent = dispatch.send_recap(res, records, as_of, log=log, backoff=backoff)
-    except Exception as exc:  # noqa: BLE001 - a recap must never fail the consolidation
+    except Exception as exc:
         log.error("recap not queued: %s: %s", type(exc).__name__, exc)
         return False
     log.info("recap %s", "queued and sent" if sent else "not needed (nothing new)")
@@ -53,10 +56,13 @@ def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime 
 
 
 @task(name="raise-missing-alerts", cache_policy=NO_CACHE)
-def raise_missing_alerts(res: Resources, as_of: datetime, period: tuple[int, int] | None = None
-                         ) -> list[MonthSubmission]:
+def raise_missing_alerts(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> list[MonthSubmission]:
     found, queued = dispatch.raise_missing_alerts(res, as_of, period)
-    run_logger().info("%d submission(s) missing at %s: %d new alert(s) queued", len(found), as_of.isoformat(), queued)
+    run_logger().info(
+        "%d submission(s) missing at %s: %d new alert(s) queued", len(found), as_of.isoformat(), queued
+    )
     return found
 
 
@@ -66,5 +72,7 @@ def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
     if n is None:
         run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
     else:
-        run_logger().info("H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued)
+        run_logger().info(
+            "H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued
+        )
     return cells

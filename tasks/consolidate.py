@@ -1,5 +1,6 @@
 """Prefect tasks of the consolidation: thin wrappers that add retries and logs
 around the rules in iku.consolidation."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,11 +9,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku import archive
-from tasks._log import run_logger
-from tasks._progress import progress
 from iku.consolidation import IncomingFile, ReadOutcome, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
+from iku.tasks._log import run_logger
+from iku.tasks._progress import progress
 
 LOAD_BATCH = 500  # files per warehouse transaction
 
@@ -47,9 +48,11 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
     docs = (res.output_dir / "gx-docs").resolve() if res.config.pipeline.gx_data_docs else None
     problems: dict[int, list] = {}
     for bidang in res.config.catalogue.bidang:
-        sheets = {i: o.sheet for i, o in enumerate(outcomes)
-                  if o.sheet is not None and o.file.bidang == bidang.code and o.sheet.rows
-                  and not o.sheet.problems}
+        sheets = {
+            i: o.sheet
+            for i, o in enumerate(outcomes)
+            if o.sheet is not None and o.file.bidang == bidang.code and o.sheet.rows and not o.sheet.problems
+        }
         if sheets:
             problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
     if docs:
@@ -58,12 +61,16 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
 
 
 @task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]) -> list[SubmissionRecord]:
+def archive_and_load(
+    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]
+) -> list[SubmissionRecord]:
     """Archive every file, then record them oldest first, so a later file for
     the same month is the revision. Files are committed in batches; a file is
     never half-loaded."""
     log = run_logger()
-    order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path)))
+    order = sorted(
+        range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
+    )
     records = []
     for i in progress(order, "Mengarsipkan berkas"):
         o = outcomes[i]
@@ -71,7 +78,7 @@ def archive_and_load(res: Resources, outcomes: list[ReadOutcome], problems: dict
         records.append(to_record(o, problems.get(i, []), stored))
     loaded = []
     for start in range(0, len(records), LOAD_BATCH):
-        batch = records[start:start + LOAD_BATCH]
+        batch = records[start : start + LOAD_BATCH]
         for record, sub_id in zip(batch, res.warehouse.record_many(res.opd, batch)):
             if sub_id is None:
                 log.info("%s was recorded by a concurrent run; skipped", record.source_path)

@@ -1,5 +1,6 @@
 """Prefect tasks for the reports: thin wrappers over iku.reports, coarse (one
 per step, not per indicator) to keep the engine's overhead small."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,9 +13,7 @@ from iku import reports
 from iku.domain.periods import Period
 from iku.reports import LakipData, ReportData
 from iku.resources import Resources
-from tasks._log import run_logger
-
-
+from iku.tasks._log import run_logger
 
 
 # Inputs hold a live warehouse engine: nothing to hash, nothing worth caching.
@@ -22,10 +21,17 @@ from tasks._log import run_logger
 def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     data = reports.load_report_data(res, period, as_of)
     incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
-    run_logger().info("%s: %d indicators, %d source files; incomplete data: %s",
-                      period.slug, len(data.rows), len(data.sources), ", ".join(incomplete) or "none")
+    run_logger().info(
+        "%s: %d indicators, %d source files; incomplete data: %s",
+        period.slug,
+        len(data.rows),
+        len(data.sources),
+        ", ".join(incomplete) or "none",
+    )
     for r in data.at_risk():
-        run_logger().warning("%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct)
+        run_logger().warning(
+            "%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct
+        )
     return data
 
 

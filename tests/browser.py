@@ -1,5 +1,6 @@
 """Headless Chromium driven over the DevTools protocol: load a file, record
 every request the page makes, take a screenshot and print a PDF."""
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,16 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
@@ -88,8 +97,11 @@ def _load_page(path: Path, expressions: dict[str, str] | None, width: int) -> Pa
         raise FileNotFoundError("chromium not found")
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="iku-chromium-") as profile:
-        proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-                                 "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [exe, *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             ws_url = None
             for _ in range(100):
@@ -108,22 +120,47 @@ def _load_page(path: Path, expressions: dict[str, str] | None, width: int) -> Pa
                 sid = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
                 cdp.call("Network.enable", session=sid)
                 cdp.call("Page.enable", session=sid)
-                cdp.call("Emulation.setDeviceMetricsOverride",
-                         {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=sid)
+                cdp.call(
+                    "Emulation.setDeviceMetricsOverride",
+                    {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+                    session=sid,
+                )
                 cdp.call("Page.navigate", {"url": path.resolve().as_uri()}, session=sid)
                 cdp.wait_for("Page.loadEventFired", timeout=60)
                 time.sleep(0.3)  # let late requests (lazy images, fonts) show up
                 for name, expr in (expressions or {}).items():
-                    res = cdp.call("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=sid)
+                    res = cdp.call(
+                        "Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=sid
+                    )
                     run.evaluated[name] = res["result"].get("value")
                 size = cdp.call("Page.getLayoutMetrics", session=sid)["cssContentSize"]
-                shot = cdp.call("Page.captureScreenshot", {
-                    "format": "png", "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}},
-                    session=sid)
+                shot = cdp.call(
+                    "Page.captureScreenshot",
+                    {
+                        "format": "png",
+                        "captureBeyondViewport": True,
+                        "clip": {
+                            "x": 0,
+                            "y": 0,
+                            "width": size["width"],
+                            "height": size["height"],
+                            "scale": 1,
+                        },
+                    },
+                    session=sid,
+                )
                 run.screenshot = base64.b64decode(shot["data"])
-                pdf = cdp.call("Page.printToPDF", {"landscape": True, "paperWidth": 11.69, "paperHeight": 8.27,
-                                                   "preferCSSPageSize": True, "printBackground": True}, session=sid)
+                pdf = cdp.call(
+                    "Page.printToPDF",
+                    {
+                        "landscape": True,
+                        "paperWidth": 11.69,
+                        "paperHeight": 8.27,
+                        "preferCSSPageSize": True,
+                        "printBackground": True,
+                    },
+                    session=sid,
+                )
                 run.pdf = base64.b64decode(pdf["data"])
                 for ev in cdp.events:
                     if ev.get("method") == "Network.requestWillBeSent":

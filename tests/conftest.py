@@ -1,5 +1,6 @@
 """Shared fixtures. Real parts only: a real PostgreSQL (schema per test), real
 files, a real Prefect test server for flow tests."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 PG_URL = os.environ.get("IKU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # In CI the PostgreSQL tests must run: unreachable is a failure, not a skip.
-PG_REQUIRED = os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("IKU_REQUIRE_POSTGRES") == "1"
+PG_REQUIRED = (
+    os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("IKU_REQUIRE_POSTGRES") == "1"
+)
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def pg_url():
         admin = create_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure
+    except Exception as exc:
         if PG_REQUIRED:
             pytest.fail(f"PostgreSQL unreachable at {PG_URL}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
@@ -54,7 +57,9 @@ def iku_env(tmp_path, monkeypatch):
         "IKU_OUTPUT_DIR": str(tmp_path / "out"),
         "IKU_ARCHIVE_DIR": str(tmp_path / "archive"),
     }
-    for key in [k for k in os.environ if k.startswith("IKU_") and k not in env and k != "IKU_TEST_POSTGRES_URL"]:
+    for key in [
+        k for k in os.environ if k.startswith("IKU_") and k not in env and k != "IKU_TEST_POSTGRES_URL"
+    ]:
         monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -86,8 +91,10 @@ from sheetkit import sheet_rows, write_csv, write_xlsx  # noqa: E402
 @pytest.fixture
 def sheets():
     """Writers for submission sheets: sheets.xlsx(path, rows), sheets.csv(...), sheets.rows(...)."""
+
     class Writers:
         rows = staticmethod(sheet_rows)
         xlsx = staticmethod(write_xlsx)
         csv = staticmethod(write_csv)
+
     return Writers

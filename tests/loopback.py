@@ -1,12 +1,13 @@
 """Real receivers on 127.0.0.1 for alert tests: an aiosmtpd SMTP server and a
 stdlib HTTP server in a thread. Both can refuse the first N deliveries."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +38,7 @@ class Mail:
 
 
 class _Handler:
-    def __init__(self, box: "SmtpReceiver"):
+    def __init__(self, box: SmtpReceiver):
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
@@ -53,8 +54,13 @@ class _Handler:
 
 
 class SmtpReceiver:
-    def __init__(self, refuse: int = 0, tls_context=None, require_starttls: bool = False,
-                 users: dict[str, str] | None = None):
+    def __init__(
+        self,
+        refuse: int = 0,
+        tls_context=None,
+        require_starttls: bool = False,
+        users: dict[str, str] | None = None,
+    ):
         self.mails: list[Mail] = []
         self.auth: list = []
         self.refuse, self.refused = refuse, 0
@@ -64,14 +70,17 @@ class SmtpReceiver:
         if tls_context is not None:
             kwargs.update(tls_context=tls_context, require_starttls=require_starttls)
         if users is not None:
+
             def authenticator(server, session, envelope, mechanism, auth_data):
                 from aiosmtpd.smtp import AuthResult
+
                 ok = users.get(auth_data.login.decode()) == auth_data.password.decode()
                 return AuthResult(success=ok, handled=False)
+
             kwargs.update(authenticator=authenticator, auth_require_tls=True)
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
 
-    def __enter__(self) -> "SmtpReceiver":
+    def __enter__(self) -> SmtpReceiver:
         self.controller.start()
         return self
 
@@ -90,7 +99,7 @@ class WebhookReceiver:
         box = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 box.hits += 1
                 status = box.statuses.pop(0) if box.statuses else 200
@@ -108,7 +117,7 @@ class WebhookReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/iku-secret-token"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         self.thread.start()
         return self
 
@@ -128,16 +137,26 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "smtp.crt", directory / "smtp.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path

@@ -1,4 +1,5 @@
 """Writers for submission sheets used across the tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,22 @@ def sheet_rows(bidang="perumahan", year=2023, month=4, value=3, title_rows=(), *
     """Header plus one valid row per indicator of `bidang`."""
     rows = [list(t) for t in title_rows] + [HEADER]
     if bidang == "perkim":
-        rows.append([bidang, year, month, "IKU-04", None, overrides.get("pembilang", 1.5),
-                     overrides.get("penyebut", 98.5), "lancar"])
+        rows.append(
+            [
+                bidang,
+                year,
+                month,
+                "IKU-04",
+                None,
+                overrides.get("pembilang", 1.5),
+                overrides.get("penyebut", 98.5),
+                "lancar",
+            ]
+        )
     else:
-        rows += [[bidang, year, month, code, value, None, None, f"catatan {code}"] for code in PERUMAHAN_CODES]
+        rows += [
+            [bidang, year, month, code, value, None, None, f"catatan {code}"] for code in PERUMAHAN_CODES
+        ]
     return rows
 
 
@@ -42,7 +55,6 @@ def write_csv(path: Path, rows, delimiter=";") -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, delimiter=delimiter).writerows([["" if v is None else v for v in r] for r in rows])
     return path
-
 
 
 def write_xls(path: Path, rows, sheet_name="Realisasi") -> Path:

@@ -1,4 +1,5 @@
 """The command line as a user runs it: exit codes and the status JSON (CONTRACT §5)."""
+
 from __future__ import annotations
 
 import json
@@ -7,13 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sheetkit import sheet_rows, write_xlsx
-
 IKU = str(Path(sys.executable).with_name("iku"))
 
 
 def run(*args, env=None):
-    return subprocess.run([IKU, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [IKU, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+    )
 
 
 def test_status_json_has_every_month_and_contract_fields(iku_env):
@@ -37,7 +38,12 @@ def test_bad_arguments_and_configuration_exit_non_zero_with_one_line(iku_env, co
 
 
 def test_unreachable_warehouse_exits_non_zero(iku_env):
-    result = run("status", "--year", "2023", env={"IKU_WAREHOUSE_URL": "postgresql+psycopg://x@127.0.0.1:1/x?connect_timeout=2"})
+    result = run(
+        "status",
+        "--year",
+        "2023",
+        env={"IKU_WAREHOUSE_URL": "postgresql+psycopg://x@127.0.0.1:1/x?connect_timeout=2"},
+    )
     assert result.returncode == 4 and "cannot open warehouse" in result.stderr
 
 

@@ -1,32 +1,38 @@
 """Consolidation end to end without the Prefect engine (task bodies via .fn),
 on SQLite and on a real PostgreSQL: bad input is recorded, archived and never
 damages good data; revisions; re-runs; concurrent runs."""
+
 from __future__ import annotations
 
 import io
 import os
 import threading
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sheetkit import REPO, sheet_rows, write_csv, write_xlsx
 
 from iku.config import load_config
 from iku.resources import Resources
 from iku.settings import Settings
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
-
-from sheetkit import REPO, sheet_rows, write_csv, write_xlsx
+from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 def make_resources(tmp_path: Path, warehouse_url: str) -> Resources:
-    settings = Settings(config_dir=REPO / "config", warehouse_url=warehouse_url,
-                        inbox_dir=tmp_path / "inbox", output_dir=tmp_path / "out",
-                        archive_dir=tmp_path / "archive")
+    settings = Settings(
+        config_dir=REPO / "config",
+        warehouse_url=warehouse_url,
+        inbox_dir=tmp_path / "inbox",
+        output_dir=tmp_path / "out",
+        archive_dir=tmp_path / "archive",
+    )
     config = load_config(settings.config_dir)
     # Data Docs are covered by the flow test; here they would only cost time.
-    config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})})
+    config = config.model_copy(
+        update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})}
+    )
     return Resources(settings=settings, config=config)
 
 
@@ -50,8 +56,10 @@ def res(tmp_path, warehouse_url):
 
 
 def current(res):
-    return {(v.bidang, v.indicator, v.month): (v.realisation, v.numerator, v.denominator)
-            for v in res.warehouse.current_values(res.opd, 2023)}
+    return {
+        (v.bidang, v.indicator, v.month): (v.realisation, v.numerator, v.denominator)
+        for v in res.warehouse.current_values(res.opd, 2023)
+    }
 
 
 def zip_bomb() -> bytes:
@@ -73,39 +81,127 @@ def rows_with(bidang="perumahan", **cell):
 
 BAD = {
     # name: (folder bidang, writer(path), status, words in a problem, (row, column) of that problem)
-    "corrupt.xlsx": ("perumahan", lambda p: p.write_bytes(b"PK\x03\x04 this is not a workbook"), "unreadable", "rusak", None),
-    "laporan.pdf": ("perumahan", lambda p: p.write_bytes(b"%PDF-1.4 ..."), "unreadable", "tidak didukung", None),
+    "corrupt.xlsx": (
+        "perumahan",
+        lambda p: p.write_bytes(b"PK\x03\x04 this is not a workbook"),
+        "unreadable",
+        "rusak",
+        None,
+    ),
+    "laporan.pdf": (
+        "perumahan",
+        lambda p: p.write_bytes(b"%PDF-1.4 ..."),
+        "unreadable",
+        "tidak didukung",
+        None,
+    ),
     "kosong.xlsx": ("perumahan", lambda p: write_xlsx(p, []), "unreadable", "kosong", None),
-    "tanpa-kolom.xlsx": ("perumahan", lambda p: write_xlsx(p, [r[:4] + r[5:] for r in sheet_rows()]), "invalid",
-                         "Kolom wajib 'realisasi'", (1, "realisasi")),
-    "negatif.xlsx": ("perumahan", lambda p: write_xlsx(p, rows_with(set={(2, "realisasi"): -4})), "invalid",
-                     "negatif", (3, "realisasi")),
-    "abc.csv": ("perumahan", lambda p: write_csv(p, rows_with(set={(1, "realisasi"): "abc"})), "invalid",
-                "'abc' bukan angka", (2, "realisasi")),
-    "ganda.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]]), "invalid",
-                   "lebih dari sekali", (6, "kode_indikator")),
-    "kode-asing.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-99", 1]]),
-                        "invalid", "'IKU-99' bukan indikator", (6, "kode_indikator")),
-    "kode-bidang-lain.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-04", 1]]),
-                              "invalid", "'IKU-04' bukan indikator bidang 'perumahan'", (6, "kode_indikator")),
-    "dua-bulan.xlsx": ("perumahan", lambda p: write_xlsx(p, rows_with(set={(4, "bulan"): 5})), "invalid",
-                       "berbeda dengan baris lain", (5, "bulan")),
-    "salah-folder.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=2.5)), "invalid",
-                          "tidak sesuai dengan folder", (2, "bidang")),
-    "pembilang-besar.xlsx": ("perkim", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=120, penyebut=98.5)),
-                             "invalid", "lebih besar dari penyebut", (2, "pembilang")),
-    "penyebut-nol.xlsx": ("perkim", lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=0, penyebut=0)),
-                          "invalid", "harus lebih besar dari 0", (2, "penyebut")),
-    "tahun-2021.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows(year=2021)), "invalid",
-                        "di luar periode Renstra 2022–2026", (2, "tahun")),
-    "bulan-13.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows(month=13)), "invalid",
-                      "Bulan '13' tidak dikenali", (2, "bulan")),
-    "besar.csv": ("perumahan", lambda p: p.write_bytes(b"x" * 5_100_000), "unreadable", "terlalu besar", None),
-    "banyak-baris.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]] * 600), "invalid",
-                          "Terlalu banyak baris", None),
+    "tanpa-kolom.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, [r[:4] + r[5:] for r in sheet_rows()]),
+        "invalid",
+        "Kolom wajib 'realisasi'",
+        (1, "realisasi"),
+    ),
+    "negatif.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, rows_with(set={(2, "realisasi"): -4})),
+        "invalid",
+        "negatif",
+        (3, "realisasi"),
+    ),
+    "abc.csv": (
+        "perumahan",
+        lambda p: write_csv(p, rows_with(set={(1, "realisasi"): "abc"})),
+        "invalid",
+        "'abc' bukan angka",
+        (2, "realisasi"),
+    ),
+    "ganda.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]]),
+        "invalid",
+        "lebih dari sekali",
+        (6, "kode_indikator"),
+    ),
+    "kode-asing.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-99", 1]]),
+        "invalid",
+        "'IKU-99' bukan indikator",
+        (6, "kode_indikator"),
+    ),
+    "kode-bidang-lain.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows() + [["perumahan", 2023, 4, "IKU-04", 1]]),
+        "invalid",
+        "'IKU-04' bukan indikator bidang 'perumahan'",
+        (6, "kode_indikator"),
+    ),
+    "dua-bulan.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, rows_with(set={(4, "bulan"): 5})),
+        "invalid",
+        "berbeda dengan baris lain",
+        (5, "bulan"),
+    ),
+    "salah-folder.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=2.5)),
+        "invalid",
+        "tidak sesuai dengan folder",
+        (2, "bidang"),
+    ),
+    "pembilang-besar.xlsx": (
+        "perkim",
+        lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=120, penyebut=98.5)),
+        "invalid",
+        "lebih besar dari penyebut",
+        (2, "pembilang"),
+    ),
+    "penyebut-nol.xlsx": (
+        "perkim",
+        lambda p: write_xlsx(p, sheet_rows("perkim", pembilang=0, penyebut=0)),
+        "invalid",
+        "harus lebih besar dari 0",
+        (2, "penyebut"),
+    ),
+    "tahun-2021.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows(year=2021)),
+        "invalid",
+        "di luar periode Renstra 2022–2026",
+        (2, "tahun"),
+    ),
+    "bulan-13.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows(month=13)),
+        "invalid",
+        "Bulan '13' tidak dikenali",
+        (2, "bulan"),
+    ),
+    "besar.csv": (
+        "perumahan",
+        lambda p: p.write_bytes(b"x" * 5_100_000),
+        "unreadable",
+        "terlalu besar",
+        None,
+    ),
+    "banyak-baris.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows() + [sheet_rows()[1]] * 600),
+        "invalid",
+        "Terlalu banyak baris",
+        None,
+    ),
     "bom.xlsx": ("perumahan", lambda p: p.write_bytes(zip_bomb()), "unreadable", "zip bomb", None),
-    "kurang-indikator.xlsx": ("perumahan", lambda p: write_xlsx(p, sheet_rows()[:-1]), "invalid",
-                              "IKU-05", (None, "kode_indikator")),
+    "kurang-indikator.xlsx": (
+        "perumahan",
+        lambda p: write_xlsx(p, sheet_rows()[:-1]),
+        "invalid",
+        "IKU-05",
+        (None, "kode_indikator"),
+    ),
 }
 
 
@@ -142,7 +238,7 @@ def test_bad_input_is_recorded_archived_and_leaves_good_data_alone(res, tmp_path
 
 def test_revision_supersedes_and_rerun_does_nothing(res):
     inbox = res.settings.inbox_dir
-    t0 = datetime(2023, 5, 5, tzinfo=timezone.utc)
+    t0 = datetime(2023, 5, 5, tzinfo=UTC)
     touch(write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(value=3)), t0)
     assert [r.status for r in consolidate(res)] == ["valid"]
     touch(write_csv(inbox / "perumahan" / "april-revisi.csv", sheet_rows(value="4,5")), t0.replace(day=20))
@@ -165,8 +261,14 @@ def test_two_runs_at_once_never_load_a_file_twice(res):
         write_xlsx(inbox / "perumahan" / f"{month:02d}.xlsx", sheet_rows(month=month))
     res.warehouse.migrate()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(consolidate(make_resources(
-        res.settings.inbox_dir.parent, res.settings.warehouse_url)))) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                consolidate(make_resources(res.settings.inbox_dir.parent, res.settings.warehouse_url))
+            )
+        )
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -178,7 +280,7 @@ def test_two_runs_at_once_never_load_a_file_twice(res):
 
 def test_two_versions_in_one_run_the_later_is_current(res):
     inbox = res.settings.inbox_dir
-    t0 = datetime(2023, 5, 5, tzinfo=timezone.utc)
+    t0 = datetime(2023, 5, 5, tzinfo=UTC)
     touch(write_xlsx(inbox / "perumahan" / "b-old.xlsx", sheet_rows(value=1)), t0)
     touch(write_xlsx(inbox / "perumahan" / "a-new.xlsx", sheet_rows(value=2)), t0.replace(day=6))
     assert [r.file_name for r in consolidate(res)] == ["b-old.xlsx", "a-new.xlsx"]

@@ -1,4 +1,5 @@
 """`iku demo`: one end-to-end smoke run, and the guard that keeps it off real data."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,11 @@ from iku.demo import MARKER, run_demo
 @pytest.fixture
 def quiet_env(iku_env, monkeypatch):
     # run_demo sets these with setdefault; pin them so they do not leak into later tests
-    for var, value in (("PREFECT_LOGGING_LEVEL", "WARNING"), ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-                       ("GX_ANALYTICS_ENABLED", "false")):
+    for var, value in (
+        ("PREFECT_LOGGING_LEVEL", "WARNING"),
+        ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+        ("GX_ANALYTICS_ENABLED", "false"),
+    ):
         monkeypatch.setenv(var, value)
     return iku_env
 

@@ -1,4 +1,5 @@
 """Generated sample sheets: the scenario they describe is the one they carry."""
+
 from __future__ import annotations
 
 import csv
@@ -33,7 +34,7 @@ def _table(path: Path) -> list[list[object]]:
     h = next(i for i, r in enumerate(rows) if str(r[0]).strip().lower() == "bidang")
     assert h <= 10
     header = [str(c).strip().lower().replace(" ", "_") for c in rows[h]]
-    return [dict(zip(header, r)) for r in rows[h + 1:] if any(str(c).strip() for c in r)]
+    return [dict(zip(header, r)) for r in rows[h + 1 :] if any(str(c).strip() for c in r)]
 
 
 def test_scenario_statuses(config):
@@ -107,8 +108,11 @@ def test_files_carry_the_plan(config, tmp_path):
             assert month_number(row["bulan"]) == sf.month
             saw_month_name |= isinstance(row["bulan"], str) and not row["bulan"].isdigit()
             assert row["kode_indikator"] == fig.indicator
-            for col, want in (("realisasi", fig.realisation), ("pembilang", fig.numerator),
-                              ("penyebut", fig.denominator)):
+            for col, want in (
+                ("realisasi", fig.realisation),
+                ("pembilang", fig.numerator),
+                ("penyebut", fig.denominator),
+            ):
                 got = row[col]
                 saw_text_comma |= isinstance(got, str) and "," in got
                 assert parse_number(got if got != "" else None) == want
@@ -137,7 +141,9 @@ def test_bulk_files_are_distinct_and_valid(config, tmp_path):
                 assert 0 <= r["pembilang"] <= r["penyebut"] and r["penyebut"] > 0
             else:
                 assert r["realisasi"] >= 0
-    assert len(periods) == 120  # 2 bidang x 12 months x 5 Renstra years; periods repeat: later files are revisions
+    assert (
+        len(periods) == 120
+    )  # 2 bidang x 12 months x 5 Renstra years; periods repeat: later files are revisions
 
 
 def test_sheets_pass_the_reader(config, tmp_path):

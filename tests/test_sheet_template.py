@@ -1,4 +1,5 @@
 """The pre-filled submission sheet: readable by both readers, prefilled, locked, validated."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,7 @@ def config():
 
 
 def _header_index(rows):
-    return next(i for i, r in enumerate(rows) if [str(c) for c in r[:len(HEADER)]] == HEADER)
+    return next(i for i, r in enumerate(rows) if [str(c) for c in r[: len(HEADER)]] == HEADER)
 
 
 def test_calamine_reads_header_and_prefilled_rows(config, tmp_path):
@@ -32,7 +33,7 @@ def test_calamine_reads_header_and_prefilled_rows(config, tmp_path):
     titles = " ".join(str(r[0]) for r in rows[:h])
     assert "Bidang Perumahan" in titles and "Bulan April 2023" in titles
     assert "10 Mei 2023" in titles  # the deadline, in Indonesian
-    body = rows[h + 1:]
+    body = rows[h + 1 :]
     assert [r[3] for r in body] == ["IKU-01", "IKU-02", "IKU-03", "IKU-05"]  # catalogue order
     for r in body:
         assert r[0] == "perumahan" and int(r[1]) == 2023 and int(r[2]) == 4
@@ -82,9 +83,18 @@ def test_instructions_sheet_in_indonesian(config, tmp_path):
     out = write_template(config, "perumahan", 2023, 12, tmp_path / "p.xlsx")
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Petunjuk").to_python()
     text = "\n".join(str(r[0]) for r in rows)
-    for phrase in ("Cara mengisi", "1.234,5", "Batas waktu", "10 Januari 2024", "Ke mana dikirim",
-                   "tidak valid", "pembilang", "keterangan", "target 2023: 150 Unit",
-                   "target belum ditetapkan"):
+    for phrase in (
+        "Cara mengisi",
+        "1.234,5",
+        "Batas waktu",
+        "10 Januari 2024",
+        "Ke mana dikirim",
+        "tidak valid",
+        "pembilang",
+        "keterangan",
+        "target 2023: 150 Unit",
+        "target belum ditetapkan",
+    ):
         assert phrase in text, phrase
 
 

@@ -8,12 +8,14 @@ of the e-mail: the planning team (IKU_ALERT_EMAIL_TO), plus the bidang's own
 addresses (config/opd.yaml `email`) for alerts about that bidang. The recap
 goes to the planning team only.
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Callable, Sequence
 
 from iku.alerts import messages
 from iku.alerts.email import EmailError, send_email, smtp_configured
@@ -40,10 +42,8 @@ def _unique(items: Sequence[str]) -> list[str]:
 def email_recipients(res: Resources, bidang: str | None, include_bidang: bool = True) -> list[str]:
     people = list(res.settings.email_recipients)
     if include_bidang and bidang:
-        try:
+        with contextlib.suppress(KeyError):
             people += res.config.catalogue.bidang_by_code(bidang).email
-        except KeyError:
-            pass
     return _unique(people)
 
 
@@ -51,18 +51,37 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
     """Record `msg` once per configured channel. Returns how many rows were new
     (0 when this cause was alerted before)."""
     wh, s = res.warehouse, res.settings
-    common = dict(cause_key=msg.cause_key, kind=msg.kind, subject=msg.subject,
-                  bidang=msg.bidang, year=msg.year, month=msg.month)
+    common = dict(
+        cause_key=msg.cause_key,
+        kind=msg.kind,
+        subject=msg.subject,
+        bidang=msg.bidang,
+        year=msg.year,
+        month=msg.month,
+    )
     new = 0
     to = email_recipients(res, msg.bidang, include_bidang)
-    if smtp_configured(s) and to:
-        if wh.add_alert(res.opd, channel="email", recipient=", ".join(to),
-                        payload={"text": msg.text, "to": to}, **common) is not None:
-            new += 1
-    if s.alert_webhook_url:
-        if wh.add_alert(res.opd, channel="webhook", recipient=redact_url(s.alert_webhook_url),
-                        payload=msg.webhook_body(), **common) is not None:
-            new += 1
+    if (
+        smtp_configured(s)
+        and to
+        and wh.add_alert(
+            res.opd, channel="email", recipient=", ".join(to), payload={"text": msg.text, "to": to}, **common
+        )
+        is not None
+    ):
+        new += 1
+    if (
+        s.alert_webhook_url
+        and wh.add_alert(
+            res.opd,
+            channel="webhook",
+            recipient=redact_url(s.alert_webhook_url),
+            payload=msg.webhook_body(),
+            **common,
+        )
+        is not None
+    ):
+        new += 1
     return new
 
 
@@ -71,6 +90,7 @@ def _source(res: Resources, bidang: str | None) -> str | None:
 
 
 # -- raising ------------------------------------------------------------------------
+
 
 def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> int:
     """One alert per invalid or unreadable record, per channel."""
@@ -82,7 +102,9 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> 
     return queued
 
 
-def missing_cells(res: Resources, as_of: datetime, period: tuple[int, int] | None = None) -> list[MonthSubmission]:
+def missing_cells(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> list[MonthSubmission]:
     """Every (bidang, month) missing at `as_of`: one month, or every month due (months_due)."""
     pipe = res.config.pipeline
     if period:
@@ -97,11 +119,13 @@ def missing_cells(res: Resources, as_of: datetime, period: tuple[int, int] | Non
     return sorted(found, key=lambda c: (c.year, c.month, c.bidang))
 
 
-def raise_missing_alerts(res: Resources, as_of: datetime, period: tuple[int, int] | None = None
-                         ) -> tuple[list[MonthSubmission], int]:
+def raise_missing_alerts(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> tuple[list[MonthSubmission], int]:
     found = missing_cells(res, as_of, period)
-    queued = sum(queue(res, messages.missing_submission(c, res.config, as_of, _source(res, c.bidang)))
-                 for c in found)
+    queued = sum(
+        queue(res, messages.missing_submission(c, res.config, as_of, _source(res, c.bidang))) for c in found
+    )
     return found, queued
 
 
@@ -113,8 +137,11 @@ def raise_reminders(res: Resources, as_of: datetime) -> tuple[list[MonthSubmissi
     if due is None:
         return [], 0, None
     year, month, n = due
-    cells = [c for c in submission_matrix(res, year, month, as_of)
-             if c.month == month and c.status in ("pending", "invalid")]
+    cells = [
+        c
+        for c in submission_matrix(res, year, month, as_of)
+        if c.month == month and c.status in ("pending", "invalid")
+    ]
     queued = sum(queue(res, messages.reminder(c, n, res.config, _source(res, c.bidang))) for c in cells)
     return cells, queued, n
 
@@ -129,20 +156,24 @@ def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime
     years = sorted({when.year} | {r.year for r in records if r.year})
     cells = []
     for year in years:
-        cells += [c for c in submission_matrix(res, year, 12, when) if c.status in ("late", "invalid", "missing")]
+        cells += [
+            c for c in submission_matrix(res, year, 12, when) if c.status in ("late", "invalid", "missing")
+        ]
     msg = messages.recap(records, cells, res.config, when)
     return msg.cause_key if queue(res, msg, include_bidang=False) else None
 
 
 # -- delivering ---------------------------------------------------------------------
 
+
 def _send(res: Resources, row: dict, timeout: float) -> str | None:
     """One attempt; returns a note (e.g. refused recipients) or raises a DeliveryError."""
     headers = {"X-IKU-Alert": row["cause_key"]}
     if row["channel"] == "email":
         to = row["payload"].get("to") or [a.strip() for a in row["recipient"].split(",") if a.strip()]
-        refused = send_email(res.settings, to, row["subject"], row["payload"]["text"],
-                             timeout=timeout, headers=headers)
+        refused = send_email(
+            res.settings, to, row["subject"], row["payload"]["text"], timeout=timeout, headers=headers
+        )
         return f"refused: {sorted(refused)}" if refused else None
     if row["channel"] == "webhook":
         if not res.settings.alert_webhook_url:
@@ -152,9 +183,15 @@ def _send(res: Resources, row: dict, timeout: float) -> str | None:
     raise WebhookError(f"unknown channel {row['channel']!r}")
 
 
-def deliver(res: Resources, *, backoff: Sequence[float] | None = None, attempts: int | None = None,
-            sleep: Callable[[float], None] = time.sleep, log: logging.Logger | None = None,
-            only: set[str] | None = None) -> dict:
+def deliver(
+    res: Resources,
+    *,
+    backoff: Sequence[float] | None = None,
+    attempts: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    log: logging.Logger | None = None,
+    only: set[str] | None = None,
+) -> dict:
     """Send every undelivered alert, also those left by earlier runs. Never raises
     on a delivery failure. Each alert gets a first attempt and up to
     `retry_attempts` retries with back-off; once one alert of a channel has
@@ -183,8 +220,15 @@ def deliver(res: Resources, *, backoff: Sequence[float] | None = None, attempts:
                 note = _send(res, row, policy.timeout_seconds)
             except DeliveryError as exc:
                 error = str(exc)
-                log.warning("alert %s (%s, %s) attempt %d/%d failed: %s",
-                            row["id"], row["kind"], channel, attempt, tries, error)
+                log.warning(
+                    "alert %s (%s, %s) attempt %d/%d failed: %s",
+                    row["id"],
+                    row["kind"],
+                    channel,
+                    attempt,
+                    tries,
+                    error,
+                )
                 if attempt < tries:
                     sleep(backoff[min(attempt - 1, len(backoff) - 1)])
                 continue
@@ -196,8 +240,13 @@ def deliver(res: Resources, *, backoff: Sequence[float] | None = None, attempts:
             res.warehouse.mark_alert(row["id"], delivered=False, attempts=tries, error=error)
             failed += 1
             down[channel] = error or "failed"
-            log.error("alert %s (%s) not delivered by %s after %d attempts; kept for the next run",
-                      row["id"], row["kind"], channel, tries)
+            log.error(
+                "alert %s (%s) not delivered by %s after %d attempts; kept for the next run",
+                row["id"],
+                row["kind"],
+                channel,
+                tries,
+            )
     if down:
         log.error("channels unavailable this run: %s", ", ".join(sorted(down)))
     return {"delivered": delivered, "failed": failed}
@@ -209,7 +258,7 @@ def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) 
     log = log or log_default
     try:
         return deliver(res, log=log, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - by design
+    except Exception as exc:
         log.error("alert delivery stopped: %s: %s", type(exc).__name__, exc)
         return {"delivered": 0, "failed": len(_undelivered_or_empty(res)), "error": type(exc).__name__}
 
@@ -217,12 +266,17 @@ def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) 
 def _undelivered_or_empty(res: Resources) -> list:
     try:
         return res.warehouse.undelivered_alerts(res.opd)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return []
 
 
-def send_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None,
-               log: logging.Logger | None = None, **deliver_kwargs) -> bool:
+def send_recap(
+    res: Resources,
+    records: list[SubmissionRecord],
+    as_of: datetime | None = None,
+    log: logging.Logger | None = None,
+    **deliver_kwargs,
+) -> bool:
     """Queue the recap and send it right away. True when a new recap was queued
     (if its delivery fails, the next run sends it)."""
     key = queue_recap(res, records, as_of)

@@ -6,6 +6,7 @@ the environment (`IKU_SMTP_USER`, `IKU_SMTP_PASSWORD`) and are never logged or
 put in an error message. When STARTTLS is on but the server does not offer it,
 the password is not sent in the clear: the attempt fails instead.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -25,8 +26,9 @@ def smtp_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host and settings.alert_email_from)
 
 
-def build_email(settings: Settings, to: list[str], subject: str, body: str,
-                headers: dict[str, str] | None = None) -> EmailMessage:
+def build_email(
+    settings: Settings, to: list[str], subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
     # long Indonesian subjects: fold only at the RFC 5322 hard limit
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
     msg["From"] = settings.alert_email_from
@@ -41,8 +43,15 @@ def build_email(settings: Settings, to: list[str], subject: str, body: str,
     return msg
 
 
-def send_email(settings: Settings, to: list[str], subject: str, body: str, *,
-               timeout: float = 20, headers: dict[str, str] | None = None) -> dict:
+def send_email(
+    settings: Settings,
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    timeout: float = 20,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """Send one message to `to`. Returns the recipients the server refused
     (when it accepted at least one); raises EmailError otherwise."""
     if not smtp_configured(settings):
@@ -63,8 +72,10 @@ def send_email(settings: Settings, to: list[str], subject: str, body: str, *,
                     smtp.starttls(context=ssl.create_default_context())
                     smtp.ehlo()
                 elif settings.smtp_user:
-                    raise EmailError(f"{host}:{port} offers no STARTTLS; not sending credentials in the clear "
-                                     "(set IKU_SMTP_STARTTLS=false only for a trusted local relay)")
+                    raise EmailError(
+                        f"{host}:{port} offers no STARTTLS; not sending credentials in the clear "
+                        "(set IKU_SMTP_STARTTLS=false only for a trusted local relay)"
+                    )
             if settings.smtp_user:
                 password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
                 smtp.login(settings.smtp_user, password)
@@ -74,7 +85,11 @@ def send_email(settings: Settings, to: list[str], subject: str, body: str, *,
     except smtplib.SMTPAuthenticationError as exc:
         raise EmailError(f"SMTP login refused by {host}:{port} (code {exc.smtp_code})") from None
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         raise EmailError(f"SMTP {host}:{port} answered {exc.smtp_code}: {text}") from None
     except smtplib.SMTPRecipientsRefused as exc:
         raise EmailError(f"SMTP {host}:{port} refused every recipient: {sorted(exc.recipients)}") from None

@@ -9,21 +9,24 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``reminder``            H-n before the deadline, to a bidang that has not submitted (extra kind)
 - ``recap``               after a consolidation that found new files, to the planning team (extra kind)
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
-from iku.formatting import local_date, local_datetime
 from iku.domain.status import MonthSubmission
+from iku.formatting import local_date, local_datetime
 
-FOOTER = ("Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU {opd}. "
-          "Balasan ke alamat ini tidak dibaca; hubungi tim perencanaan bila ada pertanyaan.")
+FOOTER = (
+    "Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU {opd}. "
+    "Balasan ke alamat ini tidak dibaca; hubungi tim perencanaan bila ada pertanyaan."
+)
 
 COLUMN_FIX = {
     "bidang": "Isi kolom bidang dengan kode '{bidang}' pada setiap baris, dan simpan berkas di folder bidang itu sendiri.",
@@ -34,11 +37,15 @@ COLUMN_FIX = {
     "pembilang": "Isi pembilang bulan itu (mis. luas kawasan kumuh yang berkurang bulan ini) sebagai angka tidak negatif, tidak lebih besar dari penyebut.",
     "penyebut": "Isi penyebut sebagaimana keadaan bulan itu (mis. total luas kawasan kumuh di bawah 10 Ha) sebagai angka lebih besar dari 0.",
 }
-GENERAL_FIX = ("Perbaiki sesuai keterangan di atas; templat yang sudah terisi dapat dibuat dengan "
-               "`iku template --bidang {bidang} --period YYYY-MM`.")
-RESUBMIT = ("Setelah diperbaiki, simpan berkas sebagai berkas baru di folder bidang Anda{where}. "
-            "Berkas diproses otomatis pada konsolidasi harian berikutnya; berkas yang tidak valid "
-            "tidak pernah menggantikan data valid yang sudah ada.")
+GENERAL_FIX = (
+    "Perbaiki sesuai keterangan di atas; templat yang sudah terisi dapat dibuat dengan "
+    "`iku template --bidang {bidang} --period YYYY-MM`."
+)
+RESUBMIT = (
+    "Setelah diperbaiki, simpan berkas sebagai berkas baru di folder bidang Anda{where}. "
+    "Berkas diproses otomatis pada konsolidasi harian berikutnya; berkas yang tidak valid "
+    "tidak pernah menggantikan data valid yang sudah ada."
+)
 
 STATUS_ID = {"valid": "valid", "invalid": "TIDAK VALID", "unreadable": "TIDAK TERBACA"}
 
@@ -48,8 +55,8 @@ class AlertMessage:
     kind: str
     cause_key: str
     subject: str
-    text: str                     # e-mail body
-    summary: str                  # the webhook "message"
+    text: str  # e-mail body
+    summary: str  # the webhook "message"
     bidang: str | None = None
     year: int | None = None
     month: int | None = None
@@ -58,13 +65,21 @@ class AlertMessage:
     extra: dict = field(default_factory=dict)  # additional webhook fields of the extra kinds
 
     def webhook_body(self) -> dict:
-        body = {"kind": self.kind, "bidang": self.bidang, "year": self.year, "month": self.month,
-                "file": self.file, "problems": list(self.problems), "message": self.summary}
+        body = {
+            "kind": self.kind,
+            "bidang": self.bidang,
+            "year": self.year,
+            "month": self.month,
+            "file": self.file,
+            "problems": list(self.problems),
+            "message": self.summary,
+        }
         body.update(self.extra)
         return body
 
 
 # -- formatting helpers -------------------------------------------------------
+
 
 def period_label(year: int | None, month: int | None) -> str:
     if year and month:
@@ -118,6 +133,7 @@ def _where(source_dir: str | None) -> str:
 
 # -- submission alerts -----------------------------------------------------------
 
+
 def _file_lines(config: Config, rec: SubmissionRecord, period_text: str) -> list[str]:
     """The block that names the file an alert is about."""
     return [
@@ -136,8 +152,12 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         "",
         "Berkas laporan realisasi IKU berikut TIDAK VALID, sehingga datanya belum diterima:",
         "",
-        *_file_lines(config, rec, period + (f" (batas waktu {_due_text(config, rec.year, rec.month)})"
-                                            if rec.year and rec.month else "")),
+        *_file_lines(
+            config,
+            rec,
+            period
+            + (f" (batas waktu {_due_text(config, rec.year, rec.month)})" if rec.year and rec.month else ""),
+        ),
         "",
         f"Masalah yang ditemukan ({len(rec.problems)}):",
     ]
@@ -145,13 +165,21 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         lines.append(f"  {i}. {problem_where(p)}: {p.message}")
         lines.append(f"     Perbaikan: {fix_for(p, config, rec.bidang)}")
     lines += ["", RESUBMIT.format(where=_where(source_dir)), "", _footer(config, key)]
-    summary = (f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} tidak valid: "
-               f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang.")
+    summary = (
+        f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} tidak valid: "
+        f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang."
+    )
     return AlertMessage(
-        kind="invalid_submission", cause_key=key,
+        kind="invalid_submission",
+        cause_key=key,
         subject=f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})",
-        text="\n".join(lines), summary=summary, bidang=rec.bidang, year=rec.year, month=rec.month,
-        file=rec.file_name, problems=[p.as_dict() for p in rec.problems],
+        text="\n".join(lines),
+        summary=summary,
+        bidang=rec.bidang,
+        year=rec.year,
+        month=rec.month,
+        file=rec.file_name,
+        problems=[p.as_dict() for p in rec.problems],
     )
 
 
@@ -175,19 +203,32 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
         "Perbaikan: buka berkas di Excel atau LibreOffice, pastikan berkas tidak rusak, tidak "
         "dikunci kata sandi dan tidak kosong, lalu simpan ulang sebagai .xlsx (atau .csv UTF-8). "
         "Format yang diterima: .xlsx, .xls, .ods, .csv.",
-        "", RESUBMIT.format(where=_where(source_dir)), "", _footer(config, key),
+        "",
+        RESUBMIT.format(where=_where(source_dir)),
+        "",
+        _footer(config, key),
     ]
-    summary = (f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} tidak dapat dibaca: "
-               f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang.")
+    summary = (
+        f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} tidak dapat dibaca: "
+        f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang."
+    )
     return AlertMessage(
-        kind="unreadable_file", cause_key=key,
+        kind="unreadable_file",
+        cause_key=key,
         subject=f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})",
-        text="\n".join(lines), summary=summary, bidang=rec.bidang, year=rec.year, month=rec.month,
-        file=rec.file_name, problems=[p.as_dict() for p in problems],
+        text="\n".join(lines),
+        summary=summary,
+        bidang=rec.bidang,
+        year=rec.year,
+        month=rec.month,
+        file=rec.file_name,
+        problems=[p.as_dict() for p in problems],
     )
 
 
-def submission_alert(rec: SubmissionRecord, config: Config, source_dir: str | None = None) -> AlertMessage | None:
+def submission_alert(
+    rec: SubmissionRecord, config: Config, source_dir: str | None = None
+) -> AlertMessage | None:
     """The alert a new record calls for, or None for a valid file."""
     if rec.status == "invalid":
         return invalid_submission(rec, config, source_dir)
@@ -198,8 +239,10 @@ def submission_alert(rec: SubmissionRecord, config: Config, source_dir: str | No
 
 # -- deadline alerts ------------------------------------------------------------
 
-def missing_submission(cell: MonthSubmission, config: Config, as_of: datetime,
-                       source_dir: str | None = None) -> AlertMessage:
+
+def missing_submission(
+    cell: MonthSubmission, config: Config, as_of: datetime, source_dir: str | None = None
+) -> AlertMessage:
     tz = config.pipeline.timezone
     key = f"missing:{cell.bidang}:{cell.year}-{cell.month:02d}"
     period = period_label(cell.year, cell.month)
@@ -218,26 +261,34 @@ def missing_submission(cell: MonthSubmission, config: Config, as_of: datetime,
         "Yang perlu dilakukan: isi lembar Realisasi untuk periode ini (satu baris per indikator) dan "
         f"simpan di folder bidang Anda{_where(source_dir)} secepatnya. Penyampaian setelah batas waktu "
         "dicatat sebagai terlambat.",
-        "", _footer(config, key),
+        "",
+        _footer(config, key),
     ]
     return AlertMessage(
-        kind="missing_submission", cause_key=key,
+        kind="missing_submission",
+        cause_key=key,
         subject=f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}",
         text="\n".join(lines),
-        summary=(f"Laporan {period} dari {bidang_label(config, cell.bidang)} belum masuk; "
-                 f"batas waktu {due} sudah lewat. Kirim segera."),
-        bidang=cell.bidang, year=cell.year, month=cell.month, file=None, problems=[],
+        summary=(
+            f"Laporan {period} dari {bidang_label(config, cell.bidang)} belum masuk; "
+            f"batas waktu {due} sudah lewat. Kirim segera."
+        ),
+        bidang=cell.bidang,
+        year=cell.year,
+        month=cell.month,
+        file=None,
+        problems=[],
     )
 
 
-def reminder(cell: MonthSubmission, days_before: int, config: Config,
-             source_dir: str | None = None) -> AlertMessage:
+def reminder(
+    cell: MonthSubmission, days_before: int, config: Config, source_dir: str | None = None
+) -> AlertMessage:
     tz = config.pipeline.timezone
     key = f"reminder:{cell.bidang}:{cell.year}-{cell.month:02d}:H-{days_before}"
     period = period_label(cell.year, cell.month)
     due = local_datetime(cell.deadline, tz)
-    state = ("hanya ada berkas yang tidak valid" if cell.status == "invalid"
-             else "belum ada berkas yang masuk")
+    state = "hanya ada berkas yang tidak valid" if cell.status == "invalid" else "belum ada berkas yang masuk"
     lines = [
         f"Yth. {bidang_name(config, cell.bidang)},",
         "",
@@ -250,28 +301,36 @@ def reminder(cell: MonthSubmission, days_before: int, config: Config,
         "",
         f"Simpan lembar Realisasi di folder bidang Anda{_where(source_dir)} sebelum batas waktu. "
         f"Templat terisi: `iku template --bidang {cell.bidang} --period {cell.year}-{cell.month:02d} --out FILE`.",
-        "", _footer(config, key),
+        "",
+        _footer(config, key),
     ]
     return AlertMessage(
-        kind="reminder", cause_key=key,
+        kind="reminder",
+        cause_key=key,
         subject=f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
         text="\n".join(lines),
         summary=f"Pengingat H-{days_before}: laporan {period} dari {bidang_label(config, cell.bidang)} "
-                f"belum masuk; batas waktu {due}.",
-        bidang=cell.bidang, year=cell.year, month=cell.month, file=None, problems=[],
+        f"belum masuk; batas waktu {due}.",
+        bidang=cell.bidang,
+        year=cell.year,
+        month=cell.month,
+        file=None,
+        problems=[],
         extra={"deadline": cell.deadline.isoformat(), "days_before": days_before},
     )
 
 
 # -- recap to the planning team ----------------------------------------------------
 
+
 def recap_key(records: Iterable[SubmissionRecord]) -> str:
     digest = hashlib.sha256("\n".join(sorted(r.sha256 for r in records)).encode()).hexdigest()
     return f"recap:{digest[:32]}"
 
 
-def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config: Config,
-          as_of: datetime) -> AlertMessage:
+def recap(
+    records: list[SubmissionRecord], cells: list[MonthSubmission], config: Config, as_of: datetime
+) -> AlertMessage:
     """What came in this run, and what stands late, invalid or missing (`cells`)."""
     tz = config.pipeline.timezone
     key = recap_key(records)
@@ -288,9 +347,12 @@ def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config:
         f"{counts['unreadable']} tidak terbaca.",
     ]
     for r in sorted(records, key=lambda r: (r.bidang, r.year or 0, r.month or 0, r.file_name)):
-        lines.append(f"  - {bidang_label(config, r.bidang)}, {period_label(r.year, r.month)}: "
-                     f"{r.file_name} ({STATUS_ID[r.status]}"
-                     + (f", {len(r.problems)} masalah" if r.problems else "") + ")")
+        lines.append(
+            f"  - {bidang_label(config, r.bidang)}, {period_label(r.year, r.month)}: "
+            f"{r.file_name} ({STATUS_ID[r.status]}"
+            + (f", {len(r.problems)} masalah" if r.problems else "")
+            + ")"
+        )
 
     def section(title: str, items: list[MonthSubmission], detail) -> None:
         lines.extend(["", f"{title} ({len(items)}):"])
@@ -299,28 +361,52 @@ def recap(records: list[SubmissionRecord], cells: list[MonthSubmission], config:
         for c in items:
             lines.append(f"  - {bidang_label(config, c.bidang)}, {period_label(c.year, c.month)}{detail(c)}")
 
-    section("Terlambat", late, lambda c: f": masuk {local_datetime(c.received_at, tz)}, "
-                                          f"batas {local_datetime(c.deadline, tz)}")
-    section("Tidak valid (belum ada berkas valid)", invalid,
-            lambda c: ": perbaikan sudah diminta kepada bidang")
+    section(
+        "Terlambat",
+        late,
+        lambda c: f": masuk {local_datetime(c.received_at, tz)}, batas {local_datetime(c.deadline, tz)}",
+    )
+    section(
+        "Tidak valid (belum ada berkas valid)", invalid, lambda c: ": perbaikan sudah diminta kepada bidang"
+    )
     section("Belum masuk setelah batas waktu", missing, lambda c: f": batas {local_datetime(c.deadline, tz)}")
-    lines += ["", "Rincian setiap masalah dikirim dalam peringatan tersendiri kepada bidang terkait.",
-              "", _footer(config, key)]
+    lines += [
+        "",
+        "Rincian setiap masalah dikirim dalam peringatan tersendiri kepada bidang terkait.",
+        "",
+        _footer(config, key),
+    ]
 
     def brief(items: list[MonthSubmission]) -> list[dict]:
         return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in items]
 
     return AlertMessage(
-        kind="recap", cause_key=key,
-        subject=(f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
-                 f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk"),
+        kind="recap",
+        cause_key=key,
+        subject=(
+            f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
+            f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk"
+        ),
         text="\n".join(lines),
-        summary=(f"{len(records)} berkas baru ({counts['valid']} valid, {counts['invalid']} tidak valid, "
-                 f"{counts['unreadable']} tidak terbaca); {len(late)} terlambat, {len(invalid)} tidak valid, "
-                 f"{len(missing)} belum masuk."),
+        summary=(
+            f"{len(records)} berkas baru ({counts['valid']} valid, {counts['invalid']} tidak valid, "
+            f"{counts['unreadable']} tidak terbaca); {len(late)} terlambat, {len(invalid)} tidak valid, "
+            f"{len(missing)} belum masuk."
+        ),
         extra={
-            "files": [{"bidang": r.bidang, "year": r.year, "month": r.month, "file": r.file_name,
-                       "status": r.status, "problems": len(r.problems)} for r in records],
-            "late": brief(late), "invalid": brief(invalid), "missing": brief(missing),
+            "files": [
+                {
+                    "bidang": r.bidang,
+                    "year": r.year,
+                    "month": r.month,
+                    "file": r.file_name,
+                    "status": r.status,
+                    "problems": len(r.problems),
+                }
+                for r in records
+            ],
+            "late": brief(late),
+            "invalid": brief(invalid),
+            "missing": brief(missing),
         },
     )

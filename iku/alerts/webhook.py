@@ -3,6 +3,7 @@
 The webhook URL often carries a secret token in its path or query, so it is
 never logged or stored whole: `redact_url` keeps scheme, host and port only.
 """
+
 from __future__ import annotations
 
 import json

@@ -7,11 +7,12 @@ Indicator + the warehouse's current MonthlyValues in, frozen dataclasses out.
   without data are named ("data belum lengkap") instead of silently lowering
   the figure.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
 
 from iku.config import Indicator, PredicateBand
 from iku.domain.model import MonthlyValue
@@ -113,9 +114,9 @@ class Achievement:
     year: int
     period: Period
     target: float | None
-    realisation: float | None            # year-to-date through the period's end
-    realisation_quarter: float | None    # the quarter alone (quarterly periods)
-    quarters: dict[int, float | None]    # TW I-IV each alone; None after the period
+    realisation: float | None  # year-to-date through the period's end
+    realisation_quarter: float | None  # the quarter alone (quarterly periods)
+    quarters: dict[int, float | None]  # TW I-IV each alone; None after the period
     achievement_pct: float | None
     predicate: str | None
     months_expected: tuple[int, ...]
@@ -162,7 +163,9 @@ def compute(
     target = ind.target(year)
     months = list(range(1, end + 1))
     realisation = aggregate(ind, by_month, months)
-    quarters = {q: (aggregate(ind, by_month, quarter_months(q)) if 3 * q <= end else None) for q in range(1, 5)}
+    quarters = {
+        q: (aggregate(ind, by_month, quarter_months(q)) if 3 * q <= end else None) for q in range(1, 5)
+    }
     realisation_quarter = quarters[period.quarter] if period.quarter else None
     pct = achievement_pct(realisation, target, ind.polarity)
     missing = tuple(m for m in months if m not in by_month)
@@ -172,8 +175,9 @@ def compute(
     if period.quarter in (1, 2, 3):
         projected_value = _project(ind, by_month, end)
         projected_pct = achievement_pct(projected_value, target, ind.polarity)
-        at_risk = (at_risk_below_pct is not None and projected_pct is not None
-                   and projected_pct < at_risk_below_pct)
+        at_risk = (
+            at_risk_below_pct is not None and projected_pct is not None and projected_pct < at_risk_below_pct
+        )
 
     trend = []
     for m in range(1, end + 1):
@@ -200,10 +204,20 @@ def compute(
         flags.append(AT_RISK)
 
     return Achievement(
-        code=ind.code, year=year, period=period, target=target,
-        realisation=realisation, realisation_quarter=realisation_quarter, quarters=quarters,
-        achievement_pct=pct, predicate=predicate(pct, bands),
-        months_expected=tuple(months), months_missing=missing,
-        projected_value=projected_value, projected_pct=projected_pct, at_risk=at_risk,
-        trend=tuple(trend), flags=tuple(flags),
+        code=ind.code,
+        year=year,
+        period=period,
+        target=target,
+        realisation=realisation,
+        realisation_quarter=realisation_quarter,
+        quarters=quarters,
+        achievement_pct=pct,
+        predicate=predicate(pct, bands),
+        months_expected=tuple(months),
+        months_missing=missing,
+        projected_value=projected_value,
+        projected_pct=projected_pct,
+        at_risk=at_risk,
+        trend=tuple(trend),
+        flags=tuple(flags),
     )

@@ -1,4 +1,5 @@
 """Plain records passed between the rules, the warehouse and the reports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """Numbers as bidang staff type them (CONTRACT §2): Indonesian decimal comma,
 dot thousands, a trailing percent sign."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Calendar rules: month names, quarters and submission deadlines (CONTRACT §3)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,18 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 MONTHS_ID = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 ]
 _MONTH_BY_NAME = {name.lower(): i for i, name in enumerate(MONTHS_ID, start=1)}
 # common short forms people type in sheets
@@ -62,7 +73,7 @@ class Period:
     quarter: int | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         """'2023-Q2' or '2023'."""
         text = text.strip().upper()
         try:
@@ -90,7 +101,11 @@ class Period:
 
     @property
     def title_id(self) -> str:
-        return f"Tahun {self.year}" if self.quarter is None else f"{QUARTER_NAMES[self.quarter]} Tahun {self.year}"
+        return (
+            f"Tahun {self.year}"
+            if self.quarter is None
+            else f"{QUARTER_NAMES[self.quarter]} Tahun {self.year}"
+        )
 
 
 def parse_month_period(text: str) -> tuple[int, int]:

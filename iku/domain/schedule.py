@@ -6,6 +6,7 @@ reports on deadline_day + check_missing_days_after. The same functions tell a
 run, from its own date, which month it is about, so `--as-of` shows exactly
 what the schedule would do on that day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ def reminder_days(deadline_day: int, days_before: list[int]) -> list[int]:
     if days and days[0] < 1:
         raise ValueError(
             f"schedules.reminder_days_before {days_before}: with deadline_day {deadline_day} "
-            "a reminder would fall in the previous month; use smaller numbers")
+            "a reminder would fall in the previous month; use smaller numbers"
+        )
     return days
 
 
@@ -55,7 +57,8 @@ def check_day(deadline_day: int, days_after: int) -> int:
     if day > 28:
         raise ValueError(
             f"schedules.check_missing_days_after {days_after}: deadline_day {deadline_day} + "
-            f"{days_after} = day {day}, which February lacks; keep it <= 28")
+            f"{days_after} = day {day}, which February lacks; keep it <= 28"
+        )
     return day
 
 
@@ -66,23 +69,45 @@ def derive_schedules(pipeline: Pipeline) -> dict[str, ScheduleSpec]:
     cday = str(check_day(pipeline.deadline_day, s.check_missing_days_after))
     hs = ", ".join(f"H-{n}" for n in s.reminder_days_before)
     specs = [
-        ScheduleSpec("consolidate", s.consolidate, tz,
-                     "Konsolidasi berkas baru semua bidang, lalu kirim peringatan dan rekap."),
-        ScheduleSpec("reminders", _cron(s.reminder_time, rdays), tz,
-                     f"Pengingat ({hs}) kepada bidang yang belum menyampaikan laporan bulanan."),
-        ScheduleSpec("check-missing", _cron(s.check_missing_time, cday), tz,
-                     "Peringatan untuk setiap bidang yang belum menyampaikan setelah batas waktu."),
-        ScheduleSpec("quarterly-report", _cron(s.quarterly_report_time, cday, QUARTER_END_MONTHS_NEXT), tz,
-                     "Laporan triwulanan untuk triwulan terakhir yang batas waktunya sudah lewat."),
-        ScheduleSpec("annual-report", _cron(s.annual_report_time, cday, "1"), tz,
-                     "Laporan tahunan untuk tahun yang baru selesai."),
-        ScheduleSpec("lakip", _cron(s.lakip_time, cday, "1"), tz,
-                     "Bahan LAKIP untuk tahun yang baru selesai."),
+        ScheduleSpec(
+            "consolidate",
+            s.consolidate,
+            tz,
+            "Konsolidasi berkas baru semua bidang, lalu kirim peringatan dan rekap.",
+        ),
+        ScheduleSpec(
+            "reminders",
+            _cron(s.reminder_time, rdays),
+            tz,
+            f"Pengingat ({hs}) kepada bidang yang belum menyampaikan laporan bulanan.",
+        ),
+        ScheduleSpec(
+            "check-missing",
+            _cron(s.check_missing_time, cday),
+            tz,
+            "Peringatan untuk setiap bidang yang belum menyampaikan setelah batas waktu.",
+        ),
+        ScheduleSpec(
+            "quarterly-report",
+            _cron(s.quarterly_report_time, cday, QUARTER_END_MONTHS_NEXT),
+            tz,
+            "Laporan triwulanan untuk triwulan terakhir yang batas waktunya sudah lewat.",
+        ),
+        ScheduleSpec(
+            "annual-report",
+            _cron(s.annual_report_time, cday, "1"),
+            tz,
+            "Laporan tahunan untuk tahun yang baru selesai.",
+        ),
+        ScheduleSpec(
+            "lakip", _cron(s.lakip_time, cday, "1"), tz, "Bahan LAKIP untuk tahun yang baru selesai."
+        ),
     ]
     return {spec.name: spec for spec in specs}
 
 
 # -- what a run is about, from its date ---------------------------------------
+
 
 def month_before(year: int, month: int) -> tuple[int, int]:
     return (year - 1, 12) if month == 1 else (year, month - 1)

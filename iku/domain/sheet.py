@@ -5,6 +5,7 @@ cells into numbers and months, and refusing files that cannot be read. Whether
 the figures are acceptable is decided by the Great Expectations suites in
 expectations/ (see iku/validation).
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,11 +64,16 @@ class Sheet:
 
     def period(self) -> tuple[str | None, int | None, int | None]:
         """The (bidang, tahun, bulan) most rows state; None parts when absent."""
+
         def common(values):
             values = [v for v in values if v is not None]
             return max(set(values), key=values.count) if values else None
-        return (common([r.bidang for r in self.rows]), common([r.tahun for r in self.rows]),
-                common([r.bulan for r in self.rows]))
+
+        return (
+            common([r.bidang for r in self.rows]),
+            common([r.tahun for r in self.rows]),
+            common([r.bulan for r in self.rows]),
+        )
 
 
 def check_container(data: bytes, extension: str, limits: Limits) -> None:
@@ -75,12 +81,14 @@ def check_container(data: bytes, extension: str, limits: Limits) -> None:
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
             f"Jenis berkas '{extension or '(tanpa ekstensi)'}' tidak didukung. "
-            "Kirim berkas .xlsx, .xls, .ods atau .csv.")
+            "Kirim berkas .xlsx, .xls, .ods atau .csv."
+        )
     if len(data) == 0:
         raise UnreadableFile("Berkas kosong (0 byte).")
     if len(data) > limits.max_file_bytes:
         raise UnreadableFile(
-            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB).")
+            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB)."
+        )
     if extension in ZIP_EXTENSIONS:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -88,10 +96,12 @@ def check_container(data: bytes, extension: str, limits: Limits) -> None:
         except zipfile.BadZipFile:
             raise UnreadableFile(
                 "Berkas rusak atau terenkripsi: isinya bukan lembar kerja yang dapat dibuka. "
-                "Simpan ulang tanpa kata sandi lalu kirim kembali.") from None
+                "Simpan ulang tanpa kata sandi lalu kirim kembali."
+            ) from None
         if total > limits.max_uncompressed_bytes or total > limits.max_compression_ratio * len(data):
             raise UnreadableFile(
-                "Berkas ditolak: isinya jauh lebih besar daripada ukuran berkasnya (dicurigai 'zip bomb').")
+                "Berkas ditolak: isinya jauh lebih besar daripada ukuran berkasnya (dicurigai 'zip bomb')."
+            )
 
 
 def read_cells(data: bytes, extension: str) -> list[list[object]]:
@@ -107,10 +117,11 @@ def read_cells(data: bytes, extension: str) -> list[list[object]]:
         return wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except UnreadableFile:
         raise
-    except (CalamineError, ValueError, OSError, Exception) as exc:  # noqa: BLE001 - any parser failure
+    except (CalamineError, ValueError, OSError, Exception) as exc:
         raise UnreadableFile(
             "Berkas rusak, terenkripsi atau bukan lembar kerja yang dikenali "
-            f"({type(exc).__name__}). Simpan ulang sebagai .xlsx lalu kirim kembali.") from None
+            f"({type(exc).__name__}). Simpan ulang sebagai .xlsx lalu kirim kembali."
+        ) from None
 
 
 def _read_csv(data: bytes) -> list[list[object]]:
@@ -118,7 +129,7 @@ def _read_csv(data: bytes) -> list[list[object]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile("Berkas CSV harus berenkode UTF-8.") from None
-    sample = "\n".join(text.splitlines()[:MAX_TITLE_ROWS + 2])
+    sample = "\n".join(text.splitlines()[: MAX_TITLE_ROWS + 2])
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
@@ -158,19 +169,28 @@ def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: L
     found = _find_header(cells)
     sheet = Sheet()
     if found is None:
-        sheet.problems.append(Problem(
-            "Baris judul kolom tidak ditemukan di 11 baris pertama. Judul kolom yang diperlukan: "
-            + ", ".join(KEY_COLUMNS + tuple(sorted(required_numbers))) + "."))
+        sheet.problems.append(
+            Problem(
+                "Baris judul kolom tidak ditemukan di 11 baris pertama. Judul kolom yang diperlukan: "
+                + ", ".join(KEY_COLUMNS + tuple(sorted(required_numbers)))
+                + "."
+            )
+        )
         return sheet
     header_index, colmap = found
     sheet.columns = list(colmap)
     missing = [c for c in KEY_COLUMNS + tuple(sorted(required_numbers)) if c not in colmap]
     for column in missing:
-        sheet.problems.append(Problem(f"Kolom wajib '{column}' tidak ditemukan pada baris judul.",
-                                      row=header_index + 1, column=column))
+        sheet.problems.append(
+            Problem(
+                f"Kolom wajib '{column}' tidak ditemukan pada baris judul.",
+                row=header_index + 1,
+                column=column,
+            )
+        )
     if missing:
         return sheet
-    body = cells[header_index + 1:]
+    body = cells[header_index + 1 :]
     width = max(colmap.values()) + 1
     for offset, raw_row in enumerate(body):
         cellrow = list(raw_row) + [None] * (width - len(raw_row))
@@ -186,22 +206,26 @@ def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: L
             except NotANumber:
                 numbers[column], unparsed[column] = None, _text(value)
         code = _text(raw["kode_indikator"])
-        sheet.rows.append(SheetRow(
-            row=header_index + 2 + offset,
-            raw=raw,
-            bidang=(_text(raw["bidang"]) or "").lower() or None,
-            tahun=_year(raw["tahun"]),
-            bulan=month_number(raw["bulan"]),
-            kode_indikator=code.upper() if code else None,
-            numbers=numbers,
-            unparsed=unparsed,
-            keterangan=_text(raw.get("keterangan")),
-        ))
+        sheet.rows.append(
+            SheetRow(
+                row=header_index + 2 + offset,
+                raw=raw,
+                bidang=(_text(raw["bidang"]) or "").lower() or None,
+                tahun=_year(raw["tahun"]),
+                bulan=month_number(raw["bulan"]),
+                kode_indikator=code.upper() if code else None,
+                numbers=numbers,
+                unparsed=unparsed,
+                keterangan=_text(raw.get("keterangan")),
+            )
+        )
     if len(sheet.rows) > limits.max_rows:
-        sheet.problems.append(Problem(
-            f"Terlalu banyak baris data ({len(sheet.rows)}; batas {limits.max_rows})."))
+        sheet.problems.append(
+            Problem(f"Terlalu banyak baris data ({len(sheet.rows)}; batas {limits.max_rows}).")
+        )
         sheet.rows = []
     elif not sheet.rows:
-        sheet.problems.append(Problem("Tidak ada baris data di bawah baris judul kolom.",
-                                      row=header_index + 2))
+        sheet.problems.append(
+            Problem("Tidak ada baris data di bawah baris judul kolom.", row=header_index + 2)
+        )
     return sheet

@@ -1,9 +1,10 @@
 """Submission status of each (bidang, month): CONTRACT §3."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from .model import MonthStatus, SubmissionLog
 from .periods import deadline
@@ -28,8 +29,13 @@ class MonthSubmission:
 
 
 def month_status(
-    logs: Iterable[SubmissionLog], bidang: str, year: int, month: int,
-    as_of: datetime, deadline_day: int, tz: str,
+    logs: Iterable[SubmissionLog],
+    bidang: str,
+    year: int,
+    month: int,
+    as_of: datetime,
+    deadline_day: int,
+    tz: str,
 ) -> MonthSubmission:
     due = deadline(year, month, deadline_day, tz)
     mine = [s for s in logs if s.bidang == bidang and s.year == year and s.month == month]
@@ -44,8 +50,13 @@ def month_status(
 
 
 def status_matrix(
-    logs: list[SubmissionLog], bidang_codes: list[str], year: int, through_month: int,
-    as_of: datetime, deadline_day: int, tz: str,
+    logs: list[SubmissionLog],
+    bidang_codes: list[str],
+    year: int,
+    through_month: int,
+    as_of: datetime,
+    deadline_day: int,
+    tz: str,
 ) -> list[MonthSubmission]:
     """Every bidang x month of `year` up to `through_month`, bidang-major."""
     return [

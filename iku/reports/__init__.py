@@ -3,13 +3,14 @@ JSON (CONTRACT §7), and the year-end LAKIP feed.
 
 `render_report(data, out_dir)` / `render_lakip(data, out_dir)` render from
 already-loaded data (no warehouse access), so the rendering can be timed alone."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from .html import atomic_write, render_html, write_index
 from .excel import render_excel
+from .html import atomic_write, render_html, write_index
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
 
@@ -37,7 +38,18 @@ def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
 
 
 __all__ = [
-    "ReportData", "LakipData", "build_report_data", "load_report_data", "report_json",
-    "render_html", "render_excel", "render_report", "write_index",
-    "build_lakip_data", "load_lakip_data", "lakip_json", "render_lakip_excel", "render_lakip",
+    "LakipData",
+    "ReportData",
+    "build_lakip_data",
+    "build_report_data",
+    "lakip_json",
+    "load_lakip_data",
+    "load_report_data",
+    "render_excel",
+    "render_html",
+    "render_lakip",
+    "render_lakip_excel",
+    "render_report",
+    "report_json",
+    "write_index",
 ]

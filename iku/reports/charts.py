@@ -1,4 +1,5 @@
 """Inline SVG charts: no scripts, no fonts or images to fetch, printable."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,6 @@ from markupsafe import Markup, escape
 
 from iku.domain.achievement import Achievement
 from iku.domain.periods import MONTHS_ID
-
 from iku.formatting import num
 
 W, H = 380, 170
@@ -48,8 +48,10 @@ def trend_svg(ach: Achievement, unit: str = "") -> Markup:
     def y(v: float) -> float:
         return TOP + ph - (v / top) * ph
 
-    out = [f'<svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-           f'role="img" aria-label="Tren bulanan {escape(ach.code)}" class="chart">']
+    out = [
+        f'<svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+        f'role="img" aria-label="Tren bulanan {escape(ach.code)}" class="chart">'
+    ]
     for i in range(5):  # grid and y labels
         v = top * i / 4
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
@@ -57,15 +59,21 @@ def trend_svg(ach: Achievement, unit: str = "") -> Markup:
     for p in points:
         if p.value is not None:
             bh = max(0.0, (p.value / top) * ph)
-            out.append(f'<rect x="{x(p.month) - step * 0.3:.1f}" y="{TOP + ph - bh:.1f}" width="{step * 0.6:.1f}" '
-                       f'height="{bh:.1f}" fill="{BAR}"><title>{MONTHS_ID[p.month - 1]}: {num(p.value)}</title></rect>')
+            out.append(
+                f'<rect x="{x(p.month) - step * 0.3:.1f}" y="{TOP + ph - bh:.1f}" width="{step * 0.6:.1f}" '
+                f'height="{bh:.1f}" fill="{BAR}"><title>{MONTHS_ID[p.month - 1]}: {num(p.value)}</title></rect>'
+            )
         else:  # no valid data that month: mark it, never draw a zero
-            out.append(f'<text x="{x(p.month):.1f}" y="{TOP + ph - 3}" text-anchor="middle" font-size="9" '
-                       f'fill="#c0392b">?</text>')
+            out.append(
+                f'<text x="{x(p.month):.1f}" y="{TOP + ph - 3}" text-anchor="middle" font-size="9" '
+                f'fill="#c0392b">?</text>'
+            )
     pace_pts = [(m, v) for m, v in enumerate(pace, start=1) if v is not None]
     if pace_pts:
         coords = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in pace_pts)
-        out.append(f'<polyline points="{coords}" fill="none" stroke="{PACE}" stroke-width="1.5" stroke-dasharray="5,3"/>')
+        out.append(
+            f'<polyline points="{coords}" fill="none" stroke="{PACE}" stroke-width="1.5" stroke-dasharray="5,3"/>'
+        )
     # only months with data: a month without a sheet is not a flat line
     cum = [(p.month, p.cumulative) for p in points if p.value is not None]
     if cum:
@@ -74,15 +82,19 @@ def trend_svg(ach: Achievement, unit: str = "") -> Markup:
         for m, v in cum:
             out.append(f'<circle cx="{x(m):.1f}" cy="{y(v):.1f}" r="2.5" fill="{LINE}"/>')
     for m in range(1, 13):
-        out.append(f'<text x="{x(m):.1f}" y="{H - BOTTOM + 12}" text-anchor="middle" font-size="9">'
-                   f'{MONTHS_ID[m - 1][:3]}</text>')
+        out.append(
+            f'<text x="{x(m):.1f}" y="{H - BOTTOM + 12}" text-anchor="middle" font-size="9">'
+            f"{MONTHS_ID[m - 1][:3]}</text>"
+        )
     ly = H - 8
-    out.append(f'<rect x="{LEFT}" y="{ly - 7}" width="10" height="7" fill="{BAR}"/>'
-               f'<text x="{LEFT + 13}" y="{ly}" font-size="9">bulan ini</text>'
-               f'<line x1="{LEFT + 70}" x2="{LEFT + 86}" y1="{ly - 3}" y2="{ly - 3}" stroke="{LINE}" stroke-width="2"/>'
-               f'<text x="{LEFT + 89}" y="{ly}" font-size="9">s.d. bulan ini</text>'
-               f'<line x1="{LEFT + 160}" x2="{LEFT + 176}" y1="{ly - 3}" y2="{ly - 3}" stroke="{PACE}" '
-               f'stroke-width="1.5" stroke-dasharray="5,3"/>'
-               f'<text x="{LEFT + 179}" y="{ly}" font-size="9">laju target{(" (" + str(escape(unit)) + ")") if unit else ""}</text>')
+    out.append(
+        f'<rect x="{LEFT}" y="{ly - 7}" width="10" height="7" fill="{BAR}"/>'
+        f'<text x="{LEFT + 13}" y="{ly}" font-size="9">bulan ini</text>'
+        f'<line x1="{LEFT + 70}" x2="{LEFT + 86}" y1="{ly - 3}" y2="{ly - 3}" stroke="{LINE}" stroke-width="2"/>'
+        f'<text x="{LEFT + 89}" y="{ly}" font-size="9">s.d. bulan ini</text>'
+        f'<line x1="{LEFT + 160}" x2="{LEFT + 176}" y1="{ly - 3}" y2="{ly - 3}" stroke="{PACE}" '
+        f'stroke-width="1.5" stroke-dasharray="5,3"/>'
+        f'<text x="{LEFT + 179}" y="{ly}" font-size="9">laju target{(" (" + str(escape(unit)) + ")") if unit else ""}</text>'
+    )
     out.append("</svg>")
     return Markup("".join(out))

@@ -4,6 +4,7 @@ its source file and the submission status.
 
 Every text a person typed (keterangan, file names) goes through write_string:
 a note beginning with =, +, - or @ stays text and never becomes a formula."""
+
 from __future__ import annotations
 
 import io
@@ -18,15 +19,22 @@ from iku.domain.periods import month_name
 from .model import STATUS_COLOURS, STATUS_LABELS, ReportData, predicate_colour
 
 ROMAN = ["I", "II", "III", "IV"]
-HEADER_ROW = 4        # first of the two header rows (0-based)
-FIRST_DATA_ROW = 7    # after the two header rows and the column-number row
-LAST_COL = 14         # A..O
+HEADER_ROW = 4  # first of the two header rows (0-based)
+FIRST_DATA_ROW = 7  # after the two header rows and the column-number row
+LAST_COL = 14  # A..O
 
 
 def new_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
     # strings never turn into formulas or links, whatever write() is handed
-    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+    return xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
 
 
 class Styles:
@@ -35,11 +43,24 @@ class Styles:
     def __init__(self, wb: xlsxwriter.Workbook, bands=()):
         base = {"font_name": "Arial", "font_size": 9, "valign": "top"}
         self.wb, self.base = wb, base
-        self.title = wb.add_format({**base, "bold": True, "font_size": 12, "align": "center", "valign": "vcenter"})
+        self.title = wb.add_format(
+            {**base, "bold": True, "font_size": 12, "align": "center", "valign": "vcenter"}
+        )
         self.subtitle = wb.add_format({**base, "font_size": 10, "align": "center"})
-        self.header = wb.add_format({**base, "bold": True, "align": "center", "valign": "vcenter",
-                                     "text_wrap": True, "border": 1, "bg_color": "#D6EAF8"})
-        self.colno = wb.add_format({**base, "italic": True, "align": "center", "border": 1, "bg_color": "#EBF5FB"})
+        self.header = wb.add_format(
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "border": 1,
+                "bg_color": "#D6EAF8",
+            }
+        )
+        self.colno = wb.add_format(
+            {**base, "italic": True, "align": "center", "border": 1, "bg_color": "#EBF5FB"}
+        )
         self.text = wb.add_format({**base, "text_wrap": True, "border": 1})
         self.center = wb.add_format({**base, "align": "center", "border": 1, "text_wrap": True})
         self.int = wb.add_format({**base, "num_format": "#,##0", "border": 1})
@@ -48,12 +69,30 @@ class Styles:
         self.when = wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm", "border": 1})
         self.flag = wb.add_format({**base, "text_wrap": True, "border": 1, "font_color": "#922B21"})
         self.bold = wb.add_format({**base, "bold": True, "border": 1})
-        self.pred = {b.label: wb.add_format({**base, "bold": True, "align": "center", "border": 1,
-                                             "bg_color": predicate_colour(b.label, list(bands))})
-                     for b in bands}
-        self.status = {k: wb.add_format({**base, "align": "center", "border": 1, "bg_color": c,
-                                         "font_color": "#FFFFFF" if k in ("invalid", "missing") else "#000000"})
-                       for k, c in STATUS_COLOURS.items()}
+        self.pred = {
+            b.label: wb.add_format(
+                {
+                    **base,
+                    "bold": True,
+                    "align": "center",
+                    "border": 1,
+                    "bg_color": predicate_colour(b.label, list(bands)),
+                }
+            )
+            for b in bands
+        }
+        self.status = {
+            k: wb.add_format(
+                {
+                    **base,
+                    "align": "center",
+                    "border": 1,
+                    "bg_color": c,
+                    "font_color": "#FFFFFF" if k in ("invalid", "missing") else "#000000",
+                }
+            )
+            for k, c in STATUS_COLOURS.items()
+        }
 
     def number(self, value: float) -> xlsxwriter.format.Format:
         return self.int if float(value).is_integer() else self.dec
@@ -100,10 +139,17 @@ def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
     h0, h1 = HEADER_ROW, HEADER_ROW + 1
     end_label = f"s.d. TW {ROMAN[data.period.quarter - 1]}" if data.is_quarterly else "s.d. Desember"
     single = [
-        (0, "No"), (1, "Sasaran"), (2, "Indikator Kinerja"), (3, "Satuan"),
-        (4, f"Target akhir Renstra ({data.renstra_end_year})"), (5, f"Target tahun berjalan ({year})"),
-        (10, f"Realisasi tahun berjalan ({end_label})"), (11, "Tingkat capaian (%)"), (12, "Predikat"),
-        (13, "Bidang penanggung jawab"), (14, "Keterangan"),
+        (0, "No"),
+        (1, "Sasaran"),
+        (2, "Indikator Kinerja"),
+        (3, "Satuan"),
+        (4, f"Target akhir Renstra ({data.renstra_end_year})"),
+        (5, f"Target tahun berjalan ({year})"),
+        (10, f"Realisasi tahun berjalan ({end_label})"),
+        (11, "Tingkat capaian (%)"),
+        (12, "Predikat"),
+        (13, "Bidang penanggung jawab"),
+        (14, "Keterangan"),
     ]
     for col, label in single:
         ws.merge_range(h0, col, h1, col, label, st.header)
@@ -157,8 +203,21 @@ def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
 
 def _monthly_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
     ws = wb.add_worksheet("Data Bulanan")
-    headers = ["Kode", "Indikator", "Bidang", "Tahun", "Bulan", "Realisasi", "Pembilang", "Penyebut",
-               "Keterangan", "Berkas sumber", "SHA-256", "Revisi", "Diterima"]
+    headers = [
+        "Kode",
+        "Indikator",
+        "Bidang",
+        "Tahun",
+        "Bulan",
+        "Realisasi",
+        "Pembilang",
+        "Penyebut",
+        "Keterangan",
+        "Berkas sumber",
+        "SHA-256",
+        "Revisi",
+        "Diterima",
+    ]
     for col, (h, w) in enumerate(zip(headers, [9, 40, 14, 7, 11, 11, 11, 11, 40, 30, 66, 7, 16])):
         ws.set_column(col, col, w)
         ws.write_string(0, col, h, st.header)
@@ -222,8 +281,13 @@ def render_excel(data: ReportData) -> bytes:
     wb = new_workbook(buffer)
     tz = ZoneInfo(data.timezone)
     st = Styles(wb, data.bands)
-    wb.set_properties({"title": f"Evaluasi Renja {data.period.title_id}",
-                       "company": data.catalogue.opd.name, "created": datetime.now()})
+    wb.set_properties(
+        {
+            "title": f"Evaluasi Renja {data.period.title_id}",
+            "company": data.catalogue.opd.name,
+            "created": datetime.now(),
+        }
+    )
     _evaluation_sheet(wb, st, data)
     _monthly_sheet(wb, st, data, tz)
     _status_sheet(wb, st, data, tz)

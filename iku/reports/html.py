@@ -1,5 +1,6 @@
 """HTML reports from the Jinja2 templates in templates/: autoescaped, one
 self-contained file each (inline CSS and SVG), A4 landscape when printed."""
+
 from __future__ import annotations
 
 import os
@@ -11,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from iku import formatting as fmt
 from iku.config import Catalogue
 from iku.domain.periods import QUARTER_NAMES, month_name
 
-from iku import formatting as fmt
 from .charts import trend_svg
 from .model import STATUS_LABELS, ReportData, predicate_colour
 
@@ -30,8 +31,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=fmt.num, fixed=fmt.fixed, pct=fmt.pct, day=fmt.day, stamp=fmt.stamp,
-                       month_name=month_name)
+    env.filters.update(
+        num=fmt.num, fixed=fmt.fixed, pct=fmt.pct, day=fmt.day, stamp=fmt.stamp, month_name=month_name
+    )
     return env
 
 
@@ -45,20 +47,24 @@ def render_html(data: ReportData) -> str:
     """The report as one HTML string, from already-loaded data (no I/O)."""
     cat = data.catalogue
     months = list(range(1, data.period.end_month + 1))
-    return environment().get_template("report.html.j2").render(
-        data=data,
-        opd=cat.opd,
-        title=report_title(data),
-        end_month_name=month_name(data.period.end_month),
-        quarter_name=QUARTER_NAMES.get(data.period.quarter, ""),
-        show_projection=data.period.quarter in (1, 2, 3),
-        months=months,
-        bidang=cat.bidang,
-        matrix={(s.bidang, s.month): s for s in data.submissions},
-        status_labels=STATUS_LABELS,
-        status_label=STATUS_LABELS.get,
-        colour=lambda label: predicate_colour(label, data.bands),
-        chart=lambda row: trend_svg(row.achievement, row.indicator.unit),
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            data=data,
+            opd=cat.opd,
+            title=report_title(data),
+            end_month_name=month_name(data.period.end_month),
+            quarter_name=QUARTER_NAMES.get(data.period.quarter, ""),
+            show_projection=data.period.quarter in (1, 2, 3),
+            months=months,
+            bidang=cat.bidang,
+            matrix={(s.bidang, s.month): s for s in data.submissions},
+            status_labels=STATUS_LABELS,
+            status_label=STATUS_LABELS.get,
+            colour=lambda label: predicate_colour(label, data.bands),
+            chart=lambda row: trend_svg(row.achievement, row.indicator.unit),
+        )
     )
 
 
@@ -96,12 +102,18 @@ def write_index(output_dir: Path, catalogue: Catalogue, tz: str = "Asia/Jakarta"
     for year in sorted(found, reverse=True):
         items = []
         for (order, what), paths in sorted(found[year].items()):
-            title = {"annual": f"Laporan tahunan {year}",
-                     "lakip": f"Bahan LAKIP/LKjIP {year} (Bab III)"}.get(what, f"{QUARTER_NAMES.get(order)} {year}")
-            files = [{"name": p.name, "href": f"{year}/{p.name}"}
-                     for p in sorted(paths, key=lambda p: _EXT_ORDER[p.suffix[1:]])]
+            title = {"annual": f"Laporan tahunan {year}", "lakip": f"Bahan LAKIP/LKjIP {year} (Bab III)"}.get(
+                what, f"{QUARTER_NAMES.get(order)} {year}"
+            )
+            files = [
+                {"name": p.name, "href": f"{year}/{p.name}"}
+                for p in sorted(paths, key=lambda p: _EXT_ORDER[p.suffix[1:]])
+            ]
             items.append((title, files))
         years.append((year, items))
-    html = environment().get_template("index.html.j2").render(
-        opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)))
+    html = (
+        environment()
+        .get_template("index.html.j2")
+        .render(opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)))
+    )
     return atomic_write(output_dir / "index.html", html)

@@ -3,6 +3,7 @@ Excel, JSON), so rendering can be timed apart from the warehouse.
 
 `build_report_data` is pure (config + values + submission matrix in);
 `load_report_data` fetches those from the warehouse first."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -39,7 +40,7 @@ class IndicatorReport:
     indicator: Indicator
     bidang_name: str
     achievement: Achievement
-    renstra_target: float | None        # the target of the Renstra's last year
+    renstra_target: float | None  # the target of the Renstra's last year
     notes: tuple[Note, ...] = ()
 
 
@@ -69,7 +70,7 @@ class ReportData:
     generated_at: datetime
     groups: list[SasaranGroup]
     submissions: list[MonthSubmission]
-    values: list[MonthlyValue]           # current figures of the year through the period's end
+    values: list[MonthlyValue]  # current figures of the year through the period's end
     sources: list[SourceFile]
     bands: list[PredicateBand]
     at_risk_below_pct: float
@@ -118,8 +119,10 @@ def build_report_data(
     cat, pipe = config.catalogue, config.pipeline
     tz = ZoneInfo(pipe.timezone)
     year, end = period.year, period.end_month
-    in_scope = sorted((v for v in values if v.year == year and v.month <= end),
-                      key=lambda v: (v.indicator, v.month, v.revision))
+    in_scope = sorted(
+        (v for v in values if v.year == year and v.month <= end),
+        key=lambda v: (v.indicator, v.month, v.revision),
+    )
     note_months = set(_period_months(period))
 
     groups: dict[str, list[IndicatorReport]] = {}
@@ -129,26 +132,42 @@ def build_report_data(
         ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
         notes = tuple(
             Note(v.month, v.bidang, v.note.strip(), v.file_name)
-            for v in mine if v.note and v.note.strip() and v.month in note_months
+            for v in mine
+            if v.note and v.note.strip() and v.month in note_months
         )
-        groups.setdefault(ind.sasaran, []).append(IndicatorReport(
-            indicator=ind, bidang_name=cat.bidang_by_code(ind.bidang).name, achievement=ach,
-            renstra_target=ind.target(cat.opd.renstra_period[1]), notes=notes,
-        ))
+        groups.setdefault(ind.sasaran, []).append(
+            IndicatorReport(
+                indicator=ind,
+                bidang_name=cat.bidang_by_code(ind.bidang).name,
+                achievement=ach,
+                renstra_target=ind.target(cat.opd.renstra_period[1]),
+                notes=notes,
+            )
+        )
         tujuan.setdefault(ind.sasaran, ind.tujuan)
 
     seen: dict[str, SourceFile] = {}
     for v in in_scope:
-        seen.setdefault(v.sha256, SourceFile(v.file_name, v.sha256, v.bidang, v.year, v.month,
-                                             v.revision, v.received_at.astimezone(tz)))
+        seen.setdefault(
+            v.sha256,
+            SourceFile(
+                v.file_name, v.sha256, v.bidang, v.year, v.month, v.revision, v.received_at.astimezone(tz)
+            ),
+        )
     sources = sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
 
     return ReportData(
-        catalogue=cat, period=period, as_of=as_of,
+        catalogue=cat,
+        period=period,
+        as_of=as_of,
         generated_at=generated_at or datetime.now(tz),
         groups=[SasaranGroup(s, tujuan[s], tuple(rows)) for s, rows in groups.items()],
-        submissions=list(submissions), values=in_scope, sources=sources,
-        bands=list(pipe.predicates), at_risk_below_pct=pipe.at_risk_below_pct, timezone=pipe.timezone,
+        submissions=list(submissions),
+        values=in_scope,
+        sources=sources,
+        bands=list(pipe.predicates),
+        at_risk_below_pct=pipe.at_risk_below_pct,
+        timezone=pipe.timezone,
     )
 
 
@@ -173,14 +192,21 @@ def report_json(data: ReportData) -> dict:
     indicators = []
     for r in data.rows:
         ind, fig = r.indicator, r.achievement.as_json()
-        indicators.append({
-            "code": ind.code, "name": ind.name, "unit": ind.unit, "bidang": ind.bidang,
-            "target": clean_number(fig["target"]),
-            "realisation": clean_number(fig["realisation"]),
-            "realisation_quarter": clean_number(fig["realisation_quarter"]) if data.is_quarterly else None,
-            "achievement_pct": fig["achievement_pct"],
-            "predicate": fig["predicate"],
-        })
+        indicators.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "bidang": ind.bidang,
+                "target": clean_number(fig["target"]),
+                "realisation": clean_number(fig["realisation"]),
+                "realisation_quarter": clean_number(fig["realisation_quarter"])
+                if data.is_quarterly
+                else None,
+                "achievement_pct": fig["achievement_pct"],
+                "predicate": fig["predicate"],
+            }
+        )
     return {
         "year": data.period.year,
         "period": data.period.label,
@@ -192,8 +218,13 @@ def report_json(data: ReportData) -> dict:
 # Colours by band position (highest band first), so a relabelled scale keeps them.
 PREDICATE_PALETTE = ["#1e8449", "#58d68d", "#f4d03f", "#eb984e", "#e74c3c"]
 NO_PREDICATE_COLOUR = "#d5d8dc"
-STATUS_COLOURS = {"on_time": "#58d68d", "late": "#f4d03f", "invalid": "#e74c3c",
-                  "missing": "#922b21", "pending": "#d5d8dc"}
+STATUS_COLOURS = {
+    "on_time": "#58d68d",
+    "late": "#f4d03f",
+    "invalid": "#e74c3c",
+    "missing": "#922b21",
+    "pending": "#d5d8dc",
+}
 
 
 def predicate_colour(label: str | None, bands: list[PredicateBand]) -> str:

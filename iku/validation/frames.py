@@ -4,6 +4,7 @@ All new sheets of one bidang go into one table so that one GX validation per
 bidang per run covers them; `file_id` and `excel_row` lead every problem back
 to the file and the row a person sees.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,20 @@ from iku.config import Catalogue
 from iku.domain.sheet import Sheet
 
 ROW_COLUMNS = [
-    "file_id", "excel_row", "bidang", "tahun", "tahun_file", "bulan", "bulan_file", "kode_indikator",
-    "kind", "realisasi", "pembilang", "penyebut", "realisasi_unparsed", "pembilang_unparsed",
+    "file_id",
+    "excel_row",
+    "bidang",
+    "tahun",
+    "tahun_file",
+    "bulan",
+    "bulan_file",
+    "kode_indikator",
+    "kind",
+    "realisasi",
+    "pembilang",
+    "penyebut",
+    "realisasi_unparsed",
+    "pembilang_unparsed",
     "penyebut_unparsed",
 ]
 
@@ -36,12 +49,25 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
     for file_id, sheet in sheets.items():
         _, tahun_file, bulan_file = sheet.period()
         for r in sheet.rows:
-            records.append((
-                file_id, r.row, r.bidang, r.tahun, tahun_file, r.bulan, bulan_file, r.kode_indikator,
-                kinds.get(r.kode_indikator), r.numbers["realisasi"], r.numbers["pembilang"],
-                r.numbers["penyebut"], r.unparsed["realisasi"], r.unparsed["pembilang"],
-                r.unparsed["penyebut"],
-            ))
+            records.append(
+                (
+                    file_id,
+                    r.row,
+                    r.bidang,
+                    r.tahun,
+                    tahun_file,
+                    r.bulan,
+                    bulan_file,
+                    r.kode_indikator,
+                    kinds.get(r.kode_indikator),
+                    r.numbers["realisasi"],
+                    r.numbers["pembilang"],
+                    r.numbers["penyebut"],
+                    r.unparsed["realisasi"],
+                    r.unparsed["pembilang"],
+                    r.unparsed["penyebut"],
+                )
+            )
             raw[(file_id, r.row)] = r.raw
         listed = [r.kode_indikator for r in sheet.rows]
         coverage.extend((file_id, code, listed.count(code)) for code in expected)

@@ -3,16 +3,21 @@
 GX takes about 3 s to import, so it is imported here, lazily, only when a run
 has new sheets to check; the commands that don't validate stay fast.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iku.config import Catalogue
 from iku.domain.model import Problem
 from iku.domain.sheet import Sheet
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .suites import COVERAGE_SUITE, ROW_SUITE, load_suite_json, render_problem
 
@@ -23,8 +28,11 @@ INDEX_COLUMNS = {ROW_SUITE: ["file_id", "excel_row"], COVERAGE_SUITE: ["file_id"
 
 
 def _result_format(name: str) -> dict:
-    return {"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS[name],
-            "partial_unexpected_count": 0}
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": INDEX_COLUMNS[name],
+        "partial_unexpected_count": 0,
+    }
 
 
 def import_gx() -> None:
@@ -49,40 +57,57 @@ def _context(docs_dir: str | None):
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir:
-        ctx.add_data_docs_site(site_name="iku", site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        ctx.add_data_docs_site(
+            site_name="iku",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     source = ctx.data_sources.add_pandas("iku_sheets")
     for name in (ROW_SUITE, COVERAGE_SUITE):
         asset = source.add_dataframe_asset(name)
         batch_def = asset.add_batch_definition_whole_dataframe(name)
         suite = ctx.suites.add(gx.ExpectationSuite(**load_suite_json(name)))
         definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite)
+        )
         if docs_dir:
             from great_expectations.checkpoint import UpdateDataDocsAction
 
-            ctx.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[definition],
-                actions=[UpdateDataDocsAction(name="docs", site_names=["iku"])],
-                result_format=_result_format(name)))
+            ctx.checkpoints.add(
+                gx.Checkpoint(
+                    name=name,
+                    validation_definitions=[definition],
+                    actions=[UpdateDataDocsAction(name="docs", site_names=["iku"])],
+                    result_format=_result_format(name),
+                )
+            )
     return ctx
 
 
-def _run(ctx, name: str, frame: "pd.DataFrame", params: dict, docs: bool) -> list:
+def _run(ctx, name: str, frame: pd.DataFrame, params: dict, docs: bool) -> list:
     if not docs:
-        return ctx.validation_definitions.get(name).run(
-            batch_parameters={"dataframe": frame}, expectation_parameters=params,
-            result_format=_result_format(name)).results
+        return (
+            ctx.validation_definitions.get(name)
+            .run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=params,
+                result_format=_result_format(name),
+            )
+            .results
+        )
     # through the checkpoint, so the results also land in the Data Docs site
-    result = ctx.checkpoints.get(name).run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
+    result = ctx.checkpoints.get(name).run(
+        batch_parameters={"dataframe": frame}, expectation_parameters=params
+    )
     return [r for run in result.run_results.values() for r in run.results]
 
 
-def validate_bidang(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str,
-                    docs_dir: Path | None = None) -> dict[int, list[Problem]]:
+def validate_bidang(
+    sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str, docs_dir: Path | None = None
+) -> dict[int, list[Problem]]:
     """Problems per file id for the sheets of one bidang (all files in one GX run)."""
     import pandas as pd  # here, not at the top: the parent process never needs it
 
@@ -94,10 +119,18 @@ def validate_bidang(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str,
     frames = build_frames(sheets, catalogue, bidang)
     indicators = catalogue.indicators_of(bidang)
     start, end = catalogue.opd.renstra_period
-    params = {"bidang_codes": [bidang], "indicator_codes": [i.code for i in indicators],
-              "year_min": start, "year_max": end}
-    run_context = {"folder_bidang": bidang, "indicator_list": ", ".join(params["indicator_codes"]),
-                   "year_min": start, "year_max": end}
+    params = {
+        "bidang_codes": [bidang],
+        "indicator_codes": [i.code for i in indicators],
+        "year_min": start,
+        "year_max": end,
+    }
+    run_context = {
+        "folder_bidang": bidang,
+        "indicator_list": ", ".join(params["indicator_codes"]),
+        "year_min": start,
+        "year_max": end,
+    }
     ctx = _context(str(docs_dir) if docs_dir else None)
     docs = docs_dir is not None
 
@@ -111,7 +144,11 @@ def validate_bidang(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str,
                 key = (int(hit["file_id"]), int(hit["excel_row"]))
                 row = {k: (None if pd.isna(v) else v) for k, v in by_key.loc[key].to_dict().items()}
                 typed = frames.raw.get(key, {})
-                context = {**run_context, **row, **{meta["column"]: typed.get(meta["column"], row.get(meta["column"]))}}
+                context = {
+                    **run_context,
+                    **row,
+                    meta["column"]: typed.get(meta["column"], row.get(meta["column"])),
+                }
                 problems[key[0]].append(render_problem(meta, context))
 
     names = {i.code: i.name for i in indicators}

@@ -1,5 +1,6 @@
 """Loading the GX suites (JSON data in expectations/) and turning their failed
 rows into Problems a bidang can act on."""
+
 from __future__ import annotations
 
 import json

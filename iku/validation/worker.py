@@ -5,6 +5,7 @@ sheets, the worker imports GX while this process starts Prefect and reads the
 sheets, so a user waits for the slower of the two instead of both. The worker
 lives as long as this process; its GX context is reused by every validation.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -32,7 +33,8 @@ def warm_up() -> ProcessPoolExecutor:
     return _pool
 
 
-def validate_bidang(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str,
-                    docs_dir: Path | None = None) -> dict[int, list[Problem]]:
+def validate_bidang(
+    sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str, docs_dir: Path | None = None
+) -> dict[int, list[Problem]]:
     """gx_runner.validate_bidang, run in the worker."""
     return warm_up().submit(gx_runner.validate_bidang, sheets, catalogue, bidang, docs_dir).result()

@@ -1,22 +1,37 @@
 """Warehouse tables. Every key carries the OPD code so that one warehouse can
 hold every OPD of the kabupaten. Changes go through an Alembic migration."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
     UniqueConstraint,
 )
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # One row per file a bidang sent, valid or not.
 submission = Table(
-    "submission", metadata,
+    "submission",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("opd_code", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),
@@ -39,7 +54,8 @@ submission = Table(
 
 # The realisation fact table: one row per indicator and month per valid file.
 realisation = Table(
-    "realisation", metadata,
+    "realisation",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("opd_code", String(64), nullable=False),
     Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
@@ -59,7 +75,8 @@ realisation = Table(
 
 # Every alert raised, per channel: what, to whom, when, delivered or not.
 alert = Table(
-    "alert", metadata,
+    "alert",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("opd_code", String(64), nullable=False),
     Column("cause_key", String(255), nullable=False),  # e.g. invalid:<sha256>, missing:perkim:2023-04

@@ -1,18 +1,19 @@
 """Warehouse access: SQLAlchemy 2 Core over SQLite (default) or PostgreSQL."""
+
 from __future__ import annotations
 
 import fcntl
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, tuple_, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord
 
@@ -29,7 +30,7 @@ def _utc(dt: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; they were stored as UTC.
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 class Warehouse:
@@ -107,23 +108,33 @@ class Warehouse:
             return [self.record_many(opd, [r])[0] for r in records]
 
     def _insert(self, conn, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         valid = [r for r in records if r.status == "valid"]
         periods = sorted({(r.bidang, r.year, r.month) for r in valid})
         revisions: dict[tuple, int] = {}
         for chunk in _chunks(periods, 200):
             key = tuple_(submission.c.bidang, submission.c.year, submission.c.month)
-            revisions.update({
-                (b, y, m): n for b, y, m, n in conn.execute(
-                    select(submission.c.bidang, submission.c.year, submission.c.month, func.count())
-                    .where(submission.c.opd_code == opd, submission.c.status == "valid", key.in_(chunk))
-                    .group_by(submission.c.bidang, submission.c.year, submission.c.month))
-            })
-            conn.execute(update(submission).where(submission.c.opd_code == opd, key.in_(chunk))
-                         .values(is_current=False))
+            revisions.update(
+                {
+                    (b, y, m): n
+                    for b, y, m, n in conn.execute(
+                        select(submission.c.bidang, submission.c.year, submission.c.month, func.count())
+                        .where(submission.c.opd_code == opd, submission.c.status == "valid", key.in_(chunk))
+                        .group_by(submission.c.bidang, submission.c.year, submission.c.month)
+                    )
+                }
+            )
+            conn.execute(
+                update(submission)
+                .where(submission.c.opd_code == opd, key.in_(chunk))
+                .values(is_current=False)
+            )
             fact_key = tuple_(realisation.c.bidang, realisation.c.year, realisation.c.month)
-            conn.execute(update(realisation).where(realisation.c.opd_code == opd, fact_key.in_(chunk))
-                         .values(is_current=False))
+            conn.execute(
+                update(realisation)
+                .where(realisation.c.opd_code == opd, fact_key.in_(chunk))
+                .values(is_current=False)
+            )
         # the last valid file of each period in this batch is the current one
         last = {(r.bidang, r.year, r.month): r.sha256 for r in valid}
         rows = []
@@ -132,22 +143,47 @@ class Warehouse:
             if r.status == "valid":
                 period = (r.bidang, r.year, r.month)
                 revision = revisions[period] = revisions.get(period, 0) + 1
-            rows.append(dict(
-                opd_code=opd, sha256=r.sha256, bidang=r.bidang, year=r.year, month=r.month,
-                file_name=r.file_name, source_path=r.source_path, archive_path=r.archive_path,
-                size_bytes=r.size_bytes, received_at=r.received_at.astimezone(timezone.utc),
-                processed_at=now, status=r.status,
-                problems=[p.as_dict() for p in r.problems], revision=revision,
-                is_current=r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256,
-            ))
-        ids = conn.execute(insert(submission).returning(submission.c.id, sort_by_parameter_order=True),
-                           rows).scalars().all()
+            rows.append(
+                dict(
+                    opd_code=opd,
+                    sha256=r.sha256,
+                    bidang=r.bidang,
+                    year=r.year,
+                    month=r.month,
+                    file_name=r.file_name,
+                    source_path=r.source_path,
+                    archive_path=r.archive_path,
+                    size_bytes=r.size_bytes,
+                    received_at=r.received_at.astimezone(UTC),
+                    processed_at=now,
+                    status=r.status,
+                    problems=[p.as_dict() for p in r.problems],
+                    revision=revision,
+                    is_current=r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256,
+                )
+            )
+        ids = (
+            conn.execute(insert(submission).returning(submission.c.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
         facts = [
-            dict(opd_code=opd, submission_id=sub_id, bidang=r.bidang, indicator_code=v.indicator,
-                 year=r.year, month=r.month, realisation=v.realisation, numerator=v.numerator,
-                 denominator=v.denominator, note=v.note, source_row=v.source_row,
-                 is_current=row["is_current"])
-            for sub_id, r, row in zip(ids, records, rows) if r.status == "valid"
+            dict(
+                opd_code=opd,
+                submission_id=sub_id,
+                bidang=r.bidang,
+                indicator_code=v.indicator,
+                year=r.year,
+                month=r.month,
+                realisation=v.realisation,
+                numerator=v.numerator,
+                denominator=v.denominator,
+                note=v.note,
+                source_row=v.source_row,
+                is_current=row["is_current"],
+            )
+            for sub_id, r, row in zip(ids, records, rows)
+            if r.status == "valid"
             for v in r.values
         ]
         if facts:
@@ -161,10 +197,18 @@ class Warehouse:
         with self.engine.connect() as conn:
             return [
                 SubmissionLog(
-                    id=r.id, sha256=r.sha256, bidang=r.bidang, year=r.year, month=r.month,
-                    status=r.status, file_name=r.file_name, received_at=_utc(r.received_at),
-                    processed_at=_utc(r.processed_at), revision=r.revision,
-                    is_current=r.is_current, problems=[Problem(**p) for p in r.problems],
+                    id=r.id,
+                    sha256=r.sha256,
+                    bidang=r.bidang,
+                    year=r.year,
+                    month=r.month,
+                    status=r.status,
+                    file_name=r.file_name,
+                    received_at=_utc(r.received_at),
+                    processed_at=_utc(r.processed_at),
+                    revision=r.revision,
+                    is_current=r.is_current,
+                    problems=[Problem(**p) for p in r.problems],
                 )
                 for r in conn.execute(q)
             ]
@@ -173,8 +217,13 @@ class Warehouse:
         """The figures of the current revision of every (bidang, month); all
         years when `year` is None (the LAKIP compares years)."""
         q = (
-            select(realisation, submission.c.file_name, submission.c.sha256,
-                   submission.c.revision, submission.c.received_at)
+            select(
+                realisation,
+                submission.c.file_name,
+                submission.c.sha256,
+                submission.c.revision,
+                submission.c.received_at,
+            )
             .join(submission, submission.c.id == realisation.c.submission_id)
             .where(realisation.c.opd_code == opd, realisation.c.is_current.is_(True))
             .order_by(realisation.c.year, realisation.c.month, realisation.c.indicator_code)
@@ -184,33 +233,66 @@ class Warehouse:
         with self.engine.connect() as conn:
             return [
                 MonthlyValue(
-                    bidang=r.bidang, indicator=r.indicator_code, year=r.year, month=r.month,
-                    realisation=r.realisation, numerator=r.numerator, denominator=r.denominator,
-                    note=r.note, file_name=r.file_name, sha256=r.sha256, revision=r.revision,
+                    bidang=r.bidang,
+                    indicator=r.indicator_code,
+                    year=r.year,
+                    month=r.month,
+                    realisation=r.realisation,
+                    numerator=r.numerator,
+                    denominator=r.denominator,
+                    note=r.note,
+                    file_name=r.file_name,
+                    sha256=r.sha256,
+                    revision=r.revision,
                     received_at=_utc(r.received_at),
                 )
                 for r in conn.execute(q)
             ]
 
     # -- alerts ----------------------------------------------------------
-    def add_alert(self, opd: str, *, cause_key: str, channel: str, kind: str, recipient: str,
-                  subject: str, payload: dict, bidang: str | None = None, year: int | None = None,
-                  month: int | None = None) -> int | None:
+    def add_alert(
+        self,
+        opd: str,
+        *,
+        cause_key: str,
+        channel: str,
+        kind: str,
+        recipient: str,
+        subject: str,
+        payload: dict,
+        bidang: str | None = None,
+        year: int | None = None,
+        month: int | None = None,
+    ) -> int | None:
         """Record an alert to send; None when this cause already has one on this channel."""
         try:
             with self.engine.begin() as conn:
-                return conn.execute(insert(alert).values(
-                    opd_code=opd, cause_key=cause_key, channel=channel, kind=kind, bidang=bidang,
-                    year=year, month=month, recipient=recipient, subject=subject, payload=payload,
-                    created_at=datetime.now(timezone.utc), attempts=0,
-                )).inserted_primary_key[0]
+                return conn.execute(
+                    insert(alert).values(
+                        opd_code=opd,
+                        cause_key=cause_key,
+                        channel=channel,
+                        kind=kind,
+                        bidang=bidang,
+                        year=year,
+                        month=month,
+                        recipient=recipient,
+                        subject=subject,
+                        payload=payload,
+                        created_at=datetime.now(UTC),
+                        attempts=0,
+                    )
+                ).inserted_primary_key[0]
         except IntegrityError:
             return None
 
     def undelivered_alerts(self, opd: str) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(alert).where(
-                alert.c.opd_code == opd, alert.c.delivered_at.is_(None)).order_by(alert.c.id))
+            rows = conn.execute(
+                select(alert)
+                .where(alert.c.opd_code == opd, alert.c.delivered_at.is_(None))
+                .order_by(alert.c.id)
+            )
             return [dict(r._mapping) for r in rows]
 
     def alerts(self, opd: str) -> list[dict]:
@@ -220,10 +302,15 @@ class Warehouse:
 
     def mark_alert(self, alert_id: int, *, delivered: bool, attempts: int, error: str | None = None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(alert).where(alert.c.id == alert_id).values(
-                delivered_at=datetime.now(timezone.utc) if delivered else None,
-                attempts=alert.c.attempts + attempts, last_error=error,
-            ))
+            conn.execute(
+                update(alert)
+                .where(alert.c.id == alert_id)
+                .values(
+                    delivered_at=datetime.now(UTC) if delivered else None,
+                    attempts=alert.c.attempts + attempts,
+                    last_error=error,
+                )
+            )
 
     def ping(self) -> None:
         try:
@@ -244,4 +331,4 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -1,17 +1,15 @@
 """Fixtures for alert tests: real loopback receivers and Resources wired to them."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 import yaml
+from alert_samples import BIDANG_MAIL, PLANNING
+from loopback import SmtpReceiver, WebhookReceiver
 
-from loopback import SmtpReceiver, WebhookReceiver  # noqa: E402
-
-from alert_samples import BIDANG_MAIL, PLANNING  # noqa: E402
-
-from iku.config import load_config  # noqa: E402
-from iku.resources import Resources  # noqa: E402
-from iku.settings import Settings  # noqa: E402
+from iku.config import load_config
+from iku.resources import Resources
+from iku.settings import Settings
 
 
 @pytest.fixture
@@ -39,16 +37,27 @@ def alert_config(config_copy):
 
 @pytest.fixture
 def make_res(alert_config, tmp_path):
-    def make(warehouse_url: str, smtp: SmtpReceiver | None = None, hook: WebhookReceiver | None = None,
-             **overrides) -> Resources:
-        values = dict(config_dir=alert_config, warehouse_url=warehouse_url,
-                      inbox_dir=tmp_path / "inbox", output_dir=tmp_path / "out",
-                      archive_dir=tmp_path / "archive", smtp_starttls=True)
+    def make(
+        warehouse_url: str, smtp: SmtpReceiver | None = None, hook: WebhookReceiver | None = None, **overrides
+    ) -> Resources:
+        values = dict(
+            config_dir=alert_config,
+            warehouse_url=warehouse_url,
+            inbox_dir=tmp_path / "inbox",
+            output_dir=tmp_path / "out",
+            archive_dir=tmp_path / "archive",
+            smtp_starttls=True,
+        )
         if smtp is not None:
-            values.update(smtp_host="127.0.0.1", smtp_port=smtp.port,
-                          alert_email_from="iku@disperkim.example", alert_email_to=", ".join(PLANNING))
+            values.update(
+                smtp_host="127.0.0.1",
+                smtp_port=smtp.port,
+                alert_email_from="iku@disperkim.example",
+                alert_email_to=", ".join(PLANNING),
+            )
         if hook is not None:
             values.update(alert_webhook_url=hook.url)
         values.update(overrides)
         return Resources(settings=Settings(_env_file=None, **values), config=load_config(alert_config))
+
     return make

@@ -1,5 +1,6 @@
 """Alert delivery against a real SMTP server (aiosmtpd) and a real HTTP receiver
 on 127.0.0.1: recipients, subjects, problems, one alert per cause, retries."""
+
 from __future__ import annotations
 
 import logging
@@ -12,17 +13,25 @@ from loopback import SmtpReceiver, WebhookReceiver, free_port, self_signed_cert
 
 from iku.alerts import dispatch
 from iku.alerts.email import EmailError, send_email
-from tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
+from iku.tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
 
 FAST = [0, 0, 0]
 
 
-def test_one_alert_per_bad_file_by_email_and_webhook_never_repeated(warehouse_url, smtp, hook, make_res, caplog):
+def test_one_alert_per_bad_file_by_email_and_webhook_never_repeated(
+    warehouse_url, smtp, hook, make_res, caplog
+):
     caplog.set_level(logging.DEBUG)
     res = make_res(warehouse_url, smtp, hook)
     bad = record("invalid", problems=INVALID_PROBLEMS, name="realisasi-april.xlsx")
-    broken = record("unreadable", bidang="perkim", year=None, month=None, name="rusak.xlsx",
-                    problems=[dispatch.messages.Problem("Berkas rusak: bukan berkas Excel yang sah.")])
+    broken = record(
+        "unreadable",
+        bidang="perkim",
+        year=None,
+        month=None,
+        name="rusak.xlsx",
+        problems=[dispatch.messages.Problem("Berkas rusak: bukan berkas Excel yang sah.")],
+    )
     records = [bad, broken, record("valid", month=3)]
 
     assert raise_submission_alerts.fn(res, records) == 4  # 2 files x 2 channels
@@ -38,13 +47,18 @@ def test_one_alert_per_bad_file_by_email_and_webhook_never_repeated(warehouse_ur
         assert p.message in invalid_mail.text
     assert "Baris 7, kolom realisasi" in invalid_mail.text
     assert "Baris 9, kolom kode_indikator" in invalid_mail.text
-    unreadable_mail = by_subject["[IKU] Berkas tidak dapat dibaca: Bidang Perumahan dan Permukiman (rusak.xlsx)"]
+    unreadable_mail = by_subject[
+        "[IKU] Berkas tidak dapat dibaca: Bidang Perumahan dan Permukiman (rusak.xlsx)"
+    ]
     assert sorted(unreadable_mail.rcpt_tos) == sorted(PLANNING + BIDANG_MAIL["perkim"])
 
     kinds = {b["kind"]: b for b in hook.bodies}
     assert set(kinds) == {"invalid_submission", "unreadable_file"}
-    assert kinds["invalid_submission"]["problems"][0] == {"row": 7, "column": "realisasi",
-                                                         "message": "Nilai realisasi negatif (-5)."}
+    assert kinds["invalid_submission"]["problems"][0] == {
+        "row": 7,
+        "column": "realisasi",
+        "message": "Nilai realisasi negatif (-5).",
+    }
     assert kinds["unreadable_file"]["file"] == "rusak.xlsx"
 
     # a re-run (same records, e.g. the next consolidation) repeats nothing
@@ -56,8 +70,8 @@ def test_one_alert_per_bad_file_by_email_and_webhook_never_repeated(warehouse_ur
     assert len(rows) == 4 and all(r["delivered_at"] is not None and r["attempts"] == 1 for r in rows)
     assert {r["channel"] for r in rows} == {"email", "webhook"}
     webhook_row = next(r for r in rows if r["channel"] == "webhook")
-    assert "iku-secret-token" not in webhook_row["recipient"]      # the URL's secret is not stored
-    assert "iku-secret-token" not in caplog.text                   # nor logged
+    assert "iku-secret-token" not in webhook_row["recipient"]  # the URL's secret is not stored
+    assert "iku-secret-token" not in caplog.text  # nor logged
 
 
 def test_smtp_refusal_is_retried_after_back_off(warehouse_url, make_res):
@@ -85,8 +99,14 @@ def test_webhook_500_is_retried_with_back_off(warehouse_url, make_res):
 def test_what_still_fails_is_kept_and_sent_by_the_next_run(warehouse_url, make_res, caplog):
     dead_port = free_port()  # nothing listens here: the connection is refused
     with WebhookReceiver(statuses=[500] * 20) as hook:
-        res = make_res(warehouse_url, hook=hook, smtp_host="127.0.0.1", smtp_port=dead_port,
-                       alert_email_from="iku@disperkim.example", alert_email_to=PLANNING[0])
+        res = make_res(
+            warehouse_url,
+            hook=hook,
+            smtp_host="127.0.0.1",
+            smtp_port=dead_port,
+            alert_email_from="iku@disperkim.example",
+            alert_email_to=PLANNING[0],
+        )
         records = [record("invalid", problems=INVALID_PROBLEMS, name=f"f{i}.xlsx") for i in range(3)]
         assert raise_submission_alerts.fn(res, records) == 6
         result = deliver_alerts.fn(res, backoff=FAST)  # never raises
@@ -120,7 +140,9 @@ def test_recap_once_to_the_planning_team(warehouse_url, smtp, hook, make_res):
     assert send_recap.fn(res, [], as_of) is False
     (mail,) = smtp.mails
     assert sorted(mail.rcpt_tos) == sorted(PLANNING)  # the planning team only
-    assert mail.subject.startswith("[IKU] Rekap konsolidasi 8 Mei 2023: 2 berkas baru, 1 terlambat, 1 tidak valid")
+    assert mail.subject.startswith(
+        "[IKU] Rekap konsolidasi 8 Mei 2023: 2 berkas baru, 1 terlambat, 1 tidak valid"
+    )
     text = mail.text
     assert "maret.xlsx (valid)" in text and "april.xlsx (TIDAK VALID, 1 masalah)" in text
     assert "Terlambat (1):" in text
@@ -143,12 +165,16 @@ def test_starttls_and_login_from_the_environment(tmp_path, monkeypatch, make_res
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     with SmtpReceiver(tls_context=server_ctx, require_starttls=True, users={"iku": "rahasia-smtp"}) as smtp:
-        res = make_res(f"sqlite:///{tmp_path / 'wh.sqlite'}", smtp, smtp_user="iku", smtp_password="rahasia-smtp")
+        res = make_res(
+            f"sqlite:///{tmp_path / 'wh.sqlite'}", smtp, smtp_user="iku", smtp_password="rahasia-smtp"
+        )
         raise_submission_alerts.fn(res, [record("invalid", problems=INVALID_PROBLEMS)])
         assert deliver_alerts.fn(res, backoff=FAST) == {"delivered": 1, "failed": 0}
         assert len(smtp.mails) == 1
         # a wrong password is refused, reported without the password, and kept for later
-        bad = make_res(f"sqlite:///{tmp_path / 'wh2.sqlite'}", smtp, smtp_user="iku", smtp_password="salah-123")
+        bad = make_res(
+            f"sqlite:///{tmp_path / 'wh2.sqlite'}", smtp, smtp_user="iku", smtp_password="salah-123"
+        )
         raise_submission_alerts.fn(bad, [record("invalid", problems=INVALID_PROBLEMS)])
         assert deliver_alerts.fn(bad, backoff=FAST) == {"delivered": 0, "failed": 1}
         (row,) = bad.warehouse.alerts(bad.opd)

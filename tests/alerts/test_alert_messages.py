@@ -1,4 +1,5 @@
 """Alert texts (pure): Indonesian, naming bidang, period, file, every problem with row and column, and the fix."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +17,7 @@ CONTRACT_KEYS = {"kind", "bidang", "year", "month", "file", "problems", "message
 
 def _config():
     from pathlib import Path
+
     return load_config(Path(__file__).resolve().parents[2] / "config")
 
 
@@ -40,12 +42,20 @@ def test_invalid_submission_names_everything_a_person_needs():
     body = msg.webhook_body()
     assert set(body) == CONTRACT_KEYS
     assert body == {
-        "kind": "invalid_submission", "bidang": "perumahan", "year": 2023, "month": 4,
+        "kind": "invalid_submission",
+        "bidang": "perumahan",
+        "year": 2023,
+        "month": 4,
         "file": "realisasi april.xlsx",
-        "problems": [{"row": 7, "column": "realisasi", "message": "Nilai realisasi negatif (-5)."},
-                     {"row": 9, "column": "kode_indikator",
-                      "message": "Kode indikator 'IKU-09' bukan indikator bidang ini."},
-                     {"row": None, "column": None, "message": "Indikator IKU-05 tidak ada di berkas."}],
+        "problems": [
+            {"row": 7, "column": "realisasi", "message": "Nilai realisasi negatif (-5)."},
+            {
+                "row": 9,
+                "column": "kode_indikator",
+                "message": "Kode indikator 'IKU-09' bukan indikator bidang ini.",
+            },
+            {"row": None, "column": None, "message": "Indikator IKU-05 tidak ada di berkas."},
+        ],
         "message": body["message"],
     }
     assert "tidak valid" in body["message"] and "3 masalah" in body["message"]
@@ -53,16 +63,23 @@ def test_invalid_submission_names_everything_a_person_needs():
 
 def test_unreadable_file_without_period():
     cfg = _config()
-    rec = record("unreadable", bidang="perkim", year=None, month=None, name="rusak.xlsx",
-                 problems=[Problem("Berkas terenkripsi (dilindungi kata sandi).")])
+    rec = record(
+        "unreadable",
+        bidang="perkim",
+        year=None,
+        month=None,
+        name="rusak.xlsx",
+        problems=[Problem("Berkas terenkripsi (dilindungi kata sandi).")],
+    )
     msg = messages.unreadable_file(rec, cfg)
     assert msg.kind == "unreadable_file" and msg.cause_key.startswith("unreadable:")
     assert "(periode tidak terbaca)" in msg.text and "rusak.xlsx" in msg.text
     assert "kata sandi" in msg.text and "simpan ulang sebagai .xlsx" in msg.text
     body = msg.webhook_body()
     assert set(body) == CONTRACT_KEYS and body["year"] is None and body["month"] is None
-    assert body["problems"] == [{"row": None, "column": None,
-                                 "message": "Berkas terenkripsi (dilindungi kata sandi)."}]
+    assert body["problems"] == [
+        {"row": None, "column": None, "message": "Berkas terenkripsi (dilindungi kata sandi)."}
+    ]
     assert messages.submission_alert(record("valid"), cfg) is None
 
 
@@ -88,11 +105,18 @@ def test_missing_and_reminder():
 
 def test_recap_lists_what_came_in_and_what_is_late_invalid_missing():
     cfg = _config()
-    recs = [record("valid", month=4), record("invalid", bidang="perkim", month=4, problems=INVALID_PROBLEMS[:1])]
+    recs = [
+        record("valid", month=4),
+        record("invalid", bidang="perkim", month=4, problems=INVALID_PROBLEMS[:1]),
+    ]
     tz = "Asia/Jakarta"
     cells = [
-        MonthSubmission("perumahan", 2023, 3, "late", datetime(2023, 4, 12, 8, tzinfo=WIB), deadline(2023, 3, 10, tz)),
-        MonthSubmission("perkim", 2023, 4, "invalid", datetime(2023, 5, 8, 9, tzinfo=WIB), deadline(2023, 4, 10, tz)),
+        MonthSubmission(
+            "perumahan", 2023, 3, "late", datetime(2023, 4, 12, 8, tzinfo=WIB), deadline(2023, 3, 10, tz)
+        ),
+        MonthSubmission(
+            "perkim", 2023, 4, "invalid", datetime(2023, 5, 8, 9, tzinfo=WIB), deadline(2023, 4, 10, tz)
+        ),
         MonthSubmission("perkim", 2023, 2, "missing", None, deadline(2023, 2, 10, tz)),
     ]
     msg = messages.recap(recs, cells, cfg, datetime(2023, 5, 8, 7, 5, tzinfo=WIB))

@@ -1,14 +1,22 @@
 """Achievement rules (CONTRACT §4) against figures computed by hand."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from iku.config import Indicator, load_config
 from iku.domain.achievement import (
-    AT_RISK, NO_DATA, NO_TARGET, ZERO_TARGET, achievement_pct, compute, predicate, round2,
+    AT_RISK,
+    NO_DATA,
+    NO_TARGET,
+    ZERO_TARGET,
+    achievement_pct,
+    compute,
+    predicate,
+    round2,
 )
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
@@ -19,44 +27,74 @@ RISK = CONFIG.pipeline.at_risk_below_pct
 
 
 def ind(kind="count", polarity="up", target=150.0, code="IKU-90") -> Indicator:
-    return Indicator(code=code, name="Uji", tujuan="t", sasaran="s", unit="Unit", bidang="perumahan",
-                     kind=kind, polarity=polarity, targets={2023: target})
+    return Indicator(
+        code=code,
+        name="Uji",
+        tujuan="t",
+        sasaran="s",
+        unit="Unit",
+        bidang="perumahan",
+        kind=kind,
+        polarity=polarity,
+        targets={2023: target},
+    )
 
 
 def mv(month, realisation=None, num=None, den=None, *, year=2023, code="IKU-90", revision=1, note=None):
-    return MonthlyValue(bidang="perumahan", indicator=code, year=year, month=month, realisation=realisation,
-                        numerator=num, denominator=den, note=note, file_name=f"f{month}-{revision}.xlsx",
-                        sha256=f"{month:02d}{revision:062d}", revision=revision,
-                        received_at=datetime(2023, month, 5, tzinfo=timezone.utc))
+    return MonthlyValue(
+        bidang="perumahan",
+        indicator=code,
+        year=year,
+        month=month,
+        realisation=realisation,
+        numerator=num,
+        denominator=den,
+        note=note,
+        file_name=f"f{month}-{revision}.xlsx",
+        sha256=f"{month:02d}{revision:062d}",
+        revision=revision,
+        received_at=datetime(2023, month, 5, tzinfo=UTC),
+    )
 
 
-@pytest.mark.parametrize("pct,label", [
-    (None, None), (150, "Sangat Tinggi"), (91, "Sangat Tinggi"), (90.99, "Tinggi"), (76, "Tinggi"),
-    (75.99, "Sedang"), (66, "Sedang"), (65.99, "Rendah"), (51, "Rendah"), (50.99, "Sangat Rendah"),
-    (0, "Sangat Rendah"),
-])
+@pytest.mark.parametrize(
+    "pct,label",
+    [
+        (None, None),
+        (150, "Sangat Tinggi"),
+        (91, "Sangat Tinggi"),
+        (90.99, "Tinggi"),
+        (76, "Tinggi"),
+        (75.99, "Sedang"),
+        (66, "Sedang"),
+        (65.99, "Rendah"),
+        (51, "Rendah"),
+        (50.99, "Sangat Rendah"),
+        (0, "Sangat Rendah"),
+    ],
+)
 def test_predicate_scale(pct, label):
     assert predicate(pct, BANDS) == label
 
 
 def test_achievement_formulae():
     assert achievement_pct(75, 150, "up") == 50.0
-    assert achievement_pct(8, 10, "down") == 120.0      # (20 - 8) / 10
-    assert achievement_pct(25, 10, "down") == 0.0       # floored at 0
+    assert achievement_pct(8, 10, "down") == 120.0  # (20 - 8) / 10
+    assert achievement_pct(25, 10, "down") == 0.0  # floored at 0
     assert achievement_pct(1, 3, "up") == 33.33
     assert achievement_pct(2, 3, "up") == 66.67
     assert achievement_pct(None, 10, "up") is None
     assert achievement_pct(5, None, "up") is None
-    assert round2(0.125) == 0.13                        # half-up, not banker's
+    assert round2(0.125) == 0.13  # half-up, not banker's
 
 
 def test_count_up_quarter_and_year_to_date():
     values = [mv(1, 10), mv(2, 20), mv(3, 5), mv(4, 15), mv(5, 0), mv(6, 25), mv(7, 99)]
     a = compute(ind(), values, Period(2023, 2), BANDS, RISK)
-    assert a.realisation == 75            # 10+20+5+15+0+25, July is after the period
-    assert a.realisation_quarter == 40    # 15+0+25
+    assert a.realisation == 75  # 10+20+5+15+0+25, July is after the period
+    assert a.realisation_quarter == 40  # 15+0+25
     assert a.quarters == {1: 35, 2: 40, 3: None, 4: None}
-    assert a.achievement_pct == 50.0      # 75 / 150
+    assert a.achievement_pct == 50.0  # 75 / 150
     assert a.predicate == "Sangat Rendah"
     assert a.complete and a.months_missing == ()
     # pace: 75 over 6 months -> 150 a year -> 100 %
@@ -69,15 +107,18 @@ def test_count_down_polarity():
     values = [mv(m, 1) for m in range(1, 13)]
     a = compute(i, values, Period(2023), BANDS, RISK)
     assert a.realisation == 12
-    assert a.achievement_pct == 80.0      # (20 - 12) / 10
+    assert a.achievement_pct == 80.0  # (20 - 12) / 10
     assert a.predicate == "Tinggi"
     assert a.realisation_quarter is None and a.projected_pct is None  # annual: no projection
 
 
 def test_ratio_sums_numerators_over_latest_denominator():
     i = ind(kind="ratio", target=10, code="IKU-04")
-    values = [mv(1, num=1.0, den=50, code="IKU-04"), mv(2, num=0.5, den=50, code="IKU-04"),
-              mv(3, num=1.5, den=40, code="IKU-04")]
+    values = [
+        mv(1, num=1.0, den=50, code="IKU-04"),
+        mv(2, num=0.5, den=50, code="IKU-04"),
+        mv(3, num=1.5, den=40, code="IKU-04"),
+    ]
     a = compute(i, values, Period(2023, 1), BANDS, RISK)
     # 100 * (1 + 0.5 + 1.5) / 40 = 7.5; never (2 + 1 + 3.75)
     assert a.realisation == pytest.approx(7.5)
@@ -91,20 +132,22 @@ def test_ratio_down_polarity_and_quarter_alone():
     i = ind(kind="ratio", polarity="down", target=20, code="IKU-04")
     values = [mv(1, num=2, den=100, code="IKU-04"), mv(4, num=3, den=60, code="IKU-04")]
     a = compute(i, values, Period(2023, 2), BANDS, RISK)
-    assert a.realisation == pytest.approx(100 * 5 / 60)           # 8.33
-    assert a.realisation_quarter == pytest.approx(100 * 3 / 60)   # 5.0
-    assert a.achievement_pct == 158.33                             # (40 - 8.333) / 20
+    assert a.realisation == pytest.approx(100 * 5 / 60)  # 8.33
+    assert a.realisation_quarter == pytest.approx(100 * 3 / 60)  # 5.0
+    assert a.achievement_pct == 158.33  # (40 - 8.333) / 20
     assert a.months_missing == (2, 3, 5, 6)
 
 
 def test_level_is_latest_value_both_polarities():
-    up = compute(ind(kind="level", target=80), [mv(1, 60), mv(2, 70), mv(5, 64)], Period(2023, 2), BANDS, RISK)
+    up = compute(
+        ind(kind="level", target=80), [mv(1, 60), mv(2, 70), mv(5, 64)], Period(2023, 2), BANDS, RISK
+    )
     assert up.realisation == 64 and up.realisation_quarter == 64
     assert up.quarters[1] == 70
     assert up.achievement_pct == 80.0
     assert up.projected_value == 64 and up.projected_pct == 80.0 and not up.at_risk
     down = compute(ind(kind="level", polarity="down", target=5), [mv(3, 6)], Period(2023, 1), BANDS, RISK)
-    assert down.achievement_pct == 80.0   # (10 - 6) / 5
+    assert down.achievement_pct == 80.0  # (10 - 6) / 5
 
 
 def test_missing_target_gives_no_achievement():
@@ -136,7 +179,7 @@ def test_quarter_without_data_but_year_to_date_with_data():
 def test_revision_supersedes_earlier_figure():
     values = [mv(1, 10, revision=1), mv(1, 12, revision=2), mv(2, 3)]
     a = compute(ind(), values, Period(2023, 1), BANDS, RISK)
-    assert a.realisation == 15            # 12 + 3, never 10 + 12 + 3
+    assert a.realisation == 15  # 12 + 3, never 10 + 12 + 3
 
 
 def test_invalid_month_left_out_is_flagged_not_zeroed():
@@ -154,7 +197,7 @@ def test_invalid_month_left_out_is_flagged_not_zeroed():
 def test_early_warning_marks_berisiko():
     a = compute(ind(target=150), [mv(m, 5) for m in range(1, 10)], Period(2023, 3), BANDS, RISK)
     assert a.realisation == 45 and a.achievement_pct == 30.0
-    assert a.projected_value == 60 and a.projected_pct == 40.0   # 5 a month -> 60 of 150
+    assert a.projected_value == 60 and a.projected_pct == 40.0  # 5 a month -> 60 of 150
     assert a.at_risk and AT_RISK in a.flags
     q4 = compute(ind(target=150), [mv(m, 5) for m in range(1, 13)], Period(2023, 4), BANDS, RISK)
     assert q4.projected_pct is None and not q4.at_risk
@@ -163,5 +206,10 @@ def test_early_warning_marks_berisiko():
 def test_json_figures_rounded():
     i = ind(kind="ratio", target=10, code="IKU-04")
     a = compute(i, [mv(1, num=1, den=3, code="IKU-04")], Period(2023, 1), BANDS, RISK)
-    assert a.as_json() == {"target": 10, "realisation": 33.33, "realisation_quarter": 33.33,
-                           "achievement_pct": 333.33, "predicate": "Sangat Tinggi"}
+    assert a.as_json() == {
+        "target": 10,
+        "realisation": 33.33,
+        "realisation_quarter": 33.33,
+        "achievement_pct": 333.33,
+        "predicate": "Sangat Tinggi",
+    }

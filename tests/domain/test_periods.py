@@ -6,10 +6,24 @@ import pytest
 from iku.domain.periods import Period, deadline, month_number, parse_month_period, quarter_of
 
 
-@pytest.mark.parametrize("value, expected", [
-    (4, 4), ("4", 4), ("April", 4), ("APRIL", 4), ("agustus", 8), (4.0, 4), ("Desember", 12),
-    (13, None), ("13", None), ("Aprill", None), (0, None), (None, None), (4.5, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (4, 4),
+        ("4", 4),
+        ("April", 4),
+        ("APRIL", 4),
+        ("agustus", 8),
+        (4.0, 4),
+        ("Desember", 12),
+        (13, None),
+        ("13", None),
+        ("Aprill", None),
+        (0, None),
+        (None, None),
+        (4.5, None),
+    ],
+)
 def test_month_number(value, expected):
     assert month_number(value) == expected
 

@@ -1,4 +1,5 @@
 """Crons and run-time periods derived from deadline_day (pure)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,8 +9,15 @@ import pytest
 
 from iku.config import Pipeline, load_config
 from iku.domain.periods import Period
-from iku.domain.schedule import (as_of_datetime, derive_schedules, last_finished_quarter, last_finished_year,
-                                 last_month_due, months_due, reminder_due)
+from iku.domain.schedule import (
+    as_of_datetime,
+    derive_schedules,
+    last_finished_quarter,
+    last_finished_year,
+    last_month_due,
+    months_due,
+    reminder_due,
+)
 
 TZ = "Asia/Jakarta"
 WIB = ZoneInfo(TZ)
@@ -17,6 +25,7 @@ WIB = ZoneInfo(TZ)
 
 def _pipeline(**changes) -> Pipeline:
     from pathlib import Path
+
     base = load_config(Path(__file__).resolve().parents[2] / "config").pipeline
     data = base.model_dump()
     for key, value in changes.items():
@@ -31,8 +40,8 @@ def test_shipped_crons():
     specs = derive_schedules(_pipeline())
     assert {n: s.cron for n, s in specs.items()} == {
         "consolidate": "0 7 * * *",
-        "reminders": "0 8 7,9 * *",             # H-3 and H-1 before the 10th
-        "check-missing": "30 7 11 * *",          # the day after the deadline
+        "reminders": "0 8 7,9 * *",  # H-3 and H-1 before the 10th
+        "check-missing": "30 7 11 * *",  # the day after the deadline
         "quarterly-report": "0 9 11 1,4,7,10 *",
         "annual-report": "0 10 11 1 *",
         "lakip": "0 11 11 1 *",
@@ -54,13 +63,16 @@ def test_impossible_days_are_refused():
         derive_schedules(_pipeline(deadline_day=28))
 
 
-@pytest.mark.parametrize("today, expected", [
-    (date(2023, 5, 7), (2023, 4, 3)),     # H-3 of the April sheet (due 10 May)
-    (date(2023, 5, 9), (2023, 4, 1)),     # H-1
-    (date(2023, 5, 8), None),
-    (date(2023, 5, 10), None),            # the deadline itself
-    (date(2024, 1, 9), (2023, 12, 1)),    # December's sheet, across the year
-])
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        (date(2023, 5, 7), (2023, 4, 3)),  # H-3 of the April sheet (due 10 May)
+        (date(2023, 5, 9), (2023, 4, 1)),  # H-1
+        (date(2023, 5, 8), None),
+        (date(2023, 5, 10), None),  # the deadline itself
+        (date(2024, 1, 9), (2023, 12, 1)),  # December's sheet, across the year
+    ],
+)
 def test_reminder_days(today, expected):
     assert reminder_due(today, 10, [3, 1]) == expected
 
@@ -73,14 +85,17 @@ def test_last_month_due_and_months_checked():
     assert months_due(as_of_datetime("2023-05-11", TZ), 10, TZ) == [(2023, m) for m in range(1, 5)]
 
 
-@pytest.mark.parametrize("as_of, quarter, year", [
-    ("2024-01-11", Period(2023, 4), 2023),
-    ("2024-04-11", Period(2024, 1), 2023),
-    ("2024-07-11", Period(2024, 2), 2023),
-    ("2024-10-11", Period(2024, 3), 2023),
-    ("2024-02-11", Period(2023, 4), 2023),
-    ("2024-01-05", Period(2023, 3), 2022),   # December 2023 not yet due
-])
+@pytest.mark.parametrize(
+    "as_of, quarter, year",
+    [
+        ("2024-01-11", Period(2023, 4), 2023),
+        ("2024-04-11", Period(2024, 1), 2023),
+        ("2024-07-11", Period(2024, 2), 2023),
+        ("2024-10-11", Period(2024, 3), 2023),
+        ("2024-02-11", Period(2023, 4), 2023),
+        ("2024-01-05", Period(2023, 3), 2022),  # December 2023 not yet due
+    ],
+)
 def test_reports_work_out_their_period_at_run_time(as_of, quarter, year):
     when = as_of_datetime(as_of, TZ)
     assert last_finished_quarter(when, 10, TZ) == quarter

@@ -9,32 +9,53 @@ LIMITS = Limits()
 
 
 def test_header_found_below_title_rows_and_matched_loosely():
-    cells = [["LAPORAN REALISASI"], ["Bidang Perumahan"], [],
-             ["Bidang", "TAHUN", "Bulan", "Kode Indikator", "realisasi", "Keterangan", "lain"],
-             ["Perumahan", "2023", "Mei", "iku-01", "1.250", "ok", "x"]]
+    cells = [
+        ["LAPORAN REALISASI"],
+        ["Bidang Perumahan"],
+        [],
+        ["Bidang", "TAHUN", "Bulan", "Kode Indikator", "realisasi", "Keterangan", "lain"],
+        ["Perumahan", "2023", "Mei", "iku-01", "1.250", "ok", "x"],
+    ]
     sheet = parse_sheet(cells, {"realisasi"}, LIMITS)
     assert sheet.problems == []
     row = sheet.rows[0]
-    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (5, "perumahan", 2023, 5, "IKU-01")
+    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (
+        5,
+        "perumahan",
+        2023,
+        5,
+        "IKU-01",
+    )
     assert row.numbers["realisasi"] == 1250.0 and row.keterangan == "ok"
     assert normalise_header(" kode-indikator ") == "kode_indikator"
 
 
 def test_missing_required_column_is_a_problem_not_a_crash():
-    sheet = parse_sheet([["bidang", "tahun", "bulan", "kode_indikator"], ["perkim", 2023, 4, "IKU-04"]],
-                        {"pembilang", "penyebut"}, LIMITS)
+    sheet = parse_sheet(
+        [["bidang", "tahun", "bulan", "kode_indikator"], ["perkim", 2023, 4, "IKU-04"]],
+        {"pembilang", "penyebut"},
+        LIMITS,
+    )
     assert {p.column for p in sheet.problems} == {"pembilang", "penyebut"}
     assert all("tidak ditemukan" in p.message for p in sheet.problems)
 
 
 def test_text_that_is_not_a_number_is_kept_for_the_message():
-    sheet = parse_sheet([["bidang", "tahun", "bulan", "kode_indikator", "realisasi"],
-                         ["perumahan", 2023, 4, "IKU-01", "abc"]], {"realisasi"}, LIMITS)
+    sheet = parse_sheet(
+        [
+            ["bidang", "tahun", "bulan", "kode_indikator", "realisasi"],
+            ["perumahan", 2023, 4, "IKU-01", "abc"],
+        ],
+        {"realisasi"},
+        LIMITS,
+    )
     assert sheet.rows[0].numbers["realisasi"] is None and sheet.rows[0].unparsed["realisasi"] == "abc"
 
 
 def test_row_limit():
-    rows = [["bidang", "tahun", "bulan", "kode_indikator", "realisasi"]] + [["perumahan", 2023, 4, "IKU-01", 1]] * 6
+    rows = [["bidang", "tahun", "bulan", "kode_indikator", "realisasi"]] + [
+        ["perumahan", 2023, 4, "IKU-01", 1]
+    ] * 6
     sheet = parse_sheet(rows, {"realisasi"}, Limits(max_rows=5))
     assert sheet.rows == [] and "Terlalu banyak baris" in sheet.problems[0].message
 
@@ -69,7 +90,9 @@ def test_zip_bomb_is_refused_before_parsing():
         check_container(buf.getvalue(), ".xlsx", LIMITS)
 
 
-@pytest.mark.parametrize("writer, extension", [("write_xlsx", ".xlsx"), ("write_xls", ".xls"), ("write_ods", ".ods")])
+@pytest.mark.parametrize(
+    "writer, extension", [("write_xlsx", ".xlsx"), ("write_xls", ".xls"), ("write_ods", ".ods")]
+)
 def test_every_accepted_workbook_format_reads_the_same(tmp_path, writer, extension):
     import sheetkit
 
@@ -80,7 +103,13 @@ def test_every_accepted_workbook_format_reads_the_same(tmp_path, writer, extensi
     sheet = parse_sheet(read_cells(data, extension), {"realisasi"}, LIMITS)
     assert sheet.problems == []
     row = sheet.rows[0]
-    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (3, "perumahan", 2023, 4, "IKU-01")
+    assert (row.row, row.bidang, row.tahun, row.bulan, row.kode_indikator) == (
+        3,
+        "perumahan",
+        2023,
+        4,
+        "IKU-01",
+    )
     assert row.numbers["realisasi"] == 1250.5 and row.keterangan == "catatan IKU-01"
 
 

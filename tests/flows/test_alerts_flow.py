@@ -1,5 +1,6 @@
 """check_missing_flow and reminder_flow on a real Prefect test server, with a
 real SMTP server on loopback: what the schedule would do on a given day."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from loopback import SmtpReceiver, WebhookReceiver
 
-from loopback import SmtpReceiver, WebhookReceiver  # noqa: E402
-
-from iku.domain.model import SubmissionRecord, ValueRow  # noqa: E402
-from iku.resources import build_resources  # noqa: E402
+from iku.domain.model import SubmissionRecord, ValueRow
+from iku.resources import build_resources
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -28,8 +28,11 @@ def alerting(iku_env, config_copy, monkeypatch):
     opd.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with SmtpReceiver() as smtp, WebhookReceiver() as hook:
         for key, value in {
-            "IKU_CONFIG_DIR": str(config_copy), "IKU_SMTP_HOST": "127.0.0.1", "IKU_SMTP_PORT": str(smtp.port),
-            "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example", "IKU_ALERT_EMAIL_TO": "perencanaan@disperkim.example",
+            "IKU_CONFIG_DIR": str(config_copy),
+            "IKU_SMTP_HOST": "127.0.0.1",
+            "IKU_SMTP_PORT": str(smtp.port),
+            "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example",
+            "IKU_ALERT_EMAIL_TO": "perencanaan@disperkim.example",
             "IKU_ALERT_WEBHOOK_URL": hook.url,
         }.items():
             monkeypatch.setenv(key, value)
@@ -38,26 +41,38 @@ def alerting(iku_env, config_copy, monkeypatch):
 
 def _valid(bidang: str, year: int, month: int, received: datetime) -> SubmissionRecord:
     sha = hashlib.sha256(f"{bidang}{year}{month}".encode()).hexdigest()
-    return SubmissionRecord(sha256=sha, bidang=bidang, file_name=f"{bidang}-{month:02d}.xlsx",
-                            source_path="x", archive_path="y", size_bytes=1, received_at=received,
-                            status="valid", year=year, month=month,
-                            values=[ValueRow("IKU-02", 1.0, None, None, None, 2)])
+    return SubmissionRecord(
+        sha256=sha,
+        bidang=bidang,
+        file_name=f"{bidang}-{month:02d}.xlsx",
+        source_path="x",
+        archive_path="y",
+        size_bytes=1,
+        received_at=received,
+        status="valid",
+        year=year,
+        month=month,
+        values=[ValueRow("IKU-02", 1.0, None, None, None, 2)],
+    )
 
 
 def test_check_missing_alerts_once_per_bidang_and_month(prefect_server, alerting):
-    from flows.alerts import check_missing_flow
+    from iku.flows.alerts import check_missing_flow
 
     smtp, hook = alerting
     res = build_resources()
     for month in range(1, 5):  # perumahan sent Jan-Apr on time; perkim sent nothing
-        res.warehouse.record(res.opd, _valid("perumahan", 2023, month, datetime(2023, month + 1, 5, tzinfo=WIB)))
+        res.warehouse.record(
+            res.opd, _valid("perumahan", 2023, month, datetime(2023, month + 1, 5, tzinfo=WIB))
+        )
 
     found = check_missing_flow(as_of="2023-05-11")
     assert found == [{"bidang": "perkim", "year": 2023, "month": m} for m in range(1, 5)]
     assert len(smtp.mails) == 4
     assert {m.subject for m in smtp.mails} == {
         f"[IKU] Laporan belum masuk: Bidang Perumahan dan Permukiman, {name} 2023"
-        for name in ("Januari", "Februari", "Maret", "April")}
+        for name in ("Januari", "Februari", "Maret", "April")
+    }
     assert sorted(smtp.mails[0].rcpt_tos) == ["perencanaan@disperkim.example", "perkim@disperkim.example"]
     assert [b["kind"] for b in hook.bodies] == ["missing_submission"] * 4
     assert set(hook.bodies[0]) == {"kind", "bidang", "year", "month", "file", "problems", "message"}
@@ -70,7 +85,7 @@ def test_check_missing_alerts_once_per_bidang_and_month(prefect_server, alerting
 
 
 def test_reminders_on_h3_and_h1_only_to_bidang_not_yet_submitted(prefect_server, alerting):
-    from flows.alerts import reminder_flow
+    from iku.flows.alerts import reminder_flow
 
     smtp, _ = alerting
     res = build_resources()

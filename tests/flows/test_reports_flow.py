@@ -1,14 +1,14 @@
 """The report and LAKIP flows end to end on a real Prefect test server."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from report_seed import seed
 
-from report_seed import seed  # noqa: E402
-
-from flows.reports import lakip_flow, report_flow  # noqa: E402
-from iku.settings import Settings  # noqa: E402
+from iku.flows.reports import lakip_flow, report_flow
+from iku.settings import Settings
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 

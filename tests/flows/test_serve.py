@@ -1,5 +1,6 @@
 """`iku serve`: the deployments it serves, and a real run through a throw-away
 Prefect server; stopping it must leave the schedules active."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from loopback import SmtpReceiver, free_port  # noqa: E402
+from loopback import SmtpReceiver, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 IKU = Path(sys.executable).parent / "iku"
@@ -30,7 +30,7 @@ EXPECTED = {  # deployment -> (flow, cron in Asia/Jakarta, parameters)
 
 
 def test_served_deployments_load_with_cron_timezone_and_parameters(iku_env):
-    from flows.serve import build_deployments
+    from iku.flows.serve import build_deployments
 
     deployments = build_deployments()
     got = {d.name: (d.flow_name, [s.schedule.cron for s in d.schedules], d.parameters) for d in deployments}
@@ -52,7 +52,7 @@ def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen | None = 
             value = predicate()
             if value:
                 return value
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             pass
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
@@ -74,29 +74,54 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    prefect_env = {**base_env, "PREFECT_HOME": str(tmp_path / "prefect-home"),
-                   "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-                   "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
+    prefect_env = {
+        **base_env,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    }
     server_log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=prefect_env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=prefect_env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     serve = None
     try:
-        _wait(lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, "the Prefect server", server)
+        _wait(
+            lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200,
+            120,
+            "the Prefect server",
+            server,
+        )
         with SmtpReceiver() as smtp:
-            serve_env = {**prefect_env, "PREFECT_API_URL": api,
-                         "IKU_SMTP_HOST": "127.0.0.1", "IKU_SMTP_PORT": str(smtp.port),
-                         "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example",
-                         "IKU_ALERT_EMAIL_TO": "perencanaan@disperkim.example"}
+            serve_env = {
+                **prefect_env,
+                "PREFECT_API_URL": api,
+                "IKU_SMTP_HOST": "127.0.0.1",
+                "IKU_SMTP_PORT": str(smtp.port),
+                "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example",
+                "IKU_ALERT_EMAIL_TO": "perencanaan@disperkim.example",
+            }
             serve_log = (tmp_path / "serve.log").open("w")
-            serve = subprocess.Popen([str(IKU), "serve"], cwd=tmp_path, env=serve_env, stdout=serve_log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+            serve = subprocess.Popen(
+                [str(IKU), "serve"],
+                cwd=tmp_path,
+                env=serve_env,
+                stdout=serve_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             state = asyncio.run(_run_reminders(api, serve))
             assert state.is_completed(), f"{state} - see {tmp_path / 'serve.log'}"
             # the served run really sent the H-3 reminders: nothing was submitted for April
             assert sorted(m.subject for m in smtp.mails) == sorted(
                 f"[IKU] Pengingat H-3: laporan April 2023 {b}, batas 10 Mei 2023"
-                for b in ("Bidang Perumahan", "Bidang Perumahan dan Permukiman"))
+                for b in ("Bidang Perumahan", "Bidang Perumahan dan Permukiman")
+            )
         _stop(serve, signal.SIGTERM)  # what systemd sends
         assert serve.returncode is not None
         deployments = asyncio.run(_read_deployments(api))
@@ -128,12 +153,13 @@ async def _run_reminders(api: str, serve: subprocess.Popen):
                     names = {d.name for d in await client.read_deployments()}
                     if set(EXPECTED) <= names:
                         break
-                except Exception:  # noqa: BLE001
+                except Exception:
                     pass
                 assert time.monotonic() < end, "iku serve did not register its deployments"
                 await asyncio.sleep(0.5)
-        run = await run_deployment("iku-reminders/reminders", parameters={"as_of": "2023-05-07"},
-                                   timeout=180, poll_interval=1)
+        run = await run_deployment(
+            "iku-reminders/reminders", parameters={"as_of": "2023-05-07"}, timeout=180, poll_interval=1
+        )
         return run.state
 
 
@@ -150,7 +176,7 @@ def test_prefect_yaml_matches_the_served_deployments(iku_env):
     """The work-pool route (prefect.yaml) runs the same flows on the same crons."""
     import yaml
 
-    from flows.serve import build_deployments
+    from iku.flows.serve import build_deployments
 
     spec = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
     served = {d.name: d for d in build_deployments()}
@@ -161,5 +187,5 @@ def test_prefect_yaml_matches_the_served_deployments(iku_env):
         assert {s["timezone"] for s in d["schedules"]} == {"Asia/Jakarta"}
         assert d["parameters"] == mine.parameters
         path, fn = d["entrypoint"].split(":")
-        assert mine.entrypoint == path.removesuffix(".py").replace("/", ".") + "." + fn
+        assert mine.entrypoint == "iku." + path.removesuffix(".py").replace("/", ".") + "." + fn
         assert d["work_pool"]["name"] == "iku-process"

@@ -1,13 +1,12 @@
 """Fixtures of the report tests: a seeded warehouse behind Resources."""
+
 from __future__ import annotations
 
-
 import pytest
+from report_seed import seed
 
-from report_seed import seed  # noqa: E402
-
-from iku.resources import build_resources  # noqa: E402
-from iku.settings import Settings  # noqa: E402
+from iku.resources import build_resources
+from iku.settings import Settings
 
 
 @pytest.fixture

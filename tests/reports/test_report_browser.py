@@ -3,6 +3,7 @@ the file, shows hostile notes as text, and prints. Screenshots are kept:
 REPORT_SCREENSHOT_DIR=<dir> copies them there (CI artefact);
 UPDATE_REPORT_SCREENSHOT=1 refreshes docs/report-screenshot.png. (Not IKU_*: the
 iku_env fixture clears those.)"""
+
 from __future__ import annotations
 
 import os
@@ -35,16 +36,19 @@ def _outside(requests: list[str]) -> list[str]:
 
 def test_report_renders_offline(chromium, seeded_res, tmp_path):
     html = render_report(load_report_data(seeded_res, Period(2023, 2), AS_OF), tmp_path)[0]
-    run = load_page(html, {
-        "text": "document.body.innerText",
-        "scripts": "document.scripts.length",
-        "charts": "document.querySelectorAll('svg.chart').length",
-        "tables": "document.querySelectorAll('table').length",
-    })
-    assert run.requests and run.requests[0].startswith("file:")   # the recorder saw the page itself
+    run = load_page(
+        html,
+        {
+            "text": "document.body.innerText",
+            "scripts": "document.scripts.length",
+            "charts": "document.querySelectorAll('svg.chart').length",
+            "tables": "document.querySelectorAll('table').length",
+        },
+    )
+    assert run.requests and run.requests[0].startswith("file:")  # the recorder saw the page itself
     assert _outside(run.requests) == []
     assert run.evaluated["scripts"] == 0
-    assert SCRIPT_NOTE in run.evaluated["text"]                   # shown as text
+    assert SCRIPT_NOTE in run.evaluated["text"]  # shown as text
     assert run.evaluated["charts"] == 5 and run.evaluated["tables"] >= 4
     assert "37,33 %" in run.evaluated["text"]
     assert run.screenshot[:8] == b"\x89PNG\r\n\x1a\n" and len(run.screenshot) > 20_000

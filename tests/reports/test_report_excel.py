@@ -1,13 +1,13 @@
 """The Excel files re-read with openpyxl: layout, values, achievement, hostile notes."""
+
 from __future__ import annotations
 
 import openpyxl
 import pytest
+from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
 
 from iku.domain.periods import Period
 from iku.reports import load_lakip_data, load_report_data, render_lakip, render_report
-
-from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
 
 
 @pytest.fixture
@@ -22,24 +22,46 @@ def test_evaluation_sheet_layout_and_figures(q2_book):
     assert ws["A1"].value == "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH"
     assert ws["A3"].value == "Periode pelaksanaan: Triwulan II Tahun 2023"
     header = [c.value for c in ws[5]]
-    assert header[:6] == ["No", "Sasaran", "Indikator Kinerja", "Satuan", "Target akhir Renstra (2026)",
-                          "Target tahun berjalan (2023)"]
+    assert header[:6] == [
+        "No",
+        "Sasaran",
+        "Indikator Kinerja",
+        "Satuan",
+        "Target akhir Renstra (2026)",
+        "Target tahun berjalan (2023)",
+    ]
     assert header[6] == "Realisasi Kinerja pada Triwulan"
-    assert header[10:14] == ["Realisasi tahun berjalan (s.d. TW II)", "Tingkat capaian (%)", "Predikat",
-                             "Bidang penanggung jawab"]
+    assert header[10:14] == [
+        "Realisasi tahun berjalan (s.d. TW II)",
+        "Tingkat capaian (%)",
+        "Predikat",
+        "Bidang penanggung jawab",
+    ]
     assert [c.value for c in ws[6]][6:10] == ["I", "II", "III", "IV"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"G5:J5", "A5:A6", "L5:L6", "B8:B9"} <= merged     # two indicators share the first sasaran
+    assert {"G5:J5", "A5:A6", "L5:L6", "B8:B9"} <= merged  # two indicators share the first sasaran
     assert ws.freeze_panes == "D8"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
 
     rows = {ws.cell(r, 3).value.split("(")[-1].rstrip(")"): r for r in range(8, 13)}
     r2 = rows["IKU-02"]
-    assert [ws.cell(r2, c).value for c in range(5, 14)] == [150, 150, 32, 24, None, None, 56, 37.33, "Sangat Rendah"]
+    assert [ws.cell(r2, c).value for c in range(5, 14)] == [
+        150,
+        150,
+        32,
+        24,
+        None,
+        None,
+        56,
+        37.33,
+        "Sangat Rendah",
+    ]
     assert ws.cell(r2, 12).number_format == "0.00"
-    assert ws.cell(r2, 13).fill.fgColor.rgb.endswith("E74C3C")          # Sangat Rendah red
+    assert ws.cell(r2, 13).fill.fgColor.rgb.endswith("E74C3C")  # Sangat Rendah red
     r4 = rows["IKU-04"]
-    assert ws.cell(r4, 11).value == 7.89 and ws.cell(r4, 12).value == 78.95 and ws.cell(r4, 13).value == "Tinggi"
+    assert (
+        ws.cell(r4, 11).value == 7.89 and ws.cell(r4, 12).value == 78.95 and ws.cell(r4, 13).value == "Tinggi"
+    )
     r1 = rows["IKU-01"]
     assert ws.cell(r1, 6).value == "belum ditetapkan" and ws.cell(r1, 12).value is None
     assert "target belum ditetapkan" in ws.cell(r1, 15).value
@@ -54,13 +76,17 @@ def test_hostile_notes_stay_text(q2_book):
     header = [c.value for c in ws[1]]
     assert header[:3] == ["Kode", "Indikator", "Bidang"] and "Berkas sumber" in header and "SHA-256" in header
     col = header.index("Keterangan") + 1
-    notes = {ws.cell(r, col).value: ws.cell(r, col) for r in range(2, ws.max_row + 1) if ws.cell(r, col).value}
+    notes = {
+        ws.cell(r, col).value: ws.cell(r, col) for r in range(2, ws.max_row + 1) if ws.cell(r, col).value
+    }
     for text in FORMULA_NOTES + [SCRIPT_NOTE]:
         assert text in notes, text
-        assert notes[text].data_type == "s"                       # a string, never a formula
+        assert notes[text].data_type == "s"  # a string, never a formula
     # every value carries its source file; February is the revision
-    files = {(ws.cell(r, 1).value, ws.cell(r, 5).value): ws.cell(r, header.index("Berkas sumber") + 1).value
-             for r in range(2, ws.max_row + 1)}
+    files = {
+        (ws.cell(r, 1).value, ws.cell(r, 5).value): ws.cell(r, header.index("Berkas sumber") + 1).value
+        for r in range(2, ws.max_row + 1)
+    }
     assert files[("IKU-02", "Februari")] == "perumahan-2023-02-rev.xlsx"
     assert ws.cell(2, header.index("Revisi") + 1).value == 1
     # no cell in any sheet is a formula
@@ -89,31 +115,72 @@ def test_lakip_workbook_and_json(seeded_res, tmp_path):
     cmp_ = {i["code"]: i["years"] for i in doc["year_comparison"]}
     assert cmp_["IKU-02"] == [
         {"year": 2022, "target": 150, "realisation": 120, "achievement_pct": 80.0, "predicate": "Tinggi"},
-        {"year": 2023, "target": 150, "realisation": 56, "achievement_pct": 37.33, "predicate": "Sangat Rendah"}]
+        {
+            "year": 2023,
+            "target": 150,
+            "realisation": 56,
+            "achievement_pct": 37.33,
+            "predicate": "Sangat Rendah",
+        },
+    ]
     prog = {i["code"]: i for i in doc["renstra_progress"]}
     # count: 120 + 56 delivered of 5 x 150 = 750 -> 23.47 %
-    assert (prog["IKU-02"]["basis"], prog["IKU-02"]["value"], prog["IKU-02"]["target"],
-            prog["IKU-02"]["progress_pct"]) == ("cumulative", 176, 750, 23.47)
+    assert (
+        prog["IKU-02"]["basis"],
+        prog["IKU-02"]["value"],
+        prog["IKU-02"]["target"],
+        prog["IKU-02"]["progress_pct"],
+    ) == ("cumulative", 176, 750, 23.47)
     # IKU-01 has no targets after 2022: no Renstra sum, no percentage
     assert prog["IKU-01"]["value"] == 25 and prog["IKU-01"]["target"] is None
     assert prog["IKU-01"]["progress_pct"] is None
     # ratio: the latest value (2023: 7.89 %) against the 2026 target of 10
-    assert (prog["IKU-04"]["basis"], prog["IKU-04"]["value"], prog["IKU-04"]["value_year"],
-            prog["IKU-04"]["progress_pct"]) == ("latest", 7.89, 2023, 78.95)
+    assert (
+        prog["IKU-04"]["basis"],
+        prog["IKU-04"]["value"],
+        prog["IKU-04"]["value_year"],
+        prog["IKU-04"]["progress_pct"],
+    ) == ("latest", 7.89, 2023, 78.95)
     notes = {i["code"]: [n["text"] for n in i["notes"]] for i in doc["notes"]}
     assert notes["IKU-02"] == [SCRIPT_NOTE, FORMULA_NOTES[0]]
     assert notes["IKU-04"] == ["kendala cuaca"]
 
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["Target vs Realisasi", "Perbandingan Antar Tahun", "Capaian Renstra", "Catatan Bidang"]
+    assert wb.sheetnames == [
+        "Target vs Realisasi",
+        "Perbandingan Antar Tahun",
+        "Capaian Renstra",
+        "Catatan Bidang",
+    ]
     ws = wb["Target vs Realisasi"]
-    assert [c.value for c in ws[3]][:8] == ["No", "Kode", "Indikator Kinerja", "Satuan", "Target 2023",
-                                           "Realisasi 2023", "Capaian (%)", "Predikat"]
-    assert [c.value for c in ws[5]][1:8] == ["IKU-02", "Perbaiki Rumah Tidak Layak Huni Bagi MBR", "Unit",
-                                            150, 56, 37.33, "Sangat Rendah"]
+    assert [c.value for c in ws[3]][:8] == [
+        "No",
+        "Kode",
+        "Indikator Kinerja",
+        "Satuan",
+        "Target 2023",
+        "Realisasi 2023",
+        "Capaian (%)",
+        "Predikat",
+    ]
+    assert [c.value for c in ws[5]][1:8] == [
+        "IKU-02",
+        "Perbaiki Rumah Tidak Layak Huni Bagi MBR",
+        "Unit",
+        150,
+        56,
+        37.33,
+        "Sangat Rendah",
+    ]
     ws = wb["Perbandingan Antar Tahun"]
-    assert [c.value for c in ws[3]][4:10] == ["Target 2022", "Realisasi 2022", "Capaian 2022 (%)",
-                                             "Target 2023", "Realisasi 2023", "Capaian 2023 (%)"]
+    assert [c.value for c in ws[3]][4:10] == [
+        "Target 2022",
+        "Realisasi 2022",
+        "Capaian 2022 (%)",
+        "Target 2023",
+        "Realisasi 2023",
+        "Capaian 2023 (%)",
+    ]
     assert [c.value for c in ws[5]][4:10] == [150, 120, 80, 150, 56, 37.33]
     ws = wb["Capaian Renstra"]
     assert [c.value for c in ws[5]][5:9] == [176, 750, 23.47, "Sangat Rendah"]

@@ -1,4 +1,5 @@
 """HTML report: escaping, Indonesian numbers, self-containment, index, speed."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,10 @@ from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
 from iku.domain.periods import Period
 from iku.reports import load_report_data, render_excel, render_html, render_report, report_json, write_index
 
-EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
-                      re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
+    re.IGNORECASE,
+)
 
 
 def test_html_contents(seeded_res):
@@ -45,7 +48,12 @@ def test_index_links_every_report(seeded_res):
     render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), out / "2023")
     render_report(load_report_data(seeded_res, Period(2022), AS_OF), out / "2022")
     index = write_index(out, seeded_res.config.catalogue).read_text(encoding="utf-8")
-    for href in ("2023/iku-2023-Q1.html", "2023/iku-2023-Q1.xlsx", "2023/iku-2023-Q1.json", "2022/iku-2022.html"):
+    for href in (
+        "2023/iku-2023-Q1.html",
+        "2023/iku-2023-Q1.xlsx",
+        "2023/iku-2023-Q1.json",
+        "2022/iku-2022.html",
+    ):
         assert f'href="{href}"' in index
     assert "Triwulan I 2023" in index and "Laporan tahunan 2022" in index
 

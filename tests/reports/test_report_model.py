@@ -1,14 +1,14 @@
 """The report JSON (CONTRACT §7) from a real warehouse, figures worked by hand."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from report_seed import AS_OF
 
 from iku.domain.periods import Period
 from iku.reports import load_report_data, render_report, report_json
-
-from report_seed import AS_OF
 
 
 def _by_code(doc):
@@ -21,15 +21,35 @@ def test_quarterly_json_contract(seeded_res_any):
     assert doc["year"] == 2023 and doc["period"] == "Q2"
     assert [i["code"] for i in doc["indicators"]] == ["IKU-01", "IKU-02", "IKU-03", "IKU-04", "IKU-05"]
     ind = _by_code(doc)
-    assert set(ind["IKU-02"]) == {"code", "name", "unit", "bidang", "target", "realisation",
-                                  "realisation_quarter", "achievement_pct", "predicate"}
+    assert set(ind["IKU-02"]) == {
+        "code",
+        "name",
+        "unit",
+        "bidang",
+        "target",
+        "realisation",
+        "realisation_quarter",
+        "achievement_pct",
+        "predicate",
+    }
     # IKU-02: 10 + 14 (revision) + 8 + 15 + 9 = 56; Q2 = 15 + 9 (June invalid) = 24; 56/150 = 37.33 %
-    assert ind["IKU-02"] == {"code": "IKU-02", "name": "Perbaiki Rumah Tidak Layak Huni Bagi MBR", "unit": "Unit",
-                             "bidang": "perumahan", "target": 150, "realisation": 56, "realisation_quarter": 24,
-                             "achievement_pct": 37.33, "predicate": "Sangat Rendah"}
+    assert ind["IKU-02"] == {
+        "code": "IKU-02",
+        "name": "Perbaiki Rumah Tidak Layak Huni Bagi MBR",
+        "unit": "Unit",
+        "bidang": "perumahan",
+        "target": 150,
+        "realisation": 56,
+        "realisation_quarter": 24,
+        "achievement_pct": 37.33,
+        "predicate": "Sangat Rendah",
+    }
     # IKU-03: 1 (March) + 1 (May) of target 2
-    assert (ind["IKU-03"]["realisation"], ind["IKU-03"]["achievement_pct"], ind["IKU-03"]["predicate"]) == \
-        (2, 100.0, "Sangat Tinggi")
+    assert (ind["IKU-03"]["realisation"], ind["IKU-03"]["achievement_pct"], ind["IKU-03"]["predicate"]) == (
+        2,
+        100.0,
+        "Sangat Tinggi",
+    )
     # IKU-04: 100 x (6 x 0.5) / 38 = 7.89; Q2: 100 x 1.5 / 38 = 3.95; 7.894.../10 = 78.95 %
     assert ind["IKU-04"]["realisation"] == 7.89 and ind["IKU-04"]["realisation_quarter"] == 3.95
     assert ind["IKU-04"]["achievement_pct"] == 78.95 and ind["IKU-04"]["predicate"] == "Tinggi"
@@ -56,7 +76,7 @@ def test_annual_json_and_empty_year(seeded_res, tmp_path):
     assert doc["period"] == "annual" and len(doc["submissions"]) == 24
     assert ind["IKU-02"]["realisation"] == 120 and ind["IKU-02"]["realisation_quarter"] is None
     assert ind["IKU-02"]["achievement_pct"] == 80.0 and ind["IKU-02"]["predicate"] == "Tinggi"
-    assert ind["IKU-01"]["achievement_pct"] == 100.0          # 20 of 20 (2022 has a target)
+    assert ind["IKU-01"]["achievement_pct"] == 100.0  # 20 of 20 (2022 has a target)
     assert ind["IKU-04"]["realisation"] == 10 and ind["IKU-04"]["achievement_pct"] == 100.0
 
     empty = report_json(load_report_data(seeded_res, Period(2024, 1), AS_OF))

@@ -1,7 +1,8 @@
 """The warehouse on SQLite and a real PostgreSQL: migrations, OPD keys, alerts."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect
@@ -12,9 +13,16 @@ from iku.warehouse import Warehouse, WarehouseUnavailable
 
 def record(sha, month=4, status="valid", value=1.0, bidang="perumahan"):
     return SubmissionRecord(
-        sha256=sha, bidang=bidang, file_name=f"{sha}.xlsx", source_path=f"/in/{sha}.xlsx",
-        archive_path=f"/ar/{sha}.xlsx", size_bytes=10, received_at=datetime(2023, 5, 1, tzinfo=timezone.utc),
-        status=status, year=2023, month=month,
+        sha256=sha,
+        bidang=bidang,
+        file_name=f"{sha}.xlsx",
+        source_path=f"/in/{sha}.xlsx",
+        archive_path=f"/ar/{sha}.xlsx",
+        size_bytes=10,
+        received_at=datetime(2023, 5, 1, tzinfo=UTC),
+        status=status,
+        year=2023,
+        month=month,
         values=[ValueRow("IKU-01", value, None, None, "catatan", 2)] if status == "valid" else [],
     )
 
@@ -49,7 +57,9 @@ def test_invalid_after_valid_keeps_the_valid_data_current(warehouse_url):
 def test_alert_once_per_cause_and_channel(warehouse_url):
     wh = Warehouse(warehouse_url)
     wh.migrate()
-    kwargs = dict(cause_key="invalid:abc", kind="invalid_submission", recipient="x@y", subject="s", payload={"a": 1})
+    kwargs = dict(
+        cause_key="invalid:abc", kind="invalid_submission", recipient="x@y", subject="s", payload={"a": 1}
+    )
     first = wh.add_alert("o", channel="email", **kwargs)
     assert first is not None
     assert wh.add_alert("o", channel="email", **kwargs) is None

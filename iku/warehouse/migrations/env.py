@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (iku.warehouse.Warehouse.migrate)."""
+
 from alembic import context
 
 from iku.warehouse.schema import metadata

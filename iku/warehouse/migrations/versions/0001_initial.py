@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -52,8 +53,9 @@ def upgrade() -> None:
         sa.Column("source_row", sa.Integer, nullable=False),
         sa.Column("is_current", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_realisation"),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"],
-                                name="fk_realisation_submission_id_submission"),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name="fk_realisation_submission_id_submission"
+        ),
     )
     op.create_index("ix_realisation_current", "realisation", ["opd_code", "year", "is_current"])
     op.create_index("ix_realisation_submission", "realisation", ["submission_id"])
