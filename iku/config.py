@@ -41,6 +41,9 @@ class Bidang(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
     email: list[str] = []
+    # Where staff put their monthly file, in words they know (e.g. "folder bersama
+    # 'IKU Perumahan' di komputer Subbag Perencanaan"); the sheet template prints it.
+    submission_hint: str | None = None
 
 
 class Baseline(_Strict):

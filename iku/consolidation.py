@@ -139,6 +139,9 @@ def to_record(outcome: ReadOutcome, problems: Iterable[Problem], archive_path: P
             denominator=r.numbers["penyebut"],
             note=r.keterangan,
             source_row=r.row,
+            supporting=r.factors.get("faktor_pendorong"),
+            inhibiting=r.factors.get("faktor_penghambat"),
+            follow_up=r.factors.get("tindak_lanjut"),
         )
         for r in sheet.rows
     ]

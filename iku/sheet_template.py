@@ -16,43 +16,59 @@ import xlsxwriter
 
 from iku.config import Config, Indicator
 from iku.domain.periods import deadline, month_name
+from iku.excel_layout import row_height
 from iku.formatting import local_datetime, num
 
 SHEET_NAME = "Realisasi"
 HELP_SHEET_NAME = "Petunjuk"
-HEADER = [
-    "bidang",
-    "tahun",
-    "bulan",
-    "kode_indikator",
-    "nama_indikator",
-    "satuan",
-    "realisasi",
-    "pembilang",
-    "penyebut",
-    "keterangan",
+# (reader key, header as people say it, width). The reader matches headers
+# case-insensitively with spaces and underscores alike, so "Kode Indikator" is
+# read as kode_indikator (CONTRACT §2).
+COLUMNS = [
+    ("bidang", "Bidang", 12),
+    ("tahun", "Tahun", 7),
+    ("bulan", "Bulan", 7),
+    ("kode_indikator", "Kode Indikator", 11),
+    ("nama_indikator", "Nama Indikator", 48),
+    ("satuan", "Satuan", 10),
+    ("realisasi", "Realisasi", 12),
+    ("pembilang", "Pembilang", 12),
+    ("penyebut", "Penyebut", 12),
+    ("keterangan", "Keterangan", 30),
+    ("faktor_pendorong", "Faktor Pendorong", 30),
+    ("faktor_penghambat", "Faktor Penghambat", 30),
+    ("tindak_lanjut", "Tindak Lanjut", 30),
 ]
-COL = {name: i for i, name in enumerate(HEADER)}
+KEYS = [key for key, _, _ in COLUMNS]
+HEADER = [label for _, label, _ in COLUMNS]
+COL = {key: i for i, key in enumerate(KEYS)}
+WIDTHS = {key: width for key, _, width in COLUMNS}
 NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
+TEXT_COLUMNS = {
+    "keterangan": ("Keterangan", "Opsional: catatan atau penjelasan angka bulan ini."),
+    "faktor_pendorong": ("Faktor pendorong", "Opsional: apa yang mendukung tercapainya target bulan ini."),
+    "faktor_penghambat": ("Faktor penghambat", "Opsional: apa yang menghambat pencapaian target bulan ini."),
+    "tindak_lanjut": ("Tindak lanjut", "Opsional: langkah yang akan diambil untuk mengatasi hambatan."),
+}
 # Title rows above the header: the reader accepts up to 10 (CONTRACT §2).
 HEADER_ROW = 6  # 0-based: the header is on Excel row 7
-WIDTHS = {
-    "bidang": 12,
-    "tahun": 7,
-    "bulan": 7,
-    "kode_indikator": 15,
-    "nama_indikator": 60,
-    "satuan": 11,
-    "realisasi": 13,
-    "pembilang": 13,
-    "penyebut": 13,
-    "keterangan": 45,
-}
+HELP_WIDTH = 95  # characters: the width of A4 portrait between the margins
 
 
 def used_columns(ind: Indicator) -> tuple[str, ...]:
     """The number columns a person fills for this indicator; the others are greyed out."""
     return ("pembilang", "penyebut") if ind.kind == "ratio" else ("realisasi",)
+
+
+def submission_hint(b) -> str:
+    """Where staff put the file, as configured per bidang, else plain words."""
+    if b.submission_hint:
+        return b.submission_hint
+    return (
+        f"Simpan berkas di folder bersama (shared folder) {b.name} yang disediakan Subbagian "
+        "Perencanaan dan Evaluasi, atau serahkan kepada petugas Subbagian Perencanaan. Tanyakan "
+        "kepada mereka bila belum tahu letak folder tersebut."
+    )
 
 
 def _destination(config: Config, bidang: str) -> str:
@@ -140,10 +156,10 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
     )
     ws.write(5, 0, "Isi hanya sel berwarna kuning. Baca lembar 'Petunjuk' sebelum mengisi.", f_note)
 
-    for col, name in enumerate(HEADER):
-        ws.write(HEADER_ROW, col, name, f_head)
-        ws.set_column(col, col, WIDTHS[name])
-    ws.set_row(HEADER_ROW, 20)
+    for col, (_key, label, width) in enumerate(COLUMNS):
+        ws.write(HEADER_ROW, col, label, f_head)
+        ws.set_column(col, col, width)
+    ws.set_row(HEADER_ROW, 32)
 
     first = HEADER_ROW + 1
     for r, ind in enumerate(indicators, start=first):
@@ -182,23 +198,18 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
                     "error_type": "stop",
                 },
             )
-        ws.write_blank(r, COL["keterangan"], None, f_text_input)
-        ws.data_validation(
-            r,
-            COL["keterangan"],
-            r,
-            COL["keterangan"],
-            {
-                "validate": "any",
-                "input_title": "Keterangan",
-                "input_message": "Opsional: catatan, kendala, atau penjelasan angka bulan ini.",
-            },
-        )
-        ws.set_row(r, 30)
+        for key, (title, message) in TEXT_COLUMNS.items():
+            ws.write_blank(r, COL[key], None, f_text_input)
+            ws.data_validation(
+                r, COL[key], r, COL[key], {"validate": "any", "input_title": title, "input_message": message}
+            )
+        ws.set_row(r, row_height(ind.name, width=WIDTHS["nama_indikator"], minimum=45))
     last = first + len(indicators) - 1
     ws.freeze_panes(first, 0)
     ws.print_area(0, 0, last, len(HEADER) - 1)
     ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(HEADER_ROW)
     ws.fit_to_pages(1, 0)
     # No password: protection guards against slips, not against the sheet's owner.
     ws.protect(
@@ -226,18 +237,23 @@ def _write_help(
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_head = wb.add_format({"bold": True, "font_size": 12})
     f_text = wb.add_format({"text_wrap": True, "valign": "top"})
-    hs.set_column(0, 0, 110)
+    # A4 portrait, fitted to the page width: the text wraps in one wide column.
+    hs.set_column(0, 0, HELP_WIDTH)
+    hs.set_paper(9)
+    hs.set_portrait()
+    hs.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    hs.fit_to_pages(1, 0)
 
     ratio = [i for i in indicators if i.kind == "ratio"]
     other = [i for i in indicators if i.kind != "ratio"]
     how = [
-        "1. Isi lembar 'Realisasi' saja. Kolom bidang, tahun, bulan dan kode_indikator sudah terisi "
+        "1. Isi lembar 'Realisasi' saja. Kolom Bidang, Tahun, Bulan dan Kode Indikator sudah terisi "
         "dan dikunci; jangan mengubah, menghapus atau menambah baris.",
         "2. Isi hanya sel berwarna kuning. Sel abu-abu tidak dipakai untuk indikator tersebut.",
     ]
     if other:
         how.append(
-            "3. Kolom realisasi: isi realisasi bulan ini saja, bukan kumulatif sejak awal tahun "
+            "3. Kolom Realisasi: isi realisasi bulan ini saja, bukan kumulatif sejak awal tahun "
             f"({', '.join(i.code for i in other)}). Jika bulan ini tidak ada capaian, isi 0."
         )
     if ratio:
@@ -247,7 +263,11 @@ def _write_help(
             "penyebut (nilai keadaan bulan ini, mis. luas total kawasan kumuh). Persentase dihitung "
             "oleh sistem: jumlah pembilang dibagi penyebut terakhir, dikali 100."
         )
-    how.append(f"{len(how) + 1}. Kolom keterangan boleh diisi catatan, kendala, atau penjelasan angka.")
+    how.append(
+        f"{len(how) + 1}. Kolom Keterangan, Faktor Pendorong, Faktor Penghambat dan Tindak Lanjut boleh "
+        "diisi (tidak wajib): catatan angka bulan ini, apa yang mendukung dan menghambat pencapaian target, "
+        "serta langkah tindak lanjutnya. Isian ini dipakai dalam evaluasi triwulan (Tabel E.81) dan LKjIP."
+    )
     how.append(
         f"{len(how) + 1}. Simpan dalam format .xlsx (boleh juga .xls, .ods, atau .csv dengan "
         "pemisah koma atau titik koma). Nama berkas bebas."
@@ -280,7 +300,8 @@ def _write_help(
         (
             "Ke mana dikirim",
             [
-                f"Simpan berkas di folder sumber {b.name}: {where}",
+                submission_hint(b),
+                f"(Untuk petugas pengelola sistem: folder sumber {b.code} adalah {where}.)",
                 "Satu berkas untuk satu bidang dan satu bulan. Untuk memperbaiki data yang sudah dikirim, "
                 "simpan berkas baru (revisi) untuk bulan yang sama; berkas terbaru yang valid menggantikan "
                 "yang lama, dan yang lama tetap tersimpan sebagai riwayat.",
@@ -313,6 +334,7 @@ def _write_help(
         row += 1
         for line in lines:
             hs.write(row, 0, line, f_text)
+            hs.set_row(row, row_height(line, width=HELP_WIDTH))
             row += 1
         row += 1
     hs.write(row, 0, "Indikator yang dilaporkan", f_head)
@@ -322,5 +344,7 @@ def _write_help(
         target_text = (
             "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
         )
-        hs.write(row, 0, f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})", f_text)
+        line = f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})"
+        hs.write(row, 0, line, f_text)
+        hs.set_row(row, row_height(line, width=HELP_WIDTH))
         row += 1

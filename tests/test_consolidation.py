@@ -287,3 +287,22 @@ def test_two_versions_in_one_run_the_later_is_current(res):
     logs = {log.file_name: (log.revision, log.is_current) for log in res.warehouse.submission_logs(res.opd)}
     assert logs == {"b-old.xlsx": (1, False), "a-new.xlsx": (2, True)}
     assert {v.realisation for v in res.warehouse.current_values(res.opd, 2023)} == {2.0}
+
+
+def test_faktor_columns_are_stored_with_their_month(res):
+    rows = sheet_rows(month=5)
+    rows[0] += ["Faktor Pendorong", "Faktor Penghambat", "Tindak Lanjut"]
+    rows[1] += ["Bantuan provinsi tepat waktu", "Cuaca", "Jadwal ulang survei"]
+    for r in rows[2:]:
+        r += [None, None, None]
+    write_xlsx(res.settings.inbox_dir / "perumahan" / "mei.xlsx", rows)
+    assert [r.status for r in consolidate(res)] == ["valid"]
+    got = {v.indicator: v for v in res.warehouse.current_values(res.opd, 2023)}
+    first = got["IKU-01"]
+    assert (first.month, first.supporting, first.inhibiting, first.follow_up) == (
+        5,
+        "Bantuan provinsi tepat waktu",
+        "Cuaca",
+        "Jadwal ulang survei",
+    )
+    assert (got["IKU-02"].supporting, got["IKU-02"].inhibiting, got["IKU-02"].follow_up) == (None, None, None)

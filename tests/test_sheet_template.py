@@ -91,7 +91,10 @@ def test_instructions_sheet_in_indonesian(config, tmp_path):
         "Ke mana dikirim",
         "tidak valid",
         "pembilang",
-        "keterangan",
+        "Keterangan",
+        "Faktor Pendorong",
+        "Tindak Lanjut",
+        "folder bersama (shared folder) Bidang Perumahan",
         "target 2023: 150 Unit",
         "target belum ditetapkan",
     ):
@@ -107,3 +110,51 @@ def test_template_passes_the_sheet_reader_structurally(config, tmp_path):
     assert not sheet.problems
     assert [r.kode_indikator for r in sheet.rows] == ["IKU-01", "IKU-02", "IKU-03", "IKU-05"]
     assert sheet.period() == ("perumahan", 2023, 2)
+
+
+def test_people_headers_and_faktor_columns_are_read_back(config, tmp_path):
+    """Headers as people say them ("Kode Indikator") and the optional faktor
+    columns, typed into the template, reach the reader (CONTRACT §2)."""
+    out = write_template(config, "perkim", 2023, 6, tmp_path / "p.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Realisasi"]
+    assert "Kode Indikator" in HEADER and "kode_indikator" not in HEADER
+    row = HEADER_ROW + 2
+    col = {name: HEADER.index(name) + 1 for name in HEADER}
+    ws.cell(row, col["Pembilang"], 1.5)
+    ws.cell(row, col["Penyebut"], 98.5)
+    ws.cell(row, col["Faktor Pendorong"], "Swadaya warga")
+    ws.cell(row, col["Faktor Penghambat"], "Lahan belum bersertifikat")
+    ws.cell(row, col["Tindak Lanjut"], "Koordinasi dengan BPN")
+    assert not ws.cell(row, col["Tindak Lanjut"]).protection.locked
+    wb.save(out)
+    from iku.domain.sheet import parse_sheet, read_cells
+
+    sheet = parse_sheet(
+        read_cells(out.read_bytes(), ".xlsx"), {"pembilang", "penyebut"}, config.pipeline.limits
+    )
+    assert not sheet.problems
+    assert sheet.rows[0].factors == {
+        "faktor_pendorong": "Swadaya warga",
+        "faktor_penghambat": "Lahan belum bersertifikat",
+        "tindak_lanjut": "Koordinasi dengan BPN",
+    }
+
+
+def test_prints_on_a4_and_uses_the_configured_hint(config, tmp_path):
+    bidang = [
+        b.model_copy(update={"submission_hint": "Kirim ke folder 'IKU Perkim' di komputer Subbag Program."})
+        if b.code == "perkim"
+        else b
+        for b in config.catalogue.bidang
+    ]
+    cfg = config.model_copy(update={"catalogue": config.catalogue.model_copy(update={"bidang": bidang})})
+    out = write_template(cfg, "perkim", 2023, 6, tmp_path / "p.xlsx")
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    # one page wide (fitToWidth defaults to 1 and is then omitted), as many pages tall as needed
+    assert wb["Petunjuk"].page_setup.fitToWidth in (None, 1) and wb["Petunjuk"].page_setup.fitToHeight == 0
+    text = "\n".join(str(c.value) for c in wb["Petunjuk"]["A"] if c.value)
+    assert "Kirim ke folder 'IKU Perkim' di komputer Subbag Program." in text

@@ -32,6 +32,10 @@ class ValueRow:
     denominator: float | None
     note: str | None
     source_row: int
+    # faktor_pendorong, faktor_penghambat, tindak_lanjut (CONTRACT §2), optional
+    supporting: str | None = None
+    inhibiting: str | None = None
+    follow_up: str | None = None
 
 
 @dataclass
@@ -68,6 +72,10 @@ class MonthlyValue:
     sha256: str
     revision: int
     received_at: datetime
+    # the bidang's faktor pendorong / penghambat / tindak lanjut of that month
+    supporting: str | None = None
+    inhibiting: str | None = None
+    follow_up: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ SHEET_NAME = "realisasi"
 MAX_TITLE_ROWS = 10
 KEY_COLUMNS = ("bidang", "tahun", "bulan", "kode_indikator")
 NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
-KNOWN_COLUMNS = KEY_COLUMNS + NUMBER_COLUMNS + ("keterangan",)
+# Optional free text the bidang writes for the evaluation (Tabel E.81, LKjIP Bab III).
+FACTOR_COLUMNS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")
+KNOWN_COLUMNS = KEY_COLUMNS + NUMBER_COLUMNS + ("keterangan",) + FACTOR_COLUMNS
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
 ZIP_EXTENSIONS = {".xlsx", ".xlsm", ".ods"}
 ACCEPTED_EXTENSIONS = EXCEL_EXTENSIONS | {".csv"}
@@ -54,6 +56,7 @@ class SheetRow:
     numbers: dict[str, float | None]
     unparsed: dict[str, str | None]  # text that is not a number, per number column
     keterangan: str | None
+    factors: dict[str, str | None] = field(default_factory=dict)  # FACTOR_COLUMNS present
 
 
 @dataclass
@@ -217,6 +220,7 @@ def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: L
                 numbers=numbers,
                 unparsed=unparsed,
                 keterangan=_text(raw.get("keterangan")),
+                factors={c: _text(raw.get(c)) for c in FACTOR_COLUMNS},
             )
         )
     if len(sheet.rows) > limits.max_rows:

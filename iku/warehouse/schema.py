@@ -67,6 +67,10 @@ realisation = Table(
     Column("numerator", Float),
     Column("denominator", Float),
     Column("note", Text),
+    # faktor_pendorong, faktor_penghambat, tindak_lanjut of the sheet (migration 0002)
+    Column("supporting_factors", Text),
+    Column("inhibiting_factors", Text),
+    Column("follow_up", Text),
     Column("source_row", Integer, nullable=False),
     Column("is_current", Boolean, nullable=False, default=False),
     Index("ix_realisation_current", "opd_code", "year", "is_current"),

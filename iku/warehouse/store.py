@@ -180,6 +180,9 @@ class Warehouse:
                 denominator=v.denominator,
                 note=v.note,
                 source_row=v.source_row,
+                supporting_factors=v.supporting,
+                inhibiting_factors=v.inhibiting,
+                follow_up=v.follow_up,
                 is_current=row["is_current"],
             )
             for sub_id, r, row in zip(ids, records, rows)
@@ -245,6 +248,9 @@ class Warehouse:
                     sha256=r.sha256,
                     revision=r.revision,
                     received_at=_utc(r.received_at),
+                    supporting=r.supporting_factors,
+                    inhibiting=r.inhibiting_factors,
+                    follow_up=r.follow_up,
                 )
                 for r in conn.execute(q)
             ]

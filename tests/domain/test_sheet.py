@@ -134,3 +134,27 @@ def test_encrypted_workbook_is_unreadable():
     ole = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504 + b"EncryptedPackage" + b"\0" * 1000
     with pytest.raises(UnreadableFile, match="terenkripsi"):
         check_container(ole, ".xlsx", LIMITS)
+
+
+def test_faktor_columns_are_read_when_present_and_none_when_absent():
+    cells = [
+        [
+            "Bidang",
+            "Tahun",
+            "Bulan",
+            "Kode Indikator",
+            "Realisasi",
+            "Faktor Pendorong",
+            "FAKTOR-PENGHAMBAT",
+            "Tindak Lanjut",
+        ],
+        ["perumahan", 2023, 4, "IKU-01", 3, "Dana DAK cair", "  ", "Percepat verifikasi"],
+    ]
+    row = parse_sheet(cells, {"realisasi"}, LIMITS).rows[0]
+    assert row.factors == {
+        "faktor_pendorong": "Dana DAK cair",
+        "faktor_penghambat": None,
+        "tindak_lanjut": "Percepat verifikasi",
+    }
+    plain = parse_sheet([cells[0][:5], cells[1][:5]], {"realisasi"}, LIMITS).rows[0]
+    assert set(plain.factors.values()) == {None}
