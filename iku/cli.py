@@ -15,6 +15,7 @@ from rich.table import Table
 
 from iku.config import ConfigError
 from iku.domain.periods import parse_as_of
+from iku.orchestration.commands import needs_prefect, server_app
 from iku.warehouse import WarehouseUnavailable
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="IKU consolidation pipeline: monthly bidang sheets to quarterly, annual and LAKIP reports.",
 )
+app.add_typer(server_app, name="server")
 console = Console()
 
 STATUS_STYLE = {
@@ -77,6 +79,7 @@ def consolidate() -> None:
             from iku.validation.worker import warm_up
 
             warm_up()  # GX's 3 s import overlaps Prefect's start-up
+        needs_prefect()
         from iku.flows.consolidate import consolidate_flow
 
         summary = consolidate_flow()
@@ -126,9 +129,11 @@ def status(
 def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")) -> None:
     """Write the quarterly (YYYY-Qn) or annual (YYYY) report: HTML, Excel and JSON."""
     from iku.domain.periods import Period
-    from iku.flows.reports import report_flow
 
     Period.parse(period)  # bad input fails before Prefect starts
+    needs_prefect()
+    from iku.flows.reports import report_flow
+
     for path in report_flow(period):
         console.print(str(path))
 
@@ -137,6 +142,7 @@ def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")
 @guarded
 def lakip(year: int = typer.Option(..., "--year")) -> None:
     """Write the year-end LAKIP feed (lakip-Y.xlsx, lakip-Y.json)."""
+    needs_prefect()
     from iku.flows.reports import lakip_flow
 
     for path in lakip_flow(year):
@@ -169,13 +175,14 @@ def check_missing(
     as_of: str | None = typer.Option(None, "--as-of"),
 ) -> None:
     """Alert for every bidang whose submission is missing after the deadline."""
-    from iku.flows.alerts import check_missing_flow
-
     if period:
         from iku.domain.periods import parse_month_period
 
         parse_month_period(period)
     parse_as_of(as_of)
+    needs_prefect()
+    from iku.flows.alerts import check_missing_flow
+
     found = check_missing_flow(period=period, as_of=as_of)
     for item in found:
         console.print(f"belum masuk: {item['bidang']} {item['year']}-{item['month']:02d}")
@@ -186,6 +193,7 @@ def check_missing(
 @guarded
 def serve() -> None:
     """Run the schedules unattended (Prefect deployments served from this process)."""
+    needs_prefect()
     from iku.flows.serve import serve_all
 
     serve_all()

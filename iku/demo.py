@@ -233,15 +233,13 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
         f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim."
     )
 
-    # 2. consolidation
+    # 2. consolidation, on PREFECT_API_URL's server or the local one iku manages (left running)
+    from iku.orchestration.commands import needs_prefect
+
+    api_url = needs_prefect(console.print)
     from iku.flows.consolidate import consolidate_flow
 
-    waiting = (
-        "Konsolidasi..."
-        if os.environ.get("PREFECT_API_URL")
-        else "Konsolidasi (tanpa PREFECT_API_URL: Prefect memulai server sementara dulu, 10-30 detik)..."
-    )
-    with console.status(waiting):
+    with console.status("Konsolidasi..."):
         summary = consolidate_flow()
     console.print(
         f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
@@ -269,6 +267,17 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     console.print("[bold]Laporan:[/]")
     for p in reports:
         console.print(f"  {p}")
+    from iku.orchestration.local_server import read_state
+
+    managed = read_state()
+    console.print(
+        f"UI Prefect (riwayat dan log setiap run): {api_url.removesuffix('/api')}"
+        + (
+            "  — tetap berjalan; `iku server stop` mematikannya"
+            if managed and managed.api_url == api_url
+            else ""
+        )
+    )
     console.rule("Selesai")
     return {
         "inbox": places.inbox,

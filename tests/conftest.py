@@ -56,6 +56,7 @@ def iku_env(tmp_path, monkeypatch):
         "IKU_INBOX_DIR": str(tmp_path / "inbox"),
         "IKU_OUTPUT_DIR": str(tmp_path / "out"),
         "IKU_ARCHIVE_DIR": str(tmp_path / "archive"),
+        "IKU_PREFECT_HOME": str(tmp_path / "prefect"),  # never the repository's data/prefect
     }
     for key in [
         k for k in os.environ if k.startswith("IKU_") and k not in env and k != "IKU_TEST_POSTGRES_URL"

@@ -1,0 +1,70 @@
+"""`iku server start|stop|status` (CONTRACT §5) and the guard the flow commands
+call before they import Prefect. Registered in iku/cli.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from iku.orchestration import local_server
+
+server_app = typer.Typer(
+    no_args_is_help=True,
+    help="The local Prefect server used when PREFECT_API_URL is unset (state under data/prefect).",
+)
+
+
+def _one_line(message: str, code: int) -> None:
+    typer.echo(f"iku: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+def needs_prefect(say: Callable[[str], None] | None = None) -> str:
+    """Before a flow runs: PREFECT_API_URL's server, or the managed local one
+    (started once, then reused). A server that cannot be reached ends the
+    command with one line and exit code 6."""
+    try:
+        return local_server.use_prefect(say)
+    except local_server.PrefectServerError as exc:
+        _one_line(str(exc), local_server.EXIT_CODE)
+        raise  # unreachable: _one_line raises
+
+
+@server_app.command("start")
+def start() -> None:
+    """Start the local Prefect server in the background (nothing to do when it runs)."""
+    try:
+        info = local_server.running() or local_server.start(lambda m: typer.echo(m))
+    except local_server.PrefectServerError as exc:
+        _one_line(str(exc), local_server.EXIT_CODE)
+    typer.echo(f"Server Prefect lokal berjalan (pid {info.pid}). UI: {info.url}")
+
+
+@server_app.command("stop")
+def stop() -> None:
+    """Stop the local Prefect server; scheduled runs wait until it runs again."""
+    info = local_server.stop()
+    if info is None:
+        typer.echo("Server Prefect lokal tidak berjalan.")
+    else:
+        typer.echo(f"Server Prefect lokal dihentikan (pid {info.pid}).")
+
+
+@server_app.command("status")
+def status() -> None:
+    """Say whether the local Prefect server runs, and its UI address."""
+    import os
+
+    if os.environ.get("PREFECT_API_URL"):
+        url = os.environ["PREFECT_API_URL"]
+        state = "menjawab" if local_server.healthy(url) else "TIDAK menjawab"
+        typer.echo(f"PREFECT_API_URL={url} ({state}); server lokal tidak dipakai.")
+    info = local_server.read_state()
+    if info is None:
+        typer.echo(f"Server Prefect lokal tidak berjalan (data: {local_server.prefect_home()}).")
+        return
+    if not local_server.healthy(info.api_url):
+        typer.echo(f"Server Prefect lokal sedang menyala (pid {info.pid}), belum menjawab. UI: {info.url}")
+        return
+    typer.echo(f"Server Prefect lokal berjalan (pid {info.pid}). UI: {info.url}")

@@ -1,0 +1,99 @@
+"""The local Prefect server `iku` manages when PREFECT_API_URL is unset: started
+once in the background, reused by later commands, stopped on request; and the
+commands that run no flow never import Prefect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from loopback import free_port
+
+IKU = str(Path(sys.executable).with_name("iku"))
+
+# Runs the CLI in-process and reports whether Prefect got imported.
+PROBE = """
+import sys
+from typer.testing import CliRunner
+from iku.cli import app
+result = CliRunner().invoke(app, sys.argv[1:])
+print("EXIT", result.exit_code, "PREFECT", any(m == "prefect" or m.startswith("prefect.") for m in sys.modules))
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["status", "--year", "2023", "--as-of", "2023-05-11"],
+        ["template", "--bidang", "perumahan", "--period", "2023-04", "--out", "{tmp}/t.xlsx"],
+        ["report", "--period", "2023-Q9"],  # a usage error
+        ["lakip"],  # a missing option
+        ["server", "status"],
+    ],
+)
+def test_commands_without_a_flow_never_import_prefect(iku_env, tmp_path, args):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "PREFECT False" in out.stdout, out.stdout
+
+
+def test_a_flow_command_with_an_unreachable_prefect_api_says_so_in_one_line(iku_env):
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    result = subprocess.run(
+        [IKU, "report", "--period", "2023-Q2"],
+        capture_output=True,
+        text=True,
+        env=_env(PREFECT_API_URL=dead),
+        timeout=120,
+    )
+    assert result.returncode == 6
+    assert result.stderr.strip() == f"iku: server Prefect di PREFECT_API_URL={dead} tidak menjawab"
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
+    home = tmp_path / "prefect"
+    env = _env(IKU_PREFECT_HOME=str(home), IKU_PREFECT_PORT=str(free_port()))
+
+    def iku(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([IKU, *args], capture_output=True, text=True, env=env, timeout=600)
+
+    try:
+        first = iku("report", "--period", "2023-Q2")
+        assert first.returncode == 0, first.stderr
+        assert "Menyalakan server Prefect lokal" in first.stderr and "siap" in first.stderr
+        assert (iku_env / "out" / "2023" / "iku-2023-Q2.json").is_file()
+        state = json.loads((home / "iku-server.json").read_text())
+        assert state["url"] == f"http://127.0.0.1:{env['IKU_PREFECT_PORT']}"
+        assert (home / "prefect.db").is_file()  # its state lives under the data folder
+
+        second = iku("lakip", "--year", "2023")
+        assert second.returncode == 0, second.stderr
+        assert "Menyalakan" not in second.stderr  # reused, not started again
+        assert json.loads((home / "iku-server.json").read_text())["pid"] == state["pid"]
+
+        status = iku("server", "status")
+        assert status.returncode == 0 and f"UI: {state['url']}" in status.stdout
+        log = (home / "server.log").read_text(errors="replace")
+        assert "telemetry" not in log.lower()
+    finally:
+        stopped = iku("server", "stop")
+    assert stopped.returncode == 0 and f"pid {state['pid']}" in stopped.stdout
+    with pytest.raises(ProcessLookupError):
+        os.kill(state["pid"], 0)
+    assert "tidak berjalan" in iku("server", "status").stdout
