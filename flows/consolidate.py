@@ -21,7 +21,8 @@ def consolidate_flow() -> dict:
     """
     res = build_resources()
     with res.warehouse.exclusive("consolidate"):
-        files, known = find_new_files(res)
+        scan = find_new_files(res)
+        files = scan.new
         if files:
             warm_up()  # GX imports in its worker while the sheets are read
         outcomes = read_sheets(res, quote(files))
@@ -31,4 +32,4 @@ def consolidate_flow() -> dict:
         raise_submission_alerts(res, quote(records))
         send_recap(res, quote(records))
     deliver_alerts(res)  # also what earlier runs could not deliver
-    return summarise(records, known)
+    return summarise(records, scan.known, scan.skipped)

@@ -4,12 +4,18 @@ under its SHA-256, whether it was valid or not."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
+# The file's own extension when it is a plain one; an odd one (line breaks,
+# bytes that are not UTF-8, very long) is left off, as the hash alone names the file.
+_PLAIN_EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
+
 
 def archive_path(root: Path, sha256: str, extension: str) -> Path:
-    return root / sha256[:2] / f"{sha256}{extension.lower()}"
+    extension = extension.lower()
+    return root / sha256[:2] / f"{sha256}{extension if _PLAIN_EXTENSION.fullmatch(extension) else ''}"
 
 
 def store(root: Path, sha256: str, extension: str, data: bytes) -> Path:

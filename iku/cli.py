@@ -73,7 +73,9 @@ def consolidate() -> None:
     res = _resources()
     # Nothing new and nothing left to deliver: answer without starting Prefect
     # (a cron that polls often should cost well under a second).
-    scan = scan_sources(res.source_dirs(), res.warehouse.known_hashes(res.opd))
+    scan = scan_sources(
+        res.source_dirs(), res.warehouse.known_hashes(res.opd), res.config.pipeline.limits.max_file_bytes
+    )
     if scan.new or res.warehouse.undelivered_alerts(res.opd):
         if scan.new:
             from iku.validation.worker import warm_up
@@ -84,11 +86,13 @@ def consolidate() -> None:
 
         summary = consolidate_flow()
     else:
-        summary = summarise([], scan.known)
+        summary = summarise([], scan.known, scan.skipped)
+    for line in summary.get("ignored_files", []):
+        console.print(f"diabaikan: {line}", markup=False, highlight=False)
     console.print(
         f"[bold]{summary['new_files']}[/] berkas baru: {summary['valid']} valid, "
         f"{summary['invalid']} tidak valid, {summary['unreadable']} tidak terbaca; "
-        f"{summary['known_files']} sudah pernah diproses."
+        f"{summary['known_files']} sudah pernah diproses; {summary.get('ignored', 0)} diabaikan."
     )
 
 

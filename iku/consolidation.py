@@ -4,19 +4,29 @@ database here: tasks/consolidate.py wraps these, flows/consolidate.py composes."
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from iku.config import Config
+from iku.config import Config, Limits
 from iku.domain.model import Problem, SubmissionRecord, ValueRow
 from iku.domain.sheet import Sheet, UnreadableFile, check_container, parse_sheet, read_cells
+from iku.domain.text import shown_name
 
 # Office lock files and hidden files are never submissions.
-_IGNORED_PREFIXES = ("~$", ".~lock", ".")
+_LOCK_PREFIXES = ("~$", ".~lock")
+_KIND = {
+    stat.S_IFIFO: "named pipe (FIFO)",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "perangkat (device)",
+    stat.S_IFBLK: "perangkat (device)",
+}
 
 
 @dataclass
@@ -24,12 +34,26 @@ class IncomingFile:
     bidang: str  # from the folder it was found in
     path: Path
     sha256: str
-    data: bytes = field(repr=False)
+    data: bytes = field(repr=False)  # at most the size limit + 1 bytes
     received_at: datetime
+    size: int = -1  # on disk
+    truncated: bool = False  # over the size limit: only the first limit + 1 bytes were read
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.data)
 
     @property
     def extension(self) -> str:
         return self.path.suffix.lower()
+
+    @property
+    def name(self) -> str:
+        """The file name as it can be stored and shown (escapes for odd bytes)."""
+        return shown_name(self.path.name, limit=NAME_LIMIT)
+
+
+NAME_LIMIT = 512  # submission.file_name
 
 
 @dataclass
@@ -37,29 +61,131 @@ class ReadOutcome:
     file: IncomingFile
     sheet: Sheet | None = None
     unreadable: str | None = None  # why, in Indonesian
+    error: str | None = field(default=None, repr=False)  # traceback of an unexpected failure, for the log
 
 
-def walk_source(folder: Path) -> list[Path]:
-    """Every candidate file below `folder`, any depth, in a stable order."""
+@dataclass(frozen=True)
+class Skipped:
+    """A folder entry the scan did not read, with the reason (Indonesian)."""
+
+    bidang: str
+    path: Path
+    reason: str
+    error: str | None = field(default=None, repr=False, compare=False)  # traceback, for engineers
+
+    @property
+    def shown(self) -> str:
+        return shown_name(str(self.path))
+
+
+class _NotRead(Exception):
+    """This entry is skipped; the message is the reason."""
+
+
+def _ignored_name(name: str) -> str | None:
+    if name.startswith(_LOCK_PREFIXES):
+        return "berkas kunci Office/LibreOffice (dibuat saat berkas sedang dibuka)"
+    if name.startswith("."):
+        return "berkas tersembunyi (nama diawali titik)"
+    return None
+
+
+def walk_source(folder: Path, skipped: list[Skipped] | None = None, bidang: str = "") -> list[Path]:
+    """Every candidate file below `folder`, any depth, in a stable order. Hidden
+    and lock files and folders, and folders that cannot be listed, go to
+    `skipped` with the reason. Links to folders are not followed."""
+    skipped = [] if skipped is None else skipped
     if not folder.is_dir():
         return []
     found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(
-            Path(dirpath) / name for name in sorted(filenames) if not name.startswith(_IGNORED_PREFIXES)
+
+    def unlisted(err: OSError) -> None:
+        skipped.append(
+            Skipped(bidang, Path(err.filename or folder), f"folder tidak dapat dibuka ({_os_reason(err)})")
         )
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unlisted):
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                skipped.append(Skipped(bidang, here / d, "folder tersembunyi (nama diawali titik)"))
+            elif (here / d).is_symlink():
+                skipped.append(Skipped(bidang, here / d, "tautan (symlink) ke folder tidak diikuti"))
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            reason = _ignored_name(name)
+            if reason:
+                skipped.append(Skipped(bidang, here / name, reason))
+            else:
+                found.append(here / name)
     return found
 
 
-def incoming(bidang: str, path: Path, known: set[str]) -> IncomingFile | None:
-    """The file with its hash, or None when these bytes were processed before."""
-    data = path.read_bytes()
+def _os_reason(err: OSError) -> str:
+    if isinstance(err, PermissionError):
+        return "izin ditolak"
+    if err.errno == errno.ELOOP:
+        return "tautan (symlink) berputar"
+    return err.strerror or type(err).__name__
+
+
+def _target(path: Path, root: Path) -> Path:
+    """The real file `path` stands for: itself, or where its link leads when
+    that is inside `root`. Raises _NotRead for anything but a regular file."""
+    if path.is_symlink():
+        try:
+            real = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:
+            raise _NotRead("tautan (symlink) yang tujuannya tidak ada") from None
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise _NotRead("tautan (symlink) berputar") from None
+            raise
+        if not real.is_relative_to(root):
+            raise _NotRead("tautan (symlink) ke luar folder sumber ditolak; berkas tujuannya tidak dibaca")
+        path = real
+    mode = path.lstat().st_mode
+    if not stat.S_ISREG(mode):
+        raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(mode), 'jenis lain')}")
+    return path
+
+
+def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """At most max_bytes + 1 bytes of a regular file. O_NONBLOCK and the fstat
+    after opening make sure a file swapped for a pipe meanwhile never blocks;
+    O_NOFOLLOW refuses one swapped for a link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(info.st_mode), 'jenis lain')}")
+        return fh.read(max_bytes + 1), info
+
+
+def incoming(
+    bidang: str, path: Path, known: set[str], max_bytes: int, root: Path | None = None
+) -> IncomingFile | None:
+    """The file with its hash, or None when these bytes were processed before.
+    Never reads more than max_bytes + 1: a larger file is identified by the
+    hash of that much (it is refused as too big without being read further).
+    Raises _NotRead (or OSError) when the entry cannot be read."""
+    real = _target(path, Path(os.path.realpath(root or path.parent)))
+    data, info = _read_bounded(real, max_bytes)
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
         return None
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return IncomingFile(bidang=bidang, path=path, sha256=sha, data=data, received_at=mtime)
+    return IncomingFile(
+        bidang=bidang,
+        path=path,
+        sha256=sha,
+        data=data,
+        received_at=datetime.fromtimestamp(info.st_mtime, tz=UTC),
+        size=max(info.st_size, len(data)),
+        truncated=len(data) > max_bytes,
+    )
 
 
 @dataclass
@@ -67,18 +193,33 @@ class Scan:
     new: list[IncomingFile]
     known: int  # files whose bytes were processed before
     absent_folders: dict[str, Path]  # bidang -> configured folder that does not exist
+    skipped: list[Skipped] = field(default_factory=list)  # not read: hidden, lock, links, pipes, errors
 
 
-def scan_sources(folders: dict[str, Path], known: set[str]) -> Scan:
-    """The new files of every bidang folder; the same bytes twice count once."""
+def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | None = None) -> Scan:
+    """The new files of every bidang folder; the same bytes twice count once.
+    One entry that cannot be read is skipped with its reason; the scan goes on."""
+    max_bytes = Limits().max_file_bytes if max_bytes is None else max_bytes
     seen_now = set(known)
     scan = Scan(new=[], known=0, absent_folders={})
     for bidang, folder in folders.items():
         if not folder.is_dir():
             scan.absent_folders[bidang] = folder
             continue
-        for path in walk_source(folder):
-            f = incoming(bidang, path, seen_now)
+        root = Path(os.path.realpath(folder))
+        for path in walk_source(folder, scan.skipped, bidang):
+            try:
+                f = incoming(bidang, path, seen_now, max_bytes, root)
+            except _NotRead as exc:
+                scan.skipped.append(Skipped(bidang, path, str(exc)))
+                continue
+            except OSError as exc:
+                scan.skipped.append(Skipped(bidang, path, f"tidak dapat dibaca ({_os_reason(exc)})"))
+                continue
+            except Exception as exc:  # whatever else: this entry only, never the scan
+                reason = f"tidak dapat dibaca (kesalahan tak terduga: {type(exc).__name__})"
+                scan.skipped.append(Skipped(bidang, path, reason, traceback.format_exc()))
+                continue
             if f is None:
                 scan.known += 1
                 continue
@@ -97,27 +238,41 @@ def required_numbers(config: Config, bidang: str) -> set[str]:
     return needed
 
 
+UNEXPECTED = (
+    "Berkas tidak dapat diproses karena kesalahan tak terduga saat membacanya. Tim pengelola "
+    "pipeline sudah mencatatnya; sementara itu simpan ulang sebagai .xlsx dari Excel lalu kirim kembali."
+)
+
+
 def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
-    """Parse one file; never raises for bad content."""
+    """Parse one file. Never raises: this is the one guard every file passes
+    through, so whatever a file holds, it affects that file only. A failure
+    nobody foresaw makes the file unreadable with a plain reason, and keeps the
+    traceback (`error`) for the log."""
     limits = config.pipeline.limits
     try:
-        check_container(f.data, f.extension, limits)
+        check_container(f.data, f.extension, limits, size=f.size)
         cells = read_cells(f.data, f.extension)
         return ReadOutcome(f, sheet=parse_sheet(cells, required_numbers(config, f.bidang), limits))
     except UnreadableFile as exc:
         return ReadOutcome(f, unreadable=str(exc))
+    except Exception:
+        return ReadOutcome(f, unreadable=UNEXPECTED, error=traceback.format_exc())
 
 
-def to_record(outcome: ReadOutcome, problems: Iterable[Problem], archive_path: Path) -> SubmissionRecord:
-    """The submission record of one file, given what validation found."""
+def to_record(
+    outcome: ReadOutcome, problems: Iterable[Problem], archive_path: Path | None
+) -> SubmissionRecord:
+    """The submission record of one file, given what validation found.
+    `archive_path` is None for a file too big to be read whole (not archived)."""
     f = outcome.file
     record = SubmissionRecord(
         sha256=f.sha256,
         bidang=f.bidang,
-        file_name=f.path.name,
-        source_path=str(f.path),
-        archive_path=str(archive_path),
-        size_bytes=len(f.data),
+        file_name=f.name,
+        source_path=shown_name(str(f.path)),
+        archive_path=str(archive_path) if archive_path else "",
+        size_bytes=f.size,
         received_at=f.received_at,
         status="unreadable",
     )
@@ -148,6 +303,13 @@ def to_record(outcome: ReadOutcome, problems: Iterable[Problem], archive_path: P
     return record
 
 
-def summarise(records: list[SubmissionRecord], known_files: int) -> dict:
+def summarise(records: list[SubmissionRecord], known_files: int, skipped: Iterable[Skipped] = ()) -> dict:
     count = {s: sum(r.status == s for r in records) for s in ("valid", "invalid", "unreadable")}
-    return {"new_files": len(records), "known_files": known_files, **count}
+    ignored = [f"{s.shown}: {s.reason}" for s in skipped]
+    return {
+        "new_files": len(records),
+        "known_files": known_files,
+        **count,
+        "ignored": len(ignored),
+        "ignored_files": ignored,
+    }

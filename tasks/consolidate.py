@@ -9,7 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku import archive
-from iku.consolidation import IncomingFile, ReadOutcome, read_file, scan_sources, to_record
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
 from iku.resources import Resources
 from iku.tasks._log import run_logger
@@ -19,20 +19,40 @@ LOAD_BATCH = 500  # files per warehouse transaction
 
 
 @task(name="find-new-files", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def find_new_files(res: Resources) -> tuple[list[IncomingFile], int]:
+def find_new_files(res: Resources) -> Scan:
     """Every file under the bidang source folders not processed before; retried
-    because a source folder may be a network share that blinks."""
+    because a source folder may be a network share that blinks. Every entry not
+    read (hidden, lock file, link, pipe, unreadable) is named with its reason."""
     log = run_logger()
-    scan = scan_sources(res.source_dirs(), res.warehouse.known_hashes(res.opd))
+    scan = scan_sources(
+        res.source_dirs(), res.warehouse.known_hashes(res.opd), res.config.pipeline.limits.max_file_bytes
+    )
     for bidang, folder in scan.absent_folders.items():
         log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
-    log.info("%d files in the sources, %d new", scan.known + len(scan.new), len(scan.new))
-    return scan.new, scan.known
+    log_skipped(scan)
+    log.info(
+        "%d files in the sources, %d new, %d ignored",
+        scan.known + len(scan.new),
+        len(scan.new),
+        len(scan.skipped),
+    )
+    return scan
+
+
+def log_skipped(scan: Scan) -> None:
+    log = run_logger()
+    for s in scan.skipped:
+        log.warning("ignored (bidang %s): %s: %s", s.bidang, s.shown, s.reason)
+        if s.error:
+            log.error("unexpected error while scanning %s:\n%s", s.shown, s.error)
 
 
 @task(name="read-sheets", cache_policy=NO_CACHE)
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
     outcomes = [read_file(f, res.config) for f in progress(files, "Membaca berkas")]
+    for o in outcomes:
+        if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback
+            run_logger().error("unexpected error while reading %s:\n%s", o.file.name, o.error)
     unreadable = sum(o.unreadable is not None for o in outcomes)
     if unreadable:
         run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
@@ -74,7 +94,9 @@ def archive_and_load(
     records = []
     for i in progress(order, "Mengarsipkan berkas"):
         o = outcomes[i]
-        stored: Path = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
+        stored: Path | None = None
+        if not o.file.truncated:  # a file over the size limit was never read whole
+            stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
         records.append(to_record(o, problems.get(i, []), stored))
     loaded = []
     for start in range(0, len(records), LOAD_BATCH):

@@ -15,6 +15,7 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from iku.domain.text import one_line
 from iku.settings import Settings
 
 
@@ -33,12 +34,14 @@ def build_email(
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
     msg["From"] = settings.alert_email_from
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
+    # A header value may carry a file name: a line break or control character
+    # in it would make the message raise (or inject a header), so it is one line.
+    msg["Subject"] = one_line(subject)
     msg["Date"] = formatdate(localtime=True)
     domain = (settings.alert_email_from or "iku.local").rpartition("@")[2] or "iku.local"
     msg["Message-ID"] = make_msgid(domain=domain)
     for name, value in (headers or {}).items():
-        msg[name] = value
+        msg[name] = one_line(value)
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
     return msg
 

@@ -21,6 +21,7 @@ from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
 from iku.domain.status import MonthSubmission
+from iku.domain.text import one_line
 from iku.formatting import local_date, local_datetime
 
 FOOTER = (
@@ -63,6 +64,10 @@ class AlertMessage:
     file: str | None = None
     problems: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # additional webhook fields of the extra kinds
+
+    def __post_init__(self) -> None:
+        # the subject is an e-mail header: one line whatever a file name holds
+        object.__setattr__(self, "subject", one_line(self.subject))
 
     def webhook_body(self) -> dict:
         body = {

@@ -21,6 +21,7 @@ from iku.config import Limits
 from .model import Problem
 from .numbers import NotANumber, parse_number
 from .periods import month_number
+from .text import shown_name
 
 SHEET_NAME = "realisasi"
 MAX_TITLE_ROWS = 10
@@ -79,18 +80,20 @@ class Sheet:
         )
 
 
-def check_container(data: bytes, extension: str, limits: Limits) -> None:
-    """Refuse files that are too big or zip bombs before any parser sees them."""
+def check_container(data: bytes, extension: str, limits: Limits, size: int | None = None) -> None:
+    """Refuse files that are too big or zip bombs before any parser sees them.
+    `size` is the size on disk when only the first bytes were read."""
+    size = len(data) if size is None else max(size, len(data))
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
-            f"Jenis berkas '{extension or '(tanpa ekstensi)'}' tidak didukung. "
+            f"Jenis berkas '{shown_name(extension, limit=40) or '(tanpa ekstensi)'}' tidak didukung. "
             "Kirim berkas .xlsx, .xls, .ods atau .csv."
         )
-    if len(data) == 0:
+    if size == 0:
         raise UnreadableFile("Berkas kosong (0 byte).")
-    if len(data) > limits.max_file_bytes:
+    if size > limits.max_file_bytes:
         raise UnreadableFile(
-            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB)."
+            f"Berkas terlalu besar ({size / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB)."
         )
     if extension in ZIP_EXTENSIONS:
         try:

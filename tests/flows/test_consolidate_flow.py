@@ -14,7 +14,15 @@ def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
     write_xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheet_rows(month=4))
     write_xlsx(iku_env / "inbox" / "perkim" / "04.xlsx", sheet_rows("perkim", pembilang=200))
     summary = consolidate_flow()
-    assert summary == {"new_files": 2, "known_files": 0, "valid": 1, "invalid": 1, "unreadable": 0}
+    assert summary == {
+        "new_files": 2,
+        "known_files": 0,
+        "valid": 1,
+        "invalid": 1,
+        "unreadable": 0,
+        "ignored": 0,
+        "ignored_files": [],
+    }
     assert len(list((iku_env / "archive").rglob("*.xlsx"))) == 2
     docs = iku_env / "out" / "gx-docs"
     assert (docs / "index.html").exists()
