@@ -153,6 +153,15 @@ def lakip(year: int = typer.Option(..., "--year")) -> None:
         console.print(str(path))
 
 
+@app.command("import-history")
+@guarded
+def import_history(file: Path = typer.Option(..., "--file", help=".xlsx, .xls, .ods atau .csv")) -> None:
+    """Load the realisation of years before the pipeline started (earlier LKjIP), marked as history."""
+    from iku.history import import_and_print
+
+    import_and_print(_resources(), file, console)
+
+
 @app.command()
 @guarded
 def template(

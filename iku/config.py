@@ -51,6 +51,13 @@ class Baseline(_Strict):
     text: str = "-"
 
 
+class Standard(_Strict):
+    """A national or provincial standard the LKjIP holds the year against (e.g. an SPM)."""
+
+    value: float
+    source: str = Field(min_length=1)  # e.g. "SPM nasional"
+
+
 class Indicator(_Strict):
     code: str = Field(pattern=r"^IKU-\d{2,3}$")
     name: str
@@ -63,6 +70,7 @@ class Indicator(_Strict):
     baseline: Baseline = Baseline()
     targets: dict[int, float | None]
     formula: str = ""
+    standard: Standard | None = None
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)

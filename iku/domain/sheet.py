@@ -110,8 +110,8 @@ def check_container(data: bytes, extension: str, limits: Limits, size: int | Non
             )
 
 
-def read_cells(data: bytes, extension: str) -> list[list[object]]:
-    """All cells of the `Realisasi` sheet (or the first one), as Python values."""
+def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> list[list[object]]:
+    """All cells of the `Realisasi` sheet (or `sheet`; else the first one), as Python values."""
     if extension == ".csv":
         return _read_csv(data)
     try:
@@ -119,7 +119,7 @@ def read_cells(data: bytes, extension: str) -> list[list[object]]:
         names = wb.sheet_names
         if not names:
             raise UnreadableFile("Berkas tidak berisi lembar kerja.")
-        chosen = next((n for n in names if n.strip().lower() == SHEET_NAME), names[0])
+        chosen = next((n for n in names if n.strip().lower() == sheet), names[0])
         return wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except UnreadableFile:
         raise

@@ -98,3 +98,36 @@ alert = Table(
     Column("last_error", Text),
     UniqueConstraint("opd_code", "cause_key", "channel"),
 )
+
+# Each history file imported (`iku import-history`): the same bytes are never imported twice.
+history_import = Table(
+    "history_import",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", String(512), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    UniqueConstraint("opd_code", "sha256"),
+)
+
+# Realisation of years before the pipeline started, one row per indicator and
+# year per import; a later import with another figure is the next revision and
+# the earlier one stays, no longer current.
+history_realisation = Table(
+    "history_realisation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("import_id", Integer, ForeignKey("history_import.id"), nullable=False),
+    Column("indicator_code", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("realisation", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("note", Text),
+    Column("source_row", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False, default=False),
+    Index("ix_history_realisation_key", "opd_code", "indicator_code", "year"),
+)

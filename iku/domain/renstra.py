@@ -1,0 +1,186 @@
+"""Where an indicator stands over the Renstra years (LKjIP Bab III). Pure: the
+yearly figures in, frozen dataclasses out.
+
+A year's figure comes either from the monthly sheets the pipeline holds or from
+imported history (the earlier LKjIP), and says which. Progress towards the
+Renstra end follows the indicator's kind:
+
+- count: the years add up, so the realisation summed over the Renstra years so
+  far is set against the sum of every Renstra year's target;
+- ratio and level: a value stands rather than accumulates (ratios are never
+  summed), so the latest year's value is set against the last year's target.
+
+Progress part-way through the Renstra is a share of the road travelled, not a
+verdict: it carries no predicate (the Permendagri scale judges a finished
+period against its own target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from iku.config import PredicateBand
+
+from .achievement import Achievement, achievement_pct, predicate, round2
+
+YearSource = Literal["pipeline", "history"]
+SOURCE_LABELS: dict[str | None, str] = {
+    "pipeline": "data bulanan (pipeline)",
+    "history": "data historis (impor)",
+    None: "belum ada data",
+}
+PROGRESS_LABEL = "progres s.d. tahun berjalan"
+
+
+@dataclass(frozen=True)
+class YearFigure:
+    """One Renstra year of one indicator: its target, realisation and capaian,
+    and where the realisation comes from (None: no data for that year)."""
+
+    year: int
+    target: float | None
+    realisation: float | None
+    achievement_pct: float | None
+    predicate: str | None
+    source: YearSource | None
+    source_note: str | None = None  # for history: the document it was taken from
+    months_missing: tuple[int, ...] = ()
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS[self.source]
+
+
+def from_achievement(a: Achievement) -> YearFigure:
+    """A year the pipeline holds monthly sheets for."""
+    return YearFigure(
+        year=a.year,
+        target=a.target,
+        realisation=a.realisation,
+        achievement_pct=a.achievement_pct,
+        predicate=a.predicate,
+        source="pipeline" if a.realisation is not None else None,
+        months_missing=a.months_missing,
+    )
+
+
+def from_history(
+    year: int,
+    realisation: float,
+    target: float | None,
+    polarity: str,
+    bands: Sequence[PredicateBand],
+    source_note: str | None = None,
+) -> YearFigure:
+    """A year before the pipeline, as an earlier LKjIP reported it (a full year)."""
+    pct = achievement_pct(realisation, target, polarity)
+    return YearFigure(year, target, realisation, pct, predicate(pct, bands), "history", source_note)
+
+
+def no_data(year: int, target: float | None) -> YearFigure:
+    return YearFigure(year, target, None, None, None, None)
+
+
+@dataclass(frozen=True)
+class RenstraProgress:
+    basis: Literal["cumulative", "latest"]
+    rule: str  # the rule in words, for the reader of the LKjIP
+    value: float | None  # the cumulative realisation, or the latest value
+    value_year: int | None  # "latest": the year the value comes from
+    basis_target: float | None  # "cumulative": the sum of all Renstra targets; "latest": the end target
+    end_target: float | None  # the target of the Renstra's last year (as Tabel E.81 shows it)
+    progress_pct: float | None  # progres s.d. tahun berjalan: no predicate on purpose
+    years_without_data: tuple[int, ...]
+    note: str | None = None
+
+
+def _years(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def renstra_progress(
+    kind: str,
+    polarity: str,
+    figures: Sequence[YearFigure],
+    targets: Mapping[int, float | None],
+    renstra: tuple[int, int],
+) -> RenstraProgress:
+    """Progress through the last year in `figures` towards the Renstra end.
+
+    `figures` are the indicator's years from the Renstra's first year on;
+    `targets` its yearly targets."""
+    start, end = renstra
+    through = max((f.year for f in figures), default=start)
+    missing = tuple(f.year for f in figures if f.realisation is None)
+    end_target = targets.get(end)
+    notes = []
+    if missing:
+        notes.append(f"tanpa data: {', '.join(str(y) for y in missing)}")
+    if kind == "count":
+        done = [f.realisation for f in figures if f.realisation is not None]
+        value = float(sum(done)) if done else None
+        all_targets = [targets.get(y) for y in range(start, end + 1)]
+        total = None if any(t is None for t in all_targets) else float(sum(all_targets))
+        if total is None:
+            notes.insert(0, "target Renstra belum ditetapkan untuk semua tahun")
+        rule = (
+            f"kumulatif: jumlah realisasi {_years(start, through)} dibandingkan "
+            f"jumlah target {_years(start, end)}"
+        )
+        return RenstraProgress(
+            "cumulative",
+            rule,
+            value,
+            None,
+            total,
+            end_target,
+            achievement_pct(value, total, polarity),
+            missing,
+            "; ".join(notes) or None,
+        )
+    latest = [f for f in sorted(figures, key=lambda f: f.year) if f.realisation is not None]
+    value_year, value = (latest[-1].year, latest[-1].realisation) if latest else (None, None)
+    if end_target is None:
+        notes.insert(0, f"target tahun {end} belum ditetapkan")
+    what = "rasio tidak dijumlahkan antartahun" if kind == "ratio" else "nilai terakhir yang berlaku"
+    rule = f"nilai terakhir: realisasi tahun {value_year or through} dibandingkan target tahun {end} ({what})"
+    return RenstraProgress(
+        "latest",
+        rule,
+        value,
+        value_year,
+        end_target,
+        end_target,
+        achievement_pct(value, end_target, polarity),
+        missing,
+        "; ".join(notes) or None,
+    )
+
+
+@dataclass(frozen=True)
+class StandardComparison:
+    """The year's realisation against a national or provincial standard."""
+
+    value: float
+    source: str
+    realisation: float | None
+    meets: bool | None  # None: no realisation to compare
+    gap: float | None  # realisation - standard
+
+    @property
+    def position(self) -> str:
+        if self.meets is None:
+            return "belum ada realisasi"
+        return "memenuhi standar" if self.meets else "belum memenuhi standar"
+
+
+def compare_with_standard(
+    realisation: float | None, value: float, source: str, polarity: str
+) -> StandardComparison:
+    """`up`: meeting means reaching at least the standard; `down`: at most."""
+    if realisation is None:
+        return StandardComparison(value, source, None, None, None)
+    meets = realisation >= value if polarity == "up" else realisation <= value
+    return StandardComparison(value, source, realisation, meets, round2(realisation - value))

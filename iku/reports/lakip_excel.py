@@ -1,0 +1,302 @@
+"""The LKjIP feed as a workbook: one sheet per Bab III analysis, A4 landscape,
+rows as tall as their text. Notes people typed go through write_string, so
+they never become formulas."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import TYPE_CHECKING
+
+from iku.domain.achievement import round2
+from iku.domain.periods import month_name
+from iku.domain.renstra import PROGRESS_LABEL
+from iku.formatting import local_datetime
+
+from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
+
+if TYPE_CHECKING:
+    from .lakip import LakipData, LakipRow
+
+HEADER_ROW = 3  # 0-based: title, subtitle, blank, header
+LINE_POINTS = 12  # one line of Arial 9
+CHARS_PER_UNIT = 1.1  # Arial 9 characters per Excel column-width unit, conservatively
+
+
+def text_lines(text: str | None, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` units wide."""
+    if not text:
+        return 1
+    per_line = max(1, int(width * CHARS_PER_UNIT))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+
+class Grid:
+    """A sheet with a title, a header row and body rows whose height fits the
+    tallest cell (xlsxwriter cannot autofit heights; Excel does not on open)."""
+
+    def __init__(self, wb, st: Styles, name: str, title: str, subtitle: str, columns: list[tuple[str, int]]):
+        self.st, self.widths = st, [w for _, w in columns]
+        self.ws = ws = wb.add_worksheet(name)
+        last = len(columns) - 1
+        ws.merge_range(0, 0, 0, last, title, st.title)
+        ws.merge_range(1, 0, 1, last, subtitle, st.subtitle)
+        ws.set_row(0, 20)
+        ws.set_row(1, LINE_POINTS * text_lines(subtitle, sum(self.widths)) + 4)
+        for col, (label, width) in enumerate(columns):
+            ws.set_column(col, col, width)
+            ws.write_string(HEADER_ROW, col, label, st.header)
+        ws.set_row(HEADER_ROW, LINE_POINTS * max(text_lines(h, w) for h, w in columns) + 6)
+        ws.freeze_panes(HEADER_ROW + 1, 3)
+        print_setup(ws, HEADER_ROW, HEADER_ROW)
+        self.row = HEADER_ROW
+        self.lines = 1
+
+    def next_row(self) -> int:
+        self.finish_row()
+        self.row += 1
+        return self.row
+
+    def finish_row(self) -> None:
+        if self.row > HEADER_ROW:
+            self.ws.set_row(self.row, LINE_POINTS * self.lines + 3)
+        self.lines = 1
+
+    def text(self, col: int, value: str | None, fmt=None, width: float | None = None) -> None:
+        put_text(self.ws, self.row, col, value, fmt or self.st.text)
+        self.lines = max(self.lines, text_lines(value, width or self.widths[col]))
+
+    def number(self, col: int, value: float | None, fmt=None, empty: str = "") -> None:
+        put_number(self.ws, self.row, col, value, self.st, fmt, empty)
+        if value is None:
+            self.lines = max(self.lines, text_lines(empty, self.widths[col]))
+
+    def ident(self, no: int, r: LakipRow) -> None:
+        """No, Kode, Indikator Kinerja, Satuan: the first four columns of every analysis."""
+        self.ws.write_number(self.row, 0, no, self.st.center)
+        self.text(1, r.indicator.code, self.st.center)
+        self.text(2, r.indicator.name)
+        self.text(3, r.indicator.unit, self.st.center)
+
+
+IDENT = [("No", 5), ("Kode", 9), ("Indikator Kinerja", 40), ("Satuan", 10)]
+
+
+def _target_sheet(wb, st: Styles, data: LakipData) -> None:
+    y, opd = data.year, data.config.catalogue.opd
+    g = Grid(
+        wb,
+        st,
+        "Target vs Realisasi",
+        f"Perbandingan Target dan Realisasi Kinerja Tahun {y}",
+        f"{opd.name} {opd.region}",
+        IDENT
+        + [
+            (f"Target {y}", 11),
+            (f"Realisasi {y}", 11),
+            ("Capaian (%)", 10),
+            ("Predikat", 13),
+            ("Sumber data", 16),
+            ("Bidang penanggung jawab", 22),
+            ("Keterangan", 32),
+        ],
+    )
+    for no, r in enumerate(data.rows, start=1):
+        f = r.current
+        g.next_row()
+        g.ident(no, r)
+        g.number(4, f.target, empty="belum ditetapkan")
+        g.number(5, round2(f.realisation))
+        g.number(6, f.achievement_pct, st.pct)
+        put_predicate(g.ws, g.row, 7, f.predicate, st)
+        g.text(8, f.source_label, st.center)
+        g.text(9, r.bidang_name)
+        flags = list(r.achievement.flags) if f.source != "history" else []
+        g.text(10, "\n".join(flags + ([f.source_note] if f.source_note else [])), st.flag)
+    g.finish_row()
+
+
+def _sources_text(r: LakipRow) -> str:
+    lines = []
+    for f in r.years:
+        extra = f" – {f.source_note}" if f.source_note else ""
+        lines.append(f"{f.year}: {f.source_label}{extra}")
+    return "\n".join(lines)
+
+
+def _years_sheet(wb, st: Styles, data: LakipData) -> None:
+    columns = list(IDENT)
+    for yr in data.years:
+        columns += [(f"Target {yr}", 10), (f"Realisasi {yr}", 10), (f"Capaian {yr} (%)", 10)]
+    columns.append(("Sumber data per tahun", 34))
+    g = Grid(
+        wb,
+        st,
+        "Perbandingan Antar Tahun",
+        f"Realisasi dan Capaian Tahun {data.year} dibandingkan Tahun-tahun Renstra Sebelumnya",
+        "Angka miring berlatar kuning: data historis (impor) dari LKjIP tahun sebelumnya "
+        "(iku import-history); lainnya dari lembar bulanan bidang.",
+        columns,
+    )
+    imported = st.wb.add_format({**st.base, "border": 1, "italic": True, "bg_color": "#FCF3CF"})
+    imported_dec = st.wb.add_format(
+        {**st.base, "border": 1, "italic": True, "bg_color": "#FCF3CF", "num_format": "#,##0.00"}
+    )
+    for no, r in enumerate(data.rows, start=1):
+        g.next_row()
+        g.ident(no, r)
+        for j, f in enumerate(r.years):
+            col = 4 + 3 * j
+            g.number(col, f.target, empty="belum ditetapkan")
+            value = round2(f.realisation)
+            if f.source == "history" and value is not None:
+                g.number(col + 1, value, imported if float(value).is_integer() else imported_dec)
+            else:
+                g.number(col + 1, value, empty="belum ada data")
+            g.number(col + 2, f.achievement_pct, st.pct)
+        g.text(len(columns) - 1, _sources_text(r))
+    g.finish_row()
+
+
+def _progress_sheet(wb, st: Styles, data: LakipData) -> None:
+    y, (start, end) = data.year, data.renstra
+    g = Grid(
+        wb,
+        st,
+        "Capaian Renstra",
+        f"Realisasi s.d. Tahun {y} terhadap Target Akhir Renstra {start}–{end}",
+        f"Kolom '{PROGRESS_LABEL.capitalize()}' menunjukkan seberapa jauh target akhir Renstra "
+        "telah ditempuh; periode Renstra belum selesai, jadi angka ini tidak diberi predikat.",
+        IDENT
+        + [
+            ("Cara menghitung", 30),
+            (f"Realisasi s.d. {y}", 12),
+            (f"Target akhir Renstra ({end})", 12),
+            (f"Jumlah target Renstra {start}–{end}", 12),
+            (f"{PROGRESS_LABEL.capitalize()} (%)", 12),
+            ("Keterangan", 28),
+        ],
+    )
+    for no, r in enumerate(data.rows, start=1):
+        p = r.progress
+        g.next_row()
+        g.ident(no, r)
+        g.text(4, p.rule)
+        g.number(5, round2(p.value), empty="belum ada data")
+        g.number(6, p.end_target, empty="belum ditetapkan")
+        if p.basis == "cumulative":
+            g.number(7, p.basis_target, empty="belum ditetapkan")
+        else:
+            g.text(7, "tidak dijumlahkan", st.center)
+        g.number(8, p.progress_pct, st.pct)
+        g.text(9, p.note, st.flag)
+    g.finish_row()
+
+
+def _standard_sheet(wb, st: Styles, data: LakipData) -> None:
+    y = data.year
+    g = Grid(
+        wb,
+        st,
+        "Standar Nasional",
+        f"Realisasi Tahun {y} terhadap Standar Nasional/Provinsi",
+        "Standar diambil dari konfigurasi (config/opd.yaml, kunci 'standard' per indikator).",
+        IDENT
+        + [
+            ("Standar", 11),
+            ("Sumber standar", 22),
+            (f"Realisasi {y}", 11),
+            ("Selisih", 10),
+            ("Posisi", 22),
+        ],
+    )
+    for no, r in enumerate(data.rows, start=1):
+        s = r.standard
+        g.next_row()
+        g.ident(no, r)
+        if s is None:
+            g.ws.merge_range(g.row, 4, g.row, 8, "", st.center)
+            g.text(4, "standar belum ditetapkan", st.center, width=76)
+            continue
+        g.number(4, s.value)
+        g.text(5, s.source)
+        g.number(6, round2(s.realisation), empty="belum ada data")
+        g.number(7, s.gap)
+        g.text(8, s.position, st.center)
+    g.finish_row()
+
+
+def _notes_sheet(wb, st: Styles, data: LakipData) -> None:
+    g = Grid(
+        wb,
+        st,
+        "Catatan Bidang",
+        f"Catatan Bidang Tahun {data.year}",
+        "Keterangan yang ditulis bidang pada lembar bulanan, bahan analisis penyebab keberhasilan/kegagalan.",
+        [("Kode", 9), ("Indikator Kinerja", 40), ("Bulan", 11), ("Bidang", 14), ("Keterangan", 60)],
+    )
+    g.ws.freeze_panes(HEADER_ROW + 1, 2)
+    for r in data.rows:
+        for n in r.notes or (None,):
+            g.next_row()
+            g.text(0, r.indicator.code, st.center)
+            g.text(1, r.indicator.name)
+            g.text(2, month_name(n.month) if n else "–", st.center)
+            g.text(3, n.bidang if n else r.indicator.bidang, st.center)
+            g.text(4, n.text if n else "tidak ada catatan")  # write_string: never a formula
+    g.finish_row()
+
+
+def _history_sheet(wb, st: Styles, data: LakipData) -> None:
+    tz = data.config.pipeline.timezone
+    g = Grid(
+        wb,
+        st,
+        "Data Historis",
+        "Data Historis (Impor) dari LKjIP Tahun-tahun Sebelumnya",
+        "Realisasi tahunan sebelum pipeline berjalan, dimuat dengan iku import-history.",
+        [
+            ("Kode", 9),
+            ("Tahun", 7),
+            ("Realisasi", 11),
+            ("Sumber", 24),
+            ("Keterangan", 30),
+            ("Berkas impor", 24),
+            ("Diimpor", 24),
+        ],
+    )
+    g.ws.freeze_panes(HEADER_ROW + 1, 1)
+    for h in data.history:
+        g.next_row()
+        g.text(0, h.indicator, st.center)
+        g.ws.write_number(g.row, 1, h.year, st.center)
+        g.number(2, h.realisation)
+        g.text(3, h.source)
+        g.text(4, h.note)
+        g.text(5, h.file_name)
+        g.text(6, local_datetime(h.imported_at, tz))
+    if not data.history:
+        g.next_row()
+        g.ws.merge_range(g.row, 0, g.row, 6, "", st.center)
+        g.text(0, "belum ada data historis yang diimpor", st.center, width=130)
+    g.finish_row()
+
+
+def render_lakip_excel(data: LakipData) -> bytes:
+    buffer = io.BytesIO()
+    wb = new_workbook(buffer)
+    st = Styles(wb, data.bands)
+    wb.set_properties(
+        {"title": f"Bahan LKjIP {data.year} (Bab III)", "company": data.config.catalogue.opd.name}
+    )
+    _target_sheet(wb, st, data)
+    _years_sheet(wb, st, data)
+    _progress_sheet(wb, st, data)
+    _standard_sheet(wb, st, data)
+    _notes_sheet(wb, st, data)
+    _history_sheet(wb, st, data)
+    wb.close()
+    return buffer.getvalue()
+
+
+__all__ = ["Grid", "render_lakip_excel", "text_lines"]
