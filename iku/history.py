@@ -72,13 +72,17 @@ def import_and_print(res: Resources, path: Path, console) -> HistoryImport:
     except HistoryRefused as exc:
         for p in exc.problems:
             where = ", ".join(x for x in (p.row and f"baris {p.row}", p.column and f"kolom {p.column}") if x)
-            console.print(f"{where}: {p.message}" if where else p.message, markup=False, highlight=False)
+            console.print(
+                f"{where}: {p.message}" if where else p.message, markup=False, highlight=False, soft_wrap=True
+            )
         raise
     out = done.outcome
     if out.already_imported_at is not None:
         when = stamp(out.already_imported_at.astimezone(ZoneInfo(res.config.pipeline.timezone)))
         console.print(
-            f"{done.file_name} sudah pernah diimpor ({when}): tidak ada yang berubah.", markup=False
+            f"{done.file_name} sudah pernah diimpor ({when}): tidak ada yang berubah.",
+            markup=False,
+            soft_wrap=True,
         )
     else:
         console.print(
@@ -86,5 +90,6 @@ def import_and_print(res: Resources, path: Path, console) -> HistoryImport:
             f"{out.replaced} menggantikan angka sebelumnya (yang lama tetap tersimpan), "
             f"{out.unchanged} tidak berubah.",
             markup=False,
+            soft_wrap=True,
         )
     return done

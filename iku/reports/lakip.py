@@ -2,9 +2,11 @@
 (a) target vs realisation of the year; (b) the year against every earlier year
 of the Renstra, from the monthly sheets or from imported history, saying which;
 (c) progress towards the Renstra end target by the rule of the indicator's kind
-(iku.domain.renstra), stated in words and without a predicate; (e) the year
-against a national or provincial standard where one is configured; and the
-bidang's notes of the year.
+(iku.domain.renstra), stated in words and without a predicate; (d) the causes
+of success or failure, from the bidang's faktor pendorong / penghambat /
+tindak lanjut with their months (iku.domain.causes); (e) the year against a
+national or provincial standard where one is configured; and the bidang's
+keterangan of the year.
 
 `build_lakip_data` is pure; `load_lakip_data` fetches from the warehouse."""
 
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from iku.config import Config, Indicator, PredicateBand
 from iku.domain.achievement import Achievement, compute, round2
+from iku.domain.causes import Cause, Causes, gather_causes
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
@@ -42,6 +45,7 @@ class LakipRow:
     years: tuple[YearFigure, ...]  # every Renstra year from the first through the report year
     progress: RenstraProgress
     standard: StandardComparison | None
+    causes: Causes
     notes: tuple[Note, ...]
 
     @property
@@ -107,6 +111,7 @@ def _row(config: Config, ind: Indicator, values, history, year: int) -> LakipRow
         standard=compare_with_standard(years[-1].realisation, std.value, std.source, ind.polarity)
         if std
         else None,
+        causes=gather_causes(mine, ind.code, year),
         notes=notes,
     )
 
@@ -187,6 +192,10 @@ def _standard_json(r: LakipRow) -> dict:
     }
 
 
+def _causes_json(causes: tuple[Cause, ...]) -> list[dict]:
+    return [{"text": c.text, "months": list(c.months), "files": list(c.files)} for c in causes]
+
+
 def lakip_json(data: LakipData) -> dict:
     opd = data.config.catalogue.opd
     return {
@@ -204,6 +213,17 @@ def lakip_json(data: LakipData) -> dict:
         "year_comparison": [{**_ident(r), "years": [_figure_json(f) for f in r.years]} for r in data.rows],
         "renstra_progress": [_progress_json(r, data) for r in data.rows],
         "standard_comparison": [_standard_json(r) for r in data.rows],
+        "causes": [
+            {
+                **_ident(r),
+                "achievement_pct": r.current.achievement_pct,
+                "predicate": r.current.predicate,
+                "supporting": _causes_json(r.causes.supporting),
+                "inhibiting": _causes_json(r.causes.inhibiting),
+                "follow_up": _causes_json(r.causes.follow_up),
+            }
+            for r in data.rows
+        ],
         "notes": [
             {
                 **_ident(r),

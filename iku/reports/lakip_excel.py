@@ -5,12 +5,12 @@ they never become formulas."""
 from __future__ import annotations
 
 import io
-import math
 from typing import TYPE_CHECKING
 
 from iku.domain.achievement import round2
 from iku.domain.periods import month_name
 from iku.domain.renstra import PROGRESS_LABEL
+from iku.excel_layout import MAX_ROW_POINTS, lines_needed
 from iku.formatting import local_datetime
 
 from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
@@ -20,15 +20,13 @@ if TYPE_CHECKING:
 
 HEADER_ROW = 3  # 0-based: title, subtitle, blank, header
 LINE_POINTS = 12  # one line of Arial 9
-CHARS_PER_UNIT = 1.1  # Arial 9 characters per Excel column-width unit, conservatively
+CHARS_PER_UNIT = 1.15  # Arial 9 characters per Excel column-width unit, conservatively
 
 
 def text_lines(text: str | None, width: float) -> int:
-    """How many lines `text` wraps to in a column `width` units wide."""
-    if not text:
-        return 1
-    per_line = max(1, int(width * CHARS_PER_UNIT))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+    """Lines `text` wraps to in a column `width` units wide (Arial 9 fits a
+    little more than the 11 pt Calibri the shared rule measures for)."""
+    return lines_needed(text, width * CHARS_PER_UNIT)
 
 
 class Grid:
@@ -59,7 +57,7 @@ class Grid:
 
     def finish_row(self) -> None:
         if self.row > HEADER_ROW:
-            self.ws.set_row(self.row, LINE_POINTS * self.lines + 3)
+            self.ws.set_row(self.row, min(MAX_ROW_POINTS, LINE_POINTS * self.lines + 3))
         self.lines = 1
 
     def text(self, col: int, value: str | None, fmt=None, width: float | None = None) -> None:
@@ -226,6 +224,42 @@ def _standard_sheet(wb, st: Styles, data: LakipData) -> None:
     g.finish_row()
 
 
+def _causes_text(causes) -> str:
+    return "\n".join(f"• {c.text} ({c.months_text})" for c in causes) or "–"
+
+
+def _causes_sheet(wb, st: Styles, data: LakipData) -> None:
+    y = data.year
+    g = Grid(
+        wb,
+        st,
+        "Analisis Penyebab",
+        f"Analisis Penyebab Keberhasilan/Kegagalan Tahun {y}",
+        "Dari kolom faktor pendorong, faktor penghambat dan tindak lanjut pada lembar bulanan bidang; "
+        "dalam kurung: bulan yang menyebutkannya.",
+        IDENT[:3]
+        + [
+            (f"Capaian {y} (%)", 10),
+            ("Predikat", 12),
+            ("Faktor pendorong", 34),
+            ("Faktor penghambat", 34),
+            ("Tindak lanjut", 34),
+        ],
+    )
+    for no, r in enumerate(data.rows, start=1):
+        f, c = r.current, r.causes
+        g.next_row()
+        g.ws.write_number(g.row, 0, no, st.center)
+        g.text(1, r.indicator.code, st.center)
+        g.text(2, r.indicator.name)
+        g.number(3, f.achievement_pct, st.pct)
+        put_predicate(g.ws, g.row, 4, f.predicate, st)
+        g.text(5, _causes_text(c.supporting))  # write_string: never a formula
+        g.text(6, _causes_text(c.inhibiting))
+        g.text(7, _causes_text(c.follow_up))
+    g.finish_row()
+
+
 def _notes_sheet(wb, st: Styles, data: LakipData) -> None:
     g = Grid(
         wb,
@@ -292,6 +326,7 @@ def render_lakip_excel(data: LakipData) -> bytes:
     _target_sheet(wb, st, data)
     _years_sheet(wb, st, data)
     _progress_sheet(wb, st, data)
+    _causes_sheet(wb, st, data)
     _standard_sheet(wb, st, data)
     _notes_sheet(wb, st, data)
     _history_sheet(wb, st, data)

@@ -7,7 +7,7 @@ import pytest
 from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
 
 from iku.domain.periods import Period
-from iku.reports import load_lakip_data, load_report_data, render_lakip, render_report
+from iku.reports import load_report_data, render_report
 
 
 @pytest.fixture
@@ -101,95 +101,3 @@ def test_status_sheet(q2_book):
     assert [c.value for c in ws[1]][:7] == ["Bidang", "Januari", "Februari", "Maret", "April", "Mei", "Juni"]
     assert [c.value for c in ws[2]][1:7] == ["Tepat waktu"] * 5 + ["Tidak valid"]
     assert [c.value for c in ws[3]][1:7] == ["Tepat waktu"] * 5 + ["Terlambat"]
-
-
-def test_lakip_workbook_and_json(seeded_res, tmp_path):
-    import json
-
-    paths = render_lakip(load_lakip_data(seeded_res, 2023), tmp_path)
-    assert [p.name for p in paths] == ["lakip-2023.xlsx", "lakip-2023.json"]
-    doc = json.loads(paths[1].read_text(encoding="utf-8"))
-    tvr = {i["code"]: i for i in doc["target_vs_realisation"]}
-    assert tvr["IKU-02"]["realisation"] == 56 and tvr["IKU-02"]["achievement_pct"] == 37.33
-    assert tvr["IKU-02"]["months_missing"] == [6, 7, 8, 9, 10, 11, 12]
-    cmp_ = {i["code"]: i["years"] for i in doc["year_comparison"]}
-    assert cmp_["IKU-02"] == [
-        {"year": 2022, "target": 150, "realisation": 120, "achievement_pct": 80.0, "predicate": "Tinggi"},
-        {
-            "year": 2023,
-            "target": 150,
-            "realisation": 56,
-            "achievement_pct": 37.33,
-            "predicate": "Sangat Rendah",
-        },
-    ]
-    prog = {i["code"]: i for i in doc["renstra_progress"]}
-    # count: 120 + 56 delivered of 5 x 150 = 750 -> 23.47 %
-    assert (
-        prog["IKU-02"]["basis"],
-        prog["IKU-02"]["value"],
-        prog["IKU-02"]["target"],
-        prog["IKU-02"]["progress_pct"],
-    ) == ("cumulative", 176, 750, 23.47)
-    # IKU-01 has no targets after 2022: no Renstra sum, no percentage
-    assert prog["IKU-01"]["value"] == 25 and prog["IKU-01"]["target"] is None
-    assert prog["IKU-01"]["progress_pct"] is None
-    # ratio: the latest value (2023: 7.89 %) against the 2026 target of 10
-    assert (
-        prog["IKU-04"]["basis"],
-        prog["IKU-04"]["value"],
-        prog["IKU-04"]["value_year"],
-        prog["IKU-04"]["progress_pct"],
-    ) == ("latest", 7.89, 2023, 78.95)
-    notes = {i["code"]: [n["text"] for n in i["notes"]] for i in doc["notes"]}
-    assert notes["IKU-02"] == [SCRIPT_NOTE, FORMULA_NOTES[0]]
-    assert notes["IKU-04"] == ["kendala cuaca"]
-
-    wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == [
-        "Target vs Realisasi",
-        "Perbandingan Antar Tahun",
-        "Capaian Renstra",
-        "Catatan Bidang",
-    ]
-    ws = wb["Target vs Realisasi"]
-    assert [c.value for c in ws[3]][:8] == [
-        "No",
-        "Kode",
-        "Indikator Kinerja",
-        "Satuan",
-        "Target 2023",
-        "Realisasi 2023",
-        "Capaian (%)",
-        "Predikat",
-    ]
-    assert [c.value for c in ws[5]][1:8] == [
-        "IKU-02",
-        "Perbaiki Rumah Tidak Layak Huni Bagi MBR",
-        "Unit",
-        150,
-        56,
-        37.33,
-        "Sangat Rendah",
-    ]
-    ws = wb["Perbandingan Antar Tahun"]
-    assert [c.value for c in ws[3]][4:10] == [
-        "Target 2022",
-        "Realisasi 2022",
-        "Capaian 2022 (%)",
-        "Target 2023",
-        "Realisasi 2023",
-        "Capaian 2023 (%)",
-    ]
-    assert [c.value for c in ws[5]][4:10] == [150, 120, 80, 150, 56, 37.33]
-    ws = wb["Capaian Renstra"]
-    assert [c.value for c in ws[5]][5:9] == [176, 750, 23.47, "Sangat Rendah"]
-    ws = wb["Catatan Bidang"]
-    cells = [ws.cell(r, 5) for r in range(4, ws.max_row + 1)]
-    hostile = [c for c in cells if c.value in FORMULA_NOTES]
-    assert len(hostile) == 4 and all(c.data_type == "s" for c in hostile)
-
-
-def test_lakip_year_outside_renstra(seeded_res):
-    with pytest.raises(ValueError, match="outside the Renstra"):
-        load_lakip_data(seeded_res, 2030)

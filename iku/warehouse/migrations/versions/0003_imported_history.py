@@ -1,15 +1,15 @@
 """Imported history: realisation of years before the pipeline (iku import-history).
 
-Revision ID: 0002_history
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-27
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_history"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
