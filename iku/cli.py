@@ -1,61 +1,202 @@
-"""The `iku` command line (CONTRACT §5). Thin: parse arguments, call a flow or
-a query, print. Findings (invalid or missing sheets) exit 0; bad arguments,
-bad configuration and an unreachable warehouse exit non-zero with one line."""
+"""The `iku` command line (CONTRACT §5), in Indonesian. Thin: parse arguments,
+call a flow or a query, print.
+
+Every command ends with one line and a documented exit code (CONTRACT §9):
+0 done (also with invalid or missing sheets: those are findings), 1 an
+unexpected error, 2 bad arguments (also a year outside the Renstra), 3 bad
+configuration, 4 warehouse unreachable, 5 an output or archive folder that
+cannot be written. A traceback only with `iku --debug ...`. The mapping lives
+in one place (`_App.__call__`), so commands registered by other modules get it
+too.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import traceback
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
 import typer
+import typer.rich_utils
 from rich.console import Console
-from rich.table import Table
+from typer import _click as click  # Typer vendors Click: its exceptions are these
 
 from iku.config import ConfigError
 from iku.domain.periods import parse_as_of
+from iku.locations import Unwritable, ensure_writable
 from iku.orchestration.commands import needs_prefect, server_app
 from iku.warehouse import WarehouseUnavailable
 
-app = typer.Typer(
+console = Console()
+err_console = Console(stderr=True)
+
+# Typer's own words in the help screens
+typer.rich_utils.OPTIONS_PANEL_TITLE = "Opsi"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Perintah"
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumen"
+typer.rich_utils.REQUIRED_LONG_STRING = "[wajib]"
+typer.rich_utils.DEFAULT_STRING = "[bawaan: {}]"
+HELP_TEXT = "Tampilkan bantuan ini lalu keluar."
+
+
+class BadArgument(Exception):
+    """An argument the command cannot use (exit 2); the message is one line."""
+
+
+@dataclass
+class _State:
+    debug: bool = False
+
+
+STATE = _State()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"iku: {_one_line(message)}", err=True)  # one line, never wrapped
+    return typer.Exit(code)
+
+
+def _database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
+
+    return isinstance(exc, (OperationalError, ProgrammingError, InterfaceError, InternalError))
+
+
+def exit_for(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one line for an exception that ended a command."""
+    if isinstance(exc, BadArgument):
+        return 2, str(exc)
+    if isinstance(exc, ConfigError):
+        return 3, f"konfigurasi tidak valid: {exc}"
+    if isinstance(exc, WarehouseUnavailable):
+        return 4, str(exc)
+    if _database_error(exc):
+        orig = getattr(exc, "orig", None) or exc
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        return 4, f"gudang data tidak dapat dipakai: {type(orig).__name__}: {first}"
+    if isinstance(exc, Unwritable):
+        return 5, str(exc)
+    if isinstance(exc, click.exceptions.ClickException):
+        return 2, _usage_message(exc)
+    if isinstance(exc, (KeyboardInterrupt, typer.Abort)):
+        return 130, "dihentikan."
+    return 1, (
+        f"kesalahan tak terduga: {type(exc).__name__}: {exc}. "
+        "Jalankan ulang dengan `iku --debug ...` untuk melihat traceback."
+    )
+
+
+def _usage_message(exc: click.exceptions.ClickException) -> str:
+    hint = ""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = f" (lihat `{ctx.command_path} --help`)"
+    if isinstance(exc, click.exceptions.MissingParameter) and exc.param is not None:
+        names = "/".join(exc.param.opts) or exc.param.name
+        return f"opsi {names} wajib diisi{hint}"
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        return f"opsi tidak dikenal: {exc.option_name}{hint}"
+    if isinstance(exc, click.exceptions.BadParameter):
+        names = "/".join(exc.param.opts) if exc.param is not None else "argumen"
+        if "integer" in exc.message:
+            return f"{names}: harus bilangan bulat{hint}"
+        return f"nilai {names} tidak valid: {exc.message}{hint}"
+    message = exc.format_message()
+    if message.startswith("No such command"):
+        return f"perintah tidak dikenal: {message.split(' ', 3)[-1].strip(chr(39) + '.')}{hint}"
+    if message.startswith("Got unexpected extra argument"):
+        return f"argumen berlebih: {message.rpartition('(')[2].rstrip(')')}{hint}"
+    return f"argumen tidak valid: {message}{hint}"
+
+
+def _indonesian_help(command: click.Command) -> None:
+    """Click's --help option says 'Show this message and exit.'; say it in Indonesian."""
+    original = command.get_help_option
+
+    def get_help_option(ctx: click.Context):
+        option = original(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _indonesian_help(sub)
+
+
+class _App(typer.Typer):
+    def __call__(self, args: list[str] | None = None, prog_name: str = "iku"):
+        command = typer.main.get_command(self)
+        _indonesian_help(command)
+        try:
+            code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+        except typer.Exit as exc:  # raised before a command started (e.g. by a callback)
+            code = exc.exit_code
+        except click.exceptions.NoArgsIsHelpError:
+            code = 0  # `iku` alone: the help is already printed
+        except BaseException as exc:
+            if isinstance(exc, SystemExit):
+                raise
+            code, message = exit_for(exc)
+            if STATE.debug:
+                traceback.print_exception(exc)
+            typer.echo(f"iku: {_one_line(message)}", err=True)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
-    help="IKU consolidation pipeline: monthly bidang sheets to quarterly, annual and LAKIP reports.",
+    help="Pipeline konsolidasi IKU: lembar bulanan bidang menjadi laporan triwulan, tahunan dan LAKIP.",
 )
 app.add_typer(server_app, name="server")
-console = Console()
-
-STATUS_STYLE = {
-    "on_time": ("tepat waktu", "green"),
-    "late": ("terlambat", "yellow"),
-    "invalid": ("tidak valid", "red"),
-    "missing": ("belum masuk", "bold red"),
-    "pending": ("menunggu", "dim"),
-}
-STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"iku: {' '.join(message.split())}", err=True)  # one line, never wrapped
-    raise typer.Exit(code)
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="Tampilkan traceback lengkap bila perintah gagal."),
+) -> None:
+    STATE.debug = debug
 
 
 def guarded(fn):
-    """Turn the operator-facing errors into one line and a non-zero exit."""
+    """Kept for commands registered elsewhere: the mapping itself lives in _App.__call__."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(f"bad configuration: {exc}", 3)
-        except WarehouseUnavailable as exc:
-            _fail(str(exc), 4)
-        except ValueError as exc:
-            _fail(str(exc), 2)
+        return fn(*args, **kwargs)
 
     return wrapper
+
+
+def _arg(parse, *values):
+    """Parse a command-line value; a ValueError is a bad argument (exit 2)."""
+    try:
+        return parse(*values)
+    except ValueError as exc:
+        raise BadArgument(str(exc)) from None
+
+
+def _config():
+    from iku.config import load_config
+    from iku.settings import load_settings
+
+    return load_config(load_settings().config_dir)
+
+
+def renstra_year(config, year: int, what: str = "tahun") -> int:
+    """Refuse a year outside the Renstra period (CONTRACT §5): exit 2."""
+    start, end = config.catalogue.opd.renstra_period
+    if not start <= year <= end:
+        raise BadArgument(f"{what} {year} di luar periode Renstra {start}–{end}")
+    return year
 
 
 def _resources():
@@ -65,12 +206,14 @@ def _resources():
 
 
 @app.command()
-@guarded
 def consolidate() -> None:
-    """Process every new file of every bidang (validate, archive, load), then send the alerts due."""
+    """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
     from iku.consolidation import scan_sources, summarise
+    from iku.testhook import checkpoint
 
     res = _resources()
+    checkpoint("consolidate-start")
+    ensure_writable(res.settings.archive_dir, "folder arsip")
     # Nothing new and nothing left to deliver: answer without starting Prefect
     # (a cron that polls often should cost well under a second).
     scan = scan_sources(
@@ -96,18 +239,34 @@ def consolidate() -> None:
     )
 
 
+# Kept here until the shared console module takes them (iku/demo.py reads them).
+STATUS_STYLE = {
+    "on_time": ("tepat waktu", "green"),
+    "late": ("terlambat", "yellow"),
+    "invalid": ("tidak valid", "red"),
+    "missing": ("belum masuk", "bold red"),
+    "pending": ("menunggu", "dim"),
+}
+STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
+
+
 @app.command()
-@guarded
 def status(
-    year: int = typer.Option(..., "--year", help="Tahun"),
-    as_of: str | None = typer.Option(None, "--as-of", help="Tanggal acuan (YYYY-MM-DD)"),
-    as_json: bool = typer.Option(False, "--json", help="Cetak JSON (CONTRACT §7)"),
+    year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Keadaan per tanggal ini (YYYY-MM-DD); bawaan: sekarang."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Cetak JSON (CONTRACT §7)."),
 ) -> None:
-    """The bidang x month submission matrix."""
+    """Matriks penyampaian bidang × bulan."""
+    from rich.table import Table
+
     from iku.queries import submission_matrix
 
+    config = _config()
+    renstra_year(config, year)
+    when = _arg(parse_as_of, as_of, config.pipeline.timezone)
     res = _resources()
-    when = parse_as_of(as_of, res.config.pipeline.timezone)
     cells = submission_matrix(res, year, 12, when)
     if as_json:
         print(json.dumps({"year": year, "submissions": [c.as_json() for c in cells]}, ensure_ascii=False))
@@ -129,12 +288,16 @@ def status(
 
 
 @app.command()
-@guarded
-def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")) -> None:
-    """Write the quarterly (YYYY-Qn) or annual (YYYY) report: HTML, Excel and JSON."""
+def report(
+    period: str = typer.Option(..., "--period", help="YYYY-Qn (triwulan) atau YYYY (tahunan)."),
+) -> None:
+    """Tulis laporan triwulan (YYYY-Qn) atau tahunan (YYYY): HTML, Excel dan JSON."""
     from iku.domain.periods import Period
+    from iku.settings import load_settings
 
-    Period.parse(period)  # bad input fails before Prefect starts
+    parsed = _arg(Period.parse, period)  # bad input fails before Prefect starts
+    renstra_year(_config(), parsed.year)
+    ensure_writable(load_settings().output_dir / str(parsed.year), "folder laporan")
     needs_prefect()
     from iku.flows.reports import report_flow
 
@@ -143,9 +306,12 @@ def report(period: str = typer.Option(..., "--period", help="YYYY-Qn atau YYYY")
 
 
 @app.command()
-@guarded
-def lakip(year: int = typer.Option(..., "--year")) -> None:
-    """Write the year-end LAKIP feed (lakip-Y.xlsx, lakip-Y.json)."""
+def lakip(year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra).")) -> None:
+    """Tulis bahan LAKIP akhir tahun (lakip-Y.xlsx, lakip-Y.json)."""
+    from iku.settings import load_settings
+
+    renstra_year(_config(), year)
+    ensure_writable(load_settings().output_dir / str(year), "folder laporan")
     needs_prefect()
     from iku.flows.reports import lakip_flow
 
@@ -163,36 +329,43 @@ def import_history(file: Path = typer.Option(..., "--file", help=".xlsx, .xls, .
 
 
 @app.command()
-@guarded
 def template(
-    bidang: str = typer.Option(..., "--bidang"),
+    bidang: str = typer.Option(..., "--bidang", help="Kode bidang, mis. perumahan."),
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
-    out: Path = typer.Option(..., "--out"),
+    out: Path = typer.Option(..., "--out", help="Berkas .xlsx yang ditulis."),
 ) -> None:
-    """Write a pre-filled submission sheet for one bidang and month."""
+    """Tulis lembar isian yang sudah terisi untuk satu bidang dan satu bulan."""
     from iku.domain.periods import parse_month_period
     from iku.sheet_template import write_template
 
-    res = _resources()
-    year, month = parse_month_period(period)
-    if bidang not in {b.code for b in res.config.catalogue.bidang}:
-        raise ValueError(f"unknown bidang '{bidang}'")
-    write_template(res.config, bidang, year, month, out)
+    config = _config()
+    year, month = _arg(parse_month_period, period)
+    renstra_year(config, year)
+    codes = [b.code for b in config.catalogue.bidang]
+    if bidang not in codes:
+        raise BadArgument(f"bidang '{bidang}' tidak dikenal; yang ada: {', '.join(codes)}")
+    ensure_writable(out.parent if str(out.parent) else Path("."), "folder tujuan")
+    write_template(config, bidang, year, month, out)
     console.print(str(out))
 
 
 @app.command("check-missing")
-@guarded
 def check_missing(
-    period: str | None = typer.Option(None, "--period", help="YYYY-MM; default: every month due"),
-    as_of: str | None = typer.Option(None, "--as-of"),
+    period: str | None = typer.Option(
+        None, "--period", help="YYYY-MM; bawaan: setiap bulan yang sudah lewat tenggatnya."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Tanggal acuan (YYYY-MM-DD); bawaan: sekarang."),
 ) -> None:
-    """Alert for every bidang whose submission is missing after the deadline."""
-    if period:
-        from iku.domain.periods import parse_month_period
+    """Peringatan untuk setiap bidang yang belum menyampaikan setelah tenggat."""
+    from iku.domain.periods import parse_month_period
 
-        parse_month_period(period)
-    parse_as_of(as_of)
+    config = _config()
+    if period:
+        renstra_year(config, _arg(parse_month_period, period)[0])
+    when = _arg(parse_as_of, as_of, config.pipeline.timezone)
+    start, end = config.catalogue.opd.renstra_period
+    if not start <= when.year <= end + 1:  # January after the last year still checks its December
+        raise BadArgument(f"tanggal acuan {when:%Y-%m-%d} di luar periode Renstra {start}–{end}")
     needs_prefect()
     from iku.flows.alerts import check_missing_flow
 
@@ -203,9 +376,8 @@ def check_missing(
 
 
 @app.command()
-@guarded
 def serve() -> None:
-    """Run the schedules unattended (Prefect deployments served from this process)."""
+    """Jalankan jadwal tanpa penjagaan (deployment Prefect dilayani dari proses ini)."""
     needs_prefect()
     from iku.flows.serve import serve_all
 
@@ -213,20 +385,23 @@ def serve() -> None:
 
 
 @app.command()
-@guarded
 def demo(
-    year: int = typer.Option(2023, "--year"),
-    workdir: Path | None = typer.Option(None, "--workdir", help="Default: the configured inbox/output"),
+    year: int = typer.Option(2023, "--year", help="Tahun contoh (dalam periode Renstra)."),
+    workdir: Path | None = typer.Option(
+        None,
+        "--workdir",
+        help="Folder kerja demo; bawaan: kotak masuk dan folder keluaran yang dikonfigurasi.",
+    ),
 ) -> None:
-    """The whole pipeline on generated sample data, printing where the reports are."""
+    """Seluruh pipeline pada data contoh, lalu cetak letak laporannya."""
     from iku.demo import run_demo
 
-    run_demo(year=year, workdir=workdir, console=console)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+    renstra_year(_config(), year)
+    try:
+        run_demo(year=year, workdir=workdir, console=console)
+    except ValueError as exc:  # the demo refuses unsafe places with a reason
+        raise BadArgument(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    app()

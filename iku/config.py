@@ -7,9 +7,11 @@ so an operator can fix it without reading a traceback.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -37,6 +39,16 @@ class Opd(_Strict):
         return list(range(self.renstra_period[0], self.renstra_period[1] + 1))
 
 
+# One address, nothing else: a line break would let a value inject e-mail headers.
+_EMAIL = re.compile(r"^[^@\s<>,;\x00-\x1f\x7f]+@[^@\s<>,;\x00-\x1f\x7f]+\.[^@\s<>,;\x00-\x1f\x7f]+$")
+
+
+def check_email(address: str) -> str:
+    if not _EMAIL.match(address):
+        raise ValueError(f"alamat e-mail {address!r} tidak valid (satu alamat, tanpa spasi atau baris baru)")
+    return address
+
+
 class Bidang(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -44,6 +56,11 @@ class Bidang(_Strict):
     # Where staff put their monthly file, in words they know (e.g. "folder bersama
     # 'IKU Perumahan' di komputer Subbag Perencanaan"); the sheet template prints it.
     submission_hint: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        return [check_email(a) for a in addresses]
 
 
 class Baseline(_Strict):
@@ -71,6 +88,14 @@ class Indicator(_Strict):
     targets: dict[int, float | None]
     formula: str = ""
     standard: Standard | None = None
+
+    @field_validator("targets")
+    @classmethod
+    def _not_negative(cls, targets: dict[int, float | None]) -> dict[int, float | None]:
+        for year, value in targets.items():
+            if value is not None and value < 0:
+                raise ValueError(f"target {year} negatif ({value}); target tidak boleh kurang dari 0")
+        return targets
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)
@@ -176,6 +201,15 @@ class Pipeline(_Strict):
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"zona waktu '{value}' tidak dikenal (contoh: Asia/Jakarta)") from None
+        return value
+
     @field_validator("predicates")
     @classmethod
     def _descending(cls, bands: list[PredicateBand]) -> list[PredicateBand]:
@@ -195,26 +229,49 @@ class Config(BaseModel):
     directory: Path
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load, except that a key given twice in one mapping is an error:
+    plain YAML keeps the last one silently, hiding a typo'd target or limit."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the constructor reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"kunci '{key}' ditulis dua kali", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _load_yaml(path: Path) -> dict:
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise ConfigError(f"{path}: berkas tidak ditemukan") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: tidak dapat dibaca ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = f" baris {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: YAML tidak valid ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+        raise ConfigError(f"{path}: tingkat teratas harus berupa mapping (kunci: nilai)")
     return data
 
 
 def _first_error(path: Path, exc: ValidationError) -> ConfigError:
     err = exc.errors()[0]
     key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return ConfigError(f"{path}: {key}: {err['msg']}{more}")
+    more = f" (dan {exc.error_count() - 1} kesalahan lain)" if exc.error_count() > 1 else ""
+    msg = err["msg"].removeprefix("Value error, ")  # our own validators speak for themselves
+    return ConfigError(f"{path}: {key}: {msg}{more}")
 
 
 def load_config(directory: Path | str) -> Config:
@@ -230,5 +287,5 @@ def load_config(directory: Path | str) -> Config:
         raise _first_error(pipe_path, exc) from None
     unknown = set(pipeline.sources) - {b.code for b in catalogue.bidang}
     if unknown:
-        raise ConfigError(f"{pipe_path}: sources: unknown bidang {sorted(unknown)}")
+        raise ConfigError(f"{pipe_path}: sources: bidang tidak dikenal {sorted(unknown)}")
     return Config(catalogue=catalogue, pipeline=pipeline, directory=directory)

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from iku.config import Config, load_config
-from iku.settings import Settings
+from iku.settings import Settings, load_settings
 from iku.warehouse import Warehouse
 
 
@@ -39,5 +39,5 @@ class Resources:
 
 
 def build_resources(settings: Settings | None = None) -> Resources:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     return Resources(settings=settings, config=load_config(settings.config_dir))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     alert_email_to: str | None = Field(None, description="comma-separated")
     alert_webhook_url: str | None = None
 
+    @field_validator("alert_email_from", "alert_email_to")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        from iku.config import check_email
+
+        for address in (value or "").split(","):
+            if address.strip():
+                check_email(address.strip())
+        return value
+
     @property
     def email_recipients(self) -> list[str]:
         return [a.strip() for a in (self.alert_email_to or "").split(",") if a.strip()]
@@ -37,3 +47,15 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     return Settings()
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a ConfigError (exit 3), one line."""
+    from iku.config import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "IKU_" + str(err["loc"][0]).upper() if err["loc"] else "IKU_*"
+        raise ConfigError(f"variabel lingkungan {name}: {err['msg'].removeprefix('Value error, ')}") from None

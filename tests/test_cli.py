@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 IKU = str(Path(sys.executable).with_name("iku"))
 
 
@@ -44,7 +46,8 @@ def test_unreachable_warehouse_exits_non_zero(iku_env):
         "2023",
         env={"IKU_WAREHOUSE_URL": "postgresql+psycopg://x@127.0.0.1:1/x?connect_timeout=2"},
     )
-    assert result.returncode == 4 and "cannot open warehouse" in result.stderr
+    assert result.returncode == 4 and "gudang data tidak dapat dibuka" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
 
 
 def test_template_then_consolidate_it_roundtrip(iku_env, tmp_path):
@@ -58,3 +61,111 @@ def test_consolidate_with_nothing_new_answers_without_prefect(iku_env):
     result = run("consolidate", env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})  # nothing listens there
     assert result.returncode == 0, result.stderr
     assert "0 berkas baru" in result.stdout
+
+
+def one_line(result) -> str:
+    """The failure's single line on stderr (and nothing else there)."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("iku: "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--period", "1999"),
+        ("report", "--period", "2021-Q4"),
+        ("report", "--period", "2030"),
+        ("report", "--period", "99999"),
+        ("lakip", "--year", "1999"),
+        ("status", "--year", "1999"),
+        ("status", "--year", "99999"),
+        ("template", "--bidang", "perumahan", "--period", "2027-01", "--out", "x.xlsx"),
+        ("check-missing", "--period", "2021-12"),
+        ("demo", "--year", "2021"),
+    ],
+)
+def test_every_command_refuses_a_year_outside_the_renstra(iku_env, args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert "di luar periode Renstra 2022–2026" in one_line(result)
+    assert not (iku_env / "out").exists()  # nothing written, not even an empty report
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("status",), "opsi --year wajib diisi"),
+        (("status", "--year", "abc"), "--year: harus bilangan bulat"),
+        (("status", "--year", "2023", "--bogus"), "opsi tidak dikenal: --bogus"),
+        (("frob",), "perintah tidak dikenal: frob"),
+        (("report", "--period", "2023-Q7"), "periode '2023-Q7' bukan YYYY atau YYYY-Qn"),
+        (("status", "--year", "2023", "--as-of", "kemarin"), "tanggal acuan 'kemarin' bukan tanggal"),
+    ],
+)
+def test_usage_errors_are_one_indonesian_line_exit_2(iku_env, args, expected):
+    result = run(*args)
+    assert result.returncode == 2 and expected in one_line(result)
+
+
+def test_help_is_indonesian():
+    result = run("--help")
+    assert result.returncode == 0
+    for words in ("Perintah", "Opsi", "Tampilkan bantuan ini lalu keluar", "Matriks penyampaian"):
+        assert words in result.stdout
+    assert "Show this message" not in run("status", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "expected"),
+    [
+        (
+            "pipeline.yaml",
+            ("timezone: Asia/Jakarta", "timezone: Asia/Jakrta"),
+            "zona waktu 'Asia/Jakrta' tidak dikenal",
+        ),
+        (
+            "pipeline.yaml",
+            ("deadline_day: 10", "deadline_day: 10\ndeadline_day: 12"),
+            "kunci 'deadline_day' ditulis dua kali",
+        ),
+        ("opd.yaml", ("targets: {2022: 20,", "targets: {2022: -20,"), "target 2022 negatif"),
+        ("opd.yaml", ("email: []", 'email: ["perumahan@x.go.id\\r\\nBcc: semua@x.go.id"]'), "alamat e-mail"),
+    ],
+)
+def test_configuration_faults_exit_3_with_one_line(iku_env, config_copy, file, edit, expected):
+    path = config_copy / file
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    result = run("status", "--year", "2023", env={"IKU_CONFIG_DIR": str(config_copy)})
+    assert result.returncode == 3
+    line = one_line(result)
+    assert f"{file}" in line and expected in line
+
+
+def test_an_address_with_a_line_break_in_the_environment_exits_3(iku_env):
+    result = run("status", "--year", "2023", env={"IKU_ALERT_EMAIL_TO": "a@x.go.id\r\nBcc: b@x.go.id"})
+    assert result.returncode == 3 and "IKU_ALERT_EMAIL_TO" in one_line(result)
+
+
+def test_unwritable_output_or_archive_exits_5(iku_env, sheets):
+    blocker = iku_env / "a-file"
+    blocker.write_text("not a folder")
+    report = run("report", "--period", "2023-Q1", env={"IKU_OUTPUT_DIR": str(blocker / "out")})
+    assert report.returncode == 5 and "tidak dapat ditulis" in one_line(report)
+    sheets.xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheets.rows(month=4))
+    consolidate = run("consolidate", env={"IKU_ARCHIVE_DIR": str(blocker / "archive")})
+    assert consolidate.returncode == 5 and "folder arsip" in one_line(consolidate)
+
+
+def test_an_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(iku_env):
+    env = {"IKU_TEST_FAIL_AT": "consolidate-start"}
+    plain = run("consolidate", env=env)
+    assert plain.returncode == 1
+    line = one_line(plain)
+    assert "kesalahan tak terduga" in line and "--debug" in line
+    debug = run("--debug", "consolidate", env=env)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1] == line

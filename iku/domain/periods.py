@@ -85,7 +85,7 @@ class Period:
                 return period
             return cls(int(text))
         except ValueError:
-            raise ValueError(f"period '{text}' is not YYYY or YYYY-Qn (n = 1-4)") from None
+            raise ValueError(f"periode '{text}' bukan YYYY atau YYYY-Qn (n = 1-4)") from None
 
     @property
     def end_month(self) -> int:
@@ -114,9 +114,9 @@ def parse_month_period(text: str) -> tuple[int, int]:
         y, m = text.strip().split("-")
         year, month = int(y), int(m)
     except ValueError:
-        raise ValueError(f"period '{text}' is not YYYY-MM") from None
+        raise ValueError(f"periode '{text}' bukan YYYY-MM") from None
     if not 1 <= month <= 12:
-        raise ValueError(f"period '{text}': month must be 01-12")
+        raise ValueError(f"periode '{text}': bulan harus 01-12")
     return year, month
 
 
@@ -128,7 +128,7 @@ def parse_as_of(value: str | None, tz: str = "Asia/Jakarta") -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"as-of '{value}' is not a date (YYYY-MM-DD) or datetime") from None
+        raise ValueError(f"tanggal acuan '{value}' bukan tanggal (YYYY-MM-DD) atau waktu ISO") from None
     if len(value.strip()) == 10:  # a bare date means the whole of that day
         parsed = parsed.replace(hour=23, minute=59, second=59)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +10,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,6 +21,9 @@ from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRec
 from .schema import alert, realisation, submission
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The lock a consolidation holds; migrations take it too, so two first runs on
+# an empty warehouse cannot both create the tables.
+RUN_LOCK = "consolidate"
 
 
 class WarehouseUnavailable(Exception):
@@ -38,7 +42,10 @@ class Warehouse:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseUnavailable(f"gudang data {self.url.database}: {exc.strerror}") from None
         self.engine: Engine = create_engine(self.url, future=True)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -48,15 +55,29 @@ class Warehouse:
 
     # -- schema ----------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision, under the run lock
+        (checked first without it, so a command never waits for a running
+        consolidation just to learn there is nothing to upgrade)."""
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = set(ScriptDirectory.from_config(cfg).get_heads())
         try:
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            if self._revisions() == head:
+                return
+            with self.exclusive(RUN_LOCK):
+                if self._revisions() == head:  # another process upgraded while we waited
+                    return
+                with self.engine.begin() as conn:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise WarehouseUnavailable(f"cannot open warehouse {self!r}: {exc.orig}") from None
+            raise WarehouseUnavailable(
+                f"gudang data tidak dapat dibuka {self!r}: {_first_line(exc.orig)}"
+            ) from None
+
+    def _revisions(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -70,14 +91,15 @@ class Warehouse:
                 finally:
                     fcntl.flock(fh, fcntl.LOCK_UN)
         else:
-            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            # one lock per database and schema: warehouses side by side never wait for each other
+            key = "hashtextextended(:n || '/' || current_database() || '/' || coalesce(current_schema(), ''), 0)"
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                conn.execute(text(f"SELECT pg_advisory_lock({key})"), {"n": name})
                 conn.commit()
                 try:
                     yield
                 finally:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.execute(text(f"SELECT pg_advisory_unlock({key})"), {"n": name})
                     conn.commit()
 
     # -- submissions -----------------------------------------------------
@@ -324,6 +346,10 @@ class Warehouse:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
             raise WarehouseUnavailable(f"cannot reach warehouse {self!r}: {exc.orig}") from None
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -83,3 +84,29 @@ def test_received_at_keeps_its_instant_whatever_the_zone(warehouse_url):
     rec.received_at = datetime(2023, 5, 8, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
     wh.record("o", rec)
     assert wh.submission_logs("o")[0].received_at == rec.received_at
+
+
+def test_first_runs_at_once_on_an_empty_warehouse_all_migrate(warehouse_url):
+    """Two (here four) first runs race on creating the tables: the migration
+    holds the run lock, so every one of them succeeds."""
+    start, errors = threading.Barrier(4), []
+
+    def first_run():
+        wh = Warehouse(warehouse_url)
+        start.wait()
+        try:
+            wh.migrate()
+            wh.known_hashes("disperkim-tjb")
+        except Exception as exc:  # collected: a thread's exception would be lost
+            errors.append(exc)
+        finally:
+            wh.engine.dispose()
+
+    threads = [threading.Thread(target=first_run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    wh = Warehouse(warehouse_url)
+    assert {"submission", "realisation", "alert"} <= set(inspect(wh.engine).get_table_names())
