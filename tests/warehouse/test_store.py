@@ -71,7 +71,7 @@ def test_alert_once_per_cause_and_channel(warehouse_url):
 
 def test_unreachable_warehouse_is_one_clear_error():
     wh = Warehouse("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    with pytest.raises(WarehouseUnavailable, match="cannot open warehouse"):
+    with pytest.raises(WarehouseUnavailable, match="gudang data tidak dapat dibuka"):
         wh.migrate()
 
 
