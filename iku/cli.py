@@ -167,11 +167,15 @@ def _options(
 
 
 def guarded(fn):
-    """Kept for commands registered elsewhere: the mapping itself lives in _App.__call__."""
+    """For commands whose ValueError means a refused input (exit 2); every other
+    exception is mapped by _App.__call__."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            raise BadArgument(str(exc)) from exc
 
     return wrapper
 
