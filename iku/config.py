@@ -88,6 +88,10 @@ class Indicator(_Strict):
     targets: dict[int, float | None]
     formula: str = ""
     standard: Standard | None = None
+    # The Rencana Aksi: per year, the targets through the end of TW I, II, III and
+    # IV, cumulative in the indicator's own terms (count: the running sum; ratio
+    # and level: the value expected at the quarter's end). null = not set.
+    rencana_aksi: dict[int, tuple[float | None, float | None, float | None, float | None]] = {}
 
     @field_validator("targets")
     @classmethod
@@ -99,6 +103,23 @@ class Indicator(_Strict):
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)
+
+    def quarter_target(self, year: int, quarter: int) -> float | None:
+        """The Rencana Aksi target through the end of `quarter`; None when not set."""
+        plan = self.rencana_aksi.get(year)
+        return None if plan is None else plan[quarter - 1]
+
+    @model_validator(mode="after")
+    def _plan(self) -> Indicator:
+        for year, plan in self.rencana_aksi.items():
+            given = [v for v in plan if v is not None]
+            if any(v < 0 for v in given):
+                raise ValueError(f"rencana_aksi {year}: a quarterly target cannot be negative")
+            if self.kind == "count" and given != sorted(given):
+                raise ValueError(
+                    f"rencana_aksi {year}: targets of a count are cumulative and cannot go down ({list(plan)})"
+                )
+        return self
 
 
 class Catalogue(_Strict):
@@ -119,7 +140,7 @@ class Catalogue(_Strict):
         for ind in self.indicators:
             if ind.bidang not in codes:
                 raise ValueError(f"{ind.code}: bidang '{ind.bidang}' is not one of {codes}")
-            for year in ind.targets:
+            for year in list(ind.targets) + list(ind.rencana_aksi):
                 if year not in self.opd.years:
                     raise ValueError(f"{ind.code}: target year {year} is outside the Renstra period")
         return self

@@ -23,6 +23,8 @@ ZERO_TARGET = "target bernilai nol: capaian tidak dihitung"
 INCOMPLETE = "data belum lengkap"
 NO_DATA = "belum ada data"
 AT_RISK = "berisiko"
+NO_PLAN = "rencana aksi belum ditetapkan"
+PROVISIONAL = "sementara"
 
 
 def round2(value: float | None) -> float | None:
@@ -123,7 +125,16 @@ class Achievement:
     months_missing: tuple[int, ...]
     projected_value: float | None = None  # early warning, Q1-Q3 only
     projected_pct: float | None = None
+    projected_predicate: str | None = None
     at_risk: bool = False
+    # Rencana Aksi (quarterly periods): the cumulative target through the
+    # quarter's end and the year-to-date realisation against it.
+    target_quarter: float | None = None
+    achievement_quarter_pct: float | None = None
+    predicate_quarter: str | None = None
+    # Mid-year (TW I-III) the year-to-date capaian against the annual target is
+    # not a verdict: it is shown as "sementara", beside the projection.
+    provisional: bool = False
     trend: tuple[MonthPoint, ...] = ()
     flags: tuple[str, ...] = field(default=())
 
@@ -144,6 +155,26 @@ class Achievement:
             "achievement_pct": self.achievement_pct,
             "predicate": self.predicate,
         }
+
+    def why_no_pct(self) -> str | None:
+        """Why there is no capaian against the year's target (None when there is one)."""
+        if self.achievement_pct is not None:
+            return None
+        if self.target is None:
+            return NO_TARGET
+        if self.target == 0:
+            return "target nol"
+        return NO_DATA
+
+    def why_no_quarter_pct(self) -> str | None:
+        """Why there is no capaian against the Rencana Aksi (None when there is one)."""
+        if self.achievement_quarter_pct is not None:
+            return None
+        if self.target_quarter is None:
+            return NO_PLAN
+        if self.target_quarter == 0:
+            return "target triwulan nol"
+        return NO_DATA
 
 
 def missing_label(months: Sequence[int]) -> str:
@@ -172,7 +203,8 @@ def compute(
 
     projected_value = projected_pct = None
     at_risk = False
-    if period.quarter in (1, 2, 3):
+    provisional = period.quarter in (1, 2, 3)
+    if provisional:
         projected_value = _project(ind, by_month, end)
         projected_pct = achievement_pct(projected_value, target, ind.polarity)
         at_risk = (
@@ -203,6 +235,9 @@ def compute(
     if at_risk:
         flags.append(AT_RISK)
 
+    target_quarter = ind.quarter_target(year, period.quarter) if period.quarter else None
+    quarter_pct = achievement_pct(realisation, target_quarter, ind.polarity)
+
     return Achievement(
         code=ind.code,
         year=year,
@@ -217,7 +252,59 @@ def compute(
         months_missing=missing,
         projected_value=projected_value,
         projected_pct=projected_pct,
+        projected_predicate=predicate(projected_pct, bands),
         at_risk=at_risk,
+        target_quarter=target_quarter,
+        achievement_quarter_pct=quarter_pct,
+        predicate_quarter=predicate(quarter_pct, bands),
+        provisional=provisional,
         trend=tuple(trend),
         flags=tuple(flags),
     )
+
+
+@dataclass(frozen=True)
+class Average:
+    """An average capaian that says what it covers: the indicators it runs over
+    and those left out, each with the reason."""
+
+    pct: float | None
+    predicate: str | None  # None when the average is not a verdict (provisional)
+    over: tuple[str, ...]
+    without: tuple[tuple[str, str], ...]  # (code, why it has no capaian)
+
+    @property
+    def total(self) -> int:
+        return len(self.over) + len(self.without)
+
+    def describe(self) -> str:
+        """E.g. 'rata-rata 3 dari 5 indikator; tanpa capaian: IKU-01 (target belum ditetapkan)'."""
+        text = f"rata-rata {len(self.over)} dari {self.total} indikator"
+        if self.without:
+            text += "; tanpa capaian: " + ", ".join(f"{code} ({why})" for code, why in self.without)
+        return text
+
+
+def average(
+    items: Iterable[tuple[str, float | None, str | None]],
+    bands: Sequence[PredicateBand],
+    verdict: bool = True,
+) -> Average:
+    """The mean of the capaian that exist, rounded half-up to 2 decimals.
+
+    `items` are (code, capaian or None, why there is none). `verdict=False`
+    gives no predicate: a mid-year figure against an annual target is not one."""
+    over, without, values = [], [], []
+    for code, pct, why in items:
+        if pct is None:
+            without.append((code, why or NO_DATA))
+        else:
+            over.append(code)
+            values.append(pct)
+    # summed as decimals, so 80 and 157.89 average to 118.95 as by hand (not 118.94)
+    mean = (
+        float((sum(Decimal(repr(v)) for v in values) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        if values
+        else None
+    )
+    return Average(mean, predicate(mean, bands) if verdict else None, tuple(over), tuple(without))

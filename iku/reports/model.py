@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue, Config, Indicator, PredicateBand
-from iku.domain.achievement import Achievement, compute
+from iku.domain.achievement import PROVISIONAL, Achievement, Average, average, compute
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
 from iku.domain.status import MonthSubmission
@@ -25,6 +25,7 @@ STATUS_LABELS = {
     "pending": "Menunggu",
 }
 NO_ACHIEVEMENT = "Tanpa capaian"
+NO_VERDICT = "Tanpa predikat (capaian sementara)"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,18 @@ class IndicatorReport:
     achievement: Achievement
     renstra_target: float | None  # the target of the Renstra's last year
     notes: tuple[Note, ...] = ()
+    # the bidang's faktor pendorong / penghambat / tindak lanjut of the period's months
+    supporting: tuple[Note, ...] = ()
+    inhibiting: tuple[Note, ...] = ()
+    follow_up: tuple[Note, ...] = ()
+
+    @property
+    def verdict(self) -> str | None:
+        """The predicate the report stands by: against the Rencana Aksi in TW I-III
+        (none without one: the annual capaian is then only provisional), against
+        the year's target at the year's end."""
+        a = self.achievement
+        return a.predicate_quarter if a.provisional else a.predicate
 
 
 @dataclass(frozen=True)
@@ -93,11 +106,72 @@ class ReportData:
     def renstra_end_year(self) -> int:
         return self.catalogue.opd.renstra_period[1]
 
+    @property
+    def provisional(self) -> bool:
+        """TW I-III: the year-to-date capaian against the annual target is not final."""
+        return self.period.quarter in (1, 2, 3)
+
+    @property
+    def has_plan(self) -> bool:
+        """Some indicator has a Rencana Aksi target for this quarter."""
+        return any(r.achievement.target_quarter is not None for r in self.rows)
+
     def summary(self) -> list[tuple[str, int]]:
-        """How many indicators fall in each predicate band, plus those without one."""
-        counts = Counter(r.achievement.predicate or NO_ACHIEVEMENT for r in self.rows)
+        """How many indicators fall in each predicate band (the verdict: Rencana
+        Aksi mid-year, the year's target at its end), plus those without one."""
+        empty = NO_VERDICT if self.provisional else NO_ACHIEVEMENT
+        counts = Counter(r.verdict or empty for r in self.rows)
         out = [(b.label, counts.get(b.label, 0)) for b in self.bands]
-        out.append((NO_ACHIEVEMENT, counts.get(NO_ACHIEVEMENT, 0)))
+        out.append((empty, counts.get(empty, 0)))
+        return out
+
+    def averages(self) -> list[tuple[str, Average]]:
+        """The averages the report states, each saying what it runs over."""
+        rows, bands = self.rows, self.bands
+        out = []
+        if self.is_quarterly and self.has_plan:
+            out.append(
+                (
+                    f"Rata-rata capaian terhadap Rencana Aksi s.d. {self.period.title_id}",
+                    average(
+                        (
+                            (
+                                r.indicator.code,
+                                r.achievement.achievement_quarter_pct,
+                                r.achievement.why_no_quarter_pct(),
+                            )
+                            for r in rows
+                        ),
+                        bands,
+                    ),
+                )
+            )
+        yearly = average(
+            ((r.indicator.code, r.achievement.achievement_pct, r.achievement.why_no_pct()) for r in rows),
+            bands,
+            verdict=not self.provisional,
+        )
+        if self.provisional:
+            out.append(
+                (
+                    f"Rata-rata capaian s.d. {self.period.title_id} terhadap target tahunan ({PROVISIONAL})",
+                    yearly,
+                )
+            )
+            out.append(
+                (
+                    "Rata-rata proyeksi capaian akhir tahun",
+                    average(
+                        (
+                            (r.indicator.code, r.achievement.projected_pct, r.achievement.why_no_pct())
+                            for r in rows
+                        ),
+                        bands,
+                    ),
+                )
+            )
+        else:
+            out.append((f"Rata-rata tingkat capaian kinerja {self.period.year}", yearly))
         return out
 
     def at_risk(self) -> list[IndicatorReport]:
@@ -130,18 +204,24 @@ def build_report_data(
     for ind in cat.indicators:
         mine = [v for v in in_scope if v.indicator == ind.code]
         ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
-        notes = tuple(
-            Note(v.month, v.bidang, v.note.strip(), v.file_name)
-            for v in mine
-            if v.note and v.note.strip() and v.month in note_months
-        )
+
+        def texts(attr: str, mine=mine) -> tuple[Note, ...]:
+            return tuple(
+                Note(v.month, v.bidang, text.strip(), v.file_name)
+                for v in mine
+                if (text := getattr(v, attr)) and text.strip() and v.month in note_months
+            )
+
         groups.setdefault(ind.sasaran, []).append(
             IndicatorReport(
                 indicator=ind,
                 bidang_name=cat.bidang_by_code(ind.bidang).name,
                 achievement=ach,
                 renstra_target=ind.target(cat.opd.renstra_period[1]),
-                notes=notes,
+                notes=texts("note"),
+                supporting=texts("supporting"),
+                inhibiting=texts("inhibiting"),
+                follow_up=texts("follow_up"),
             )
         )
         tujuan.setdefault(ind.sasaran, ind.tujuan)
@@ -207,6 +287,16 @@ def report_json(data: ReportData) -> dict:
                 "predicate": fig["predicate"],
             }
         )
+        if data.is_quarterly:
+            a = r.achievement
+            indicators[-1].update(
+                target_quarter=clean_number(a.target_quarter),
+                achievement_quarter_pct=a.achievement_quarter_pct,
+                predicate_quarter=a.predicate_quarter,
+                # additions: the year-to-date capaian is provisional in TW I-III
+                provisional=a.provisional,
+                projected_pct=a.projected_pct,
+            )
     return {
         "year": data.period.year,
         "period": data.period.label,

@@ -213,3 +213,74 @@ def test_json_figures_rounded():
         "achievement_pct": 333.33,
         "predicate": "Sangat Tinggi",
     }
+
+
+def planned(kind="count", polarity="up", plan=(30.0, 70.0, 110.0, 150.0), target=150.0) -> Indicator:
+    return ind(kind, polarity, target).model_copy(update={"rencana_aksi": {2023: plan}})
+
+
+def test_quarter_is_judged_against_its_rencana_aksi_and_the_year_stays_provisional():
+    # TW II: 10 + 14 + 8 + 15 + 9 = 56 (no June) against the plan's 70 through June
+    values = [mv(m, v) for m, v in {1: 10, 2: 14, 3: 8, 4: 15, 5: 9}.items()]
+    a = compute(planned(), values, Period(2023, 2), BANDS, RISK)
+    assert (a.target_quarter, a.achievement_quarter_pct, a.predicate_quarter) == (70.0, 80.0, "Tinggi")
+    # beside it, the year to date against 150: 37.33 %, provisional, with the pace's projection
+    assert (a.achievement_pct, a.provisional) == (37.33, True)
+    assert (a.projected_pct, a.projected_predicate) == (89.6, "Tinggi")  # 56 / 5 x 12 = 134.4 of 150
+    # a down indicator against its plan: (2 x 20 - 25) / 20 = 75 %
+    down = compute(planned(polarity="down", plan=(10, 20, 30, 40)), [mv(1, 25)], Period(2023, 2), BANDS)
+    assert (down.achievement_quarter_pct, down.predicate_quarter) == (75.0, "Sedang")
+
+
+def test_ratio_plan_is_the_value_expected_at_the_quarter_end():
+    # 100 x (1.5 + 1.5) / 38 = 7.894...; against 5 % planned by June: 157.89 %
+    values = [mv(2, num=1.5, den=40), mv(5, num=1.5, den=38)]
+    a = compute(planned("ratio", plan=(2.5, 5.0, 7.5, 10.0), target=10.0), values, Period(2023, 2), BANDS)
+    assert (a.achievement_quarter_pct, a.predicate_quarter, a.achievement_pct) == (
+        157.89,
+        "Sangat Tinggi",
+        78.95,
+    )
+
+
+def test_without_a_plan_no_quarterly_verdict_and_year_end_is_final():
+    values = [mv(m, 15) for m in range(1, 13)]
+    mid = compute(ind(), values, Period(2023, 3), BANDS)
+    assert (mid.target_quarter, mid.achievement_quarter_pct, mid.predicate_quarter) == (None, None, None)
+    assert mid.provisional and mid.why_no_quarter_pct() == "rencana aksi belum ditetapkan"
+    for period in (Period(2023, 4), Period(2023)):
+        end = compute(ind(), values, period, BANDS)
+        assert not end.provisional and (end.achievement_pct, end.predicate) == (120.0, "Sangat Tinggi")
+    assert compute(planned(), values, Period(2023), BANDS).target_quarter is None  # annual: no quarter
+
+
+def test_average_says_what_it_runs_over():
+    from iku.domain.achievement import average
+
+    avg = average(
+        [
+            ("IKU-01", None, NO_TARGET),
+            ("IKU-02", 80.0, None),
+            ("IKU-04", 157.89, None),
+            ("IKU-05", None, None),
+        ],
+        BANDS,
+    )
+    # (80 + 157.89) / 2 = 118.945 -> 118.95 half-up
+    assert (avg.pct, avg.predicate, avg.over) == (118.95, "Sangat Tinggi", ("IKU-02", "IKU-04"))
+    assert avg.describe() == (
+        "rata-rata 2 dari 4 indikator; tanpa capaian: IKU-01 (target belum ditetapkan), IKU-05 (belum ada data)"
+    )
+    provisional = average([("IKU-02", 37.33, None), ("IKU-03", 100.0, None)], BANDS, verdict=False)
+    assert (provisional.pct, provisional.predicate) == (68.67, None)  # 137.33 / 2 = 68.665 -> 68.67
+    assert average([("IKU-01", None, NO_TARGET)], BANDS).pct is None
+
+
+def test_rencana_aksi_config_is_checked():
+    with pytest.raises(ValueError, match="cannot go down"):
+        Indicator.model_validate(ind().model_dump() | {"rencana_aksi": {2023: (30.0, 20.0, None, 150.0)}})
+    with pytest.raises(ValueError, match="negative"):
+        Indicator.model_validate(ind().model_dump() | {"rencana_aksi": {2023: (-1, None, None, None)}})
+    ok = Indicator.model_validate(ind("ratio").model_dump() | {"rencana_aksi": {2023: (5, 4, None, 10)}})
+    assert ok.quarter_target(2023, 2) == 4 and ok.quarter_target(2023, 3) is None
+    assert ok.quarter_target(2024, 1) is None
