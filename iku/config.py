@@ -28,11 +28,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Pengesahan(_Strict):
+    """The sign-off block that ends every report (PDF): the head of the agency."""
+
+    place: str  # e.g. Kuala Tungkal
+    title: str  # e.g. Kepala Dinas Perumahan dan Kawasan Permukiman
+    name: str
+    rank: str = ""  # pangkat/golongan, e.g. Pembina Utama Muda (IV/c)
+    nip: str = ""
+
+
 class Opd(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     region: str
     renstra_period: tuple[int, int]
+    pengesahan: Pengesahan | None = None
 
     @property
     def years(self) -> list[int]:

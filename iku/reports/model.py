@@ -12,9 +12,26 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue, Config, Indicator, PredicateBand
-from iku.domain.achievement import PROVISIONAL, Achievement, Average, average, compute
+from iku.domain.achievement import (
+    PROVISIONAL,
+    Achievement,
+    Average,
+    aggregate,
+    average,
+    compute,
+    current_by_month,
+)
+from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
+from iku.domain.renstra import (
+    RenstraProgress,
+    YearFigure,
+    from_achievement,
+    from_history,
+    no_data,
+    renstra_progress,
+)
 from iku.domain.status import MonthSubmission
 
 STATUS_LABELS = {
@@ -43,6 +60,9 @@ class IndicatorReport:
     achievement: Achievement
     renstra_target: float | None  # the target of the Renstra's last year
     notes: tuple[Note, ...] = ()
+    # Tabel E.81: column 7 (through last year) and columns 14-15 (through this period)
+    renstra_before: RenstraProgress | None = None
+    renstra: RenstraProgress | None = None
     # the bidang's faktor pendorong / penghambat / tindak lanjut of the period's months
     supporting: tuple[Note, ...] = ()
     inhibiting: tuple[Note, ...] = ()
@@ -189,7 +209,11 @@ def build_report_data(
     period: Period,
     as_of: datetime,
     generated_at: datetime | None = None,
+    history: list[HistoryValue] | None = None,
 ) -> ReportData:
+    """`values`: current monthly figures (earlier Renstra years too, for Tabel
+    E.81's Renstra columns); `history`: imported figures of years before the
+    pipeline, used where no monthly sheet holds that year."""
     cat, pipe = config.catalogue, config.pipeline
     tz = ZoneInfo(pipe.timezone)
     year, end = period.year, period.end_month
@@ -197,6 +221,13 @@ def build_report_data(
         (v for v in values if v.year == year and v.month <= end),
         key=lambda v: (v.indicator, v.month, v.revision),
     )
+    renstra = cat.opd.renstra_period
+    earlier_years = range(renstra[0], year)
+    by_indicator: dict[str, list[MonthlyValue]] = {}
+    for v in values:
+        if renstra[0] <= v.year < year:
+            by_indicator.setdefault(v.indicator, []).append(v)
+    imported = {(h.indicator, h.year): h for h in history or []}
     note_months = set(_period_months(period))
 
     groups: dict[str, list[IndicatorReport]] = {}
@@ -204,6 +235,11 @@ def build_report_data(
     for ind in cat.indicators:
         mine = [v for v in in_scope if v.indicator == ind.code]
         ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+        earlier = [
+            _year_figure(ind, by_indicator.get(ind.code, []), y, imported.get((ind.code, y)), pipe.predicates)
+            for y in earlier_years
+        ]
+        now = from_achievement(ach)
 
         def texts(attr: str, mine=mine) -> tuple[Note, ...]:
             return tuple(
@@ -222,6 +258,10 @@ def build_report_data(
                 supporting=texts("supporting"),
                 inhibiting=texts("inhibiting"),
                 follow_up=texts("follow_up"),
+                renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
+                if earlier
+                else None,
+                renstra=renstra_progress(ind.kind, ind.polarity, [*earlier, now], ind.targets, renstra),
             )
         )
         tujuan.setdefault(ind.sasaran, ind.tujuan)
@@ -251,13 +291,29 @@ def build_report_data(
     )
 
 
+def _year_figure(ind: Indicator, values: list[MonthlyValue], year: int, imported, bands) -> YearFigure:
+    """An earlier Renstra year: from its monthly sheets, else from imported history."""
+    realisation = aggregate(ind, current_by_month(ind, values, year), range(1, 13))
+    if realisation is not None:
+        return from_achievement(compute(ind, values, Period(year), bands))
+    if imported is not None:
+        return from_history(
+            year, imported.realisation, ind.target(year), ind.polarity, bands, imported.source
+        )
+    return no_data(year, ind.target(year))
+
+
 def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
     """Fetch the year's current figures and submission matrix, then build."""
     from iku.queries import submission_matrix  # keeps this module importable without a DB
 
-    values = res.warehouse.current_values(res.opd, period.year)
+    # every year: Tabel E.81 sets the year against the Renstra so far
+    from iku.warehouse.history import history_values
+
+    values = res.warehouse.current_values(res.opd, None)
     subs = submission_matrix(res, period.year, period.end_month, as_of)
-    return build_report_data(res.config, values, subs, period, as_of)
+    history = history_values(res.warehouse, res.opd)
+    return build_report_data(res.config, values, subs, period, as_of, history=history)
 
 
 def clean_number(value: float | None) -> float | int | None:
