@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
-from iku.domain.achievement import predicate, round2
+from iku import formatting as fmt
+from iku.domain.achievement import round2
 from iku.domain.periods import month_name
+from iku.excel_layout import row_height
 
 from .model import STATUS_COLOURS, STATUS_LABELS, ReportData, predicate_colour
 
 ROMAN = ["I", "II", "III", "IV"]
 HEADER_ROW = 4  # first of the two header rows (0-based)
 FIRST_DATA_ROW = 7  # after the two header rows and the column-number row
-LAST_COL = 14  # A..O
 
 
 def new_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
@@ -69,6 +70,15 @@ class Styles:
         self.when = wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm", "border": 1})
         self.flag = wb.add_format({**base, "text_wrap": True, "border": 1, "font_color": "#922B21"})
         self.bold = wb.add_format({**base, "bold": True, "border": 1})
+        self.note = wb.add_format({**base, "italic": True, "text_wrap": True, "font_color": "#566573"})
+        self.bold_wrap = wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True})
+        # cells the evaluator fills or corrects
+        self.fill = wb.add_format({**base, "border": 1, "bg_color": "#FFF2CC"})
+        self.fill_text = wb.add_format({**base, "border": 1, "bg_color": "#FFF2CC", "text_wrap": True})
+        self.sign = wb.add_format({**base, "font_size": 10, "align": "center"})
+        self.sign_name = wb.add_format(
+            {**base, "font_size": 10, "align": "center", "bold": True, "underline": 1}
+        )
         self.pred = {
             b.label: wb.add_format(
                 {
@@ -126,79 +136,293 @@ def print_setup(ws, repeat_from: int | None = None, repeat_to: int | None = None
     ws.set_footer("&L&8&A&R&8Halaman &P dari &N")
 
 
-def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
-    cat, year = data.catalogue, data.period.year
-    ws = wb.add_worksheet("Evaluasi Renja")
-    widths = [5, 28, 40, 10, 12, 12, 10, 10, 10, 10, 13, 11, 13, 22, 34]
-    for col, w in enumerate(widths):
-        ws.set_column(col, col, w)
-    ws.merge_range(0, 0, 0, LAST_COL, "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH", st.title)
-    ws.merge_range(1, 0, 1, LAST_COL, f"{cat.opd.name} {cat.opd.region}", st.subtitle)
-    ws.merge_range(2, 0, 2, LAST_COL, f"Periode pelaksanaan: {data.period.title_id}", st.subtitle)
-
-    h0, h1 = HEADER_ROW, HEADER_ROW + 1
-    end_label = f"s.d. TW {ROMAN[data.period.quarter - 1]}" if data.is_quarterly else "s.d. Desember"
-    single = [
-        (0, "No"),
-        (1, "Sasaran"),
-        (2, "Indikator Kinerja"),
-        (3, "Satuan"),
-        (4, f"Target akhir Renstra ({data.renstra_end_year})"),
-        (5, f"Target tahun berjalan ({year})"),
-        (10, f"Realisasi tahun berjalan ({end_label})"),
-        (11, "Tingkat capaian (%)"),
-        (12, "Predikat"),
-        (13, "Bidang penanggung jawab"),
-        (14, "Keterangan"),
+def _notes(items, code: str | None = None) -> list[str]:
+    """The bidang's words with their month: 'Mei: ...' (prefixed with the code when given)."""
+    prefix = f"{code} " if code else ""
+    return [
+        f"{prefix}({month_name(n.month)}): {n.text}" if code else f"{month_name(n.month)}: {n.text}"
+        for n in items
     ]
-    for col, label in single:
-        ws.merge_range(h0, col, h1, col, label, st.header)
-    ws.merge_range(h0, 6, h0, 9, "Realisasi Kinerja pada Triwulan", st.header)
-    for i, r in enumerate(ROMAN):
-        ws.write_string(h1, 6 + i, r, st.header)
-    for col in range(LAST_COL + 1):
-        ws.write_number(h1 + 1, col, col + 1, st.colno)
-    ws.set_row(h0, 30)
-    ws.set_row(h1, 30)
 
+
+def _signature(ws, st: Styles, data: ReportData, row: int, first_col: int, last_col: int) -> int:
+    """The pengesahan block (place, date, title, name, pangkat, NIP) under a table."""
+    p = data.catalogue.opd.pengesahan
+    if p is None:
+        return row
+    lines = [
+        f"{p.place}, {fmt.day(data.generated_at)}",
+        p.title,
+        "",
+        "",
+        "",
+        p.name,
+        p.rank,
+        f"NIP. {p.nip}" if p.nip else "",
+    ]
+    for i, line in enumerate(lines):
+        fmt_ = st.sign_name if i == 5 else st.sign
+        ws.merge_range(row + i, first_col, row + i, last_col, line, fmt_)
+    return row + len(lines)
+
+
+# Tabel E.81 (Permendagri 86/2017): columns as numbered in the regulation; each
+# of 6-15 has a realisation (K) and a budget (Rp) half. The pipeline holds no
+# budget: the Rp halves are left for the evaluator to fill (yellow).
+E81_PAIRS = [
+    (6, "Target Renstra Perangkat Daerah pada akhir periode Renstra ({end})"),
+    (7, "Realisasi capaian kinerja Renstra s.d. Renja tahun lalu ({prev})"),
+    (8, "Target kinerja Renja tahun berjalan ({year}) yang dievaluasi"),
+    (9, "Realisasi kinerja pada Triwulan I"),
+    (10, "Realisasi kinerja pada Triwulan II"),
+    (11, "Realisasi kinerja pada Triwulan III"),
+    (12, "Realisasi kinerja pada Triwulan IV"),
+    (13, "Realisasi capaian kinerja Renja yang dievaluasi ({year}, {upto})"),
+    (14, "Realisasi kinerja Renstra s.d. tahun berjalan ({year})"),
+    (15, "Tingkat capaian kinerja Renstra s.d. tahun berjalan (%)"),
+]
+E81_WIDTHS = [4, 22, 16, 30, 12] + [9, 8] * len(E81_PAIRS) + [14, 28]
+
+
+def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
+    cat, year = data.catalogue, data.period.year
+    ws = wb.add_worksheet("Tabel E.81")
+    last = len(E81_WIDTHS) - 1
+    for col, w in enumerate(E81_WIDTHS):
+        ws.set_column(col, col, w)
+    ws.merge_range(0, 0, 0, last, "TABEL E.81 EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH", st.title)
+    ws.merge_range(1, 0, 1, last, f"{cat.opd.name} {cat.opd.region}", st.subtitle)
+    ws.merge_range(2, 0, 2, last, f"Periode pelaksanaan: {data.period.title_id}", st.subtitle)
+    upto = f"s.d. Triwulan {ROMAN[data.period.quarter - 1]}" if data.is_quarterly else "s.d. Desember"
+    h0, h1, h2 = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
+    singles = [
+        (0, 1, "No"),
+        (1, 2, "Sasaran"),
+        (2, 3, "Program/Kegiatan"),
+        (3, 4, "Indikator Kinerja Program (outcome)/Kegiatan (output)"),
+        (4, 5, f"Data capaian pada awal tahun perencanaan ({cat.opd.renstra_period[0]})"),
+    ]
+    for col, number, label in singles:
+        ws.merge_range(h0, col, h1, col, label, st.header)
+        ws.write_number(h2, col, number, st.colno)
+    for i, (number, label) in enumerate(E81_PAIRS):
+        col = 5 + 2 * i
+        text = label.format(end=cat.opd.renstra_period[1], prev=year - 1, year=year, upto=upto)
+        ws.merge_range(h0, col, h0, col + 1, text, st.header)
+        ws.write_string(h1, col, "K", st.header)
+        ws.write_string(h1, col + 1, "Rp", st.header)
+        ws.merge_range(h2, col, h2, col + 1, number, st.colno)
+    for col, number, label in (
+        (last - 1, 16, "Unit Perangkat Daerah penanggung jawab"),
+        (last, 17, "Keterangan"),
+    ):
+        ws.merge_range(h0, col, h1, col, label, st.header)
+        ws.write_number(h2, col, number, st.colno)
+    ws.set_row(h0, row_height(*((E81_PAIRS[1][1], 17),), minimum=60))
     row, no = FIRST_DATA_ROW, 0
-    pcts = []
     for group in data.groups:
         first = row
         for r in group.rows:
             no += 1
-            a, ind = r.achievement, r.indicator
+            a, ind, rs = r.achievement, r.indicator, r.renstra
             ws.write_number(row, 0, no, st.center)
-            put_text(ws, row, 2, f"{ind.name} ({ind.code})", st.text)
-            put_text(ws, row, 3, ind.unit, st.center)
-            put_number(ws, row, 4, r.renstra_target, st, empty="belum ditetapkan")
-            put_number(ws, row, 5, a.target, st, empty="belum ditetapkan")
-            for q in range(1, 5):
-                put_number(ws, row, 5 + q, round2(a.quarters[q]), st)
-            put_number(ws, row, 10, round2(a.realisation), st)
-            put_number(ws, row, 11, a.achievement_pct, st, st.pct)
-            put_predicate(ws, row, 12, a.predicate, st)
-            put_text(ws, row, 13, r.bidang_name, st.text)
-            keterangan = list(a.flags) + [f"{month_name(n.month)}: {n.text}" for n in r.notes]
-            put_text(ws, row, 14, "\n".join(keterangan), st.flag if a.flags else st.text)
-            if a.achievement_pct is not None:
-                pcts.append(a.achievement_pct)
+            ws.write_blank(row, 2, None, st.fill)
+            name = f"{ind.name} ({ind.code}; {ind.unit})"
+            put_text(ws, row, 3, name, st.text)
+            put_text(ws, row, 4, ind.baseline.text, st.center)
+            k = [
+                rs.target_end,
+                rs.before,
+                a.target,
+                *(round2(a.quarters[q]) for q in range(1, 5)),
+                round2(a.realisation),
+                round2(rs.to_date),
+                rs.pct,
+            ]
+            for i, value in enumerate(k):
+                col = 5 + 2 * i
+                if i == 9:
+                    put_number(ws, row, col, value, st, st.pct)
+                else:
+                    put_number(ws, row, col, value, st, empty="belum ditetapkan" if i in (0, 2) else "")
+                ws.write_blank(row, col + 1, None, st.fill)
+            put_text(ws, row, last - 1, r.bidang_name, st.text)
+            ket = list(a.flags) + [f"Renstra: {rs.rule}"]
+            put_text(ws, row, last, "\n".join(ket), st.flag if a.flags else st.text)
+            ws.set_row(
+                row, row_height((name, 30), (r.bidang_name, 14), ("\n".join(ket), 28), (group.sasaran, 22))
+            )
             row += 1
         if row - first > 1:
             ws.merge_range(first, 1, row - 1, 1, "", st.text)
         put_text(ws, first, 1, group.sasaran, st.text)
 
-    # E.81 footer: the average achievement and its predicate
-    avg = round(sum(pcts) / len(pcts), 2) if pcts else None
-    ws.merge_range(row, 0, row, 10, "Rata-rata tingkat capaian kinerja", st.bold)
-    put_number(ws, row, 11, avg, st, st.pct)
-    put_predicate(ws, row, 12, predicate(avg, data.bands), st)
-    ws.merge_range(row, 13, row, 14, "", st.text)
-    ws.merge_range(row + 1, 0, row + 1, 10, "Predikat kinerja", st.bold)
-    ws.merge_range(row + 1, 11, row + 1, 14, "", st.center)
-    put_predicate(ws, row + 1, 11, predicate(avg, data.bands) or "–", st)
-    ws.freeze_panes(FIRST_DATA_ROW, 3)
-    print_setup(ws, h0, h1 + 1)
+    by_rule: dict[str, list[str]] = {}
+    for r in data.rows:
+        by_rule.setdefault(r.renstra.rule, []).append(r.indicator.code)
+    rules = "; ".join(f"{', '.join(codes)}: {rule}" for rule, codes in by_rule.items())
+    note = f"Kolom 6, 7, 14 dan 15 (tanpa predikat: capaian Renstra belum akhir periode). {rules}."
+    ws.merge_range(row, 0, row, last, note, st.note)
+    ws.set_row(row, row_height((note, 220)))
+    row += 1
+
+    # The regulation's closing rows: average, predicate, causes and follow-up,
+    # pre-filled with the bidang's words and left editable (yellow).
+    averages = data.averages()
+    label, avg = averages[-2] if data.provisional else averages[-1]
+    if data.is_quarterly and data.has_plan:
+        label, avg = averages[0]
+    span = last - 6
+    closing = [
+        ("Rata-rata capaian kinerja (%)", avg.pct, f"{label}: {avg.describe()}"),
+        (
+            "Predikat kinerja",
+            avg.predicate or ("sementara (belum akhir tahun)" if avg.pct is not None else "–"),
+            None,
+        ),
+    ]
+    for title, value, note in closing:
+        ws.merge_range(row, 0, row, 4, title, st.bold)
+        if isinstance(value, float):
+            ws.merge_range(row, 5, row, 6, "", st.pct)
+            ws.write_number(row, 5, value, st.pct)
+        else:
+            ws.merge_range(row, 5, row, 6, "", st.center)
+            put_predicate(ws, row, 5, value or "–", st)
+        ws.merge_range(row, 7, row, last, note or "", st.text)
+        ws.set_row(row, row_height((note, span * 8.5)))
+        row += 1
+    rows = data.rows
+    texts = [
+        (
+            "Faktor pendorong keberhasilan pencapaian",
+            [t for r in rows for t in _notes(r.supporting, r.indicator.code)],
+        ),
+        (
+            "Faktor penghambat pencapaian kinerja",
+            [t for r in rows for t in _notes(r.inhibiting, r.indicator.code)],
+        ),
+        (
+            "Tindak lanjut yang diperlukan dalam triwulan berikutnya",
+            [t for r in rows for t in _notes(r.follow_up, r.indicator.code)],
+        ),
+        ("Tindak lanjut yang diperlukan dalam Renja Perangkat Daerah berikutnya", []),
+    ]
+    for title, lines in texts:
+        body = "\n".join(lines)
+        ws.merge_range(row, 0, row, 4, title, st.bold_wrap)
+        ws.merge_range(row, 5, row, last, "", st.fill_text)
+        put_text(ws, row, 5, body, st.fill_text)
+        ws.set_row(row, row_height((body, span * 8.5 + 16), (title, 70), minimum=30))
+        row += 1
+    _signature(ws, st, data, row + 1, last - 5, last)
+    ws.freeze_panes(FIRST_DATA_ROW, 4)
+    print_setup(ws, h0, h2)
+
+
+def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
+    """The capaian per indicator: against the Rencana Aksi (quarterly) and the
+    year's target, with the bidang's faktor columns, editable."""
+    year = data.period.year
+    ws = wb.add_worksheet("Evaluasi Capaian")
+    q = data.period.quarter
+    tw = f"TW {ROMAN[q - 1]}" if q else ""
+    end = month_name(data.period.end_month)
+    cols: list[tuple[str, float]] = [
+        ("No", 4),
+        ("Kode", 8),
+        ("Indikator Kinerja", 34),
+        ("Satuan", 9),
+        (f"Target {year}", 11),
+    ]
+    if data.is_quarterly:
+        cols += [
+            (f"Rencana Aksi s.d. {tw}", 11),
+            (f"Realisasi {tw}", 10),
+            (f"Realisasi s.d. {end}", 10),
+            ("Capaian thd Rencana Aksi (%)", 11),
+            (f"Predikat {tw}", 12),
+            (f"Capaian s.d. {end} thd target {year} (%)", 12),
+            ("Sifat capaian tahunan", 11),
+            ("Proyeksi capaian akhir tahun (%)", 11),
+            ("Predikat proyeksi", 12),
+        ]
+    else:
+        cols += [(f"Realisasi TW {r}", 10) for r in ROMAN]
+        cols += [(f"Realisasi {year}", 10), ("Tingkat capaian (%)", 10), ("Predikat", 12)]
+    cols += [
+        ("Bidang penanggung jawab", 14),
+        ("Faktor pendorong", 30),
+        ("Faktor penghambat", 30),
+        ("Tindak lanjut", 30),
+        ("Keterangan", 30),
+    ]
+    last = len(cols) - 1
+    ws.merge_range(
+        0, 0, 0, last, f"EVALUASI CAPAIAN INDIKATOR KINERJA UTAMA {data.period.title_id.upper()}", st.title
+    )
+    ws.merge_range(1, 0, 1, last, f"{data.catalogue.opd.name} {data.catalogue.opd.region}", st.subtitle)
+    head = 3
+    for col, (label, width) in enumerate(cols):
+        ws.set_column(col, col, width)
+        ws.write_string(head, col, label, st.header)
+    ws.set_row(head, row_height(*((label, width) for label, width in cols), minimum=30))
+    index = {label: i for i, (label, _) in enumerate(cols)}
+    row = head + 1
+    for no, r in enumerate(data.rows, start=1):
+        a, ind = r.achievement, r.indicator
+        ws.write_number(row, 0, no, st.center)
+        put_text(ws, row, 1, ind.code, st.center)
+        put_text(ws, row, 2, ind.name, st.text)
+        put_text(ws, row, 3, ind.unit, st.center)
+        put_number(ws, row, 4, a.target, st, empty="belum ditetapkan")
+        c = 5
+        if data.is_quarterly:
+            put_number(ws, row, c, a.target_quarter, st, empty="belum ditetapkan")
+            put_number(ws, row, c + 1, round2(a.realisation_quarter), st)
+            put_number(ws, row, c + 2, round2(a.realisation), st)
+            put_number(ws, row, c + 3, a.achievement_quarter_pct, st, st.pct)
+            put_predicate(ws, row, c + 4, a.predicate_quarter, st)
+            put_number(ws, row, c + 5, a.achievement_pct, st, st.pct)
+            if a.provisional:
+                put_text(ws, row, c + 6, "sementara" if a.achievement_pct is not None else None, st.center)
+                put_number(ws, row, c + 7, a.projected_pct, st, st.pct)
+                put_predicate(ws, row, c + 8, a.projected_predicate, st)
+            else:
+                put_predicate(ws, row, c + 6, a.predicate, st)
+                put_text(ws, row, c + 7, None, st.center)
+                put_text(ws, row, c + 8, None, st.center)
+        else:
+            for i in range(4):
+                put_number(ws, row, c + i, round2(a.quarters[i + 1]), st)
+            put_number(ws, row, c + 4, round2(a.realisation), st)
+            put_number(ws, row, c + 5, a.achievement_pct, st, st.pct)
+            put_predicate(ws, row, c + 6, a.predicate, st)
+        bidang_col = index["Bidang penanggung jawab"]
+        put_text(ws, row, bidang_col, r.bidang_name, st.text)
+        cells = [
+            "\n".join(_notes(r.supporting)),
+            "\n".join(_notes(r.inhibiting)),
+            "\n".join(_notes(r.follow_up)),
+            "\n".join(list(a.flags) + _notes(r.notes)),
+        ]
+        for i, text in enumerate(cells):
+            put_text(ws, row, bidang_col + 1 + i, text, st.flag if i == 3 and a.flags else st.fill_text)
+        ws.set_row(row, row_height((ind.name, 34), (r.bidang_name, 14), *((t, 30) for t in cells)))
+        row += 1
+
+    row += 1
+    for label, avg in data.averages():
+        ws.merge_range(row, 0, row, 4, label, st.bold_wrap)
+        put_number(ws, row, 5, avg.pct, st, st.pct)
+        verdict = avg.predicate or ("sementara" if avg.pct is not None else None)
+        put_predicate(ws, row, 6, verdict, st)
+        ws.merge_range(row, 7, row, last, avg.describe(), st.text)
+        ws.set_row(row, row_height((label, 60), (avg.describe(), 150), minimum=24))
+        row += 1
+    _signature(ws, st, data, row + 1, last - 3, last)
+    ws.freeze_panes(head + 1, 3)
+    print_setup(ws, head, head)
 
 
 def _monthly_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
@@ -288,6 +512,7 @@ def render_excel(data: ReportData) -> bytes:
             "created": datetime.now(),
         }
     )
+    _e81_sheet(wb, st, data)
     _evaluation_sheet(wb, st, data)
     _monthly_sheet(wb, st, data, tz)
     _status_sheet(wb, st, data, tz)

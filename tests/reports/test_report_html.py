@@ -70,3 +70,28 @@ def test_formula_notes_in_html_are_plain(seeded_res):
     html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
     for note in FORMULA_NOTES[1:]:
         assert note in html
+
+
+def test_html_evaluates_mid_year_as_provisional_and_names_what_averages_cover(seeded_res):
+    html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
+    # no Rencana Aksi: no quarterly predicate, the annual capaian is provisional with its projection
+    assert "Rencana Aksi s.d. Triwulan II" in html and "sementara</span>" in html
+    assert "Tanpa predikat (capaian sementara)" in html
+    assert "89,60 %" in html  # IKU-02's projection
+    assert "rata-rata 3 dari 5 indikator; tanpa capaian: IKU-01 (target belum ditetapkan), IKU-05" in html
+    # the bidang's faktor columns, with their month
+    assert "<b>Mei:</b> Swadaya masyarakat tinggi" in html
+    assert (
+        "<b>Juni:</b> Hujan deras menunda pekerjaan" in html
+        and "<b>Juni:</b> Pekerjaan dilanjutkan Juli" in html
+    )
+    # columns never break a word
+    assert "break-all" not in html and "hyphens: manual" in html
+    assert "counter(page)" in html  # page numbers when printed
+
+
+def test_annual_html_has_the_quarters(seeded_res):
+    html = render_html(load_report_data(seeded_res, Period(2023), AS_OF))
+    for q in ("I", "II", "III", "IV"):
+        assert f"Realisasi Triwulan {q}</th>" in html
+    assert "Rata-rata tingkat capaian kinerja 2023" in html and "Tanpa predikat" not in html
