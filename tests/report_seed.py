@@ -17,12 +17,6 @@ AS_OF = datetime(2023, 7, 20, 12, 0, tzinfo=JKT)
 SCRIPT_NOTE = "<script>alert(1)</script>"
 FORMULA_NOTES = ['=HYPERLINK("http://evil.example/x","klik")', "+1+1", "-5 unit belum selesai", "@SUM(A1:A9)"]
 
-# IKU-04's faktor pendorong, faktor penghambat and tindak lanjut, by month
-FACTORS = {
-    5: ("Swadaya masyarakat tinggi", None, None),
-    6: (None, "Hujan deras menunda pekerjaan", "Pekerjaan dilanjutkan Juli"),
-}
-
 # IKU-02 realisasi 2023 per month (February is revised 12 -> 14; June only invalid)
 IKU02 = {1: 10, 2: 14, 3: 8, 4: 15, 5: 9}
 
@@ -121,17 +115,28 @@ def seed(url: str) -> Warehouse:
             "perkim",
             2023,
             m,
-            [
-                ValueRow(
-                    "IKU-04",
-                    None,
-                    0.5,
-                    40 if m <= 3 else 38,
-                    "kendala cuaca" if m == 6 else None,
-                    2,
-                    *FACTORS.get(m, (None, None, None)),
-                )
-            ],
+            [ValueRow("IKU-04", None, 0.5, 40 if m <= 3 else 38, "kendala cuaca" if m == 6 else None, 2)],
             received,
         )
     return wh
+
+
+# IKU-04's faktor pendorong, faktor penghambat and tindak lanjut, by month: sent
+# as revisions of the perkim sheets (same figures), for the evaluation reports.
+FACTORS = {
+    5: ("Swadaya masyarakat tinggi", None, None),
+    6: (None, "Hujan deras menunda pekerjaan", "Pekerjaan dilanjutkan Juli"),
+}
+
+
+def add_factors(wh: Warehouse) -> None:
+    for m, factors in FACTORS.items():
+        _record(
+            wh,
+            "perkim",
+            2023,
+            m,
+            [ValueRow("IKU-04", None, 0.5, 38, "kendala cuaca" if m == 6 else None, 2, *factors)],
+            datetime(2023, 7, 16, 9, 0, tzinfo=JKT),
+            tag="-faktor",
+        )

@@ -170,7 +170,7 @@ def _signature(ws, st: Styles, data: ReportData, row: int, first_col: int, last_
 # of 6-15 has a realisation (K) and a budget (Rp) half. The pipeline holds no
 # budget: the Rp halves are left for the evaluator to fill (yellow).
 E81_PAIRS = [
-    (6, "Target Renstra Perangkat Daerah pada akhir periode Renstra ({end})"),
+    (6, "Target Renstra Perangkat Daerah akhir periode ({start}–{end})"),
     (7, "Realisasi capaian kinerja Renstra s.d. Renja tahun lalu ({prev})"),
     (8, "Target kinerja Renja tahun berjalan ({year}) yang dievaluasi"),
     (9, "Realisasi kinerja pada Triwulan I"),
@@ -207,7 +207,8 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
         ws.write_number(h2, col, number, st.colno)
     for i, (number, label) in enumerate(E81_PAIRS):
         col = 5 + 2 * i
-        text = label.format(end=cat.opd.renstra_period[1], prev=year - 1, year=year, upto=upto)
+        start, end = cat.opd.renstra_period
+        text = label.format(start=start, end=end, prev=year - 1, year=year, upto=upto)
         ws.merge_range(h0, col, h0, col + 1, text, st.header)
         ws.write_string(h1, col, "K", st.header)
         ws.write_string(h1, col + 1, "Rp", st.header)
@@ -224,20 +225,20 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
         first = row
         for r in group.rows:
             no += 1
-            a, ind, rs = r.achievement, r.indicator, r.renstra
+            a, ind, rs, before = r.achievement, r.indicator, r.renstra, r.renstra_before
             ws.write_number(row, 0, no, st.center)
             ws.write_blank(row, 2, None, st.fill)
             name = f"{ind.name} ({ind.code}; {ind.unit})"
             put_text(ws, row, 3, name, st.text)
             put_text(ws, row, 4, ind.baseline.text, st.center)
             k = [
-                rs.target_end,
-                rs.before,
+                rs.basis_target,
+                before.value if before else None,
                 a.target,
                 *(round2(a.quarters[q]) for q in range(1, 5)),
                 round2(a.realisation),
-                round2(rs.to_date),
-                rs.pct,
+                round2(rs.value),
+                rs.progress_pct,
             ]
             for i, value in enumerate(k):
                 col = 5 + 2 * i
@@ -247,11 +248,9 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
                     put_number(ws, row, col, value, st, empty="belum ditetapkan" if i in (0, 2) else "")
                 ws.write_blank(row, col + 1, None, st.fill)
             put_text(ws, row, last - 1, r.bidang_name, st.text)
-            ket = list(a.flags) + [f"Renstra: {rs.rule}"]
-            put_text(ws, row, last, "\n".join(ket), st.flag if a.flags else st.text)
-            ws.set_row(
-                row, row_height((name, 30), (r.bidang_name, 14), ("\n".join(ket), 28), (group.sasaran, 22))
-            )
+            ket = "\n".join(list(a.flags) + ([rs.note] if rs.note else []))
+            put_text(ws, row, last, ket, st.flag if ket else st.text)
+            ws.set_row(row, row_height((name, 30), (r.bidang_name, 14), (ket, 28), (group.sasaran, 22)))
             row += 1
         if row - first > 1:
             ws.merge_range(first, 1, row - 1, 1, "", st.text)

@@ -6,7 +6,7 @@ import json
 
 import openpyxl
 import pytest
-from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
+from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE, add_factors
 
 from iku.domain.periods import Period
 from iku.reports import load_report_data, render_report
@@ -14,6 +14,7 @@ from iku.reports import load_report_data, render_report
 
 @pytest.fixture
 def q2_book(seeded_res, tmp_path):
+    add_factors(seeded_res.warehouse)
     paths = render_report(load_report_data(seeded_res, Period(2023, 2), AS_OF), tmp_path)
     return openpyxl.load_workbook(paths[1])
 
@@ -34,7 +35,7 @@ def test_e81_sheet_layout_and_figures(q2_book):
         "Program/Kegiatan",
         "Indikator Kinerja Program (outcome)/Kegiatan (output)",
     ]
-    assert header[5] == "Target Renstra Perangkat Daerah pada akhir periode Renstra (2026)"
+    assert header[5] == "Target Renstra Perangkat Daerah akhir periode (2022–2026)"
     assert header[13:18:2] == [f"Realisasi kinerja pada Triwulan {q}" for q in ("II", "III", "IV")]
     assert [c.value for c in ws[6]][5:9] == ["K", "Rp", "K", "Rp"]
     # the regulation's column numbers, 1 to 17, each K/Rp pair under one number
@@ -84,6 +85,7 @@ def test_e81_sheet_layout_and_figures(q2_book):
 
 
 def test_evaluation_sheet_quarter_against_rencana_aksi(seeded_res, tmp_path):
+    add_factors(seeded_res.warehouse)
     from iku.config import Pengesahan
 
     cfg = seeded_res.config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE
+from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE, add_factors
 
 from iku.domain.periods import Period
 from iku.reports import load_report_data, render_excel, render_html, render_report, report_json, write_index
@@ -73,6 +73,7 @@ def test_formula_notes_in_html_are_plain(seeded_res):
 
 
 def test_html_evaluates_mid_year_as_provisional_and_names_what_averages_cover(seeded_res):
+    add_factors(seeded_res.warehouse)
     html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
     # no Rencana Aksi: no quarterly predicate, the annual capaian is provisional with its projection
     assert "Rencana Aksi s.d. Triwulan II" in html and "sementara</span>" in html
