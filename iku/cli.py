@@ -27,7 +27,7 @@ from typer import _click as click  # Typer vendors Click: its exceptions are the
 from iku.config import ConfigError
 from iku.domain.periods import parse_as_of
 from iku.locations import Unwritable, ensure_writable
-from iku.orchestration.commands import needs_prefect, server_app
+from iku.orchestration.commands import deploy, needs_prefect, server_app
 from iku.warehouse import WarehouseUnavailable
 
 console = Console()
@@ -157,6 +157,7 @@ app = _App(
     help="Pipeline konsolidasi IKU: lembar bulanan bidang menjadi laporan triwulan, tahunan dan LAKIP.",
 )
 app.add_typer(server_app, name="server")
+app.command("deploy")(deploy)
 
 
 @app.callback()
@@ -383,7 +384,7 @@ def check_missing(
 def serve() -> None:
     """Jalankan jadwal tanpa penjagaan (deployment Prefect dilayani dari proses ini)."""
     needs_prefect()
-    from iku.flows.serve import serve_all
+    from iku.orchestration.deployments import serve_all
 
     serve_all()
 

@@ -68,3 +68,31 @@ def status() -> None:
         typer.echo(f"Server Prefect lokal sedang menyala (pid {info.pid}), belum menjawab. UI: {info.url}")
         return
     typer.echo(f"Server Prefect lokal berjalan (pid {info.pid}). UI: {info.url}")
+
+
+def deploy(
+    pool: str = typer.Option(..., "--pool", help="Nama work pool (tipe process; dibuat bila belum ada)"),
+) -> None:
+    """Register the schedules on a work pool for workers (instead of `iku serve`)."""
+    needs_prefect()
+    from iku.config import ConfigError
+    from iku.orchestration.deployments import deploy_to_pool, is_sqlite
+    from iku.settings import Settings
+
+    try:
+        names, withheld = deploy_to_pool(pool)
+    except ConfigError as exc:
+        _one_line(f"bad configuration: {exc}", 3)
+    except ValueError as exc:
+        _one_line(str(exc), 2)
+    for name in names:
+        typer.echo(f"  {name}")
+    typer.echo(f"{len(names)} deployment terdaftar di work pool '{pool}'.")
+    if withheld:
+        typer.echo(
+            "Tidak ikut disimpan di deployment (rahasia; isi di berkas lingkungan setiap worker): "
+            + ", ".join(withheld)
+        )
+    if is_sqlite(Settings().warehouse_url):
+        typer.echo("Perhatian: gudang data SQLite hanya terjangkau worker di mesin ini.")
+    typer.echo(f"Jalankan worker: prefect worker start --pool {pool}   (hentikan dulu `iku serve`)")

@@ -26,3 +26,18 @@ def test_report_and_lakip_flows(prefect_server, iku_env):
     assert lakip == [out / "2023" / "lakip-2023.xlsx", out / "2023" / "lakip-2023.json"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="2023/iku-2023-Q2.html"' in index and 'href="2023/lakip-2023.xlsx"' in index
+
+
+def test_scheduled_report_without_period_takes_the_last_quarter_past_its_deadline(prefect_server, iku_env):
+    from iku.flows.serve import scheduled_report_flow
+
+    out = iku_env / "out" / "2023"
+    # 10 July: June's deadline has not passed yet, so Q1, never the empty Q2 or Q3
+    assert scheduled_report_flow(kind="quarterly", as_of="2023-07-10")[2] == str(out / "iku-2023-Q1.json")
+    assert scheduled_report_flow(kind="quarterly", as_of="2023-07-11")[2] == str(out / "iku-2023-Q2.json")
+    assert scheduled_report_flow(kind="annual", as_of="2024-01-05")[2] == str(
+        iku_env / "out" / "2022" / "iku-2022.json"
+    )
+    assert scheduled_report_flow(kind="lakip", period="2023")[1] == str(out / "lakip-2023.json")
+    with pytest.raises(ValueError, match="does not fit"):
+        scheduled_report_flow(kind="quarterly", period="2023")

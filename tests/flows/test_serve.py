@@ -30,11 +30,12 @@ EXPECTED = {  # deployment -> (flow, cron in Asia/Jakarta, parameters)
 
 
 def test_served_deployments_load_with_cron_timezone_and_parameters(iku_env):
-    from iku.flows.serve import build_deployments
+    from iku.orchestration.deployments import build_deployments
 
     deployments = build_deployments()
     got = {d.name: (d.flow_name, [s.schedule.cron for s in d.schedules], d.parameters) for d in deployments}
     assert got == {name: (flow, [cron], params) for name, (flow, cron, params) in EXPECTED.items()}
+    assert {d.name: d.concurrency_limit for d in deployments if d.concurrency_limit} == {"consolidate": 1}
     for d in deployments:
         (schedule,) = d.schedules
         assert schedule.schedule.timezone == "Asia/Jakarta" and schedule.active
@@ -172,20 +173,39 @@ async def _read_deployments(api: str) -> dict:
             return {d.name: d for d in await client.read_deployments()}
 
 
-def test_prefect_yaml_matches_the_served_deployments(iku_env):
-    """The work-pool route (prefect.yaml) runs the same flows on the same crons."""
-    import yaml
+def test_work_pool_deployments_are_the_served_ones_plus_the_workers_settings(iku_env, monkeypatch, tmp_path):
+    """`iku deploy --pool` and `iku serve` build the same deployments; only the
+    pool's carry the IKU_* settings, folders absolute, secrets left out."""
+    from iku.orchestration.deployments import build_deployments, job_environment
 
-    from iku.flows.serve import build_deployments
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IKU_INBOX_DIR", "relative/inbox")
+    monkeypatch.setenv("IKU_SMTP_HOST", "mail.example")
+    monkeypatch.setenv("IKU_SMTP_PASSWORD", "rahasia")
+    env, withheld = job_environment()
+    assert env["IKU_INBOX_DIR"] == str(tmp_path / "relative" / "inbox")
+    assert env["IKU_SMTP_HOST"] == "mail.example" and "IKU_SMTP_PASSWORD" not in env
+    assert withheld == ["IKU_SMTP_PASSWORD"]
+    assert all(Path(env[k]).is_absolute() for k in ("IKU_CONFIG_DIR", "IKU_OUTPUT_DIR", "IKU_ARCHIVE_DIR"))
+    assert env["IKU_WAREHOUSE_URL"] == f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}"
+    monkeypatch.setenv("IKU_WAREHOUSE_URL", "postgresql+psycopg://iku:pw@db/iku")
+    env, withheld = job_environment()
+    assert "IKU_WAREHOUSE_URL" not in env and "IKU_WAREHOUSE_URL" in withheld
 
-    spec = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    served = {d.name: d for d in build_deployments()}
-    assert [d["name"] for d in spec["deployments"]] == list(served)
-    for d in spec["deployments"]:
-        mine = served[d["name"]]
-        assert [s["cron"] for s in d["schedules"]] == [s.schedule.cron for s in mine.schedules]
-        assert {s["timezone"] for s in d["schedules"]} == {"Asia/Jakarta"}
-        assert d["parameters"] == mine.parameters
-        path, fn = d["entrypoint"].split(":")
-        assert mine.entrypoint == "iku." + path.removesuffix(".py").replace("/", ".") + "." + fn
-        assert d["work_pool"]["name"] == "iku-process"
+    def shape(d):
+        return (
+            d.flow_name,
+            d.entrypoint,
+            d.parameters,
+            [(s.schedule.cron, s.schedule.timezone) for s in d.schedules],
+            d.concurrency_limit,
+            d.description,
+            d.tags,
+        )
+
+    served = build_deployments()
+    pooled = build_deployments(job_env=env)
+    assert [d.name for d in pooled] == [d.name for d in served]
+    assert [shape(d) for d in pooled] == [shape(d) for d in served]
+    assert all(d.job_variables == {"env": env} for d in pooled)
+    assert not any(d.job_variables for d in served)
