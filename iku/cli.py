@@ -408,5 +408,10 @@ def demo(
         raise BadArgument(str(exc)) from None
 
 
+from iku.web.cli import web_app  # noqa: E402  (the portal: iku web ...)
+
+app.add_typer(web_app, name="web")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

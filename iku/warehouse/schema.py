@@ -131,3 +131,34 @@ history_realisation = Table(
     Column("is_current", Boolean, nullable=False, default=False),
     Index("ix_history_realisation_key", "opd_code", "indicator_code", "year"),
 )
+
+# Portal accounts (iku web). Every account belongs to an OPD; `bidang` is set
+# for the bidang role only. Passwords are stored as salted scrypt hashes.
+web_account = Table(
+    "web_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("role", String(16), nullable=False),  # bidang | perencana | kabupaten
+    Column("bidang", String(64)),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("username"),
+)
+
+# API tokens of bidang accounts: the public key id finds the row, the secret
+# part is kept only as a salted SHA-256 (it is 256 random bits, not a password).
+web_token = Table(
+    "web_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("web_account.id"), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("secret_hash", String(255), nullable=False),
+    Column("label", String(128)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    UniqueConstraint("key_id"),
+)

@@ -1,0 +1,1 @@
+"""The submission portal (`iku web`, CONTRACT §10)."""

@@ -1,0 +1,132 @@
+"""`iku web`: serve the portal; `iku web add-user` / `set-password` /
+`add-token` manage its accounts (CONTRACT §5, §10)."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+
+import typer
+
+web_app = typer.Typer(add_completion=False, help="Portal penyampaian (submission portal) and its accounts.")
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"iku web: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+def _guarded(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from iku.config import ConfigError
+        from iku.warehouse import WarehouseUnavailable
+
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(f"bad configuration: {exc}", 3)
+        except WarehouseUnavailable as exc:
+            _fail(str(exc), 4)
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc}: {exc.filename or ''}", 5)
+        except ValueError as exc:
+            _fail(str(exc), 2)
+
+    return wrapper
+
+
+def _resources():
+    from iku.resources import build_resources
+
+    return build_resources()
+
+
+def _read_password() -> str:
+    """Prompted twice on a terminal; one line from standard input otherwise (scripts)."""
+    from iku.web.passwords import check_strength
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    check_strength(password)
+    return password
+
+
+@web_app.callback(invoke_without_command=True)
+@_guarded
+def web(ctx: typer.Context) -> None:
+    """Serve the portal on IKU_WEB_HOST:IKU_WEB_PORT (default 127.0.0.1:8040)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from iku.web.app import create_app, warm_up
+    from iku.web.settings import WebSettings
+
+    settings = WebSettings()
+    res = _resources()
+    app = create_app(res, settings)
+    warm_up(res)
+    typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/")
+    # proxy headers only from FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1, the reverse proxy)
+    uvicorn.run(app, host=settings.host, port=settings.port, server_header=False, log_level="info")
+
+
+@web_app.command("add-user")
+@_guarded
+def add_user(
+    username: str = typer.Argument(..., help="Nama pengguna"),
+    role: str = typer.Option(..., "--role", help="bidang | perencana | kabupaten"),
+    bidang: str | None = typer.Option(None, "--bidang", help="Kode bidang (peran bidang saja)"),
+    opd: str | None = typer.Option(None, "--opd", help="Kode OPD (bawaan: OPD konfigurasi ini)"),
+) -> None:
+    """Create an account; the password is asked (or read from standard input)."""
+    from iku.warehouse.accounts import Accounts
+    from iku.web.passwords import hash_password
+
+    res = _resources()
+    opd = opd or res.opd
+    if bidang is not None and opd == res.opd and bidang not in {b.code for b in res.config.catalogue.bidang}:
+        raise ValueError(f"unknown bidang '{bidang}'")
+    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
+        raise ValueError("username: letters, digits, '.', '-' and '_' only (at most 64)")
+    Accounts(res.warehouse).add(
+        opd=opd, username=username, role=role, bidang=bidang, password_hash=hash_password(_read_password())
+    )
+    typer.echo(f"akun {username} dibuat ({role}{' ' + bidang if bidang else ''}, OPD {opd}).")
+
+
+@web_app.command("set-password")
+@_guarded
+def set_password(username: str = typer.Argument(...)) -> None:
+    """Change an account's password (its open sessions end)."""
+    from iku.warehouse.accounts import Accounts
+    from iku.web.passwords import hash_password
+
+    res = _resources()
+    if not Accounts(res.warehouse).set_password(username, hash_password(_read_password())):
+        raise ValueError(f"no user '{username}'")
+    typer.echo(f"kata sandi {username} diganti.")
+
+
+@web_app.command("add-token")
+@_guarded
+def add_token(
+    username: str = typer.Argument(...),
+    label: str | None = typer.Option(None, "--label", help="Untuk apa token ini"),
+) -> None:
+    """Create an API token for a bidang account; printed once, stored only as a hash."""
+    from iku.warehouse.accounts import Accounts
+    from iku.web.passwords import new_token
+
+    accounts = Accounts(_resources().warehouse)
+    account = accounts.get(username)
+    if account is None:
+        raise ValueError(f"no user '{username}'")
+    if account.role != "bidang":
+        raise ValueError("API tokens are for bidang accounts only (the token decides the bidang)")
+    token, key_id, secret_hash = new_token()
+    accounts.add_token(account, key_id, secret_hash, label)
+    typer.echo(token)

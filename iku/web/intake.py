@@ -1,0 +1,133 @@
+"""What happens to a sheet sent through the portal: read and validated by the
+consolidation's own code (iku.consolidation.read_file, the GX suites through the
+validation worker), then written atomically into the bidang's source folder,
+where the normal consolidation picks it up like any dropped file.
+
+Invalid and unreadable uploads are stored too ("nothing is lost"): they are
+archived, recorded and alerted by the consolidation exactly like a dropped file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from iku.consolidation import IncomingFile, read_file, to_record
+from iku.domain.model import Problem, ValueRow
+from iku.resources import Resources
+from iku.warehouse.files import has_file
+
+_SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
+
+
+@dataclass
+class Receipt:
+    sha256: str
+    bidang: str
+    year: int | None
+    month: int | None
+    status: str  # valid | invalid | unreadable
+    problems: list[Problem] = field(default_factory=list)
+    values: list[ValueRow] = field(default_factory=list)
+    stored_as: str | None = None  # file name in the source folder
+    duplicate: bool = False  # the same bytes were received before
+
+    def as_json(self) -> dict:
+        return {
+            "sha256": self.sha256,
+            "bidang": self.bidang,
+            "year": self.year,
+            "month": self.month,
+            "status": self.status,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def safe_extension(name: str | None) -> str:
+    """Only the extension of the sender's file name is used, and only when it is
+    plain (the name itself never reaches the disk)."""
+    ext = Path((name or "").replace("\\", "/")).suffix.lower()
+    return ext if _SAFE_EXTENSION.match(ext) else ".bin"
+
+
+def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
+    """The receipt by the consolidation's rules: reading, then the GX suites."""
+    from iku.validation.worker import validate_bidang
+
+    sha = hashlib.sha256(data).hexdigest()
+    f = IncomingFile(
+        bidang=bidang, path=Path(f"upload{extension}"), sha256=sha, data=data, received_at=datetime.now(UTC)
+    )
+    outcome = read_file(f, res.config)
+    problems: list[Problem] = []
+    # the same condition as tasks/consolidate.py validate_sheets
+    if outcome.sheet is not None and outcome.sheet.rows and not outcome.sheet.problems:
+        problems = validate_bidang({0: outcome.sheet}, res.config.catalogue, bidang)[0]
+    record = to_record(outcome, problems, Path())
+    return Receipt(
+        sha256=sha,
+        bidang=bidang,
+        year=record.year,
+        month=record.month,
+        status=record.status,
+        problems=record.problems,
+        values=record.values,
+    )
+
+
+def stored_name(receipt: Receipt, extension: str) -> str:
+    """Named by content, so the same bytes sent twice land in one file."""
+    period = f"{receipt.year}-{receipt.month:02d}" if receipt.year and receipt.month else "tanpa-periode"
+    return f"portal-{period}-{receipt.sha256[:16]}{extension}"
+
+
+def write_atomically(folder: Path, name: str, data: bytes) -> Path:
+    """Temp file + rename: the consolidation never sees a half-written sheet
+    (files starting with '.' are ignored by the folder scan)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def receive(res: Resources, bidang: str, data: bytes, sender_name: str | None) -> Receipt:
+    """Check a sheet and land it in the bidang's source folder (once)."""
+    extension = safe_extension(sender_name)
+    receipt = check(res, bidang, data, extension)
+    name = stored_name(receipt, extension)
+    folder = res.source_dir(bidang)
+    receipt.stored_as = name
+    if has_file(res.warehouse, res.opd, receipt.sha256) or (folder / name).exists():
+        receipt.duplicate = True
+        return receipt
+    write_atomically(folder, name, data)
+    return receipt
+
+
+def pending_files(res: Resources, bidang: str) -> list[str]:
+    """Portal files in the source folder the consolidation has not processed yet."""
+    folder = res.source_dir(bidang)
+    if not folder.is_dir():
+        return []
+    names = sorted(p.name for p in folder.glob("portal-*") if p.is_file())
+    out = []
+    for name in names:
+        sha16 = name.rsplit(".", 1)[0].rsplit("-", 1)[-1]
+        out.append((name, sha16))
+    known = {h[:16] for h in res.warehouse.known_hashes(res.opd)}
+    return [name for name, sha16 in out if sha16 not in known]

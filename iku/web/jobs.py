@@ -1,0 +1,94 @@
+"""Running the consolidation or a report now, from the portal.
+
+One small door (`JobRunner.start`): each job runs the ordinary `iku` command in
+a child process, so it is the same code as the schedule, with the same lock and
+the same "nothing new" shortcut; with PREFECT_API_URL set, it is recorded by the
+Prefect server like any other run. A consolidation asked for while one runs is
+coalesced into one more run after it, so a burst of uploads costs two runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass
+class Job:
+    label: str
+    argv: list[str]
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    last_line: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
+
+
+class JobRunner:
+    def __init__(self, env: dict[str, str] | None = None, keep: int = 20):
+        self.env = {**os.environ, **(env or {})}
+        self.history: deque[Job] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self._running: dict[str, Job] = {}
+        self._again: set[str] = set()
+
+    def start(self, label: str, argv: list[str]) -> Job | None:
+        """Start `iku <argv>` in the background; None when the same job already
+        runs (it is then run once more when that one ends)."""
+        key = " ".join(argv)
+        with self._lock:
+            if key in self._running:
+                self._again.add(key)
+                return None
+            job = Job(label, argv)
+            self._running[key] = job
+            self.history.appendleft(job)
+        threading.Thread(target=self._run, args=(key, job), daemon=True, name=f"iku-job-{label}").start()
+        return job
+
+    def consolidate(self) -> Job | None:
+        return self.start("konsolidasi", ["consolidate"])
+
+    def _run(self, key: str, job: Job) -> None:
+        while True:
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "iku.cli", *job.argv],
+                    env=self.env,
+                    capture_output=True,
+                    text=True,
+                    timeout=3600,
+                )
+                lines = (done.stdout + done.stderr).strip().splitlines()
+                job.exit_code, job.last_line = done.returncode, (lines[-1] if lines else "")
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                job.exit_code, job.last_line = -1, str(exc)
+            job.finished_at = datetime.now(UTC)
+            with self._lock:
+                if key not in self._again:
+                    del self._running[key]
+                    return
+                self._again.discard(key)
+                job = Job(job.label, job.argv)
+                self._running[key] = job
+                self.history.appendleft(job)
+
+    def wait_idle(self, timeout: float = 600) -> bool:
+        """For tests and the bench: wait until no job runs."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._running:
+                    return True
+            time.sleep(0.1)
+        return False
