@@ -36,7 +36,7 @@ from iku.warehouse.files import file_by_hash, files_of_month
 from . import intake, passwords
 from .form_sheet import TEXT_COLUMNS, field_name, form_to_xlsx, number_fields
 from .jobs import JobRunner
-from .security import BodyLimit, SecurityHeaders, SignInThrottle, csrf_ok, csrf_token
+from .security import BodyLimit, BodyTooLarge, SecurityHeaders, SignInThrottle, csrf_ok, csrf_token
 from .settings import WebSettings, session_secret
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
@@ -186,6 +186,8 @@ def _guard(fn: Callable, rule: str):
 async def _read_form(request: Request):
     try:
         return await request.form(max_files=1, max_fields=400)
+    except BodyTooLarge:
+        raise  # answered 413 by BodyLimit
     except Exception:
         return _error(request, 400, "Isian formulir tidak dapat dibaca.")
 
@@ -605,6 +607,8 @@ async def api_submissions(request: Request) -> Response:
         )
     try:
         form = await request.form(max_files=1, max_fields=10)
+    except BodyTooLarge:
+        raise  # answered 413 by BodyLimit
     except Exception:
         return JSONResponse({"detail": "isian multipart tidak dapat dibaca"}, status_code=400)
     upload = form.get("file")
