@@ -1,0 +1,57 @@
+"""`iku web add-user` / `set-password` / `add-token`: one line, documented exit codes."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from iku.cli import app
+from iku.resources import build_resources
+from iku.warehouse.accounts import Accounts
+from iku.web.passwords import split_token, verify_password, verify_token_secret
+
+runner = CliRunner()
+
+
+def run(args, stdin=""):
+    return runner.invoke(app, ["web", *args], input=stdin)
+
+
+def test_accounts_from_the_command_line(iku_env):
+    r = run(["add-user", "rumah", "--role", "bidang", "--bidang", "perumahan"], "kata-sandi-rumah-1\n")
+    assert r.exit_code == 0, r.output
+    accounts = Accounts(build_resources().warehouse)
+    account = accounts.get("rumah")
+    assert (account.role, account.bidang, account.opd_code) == ("bidang", "perumahan", "disperkim-tjb")
+    assert account.password_hash.startswith("scrypt$") and "kata-sandi" not in account.password_hash
+    assert verify_password("kata-sandi-rumah-1", account.password_hash)
+
+    assert run(["set-password", "rumah"], "kata-sandi-baru-22\n").exit_code == 0
+    assert verify_password("kata-sandi-baru-22", accounts.get("rumah").password_hash)
+
+    r = run(["add-token", "rumah", "--label", "skrip"])
+    assert r.exit_code == 0
+    token = r.output.strip()
+    key_id, secret = split_token(token)
+    found, stored = accounts.token(key_id)
+    assert found.username == "rumah" and secret not in stored and verify_token_secret(secret, stored)
+
+
+def test_bad_input_is_one_line_and_exit_2(iku_env):
+    cases = [
+        (["add-user", "a", "--role", "raja"], "kata-sandi-panjang\n"),
+        (["add-user", "a", "--role", "bidang"], "kata-sandi-panjang\n"),
+        (["add-user", "a", "--role", "bidang", "--bidang", "tidak-ada"], "kata-sandi-panjang\n"),
+        (["add-user", "a", "--role", "perencana"], "pendek\n"),
+        (["add-user", "a b/c", "--role", "perencana"], "kata-sandi-panjang\n"),
+        (["set-password", "tidak-ada"], "kata-sandi-panjang\n"),
+        (["add-token", "tidak-ada"], ""),
+    ]
+    for args, stdin in cases:
+        r = run(args, stdin)
+        assert r.exit_code == 2, (args, r.output)
+        assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
+    assert run(["add-user", "p", "--role", "perencana"], "kata-sandi-panjang\n").exit_code == 0
+    dup = run(["add-user", "p", "--role", "perencana"], "kata-sandi-panjang\n")
+    assert dup.exit_code == 2 and "already exists" in dup.output
+    token = run(["add-token", "p"])
+    assert token.exit_code == 2 and "bidang accounts only" in token.output
