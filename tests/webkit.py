@@ -58,7 +58,7 @@ def make_resources(tmp_path: Path, warehouse_url: str) -> Resources:
 def consolidate(res: Resources):
     """The composition of flows/consolidate.py, as plain calls (as tests/test_consolidation.py)."""
     with res.warehouse.exclusive("consolidate"):
-        files, _ = find_new_files.fn(res)
+        files = find_new_files.fn(res).new
         outcomes = read_sheets.fn(res, files)
         problems = validate_sheets.fn(res, outcomes) if outcomes else {}
         return archive_and_load.fn(res, outcomes, problems)
