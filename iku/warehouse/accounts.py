@@ -35,9 +35,9 @@ class Accounts:
 
     def add(self, *, opd: str, username: str, role: str, bidang: str | None, password_hash: str) -> Account:
         if role not in ROLES:
-            raise ValueError(f"unknown role '{role}' (one of {', '.join(ROLES)})")
+            raise ValueError(f"peran '{role}' tidak dikenal (pilih salah satu: {', '.join(ROLES)})")
         if (role == "bidang") != (bidang is not None):
-            raise ValueError("a bidang account needs --bidang; the other roles take none")
+            raise ValueError("akun peran bidang wajib memakai --bidang; peran lain tanpa --bidang")
         now = datetime.now(UTC)
         try:
             with self.engine.begin() as conn:
@@ -53,7 +53,7 @@ class Accounts:
                     )
                 )
         except IntegrityError:
-            raise ValueError(f"user '{username}' already exists") from None
+            raise ValueError(f"pengguna '{username}' sudah ada") from None
         found = self.get(username)
         assert found is not None
         return found

@@ -8,7 +8,7 @@ from functools import wraps
 
 import typer
 
-web_app = typer.Typer(add_completion=False, help="Portal penyampaian (submission portal) and its accounts.")
+web_app = typer.Typer(add_completion=False, help="Portal penyampaian (iku web) dan akun-akunnya.")
 
 
 def _fail(message: str, code: int) -> None:
@@ -25,7 +25,7 @@ def _guarded(fn):
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
-            _fail(f"bad configuration: {exc}", 3)
+            _fail(f"konfigurasi tidak valid: {exc}", 3)
         except WarehouseUnavailable as exc:
             _fail(str(exc), 4)
         except OSError as exc:
@@ -57,7 +57,7 @@ def _read_password() -> str:
 @web_app.callback(invoke_without_command=True)
 @_guarded
 def web(ctx: typer.Context) -> None:
-    """Serve the portal on IKU_WEB_HOST:IKU_WEB_PORT (default 127.0.0.1:8040)."""
+    """Jalankan portal di IKU_WEB_HOST:IKU_WEB_PORT (bawaan 127.0.0.1:8040)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
@@ -82,16 +82,16 @@ def add_user(
     bidang: str | None = typer.Option(None, "--bidang", help="Kode bidang (peran bidang saja)"),
     opd: str | None = typer.Option(None, "--opd", help="Kode OPD (bawaan: OPD konfigurasi ini)"),
 ) -> None:
-    """Create an account; the password is asked (or read from standard input)."""
+    """Buat akun; kata sandi ditanyakan (atau dibaca satu baris dari masukan standar)."""
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import hash_password
 
     res = _resources()
     opd = opd or res.opd
     if bidang is not None and opd == res.opd and bidang not in {b.code for b in res.config.catalogue.bidang}:
-        raise ValueError(f"unknown bidang '{bidang}'")
+        raise ValueError(f"bidang '{bidang}' tidak dikenal")
     if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
-        raise ValueError("username: letters, digits, '.', '-' and '_' only (at most 64)")
+        raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
     Accounts(res.warehouse).add(
         opd=opd, username=username, role=role, bidang=bidang, password_hash=hash_password(_read_password())
     )
@@ -101,13 +101,13 @@ def add_user(
 @web_app.command("set-password")
 @_guarded
 def set_password(username: str = typer.Argument(...)) -> None:
-    """Change an account's password (its open sessions end)."""
+    """Ganti kata sandi akun (sesi yang terbuka berakhir)."""
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import hash_password
 
     res = _resources()
     if not Accounts(res.warehouse).set_password(username, hash_password(_read_password())):
-        raise ValueError(f"no user '{username}'")
+        raise ValueError(f"pengguna '{username}' tidak ada")
     typer.echo(f"kata sandi {username} diganti.")
 
 
@@ -117,16 +117,16 @@ def add_token(
     username: str = typer.Argument(...),
     label: str | None = typer.Option(None, "--label", help="Untuk apa token ini"),
 ) -> None:
-    """Create an API token for a bidang account; printed once, stored only as a hash."""
+    """Buat token API untuk akun bidang; dicetak sekali, disimpan hanya sebagai hash."""
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import new_token
 
     accounts = Accounts(_resources().warehouse)
     account = accounts.get(username)
     if account is None:
-        raise ValueError(f"no user '{username}'")
+        raise ValueError(f"pengguna '{username}' tidak ada")
     if account.role != "bidang":
-        raise ValueError("API tokens are for bidang accounts only (the token decides the bidang)")
+        raise ValueError("token API hanya untuk akun bidang (token menentukan bidangnya)")
     token, key_id, secret_hash = new_token()
     accounts.add_token(account, key_id, secret_hash, label)
     typer.echo(token)

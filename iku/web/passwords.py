@@ -46,7 +46,7 @@ def burn_time(password: str) -> None:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"password too short (at least {MIN_PASSWORD} characters)")
+        raise ValueError(f"kata sandi terlalu pendek (paling sedikit {MIN_PASSWORD} karakter)")
 
 
 def new_token() -> tuple[str, str, str]:

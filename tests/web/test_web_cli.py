@@ -52,6 +52,6 @@ def test_bad_input_is_one_line_and_exit_2(iku_env):
         assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
     assert run(["add-user", "p", "--role", "perencana"], "kata-sandi-panjang\n").exit_code == 0
     dup = run(["add-user", "p", "--role", "perencana"], "kata-sandi-panjang\n")
-    assert dup.exit_code == 2 and "already exists" in dup.output
+    assert dup.exit_code == 2 and "sudah ada" in dup.output
     token = run(["add-token", "p"])
-    assert token.exit_code == 2 and "bidang accounts only" in token.output
+    assert token.exit_code == 2 and "hanya untuk akun bidang" in token.output
