@@ -250,6 +250,14 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     if problems is not None:
         console.print(problems)
 
+    # the Renstra years before the demo year, as an earlier LKjIP gives them (iku import-history)
+    from iku.history import import_and_print
+    from iku.sample_data import write_history
+
+    history = write_history(res.config, year, places.output / "riwayat-lkjip-contoh.csv")
+    if history is not None:
+        import_and_print(res, history, console)
+
     # 3. reports
     from iku.flows.reports import lakip_flow, report_flow
 

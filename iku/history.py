@@ -42,8 +42,10 @@ def history_bounds(res: Resources, today: datetime | None = None) -> HistoryBoun
 
 
 def run_import(res: Resources, path: Path, today: datetime | None = None) -> HistoryImport:
-    if not path.is_file():
+    if not path.exists():
         raise HistoryRefused(f"berkas '{path}' tidak ditemukan")
+    if not path.is_file():
+        raise HistoryRefused(f"'{path}' bukan berkas: sebutkan berkas .xlsx, .xls, .ods atau .csv")
     data = path.read_bytes()
     ext = path.suffix.lower()
     try:

@@ -470,3 +470,23 @@ def generate_bulk(config: Config, folder: Path, n: int, *, seed: int = 1) -> lis
         _write(path, render(config, sf), sf.received_at)
         paths.append(path)
     return paths
+
+
+def write_history(config: Config, before_year: int, path: Path) -> Path | None:
+    """A history file (`iku import-history`) for the Renstra years before
+    `before_year`, as an earlier LKjIP would give them: 90 % of each year's
+    target (a ratio: its value), Indonesian decimal commas; None when there is
+    no earlier year."""
+    start = config.catalogue.opd.renstra_period[0]
+    years = range(start, before_year)
+    if not years:
+        return None
+    lines = ["Kode Indikator;Tahun;Realisasi;Sumber;Keterangan"]
+    for ind in config.catalogue.indicators:
+        for y in years:
+            value = _yearly_total(ind, y) * (0.9 if ind.kind == "count" else 0.95)
+            shown = _num_text(round(value) if ind.kind == "count" else round(value, 2))
+            lines.append(f"{ind.code};{y};{shown};LKjIP {y};contoh demo")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -46,6 +46,13 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
         assert {"iku-2023-Q1.json", "iku-2023-Q4.html", "iku-2023.xlsx", "lakip-2023.json"} <= names
         assert all(p.is_file() and p.is_relative_to(workdir) for p in result["reports"])
         assert "lakip-2023.json" in text
+        # 2022 comes from the sample LKjIP history the demo imports
+        assert "riwayat-lkjip-contoh.csv: 5 baris data historis (impor): 5 baru" in text
+        lakip = json.loads(next(p for p in result["reports"] if p.name == "lakip-2023.json").read_text())
+        assert {y["year"]: y["source"] for y in lakip["year_comparison"][1]["years"]} == {
+            2022: "history",
+            2023: "pipeline",
+        }
     # a demo folder may be reused; a folder holding someone's files may not
     stranger = tmp_path / "theirs"
     (stranger / "inbox" / "perumahan").mkdir(parents=True)

@@ -89,3 +89,11 @@ def test_year_outside_the_renstra_and_bad_files_exit_2_with_one_line(iku_env):
         result = run("import-history", "--file", str(path))
         assert result.returncode == 2, (path, result.stderr)
         assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+
+
+def test_lakip_refuses_a_year_outside_the_renstra_before_prefect(iku_env):
+    result = run(
+        "lakip", "--year", "2030", env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    )  # nothing there
+    assert result.returncode == 2
+    assert result.stderr.strip() == "iku: tahun 2030 di luar periode Renstra 2022–2026"

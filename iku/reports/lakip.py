@@ -116,6 +116,13 @@ def _row(config: Config, ind: Indicator, values, history, year: int) -> LakipRow
     )
 
 
+def check_year(config: Config, year: int) -> None:
+    """A LKjIP is written for a Renstra year only (exit 2 on the command line)."""
+    start, end = config.catalogue.opd.renstra_period
+    if not start <= year <= end:
+        raise ValueError(f"tahun {year} di luar periode Renstra {start}–{end}")
+
+
 def build_lakip_data(
     config: Config,
     values: list[MonthlyValue],
@@ -123,9 +130,7 @@ def build_lakip_data(
     generated_at: datetime | None = None,
     history: list[HistoryValue] | None = None,
 ) -> LakipData:
-    start, end = config.catalogue.opd.renstra_period
-    if not start <= year <= end:
-        raise ValueError(f"tahun {year} di luar periode Renstra {start}–{end}")
+    check_year(config, year)
     history = sorted(history or [], key=lambda h: (h.indicator, h.year))
     rows = [_row(config, ind, values, history, year) for ind in config.catalogue.indicators]
     tz = ZoneInfo(config.pipeline.timezone)
@@ -137,9 +142,7 @@ def load_lakip_data(res, year: int) -> LakipData:
     compares the year with the earlier ones."""
     from iku.warehouse.history import history_values
 
-    start, end = res.config.catalogue.opd.renstra_period
-    if not start <= year <= end:  # before touching the warehouse
-        raise ValueError(f"tahun {year} di luar periode Renstra {start}–{end}")
+    check_year(res.config, year)  # before touching the warehouse
     values = res.warehouse.current_values(res.opd, None)
     return build_lakip_data(res.config, values, year, history=history_values(res.warehouse, res.opd))
 

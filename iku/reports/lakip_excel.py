@@ -196,7 +196,7 @@ def _standard_sheet(wb, st: Styles, data: LakipData) -> None:
     g = Grid(
         wb,
         st,
-        "Standar Nasional",
+        "Standar",
         f"Realisasi Tahun {y} terhadap Standar Nasional/Provinsi",
         "Standar diambil dari konfigurasi (config/opd.yaml, kunci 'standard' per indikator).",
         IDENT

@@ -24,7 +24,7 @@ SHEETS = [
     "Perbandingan Antar Tahun",
     "Capaian Renstra",
     "Analisis Penyebab",
-    "Standar Nasional",
+    "Standar",
     "Catatan Bidang",
     "Data Historis",
 ]
@@ -272,7 +272,7 @@ def test_standard_when_configured(iku_env, config_copy, tmp_path):
     assert std["IKU-04"]["standard"] == {"value": 12, "source": "standar provinsi"}
     assert (std["IKU-04"]["realisation"], std["IKU-04"]["meets"], std["IKU-04"]["gap"]) == (10, False, -2)
     assert std["IKU-02"]["standard"] is None
-    ws = wb["Standar Nasional"]
+    ws = wb["Standar"]
     assert [c.value for c in ws[row_of(ws, "IKU-04")]][4:9] == [
         12,
         "standar provinsi",
