@@ -88,12 +88,13 @@ def _year_figure(
     return figure
 
 
-def _row(config: Config, ind: Indicator, values, history, year: int) -> LakipRow:
+def _row(
+    config: Config, ind: Indicator, mine: list[MonthlyValue], imported: dict[int, HistoryValue], year: int
+) -> LakipRow:
+    """One indicator's analyses, from its own monthly values and imported years."""
     cat, pipe = config.catalogue, config.pipeline
     start, _ = cat.opd.renstra_period
     bands = list(pipe.predicates)
-    mine = [v for v in values if v.indicator == ind.code]
-    imported = {h.year: h for h in history if h.indicator == ind.code}
     achievements = {y: compute(ind, mine, Period(y), bands) for y in range(start, year + 1)}
     years = tuple(_year_figure(ind, achievements[y], imported.get(y), bands) for y in achievements)
     std = ind.standard
@@ -132,7 +133,16 @@ def build_lakip_data(
 ) -> LakipData:
     check_year(config, year)
     history = sorted(history or [], key=lambda h: (h.indicator, h.year))
-    rows = [_row(config, ind, values, history, year) for ind in config.catalogue.indicators]
+    by_code: dict[str, list[MonthlyValue]] = {}
+    for v in values:  # grouped once: 200 indicators x every year's values adds up
+        by_code.setdefault(v.indicator, []).append(v)
+    imported: dict[str, dict[int, HistoryValue]] = {}
+    for h in history:
+        imported.setdefault(h.indicator, {})[h.year] = h
+    rows = [
+        _row(config, ind, by_code.get(ind.code, []), imported.get(ind.code, {}), year)
+        for ind in config.catalogue.indicators
+    ]
     tz = ZoneInfo(config.pipeline.timezone)
     return LakipData(config, year, generated_at or datetime.now(tz), rows, history)
 
