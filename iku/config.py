@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iku.domain.kinds import IndicatorKind
 
 OPD_FILE = "opd.yaml"
 PIPELINE_FILE = "pipeline.yaml"
@@ -93,7 +95,7 @@ class Indicator(_Strict):
     sasaran: str
     unit: str
     bidang: str
-    kind: Literal["count", "ratio", "level"]
+    kind: IndicatorKind
     polarity: Literal["up", "down"]
     baseline: Baseline = Baseline()
     targets: dict[int, float | None]
@@ -248,7 +250,8 @@ class Pipeline(_Strict):
         mins = [b.min for b in bands]
         if not bands or mins[-1] is not None or any(m is None for m in mins[:-1]):
             raise ValueError("the last band, and only the last, must have min: null")
-        if mins[:-1] != sorted(mins[:-1], reverse=True):
+        bounded = [m for m in mins[:-1] if m is not None]
+        if bounded != sorted(bounded, reverse=True):
             raise ValueError("bands must be listed from the highest min down")
         return bands
 
@@ -265,8 +268,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """safe_load, except that a key given twice in one mapping is an error:
     plain YAML keeps the last one silently, hiding a typo'd target or limit."""
 
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -281,7 +284,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _load_yaml(path: Path) -> dict:
+def _load_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=_UniqueKeyLoader)

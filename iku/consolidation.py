@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from iku.config import Config, Limits
+from iku.domain import kinds
 from iku.domain.model import Problem, SubmissionRecord, ValueRow
 from iku.domain.sheet import Sheet, UnreadableFile, check_container, parse_sheet, read_cells
 from iku.domain.text import shown_name
@@ -97,7 +99,7 @@ def walk_source(folder: Path, skipped: list[Skipped] | None = None, bidang: str 
     skipped = [] if skipped is None else skipped
     if not folder.is_dir():
         return []
-    found = []
+    found: list[Path] = []
 
     def unlisted(err: OSError) -> None:
         skipped.append(
@@ -229,13 +231,7 @@ def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | Non
 
 
 def required_numbers(config: Config, bidang: str) -> set[str]:
-    kinds = {i.kind for i in config.catalogue.indicators_of(bidang)}
-    needed = set()
-    if kinds & {"count", "level"}:
-        needed.add("realisasi")
-    if "ratio" in kinds:
-        needed |= {"pembilang", "penyebut"}
-    return needed
+    return kinds.required_numbers(i.kind for i in config.catalogue.indicators_of(bidang))
 
 
 UNEXPECTED = (
@@ -280,6 +276,7 @@ def to_record(
         record.problems = [Problem(outcome.unreadable)]
         return record
     sheet = outcome.sheet
+    assert sheet is not None  # a readable outcome always carries its sheet
     _, record.year, record.month = sheet.period()
     record.problems = list(sheet.problems) + list(problems)
     if record.problems:
@@ -288,7 +285,7 @@ def to_record(
     record.status = "valid"
     record.values = [
         ValueRow(
-            indicator=r.kode_indikator,
+            indicator=r.kode_indikator or "",  # never empty in a valid sheet
             realisation=r.numbers["realisasi"],
             numerator=r.numbers["pembilang"],
             denominator=r.numbers["penyebut"],
@@ -303,7 +300,9 @@ def to_record(
     return record
 
 
-def summarise(records: list[SubmissionRecord], known_files: int, skipped: Iterable[Skipped] = ()) -> dict:
+def summarise(
+    records: list[SubmissionRecord], known_files: int, skipped: Iterable[Skipped] = ()
+) -> dict[str, Any]:
     count = {s: sum(r.status == s for r in records) for s in ("valid", "invalid", "unreadable")}
     ignored = [f"{s.shown}: {s.reason}" for s in skipped]
     return {

@@ -197,7 +197,8 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
             "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo."
         )
     prepare_places(places, settings.warehouse_url, res.opd, Path(workdir) if workdir else None)
-    places.database.parent.mkdir(parents=True, exist_ok=True)
+    if places.database is not None:
+        places.database.parent.mkdir(parents=True, exist_ok=True)
 
     tz = ZoneInfo(res.config.pipeline.timezone)
     as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due

@@ -48,6 +48,8 @@ def row_height(
 
     `row_height(text, width=40)` for a single cell; `row_height((a, 30), (b, 12))`
     for several cells, the tallest deciding."""
-    pairs = [(cells[0], width)] if width is not None else list(cells)
+    pairs: list[tuple[object, float]] = (
+        [(cells[0], width)] if width is not None else [c for c in cells if isinstance(c, tuple)]
+    )
     lines = max((lines_needed(text, w) for text, w in pairs), default=1)
     return min(MAX_ROW_POINTS, max(minimum, lines * LINE_POINTS + PADDING_POINTS))

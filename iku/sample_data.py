@@ -159,9 +159,9 @@ def _monthly_figures(ind: Indicator, year: int, rng: random.Random) -> list[Figu
         target_pct = _yearly_total(ind, year)
         year_sum = denominator * target_pct / 100 * rng.uniform(0.92, 1.06)
         s = sum(weights)
-        values = [round(year_sum * w / s, 2) for w in weights]
+        shares = [round(year_sum * w / s, 2) for w in weights]
         return [
-            Figure(ind.code, numerator=v, denominator=denominator, note=rng.choice(NOTES)) for v in values
+            Figure(ind.code, numerator=v, denominator=denominator, note=rng.choice(NOTES)) for v in shares
         ]
     # level: the latest month stands; drift toward the target
     target = _yearly_total(ind, year)
@@ -310,21 +310,21 @@ def _nudge(f: Figure) -> Figure:
 
 def _break(figs: tuple[Figure, ...], fault: str) -> tuple[Figure, ...]:
     """Introduce one deliberate fault a bidang might make."""
-    figs = list(figs)
     if fault == "missing_row":
-        return tuple(figs[:-1])  # the last indicator row left out
+        return figs[:-1]
+    figs_ = list(figs)  # the last indicator row left out
     if fault == "numerator_gt_denominator":
-        i = next(k for k, f in enumerate(figs) if f.denominator is not None)
+        i = next(k for k, f in enumerate(figs_) if f.denominator is not None)
         # typed the cumulative slum area instead of this month's reduction
-        figs[i] = replace(figs[i], numerator=round(figs[i].denominator * 1.2, 2))
-        return tuple(figs)
-    i = next((k for k, f in enumerate(figs) if f.realisation is not None), 0)
-    f = figs[i]
+        figs_[i] = replace(figs_[i], numerator=round((figs_[i].denominator or 0) * 1.2, 2))
+        return tuple(figs_)
+    i = next((k for k, f in enumerate(figs_) if f.realisation is not None), 0)
+    f = figs_[i]
     if f.realisation is not None:
-        figs[i] = replace(f, realisation=-(abs(f.realisation) or 3))  # a typed minus sign
+        figs_[i] = replace(f, realisation=-(abs(f.realisation) or 3))  # a typed minus sign
     else:
-        figs[i] = replace(f, numerator=-(abs(f.numerator or 0) or 1))
-    return tuple(figs)
+        figs_[i] = replace(f, numerator=-(abs(f.numerator or 0) or 1))
+    return tuple(figs_)
 
 
 # --------------------------------------------------------------------------- writing
@@ -342,8 +342,8 @@ def _rows(sf: SampleFile, *, month_as_name: bool, text_numbers: bool) -> list[li
     month: object = month_name(sf.month) if month_as_name else sf.month
     out = []
     for f in sf.figures:
-        nums = [f.realisation, f.numerator, f.denominator]
-        nums = [_num_text(v) if text_numbers else v for v in nums]
+        figures = [f.realisation, f.numerator, f.denominator]
+        nums: list[object] = [_num_text(v) if text_numbers else v for v in figures]
         out.append([sf.bidang, sf.year, month, f.indicator, *nums, f.note or ""])
     return out
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import xlsxwriter
 
 from iku.config import Config, Indicator
+from iku.domain.kinds import NUMBER_COLUMNS, number_columns
 from iku.domain.periods import deadline, month_name
 from iku.excel_layout import row_height
 from iku.formatting import local_datetime, num
@@ -43,7 +44,6 @@ KEYS = [key for key, _, _ in COLUMNS]
 HEADER = [label for _, label, _ in COLUMNS]
 COL = {key: i for i, key in enumerate(KEYS)}
 WIDTHS = {key: width for key, _, width in COLUMNS}
-NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
 TEXT_COLUMNS = {
     "keterangan": ("Keterangan", "Opsional: catatan atau penjelasan angka bulan ini."),
     "faktor_pendorong": ("Faktor pendorong", "Opsional: apa yang mendukung tercapainya target bulan ini."),
@@ -57,7 +57,7 @@ HELP_WIDTH = 95  # characters: the width of A4 portrait between the margins
 
 def used_columns(ind: Indicator) -> tuple[str, ...]:
     """The number columns a person fills for this indicator; the others are greyed out."""
-    return ("pembilang", "penyebut") if ind.kind == "ratio" else ("realisasi",)
+    return number_columns(ind.kind)
 
 
 def submission_hint(b) -> str:

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from iku.alerts import messages
 from iku.alerts.email import EmailError, send_email, smtp_configured
@@ -51,7 +52,7 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
     """Record `msg` once per configured channel. Returns how many rows were new
     (0 when this cause was alerted before)."""
     wh, s = res.warehouse, res.settings
-    common = dict(
+    common: dict[str, Any] = dict(
         cause_key=msg.cause_key,
         kind=msg.kind,
         subject=msg.subject,

@@ -62,7 +62,8 @@ def send_email(
     if not to:
         raise EmailError("no recipients")
     msg = build_email(settings, to, subject, body, headers)
-    host, port = settings.smtp_host, settings.smtp_port
+    host, port = settings.smtp_host or "", settings.smtp_port
+    smtp: smtplib.SMTP
     try:
         if port == 465:
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())

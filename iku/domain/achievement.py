@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from iku.config import Indicator, PredicateBand
+from iku.domain.kinds import NUMBER_FIELDS, number_columns
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, month_name, quarter_months
 
@@ -57,9 +59,17 @@ def achievement_pct(realisation: float | None, target: float | None, polarity: s
 
 
 def _usable(ind: Indicator, v: MonthlyValue) -> bool:
-    if ind.kind == "ratio":
-        return v.numerator is not None and v.denominator is not None and v.denominator > 0
-    return v.realisation is not None
+    """Every number the kind needs is there (and a denominator can divide)."""
+    columns = number_columns(ind.kind)
+    if any(getattr(v, NUMBER_FIELDS[column]) is None for column in columns):
+        return False
+    return "penyebut" not in columns or _n(v.denominator) > 0
+
+
+def _n(value: float | None) -> float:
+    """A number `_usable` has already vouched for."""
+    assert value is not None
+    return value
 
 
 def current_by_month(ind: Indicator, values: Iterable[MonthlyValue], year: int) -> dict[int, MonthlyValue]:
@@ -81,10 +91,10 @@ def aggregate(ind: Indicator, by_month: dict[int, MonthlyValue], months: Iterabl
     if not rows:
         return None
     if ind.kind == "count":
-        return float(sum(r.realisation for r in rows))
+        return float(sum(_n(r.realisation) for r in rows))
     if ind.kind == "ratio":
-        return 100 * sum(r.numerator for r in rows) / rows[-1].denominator
-    return float(rows[-1].realisation)  # level
+        return 100 * sum(_n(r.numerator) for r in rows) / _n(rows[-1].denominator)
+    return float(_n(rows[-1].realisation))  # level
 
 
 def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) -> float | None:
@@ -93,10 +103,10 @@ def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) 
     if not rows:
         return None
     if ind.kind == "count":
-        return sum(r.realisation for r in rows) / len(rows) * 12
+        return sum(_n(r.realisation) for r in rows) / len(rows) * 12
     if ind.kind == "ratio":
-        return 100 * (sum(r.numerator for r in rows) / len(rows) * 12) / rows[-1].denominator
-    return float(rows[-1].realisation)  # a level does not accumulate
+        return 100 * (sum(_n(r.numerator) for r in rows) / len(rows) * 12) / _n(rows[-1].denominator)
+    return float(_n(rows[-1].realisation))  # a level does not accumulate
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,7 @@ class Achievement:
     def has_target(self) -> bool:
         return self.target is not None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The per-indicator figures of CONTRACT §7 (identity fields added by the caller)."""
         return {
             "target": self.target,
@@ -303,7 +313,11 @@ def average(
             values.append(pct)
     # summed as decimals, so 80 and 157.89 average to 118.95 as by hand (not 118.94)
     mean = (
-        float((sum(Decimal(repr(v)) for v in values) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        float(
+            (sum((Decimal(repr(v)) for v in values), Decimal(0)) / len(values)).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+        )
         if values
         else None
     )

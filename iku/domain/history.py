@@ -23,7 +23,7 @@ from datetime import datetime
 
 from .model import Problem
 from .numbers import NotANumber, parse_number
-from .sheet import MAX_TITLE_ROWS, normalise_header
+from .sheet import MAX_TITLE_ROWS, Cells, normalise_header
 
 REQUIRED = ("kode_indikator", "tahun", "realisasi")
 OPTIONAL = ("sumber", "keterangan")
@@ -90,7 +90,7 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _header(cells: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+def _header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
         names = [normalise_header(c) for c in row]
         if sum(k in names for k in REQUIRED) >= 2:
@@ -138,14 +138,14 @@ def _row(
             problems.append(Problem(f"Realisasi kosong. {NUMBER_HINT}", row, "realisasi"))
         elif value < 0:
             problems.append(Problem("Realisasi tidak boleh negatif.", row, "realisasi"))
-    if problems:
+    if problems or year is None or value is None:
         return None, problems
     source = _text(raw.get("sumber")) or default_source
     return HistoryRow(code, year, value, source, _text(raw.get("keterangan")), row), []
 
 
 def parse_history(
-    cells: list[list[object]], codes: Collection[str], bounds: HistoryBounds, default_source: str
+    cells: Cells, codes: Collection[str], bounds: HistoryBounds, default_source: str
 ) -> tuple[list[HistoryRow], list[Problem]]:
     """The rows of a history file and every problem found (rows are only
     usable when there is no problem)."""

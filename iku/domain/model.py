@@ -18,7 +18,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 

@@ -41,8 +41,8 @@ def month_number(value: object) -> int | None:
         n = int(text)
         return n if 1 <= n <= 12 else None
     try:
-        n = float(text.replace(",", "."))
-        return int(n) if n.is_integer() and 1 <= n <= 12 else None
+        f = float(text.replace(",", "."))
+        return int(f) if f.is_integer() and 1 <= f <= 12 else None
     except ValueError:
         return _MONTH_BY_NAME.get(text)
 
@@ -79,10 +79,9 @@ class Period:
         try:
             if "-Q" in text:
                 y, q = text.split("-Q")
-                period = cls(int(y), int(q))
-                if not 1 <= period.quarter <= 4:
+                if not 1 <= int(q) <= 4:
                     raise ValueError
-                return period
+                return cls(int(y), int(q))
             return cls(int(text))
         except ValueError:
             raise ValueError(f"periode '{text}' bukan YYYY atau YYYY-Qn (n = 1-4)") from None

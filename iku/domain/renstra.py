@@ -122,7 +122,8 @@ def renstra_progress(
         done = [f.realisation for f in figures if f.realisation is not None]
         value = float(sum(done)) if done else None
         all_targets = [targets.get(y) for y in range(start, end + 1)]
-        total = None if any(t is None for t in all_targets) else float(sum(all_targets))
+        given = [t for t in all_targets if t is not None]
+        total = float(sum(given)) if len(given) == len(all_targets) else None
         if total is None:
             notes.insert(0, "target Renstra belum ditetapkan untuk semua tahun")
         rule = (

@@ -12,21 +12,27 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from iku.config import Limits
 
+from .kinds import NUMBER_COLUMNS
 from .model import Problem
 from .numbers import NotANumber, parse_number
 from .periods import month_number
 from .text import shown_name
 
+_T = TypeVar("_T")
+# A sheet as rows of cell values, as calamine or the CSV reader give them.
+Cells = Sequence[Sequence[object]]
+
 SHEET_NAME = "realisasi"
 MAX_TITLE_ROWS = 10
 KEY_COLUMNS = ("bidang", "tahun", "bulan", "kode_indikator")
-NUMBER_COLUMNS = ("realisasi", "pembilang", "penyebut")
 # Optional free text the bidang writes for the evaluation (Tabel E.81, LKjIP Bab III).
 FACTOR_COLUMNS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")
 KNOWN_COLUMNS = KEY_COLUMNS + NUMBER_COLUMNS + ("keterangan",) + FACTOR_COLUMNS
@@ -69,9 +75,9 @@ class Sheet:
     def period(self) -> tuple[str | None, int | None, int | None]:
         """The (bidang, tahun, bulan) most rows state; None parts when absent."""
 
-        def common(values):
-            values = [v for v in values if v is not None]
-            return max(set(values), key=values.count) if values else None
+        def common(values: list[_T | None]) -> _T | None:
+            present = [v for v in values if v is not None]
+            return max(set(present), key=present.count) if present else None
 
         return (
             common([r.bidang for r in self.rows]),
@@ -110,7 +116,7 @@ def check_container(data: bytes, extension: str, limits: Limits, size: int | Non
             )
 
 
-def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> list[list[object]]:
+def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
     """All cells of the `Realisasi` sheet (or `sheet`; else the first one), as Python values."""
     if extension == ".csv":
         return _read_csv(data)
@@ -130,7 +136,7 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> list[lis
         ) from None
 
 
-def _read_csv(data: bytes) -> list[list[object]]:
+def _read_csv(data: bytes) -> Cells:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -140,7 +146,7 @@ def _read_csv(data: bytes) -> list[list[object]]:
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def _find_header(cells: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+def _find_header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
         names = [normalise_header(c) for c in row]
         if all(k in names for k in ("kode_indikator", "bulan")) or sum(k in names for k in KEY_COLUMNS) >= 3:
@@ -167,7 +173,7 @@ def _year(value: object) -> int | None:
     return int(number)
 
 
-def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: Limits) -> Sheet:
+def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> Sheet:
     """Typed rows from raw cells. `required_numbers` are the number columns the
     bidang's indicators need (realisasi; pembilang and penyebut for ratios)."""
     if not any(any(_text(c) for c in row) for row in cells):
@@ -203,7 +209,8 @@ def parse_sheet(cells: list[list[object]], required_numbers: set[str], limits: L
         raw = {name: cellrow[i] for name, i in colmap.items()}
         if not any(_text(v) for v in raw.values()):
             continue  # blank line
-        numbers, unparsed = {}, {}
+        numbers: dict[str, float | None] = {}
+        unparsed: dict[str, str | None] = {}
         for column in NUMBER_COLUMNS:
             value = raw.get(column)
             try:

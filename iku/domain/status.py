@@ -19,7 +19,7 @@ class MonthSubmission:
     received_at: datetime | None  # first valid file, or latest invalid one
     deadline: datetime
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "bidang": self.bidang,
             "month": self.month,

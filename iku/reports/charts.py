@@ -75,7 +75,7 @@ def trend_svg(ach: Achievement, unit: str = "") -> Markup:
             f'<polyline points="{coords}" fill="none" stroke="{PACE}" stroke-width="1.5" stroke-dasharray="5,3"/>'
         )
     # only months with data: a month without a sheet is not a flat line
-    cum = [(p.month, p.cumulative) for p in points if p.value is not None]
+    cum = [(p.month, p.cumulative) for p in points if p.value is not None and p.cumulative is not None]
     if cum:
         coords = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in cum)
         out.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')

@@ -193,7 +193,8 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
     ws.merge_range(0, 0, 0, last, "TABEL E.81 EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH", st.title)
     ws.merge_range(1, 0, 1, last, f"{cat.opd.name} {cat.opd.region}", st.subtitle)
     ws.merge_range(2, 0, 2, last, f"Periode pelaksanaan: {data.period.title_id}", st.subtitle)
-    upto = f"s.d. Triwulan {ROMAN[data.period.quarter - 1]}" if data.is_quarterly else "s.d. Desember"
+    q_end = data.period.quarter
+    upto = f"s.d. Triwulan {ROMAN[q_end - 1]}" if q_end is not None else "s.d. Desember"
     h0, h1, h2 = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
     singles = [
         (0, 1, "No"),
@@ -226,6 +227,7 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
         for r in group.rows:
             no += 1
             a, ind, rs, before = r.achievement, r.indicator, r.renstra, r.renstra_before
+            assert rs is not None  # the report model sets the Renstra progress of every row
             ws.write_number(row, 0, no, st.center)
             ws.write_blank(row, 2, None, st.fill)
             name = f"{ind.name} ({ind.code}; {ind.unit})"
@@ -258,7 +260,8 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
 
     by_rule: dict[str, list[str]] = {}
     for r in data.rows:
-        by_rule.setdefault(r.renstra.rule, []).append(r.indicator.code)
+        if r.renstra is not None:
+            by_rule.setdefault(r.renstra.rule, []).append(r.indicator.code)
     rules = "; ".join(f"{', '.join(codes)}: {rule}" for rule, codes in by_rule.items())
     note = f"Kolom 6, 7, 14 dan 15 (tanpa predikat: capaian Renstra belum akhir periode). {rules}."
     ws.merge_range(row, 0, row, last, note, st.note)
@@ -280,16 +283,16 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
             None,
         ),
     ]
-    for title, value, note in closing:
+    for title, shown, remark in closing:
         ws.merge_range(row, 0, row, 4, title, st.bold)
-        if isinstance(value, float):
+        if isinstance(shown, float):
             ws.merge_range(row, 5, row, 6, "", st.pct)
-            ws.write_number(row, 5, value, st.pct)
+            ws.write_number(row, 5, shown, st.pct)
         else:
             ws.merge_range(row, 5, row, 6, "", st.center)
-            put_predicate(ws, row, 5, value or "–", st)
-        ws.merge_range(row, 7, row, last, note or "", st.text)
-        ws.set_row(row, row_height((note, span * 8.5)))
+            put_predicate(ws, row, 5, shown or "–", st)
+        ws.merge_range(row, 7, row, last, remark or "", st.text)
+        ws.set_row(row, row_height((remark, span * 8.5)))
         row += 1
     rows = data.rows
     texts = [

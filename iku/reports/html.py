@@ -38,7 +38,7 @@ def environment() -> Environment:
 
 
 def report_title(data: ReportData) -> str:
-    if data.is_quarterly:
+    if data.period.quarter is not None:
         return f"Laporan Evaluasi Kinerja {QUARTER_NAMES[data.period.quarter]} Tahun {data.period.year}"
     return f"Laporan Pengukuran Kinerja Tahunan {data.period.year}"
 
@@ -55,7 +55,7 @@ def render_html(data: ReportData) -> str:
             opd=cat.opd,
             title=report_title(data),
             end_month_name=month_name(data.period.end_month),
-            quarter_name=QUARTER_NAMES.get(data.period.quarter, ""),
+            quarter_name=QUARTER_NAMES.get(data.period.quarter or 0, ""),
             show_projection=data.period.quarter in (1, 2, 3),
             months=months,
             bidang=cat.bidang,

@@ -45,7 +45,9 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
     # foreign, not again for the numbers its own kind would need.
     kinds = {i.code: i.kind for i in catalogue.indicators_of(bidang)}
     expected = list(kinds)
-    records, coverage, raw = [], [], {}
+    records: list[tuple[object, ...]] = []
+    coverage: list[tuple[object, ...]] = []
+    raw: dict[tuple[int, int], dict[str, object]] = {}
     for file_id, sheet in sheets.items():
         _, tahun_file, bulan_file = sheet.period()
         for r in sheet.rows:
@@ -59,7 +61,7 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
                     r.bulan,
                     bulan_file,
                     r.kode_indikator,
-                    kinds.get(r.kode_indikator),
+                    kinds.get(r.kode_indikator or ""),
                     r.numbers["realisasi"],
                     r.numbers["pembilang"],
                     r.numbers["penyebut"],

@@ -119,15 +119,16 @@ def validate_bidang(
     frames = build_frames(sheets, catalogue, bidang)
     indicators = catalogue.indicators_of(bidang)
     start, end = catalogue.opd.renstra_period
+    codes = [i.code for i in indicators]
     params = {
         "bidang_codes": [bidang],
-        "indicator_codes": [i.code for i in indicators],
+        "indicator_codes": codes,
         "year_min": start,
         "year_max": end,
     }
     run_context = {
         "folder_bidang": bidang,
-        "indicator_list": ", ".join(params["indicator_codes"]),
+        "indicator_list": ", ".join(codes),
         "year_min": start,
         "year_max": end,
     }

@@ -58,7 +58,7 @@ def import_history(
                 )
             )
         }
-        import_id = conn.execute(
+        key = conn.execute(
             insert(history_import).values(
                 opd_code=opd,
                 sha256=sha256,
@@ -66,7 +66,9 @@ def import_history(
                 imported_at=datetime.now(UTC),
                 rows=len(rows),
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert key is not None  # an insert always returns its key
+        import_id = key[0]
         added = replaced = unchanged = 0
         facts = []
         for r in rows:

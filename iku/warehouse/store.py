@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -30,6 +31,10 @@ class WarehouseUnavailable(Exception):
     """The database cannot be reached or opened; message is one line."""
 
 
+@overload
+def _utc(dt: datetime) -> datetime: ...
+@overload
+def _utc(dt: None) -> None: ...
 def _utc(dt: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; they were stored as UTC.
     if dt is None:
@@ -295,7 +300,7 @@ class Warehouse:
         """Record an alert to send; None when this cause already has one on this channel."""
         try:
             with self.engine.begin() as conn:
-                return conn.execute(
+                key = conn.execute(
                     insert(alert).values(
                         opd_code=opd,
                         cause_key=cause_key,
@@ -310,7 +315,8 @@ class Warehouse:
                         created_at=datetime.now(UTC),
                         attempts=0,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key
+                return None if key is None else int(key[0])
         except IntegrityError:
             return None
 
