@@ -153,7 +153,7 @@ def _may(account: Account | None, rule: str, portal: Portal, bidang: str | None 
 def route(path: str, rule: str, methods: tuple[str, ...] = ("GET",)):
     def wrap(fn: Callable):
         ALLOW[f"{','.join(methods)} {path}"] = rule
-        fn.route = Route(path, _guard(fn, rule), methods=list(methods))
+        fn.route = Route(path, _guard(fn, rule), methods=list(methods))  # type: ignore[attr-defined]
         return fn
 
     return wrap
@@ -618,6 +618,7 @@ async def api_submissions(request: Request) -> Response:
     data = await upload.read(limit + 1)
     if len(data) > limit:
         return JSONResponse({"detail": "berkas terlalu besar"}, status_code=413)
+    assert account.bidang is not None  # _token_account admits bidang accounts only
     receipt = await run_in_threadpool(_receive_and_trigger, portal, account.bidang, data, upload.filename)
     return JSONResponse(receipt.as_json())
 

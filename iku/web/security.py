@@ -120,7 +120,12 @@ def csrf_token(session: dict) -> str:
 
 def csrf_ok(session: dict, sent: object) -> bool:
     expected = session.get("csrf")
-    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
+    return (
+        isinstance(expected, str)
+        and bool(expected)
+        and isinstance(sent, str)
+        and hmac.compare_digest(expected, sent)
+    )
 
 
 class SignInThrottle:
