@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
 from iku.consolidation import summarise
@@ -32,4 +32,14 @@ def consolidate_flow() -> dict:
         raise_submission_alerts(res, quote(records))
         send_recap(res, quote(records))
     deliver_alerts(res)  # also what earlier runs could not deliver
-    return summarise(records, scan.known, scan.skipped)
+    summary = summarise(records, scan.known, scan.skipped)
+    get_run_logger().info(
+        "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",
+        summary["new_files"],
+        summary["valid"],
+        summary["invalid"],
+        summary["unreadable"],
+        summary["ignored"],
+        summary["known_files"],
+    )
+    return summary

@@ -13,10 +13,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku.alerts import dispatch
+from iku.alerts.email import smtp_configured
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
 from iku.resources import Resources
 from iku.tasks._log import run_logger
+
+
+def alert_channels(res: Resources) -> list[str]:
+    """The channels alerts go out by; none configured means nothing is sent."""
+    s = res.settings
+    email = smtp_configured(s) and bool(s.email_recipients)
+    return [c for c, on in (("email", email), ("webhook", bool(s.alert_webhook_url))) if on]
 
 
 @task(name="raise-submission-alerts", cache_policy=NO_CACHE)
@@ -24,7 +32,8 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> 
     """Queue one alert per invalid or unreadable new record, per configured channel."""
     queued = dispatch.raise_submission_alerts(res, records)
     bad = sum(r.status != "valid" for r in records)
-    run_logger().info("%d invalid/unreadable file(s): %d new alert(s) queued", bad, queued)
+    if alert_channels(res):  # without a channel, deliver-alerts says so once
+        run_logger().info("%d invalid/unreadable file(s): %d new alert(s) queued", bad, queued)
     return queued
 
 
@@ -32,6 +41,12 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> 
 def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
     """Send every undelivered alert (also those left by earlier runs); never raises."""
     log = run_logger()
+    if not alert_channels(res):
+        log.warning(
+            "no alert channel configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and IKU_ALERT_EMAIL_TO, "
+            "or IKU_ALERT_WEBHOOK_URL): no alert or recap is sent"
+        )
+        return {"delivered": 0, "failed": 0}
     result = dispatch.deliver_safely(res, log=log, backoff=backoff)
     log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
     return result
@@ -46,12 +61,14 @@ def send_recap(
 ) -> bool:
     """One recap to the planning team after a consolidation that found new files."""
     log = run_logger()
+    if not alert_channels(res):
+        return False  # deliver-alerts says once that nothing is sent
     try:
         sent = dispatch.send_recap(res, records, as_of, log=log, backoff=backoff)
     except Exception as exc:
         log.error("recap not queued: %s: %s", type(exc).__name__, exc)
         return False
-    log.info("recap %s", "queued and sent" if sent else "not needed (nothing new)")
+    log.info("recap %s", "queued and sent" if sent else "already sent for these files")
     return sent
 
 
@@ -60,8 +77,14 @@ def raise_missing_alerts(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> list[MonthSubmission]:
     found, queued = dispatch.raise_missing_alerts(res, as_of, period)
-    run_logger().info(
-        "%d submission(s) missing at %s: %d new alert(s) queued", len(found), as_of.isoformat(), queued
+    log = run_logger()
+    for c in found:
+        log.warning("missing: bidang %s, %d-%02d", c.bidang, c.year, c.month)
+    log.info(
+        "%d submission(s) missing at %s%s",
+        len(found),
+        as_of.isoformat(),
+        f": {queued} new alert(s) queued" if alert_channels(res) else "",
     )
     return found
 

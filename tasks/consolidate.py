@@ -107,5 +107,13 @@ def archive_and_load(
                 continue
             if record.status != "valid":
                 log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
+                for p in record.problems:
+                    log.warning(
+                        "%s: row %s, column %s: %s",
+                        record.file_name,
+                        p.row if p.row is not None else "-",
+                        p.column or "-",
+                        p.message,
+                    )
             loaded.append(record)
     return loaded

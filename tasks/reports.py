@@ -38,7 +38,8 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
 @task(name="render-report", cache_policy=NO_CACHE)
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     paths = reports.render_report(data, out_dir)
-    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    for p in paths:
+        run_logger().info("wrote %s", p)
     return paths
 
 
@@ -52,7 +53,8 @@ def load_lakip(res: Resources, year: int) -> LakipData:
 @task(name="render-lakip", cache_policy=NO_CACHE)
 def write_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     paths = reports.render_lakip(data, out_dir)
-    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    for p in paths:
+        run_logger().info("wrote %s", p)
     return paths
 
 
