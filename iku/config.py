@@ -177,6 +177,9 @@ class Limits(_Strict):
     max_rows: int = Field(500, gt=0)
     max_uncompressed_bytes: int = Field(50_000_000, gt=0)
     max_compression_ratio: float = Field(200, gt=1)
+    # Largest realisasi, pembilang or penyebut accepted; a larger one is a row
+    # problem (a typo, or 1e300 that would break every sum in the reports).
+    max_value: float = Field(1_000_000_000_000, gt=0, allow_inf_nan=False)
 
 
 class PredicateBand(_Strict):

@@ -278,7 +278,14 @@ def to_record(
     sheet = outcome.sheet
     assert sheet is not None  # a readable outcome always carries its sheet
     _, record.year, record.month = sheet.period()
-    record.problems = list(sheet.problems) + list(problems)
+    # a cell the reader already reported (a formula without value, a number
+    # over the limit) is not reported again by the validation
+    taken = {(p.row, p.column) for p in sheet.row_problems}
+    problems = [p for p in problems if (p.row, p.column) not in taken]
+    record.problems = sorted(
+        [*sheet.problems, *sheet.row_problems, *problems],
+        key=lambda p: (p.row is None, p.row or 0, p.column or ""),
+    )
     if record.problems:
         record.status = "invalid"
         return record

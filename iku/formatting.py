@@ -3,7 +3,9 @@ alerts, the sheet template), with Babel, locale id_ID: 1.234,56 and "8 Mei 2023"
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from decimal import localcontext
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -24,18 +26,24 @@ def _locale() -> Locale:
 
 def num(value: float | int | None, decimals: int = 2) -> str:
     """1234.5 -> '1.234,5' (up to `decimals` places, trailing zeros dropped); None -> '–'."""
-    if value is None:
-        return DASH
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return _decimal(value, pattern)
 
 
 def fixed(value: float | int | None, decimals: int = 2) -> str:
     """Always `decimals` places: 50 -> '50,00'."""
-    if value is None:
-        return DASH
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return _decimal(value, pattern)
+
+
+def _decimal(value: float | int | None, pattern: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return DASH
+    # Babel rounds with the current decimal context (28 digits): any float up to
+    # 1.8e308 must fit, or a stored 1e300 would crash the report
+    with localcontext() as ctx:
+        ctx.prec = 400
+        return format_decimal(value, format=pattern, locale=_locale())
 
 
 def pct(value: float | None) -> str:

@@ -10,6 +10,7 @@ Indicator + the warehouse's current MonthlyValues in, frozen dataclasses out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,10 +30,22 @@ NO_PLAN = "rencana aksi belum ditetapkan"
 PROVISIONAL = "sementara"
 
 
+def finite(value: float | None) -> float | None:
+    """The value, or None when it is not a finite number: a stored figure far
+    beyond the limits must show as no figure, never as inf or NaN (or crash)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
 def round2(value: float | None) -> float | None:
     """Half-up to 2 decimals, as people round by hand (not banker's rounding)."""
-    if value is None:
+    if finite(value) is None:
         return None
+    if (
+        abs(value) >= 1e15
+    ):  # a float this large has no decimals left to round (and overflows Decimal's context)
+        return float(value)
     return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -49,19 +62,19 @@ def predicate(pct: float | None, bands: Sequence[PredicateBand]) -> str | None:
 def achievement_pct(realisation: float | None, target: float | None, polarity: str) -> float | None:
     """Capaian (%) against the year's target; None without a target or a realisation.
     A zero target cannot be a denominator, so it gives no percentage either."""
-    if realisation is None or target is None or target == 0:
+    if finite(realisation) is None or finite(target) is None or target == 0:
         return None
     if polarity == "up":
         pct = realisation / target * 100
     else:
         pct = max(0.0, (2 * target - realisation) / target * 100)
-    return round2(pct)
+    return round2(pct)  # None when it overflowed
 
 
 def _usable(ind: Indicator, v: MonthlyValue) -> bool:
-    """Every number the kind needs is there (and a denominator can divide)."""
+    """Every number the kind needs is there and finite (and a denominator can divide)."""
     columns = number_columns(ind.kind)
-    if any(getattr(v, NUMBER_FIELDS[column]) is None for column in columns):
+    if any(finite(getattr(v, NUMBER_FIELDS[column])) is None for column in columns):
         return False
     return "penyebut" not in columns or _n(v.denominator) > 0
 
@@ -91,10 +104,10 @@ def aggregate(ind: Indicator, by_month: dict[int, MonthlyValue], months: Iterabl
     if not rows:
         return None
     if ind.kind == "count":
-        return float(sum(_n(r.realisation) for r in rows))
+        return finite(float(sum(_n(r.realisation) for r in rows)))
     if ind.kind == "ratio":
-        return 100 * sum(_n(r.numerator) for r in rows) / _n(rows[-1].denominator)
-    return float(_n(rows[-1].realisation))  # level
+        return finite(100 * sum(_n(r.numerator) for r in rows) / _n(rows[-1].denominator))
+    return finite(float(_n(rows[-1].realisation)))  # level
 
 
 def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) -> float | None:
@@ -103,10 +116,10 @@ def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) 
     if not rows:
         return None
     if ind.kind == "count":
-        return sum(_n(r.realisation) for r in rows) / len(rows) * 12
+        return finite(sum(_n(r.realisation) for r in rows) / len(rows) * 12)
     if ind.kind == "ratio":
-        return 100 * (sum(_n(r.numerator) for r in rows) / len(rows) * 12) / _n(rows[-1].denominator)
-    return float(_n(rows[-1].realisation))  # a level does not accumulate
+        return finite(100 * (sum(_n(r.numerator) for r in rows) / len(rows) * 12) / _n(rows[-1].denominator))
+    return finite(float(_n(rows[-1].realisation)))  # a level does not accumulate
 
 
 @dataclass(frozen=True)
@@ -228,9 +241,9 @@ def compute(
         if target is None:
             pace = None
         elif ind.kind == "level":
-            pace = target  # a level should stand at the target all year
+            pace = finite(target)  # a level should stand at the target all year
         else:
-            pace = target * m / 12
+            pace = finite(target * m / 12)
         trend.append(MonthPoint(m, own, cum, pace))
 
     flags: list[str] = []

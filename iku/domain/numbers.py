@@ -28,7 +28,10 @@ def parse_number(value: object) -> float | None:
             if math.isnan(value):
                 return None
             raise NotANumber(str(value))
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond any float
+            raise NotANumber(str(value)) from None
     text = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if not text or text == "-":
         return None
@@ -44,9 +47,17 @@ def parse_number(value: object) -> float | None:
         text = whole.replace(".", "") + "." + frac
         if not _PLAIN.match(text):
             raise NotANumber(str(value))
-        return float(text)
+        return _finite(text, value)
     if _GROUPED_DOTS.match(text):
-        return float(text.replace(".", ""))
+        return _finite(text.replace(".", ""), value)
     if _PLAIN.match(text):
-        return float(text)
+        return _finite(text, value)
     raise NotANumber(str(value))
+
+
+def _finite(text: str, value: object) -> float:
+    """float(text), refusing the infinity that 400 typed digits would become."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise NotANumber(str(value))
+    return number

@@ -14,17 +14,20 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TypeVar
+from xml.etree import ElementTree
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from iku.config import Limits
 
+from .formulas import UncachedFormula, uncached_formulas
 from .kinds import NUMBER_COLUMNS
 from .model import Problem
 from .numbers import NotANumber, parse_number
 from .periods import month_number
-from .text import shown_name
+from .text import clean_cell_text, shown_name
 
 _T = TypeVar("_T")
 # A sheet as rows of cell values, as calamine or the CSV reader give them.
@@ -71,6 +74,9 @@ class Sheet:
     rows: list[SheetRow] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # structural: no header, missing column
+    # found while reading the rows (a formula without value, a number over the
+    # limit); unlike `problems` they do not keep the other rows from validation
+    row_problems: list[Problem] = field(default_factory=list)
 
     def period(self) -> tuple[str | None, int | None, int | None]:
         """The (bidang, tahun, bulan) most rows state; None parts when absent."""
@@ -126,7 +132,7 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
         if not names:
             raise UnreadableFile("Berkas tidak berisi lembar kerja.")
         chosen = next((n for n in names if n.strip().lower() == sheet), names[0])
-        return wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        cells = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except UnreadableFile:
         raise
     except (CalamineError, ValueError, OSError, Exception) as exc:
@@ -134,6 +140,25 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
             "Berkas rusak, terenkripsi atau bukan lembar kerja yang dikenali "
             f"({type(exc).__name__}). Simpan ulang sebagai .xlsx lalu kirim kembali."
         ) from None
+    if extension in (".xlsx", ".xlsm"):
+        _mark_uncached_formulas(data, chosen, cells)
+    return cells
+
+
+def _mark_uncached_formulas(data: bytes, sheet_name: str, cells: list[list[object]]) -> None:
+    """Put an UncachedFormula where a formula's value was never stored, so the
+    row reports it instead of loading an empty cell or a silent 0."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            found = uncached_formulas(zf, sheet_name)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return  # calamine read it; an unusual package layout only skips this check
+    for (r, c), formula in found.items():
+        if r < len(cells):
+            row = cells[r]
+            if c >= len(row):
+                row.extend([None] * (c + 1 - len(row)))
+            row[c] = formula
 
 
 def _read_csv(data: bytes) -> Cells:
@@ -143,7 +168,12 @@ def _read_csv(data: bytes) -> Cells:
         raise UnreadableFile("Berkas CSV harus berenkode UTF-8.") from None
     sample = "\n".join(text.splitlines()[: MAX_TITLE_ROWS + 2])
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"Berkas CSV tidak dapat dibaca ({exc}). Simpan ulang sebagai .xlsx lalu kirim kembali."
+        ) from None
 
 
 def _find_header(cells: Cells) -> tuple[int, dict[str, int]] | None:
@@ -161,6 +191,33 @@ def _text(value: object) -> str | None:
         value = int(value)
     text = str(value).strip()
     return text or None
+
+
+# Excel keeps a date as a day count since 1899-12-30; 36526..73050 are the
+# years 2000-2099, which no month or year cell can mean as a number.
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DATE_SERIALS = (36526, 73050)
+
+
+def _as_typed(column: str, value: object) -> object:
+    """A cell as the person typed it, safe to store: text without control
+    characters (PostgreSQL refuses NUL), and in `tahun` and `bulan` a date
+    typed where a number belongs shown as the date, never as its day count."""
+    if isinstance(value, str):
+        return clean_cell_text(value)
+    if (
+        column in ("tahun", "bulan")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and _DATE_SERIALS[0] <= value <= _DATE_SERIALS[1]
+    ):
+        return (_EXCEL_EPOCH + timedelta(days=int(value))).date()
+    return value
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")  # Indonesian grouping: 1.000.000
 
 
 def _year(value: object) -> int | None:
@@ -206,31 +263,53 @@ def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> She
     width = max(colmap.values()) + 1
     for offset, raw_row in enumerate(body):
         cellrow = list(raw_row) + [None] * (width - len(raw_row))
-        raw = {name: cellrow[i] for name, i in colmap.items()}
+        raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
         if not any(_text(v) for v in raw.values()):
             continue  # blank line
         numbers: dict[str, float | None] = {}
         unparsed: dict[str, str | None] = {}
+        excel_row = header_index + 2 + offset
+        for column, value in raw.items():
+            if isinstance(value, UncachedFormula):
+                sheet.row_problems.append(
+                    Problem(
+                        f"Sel berisi rumus tanpa nilai tersimpan ({value}); buka dan simpan ulang di Excel, "
+                        "atau tulis angkanya langsung.",
+                        row=excel_row,
+                        column=column,
+                    )
+                )
+        values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()}
         for column in NUMBER_COLUMNS:
-            value = raw.get(column)
+            value = values.get(column)
             try:
                 numbers[column] = parse_number(value)
                 unparsed[column] = None
             except NotANumber:
                 numbers[column], unparsed[column] = None, _text(value)
-        code = _text(raw["kode_indikator"])
+            number = numbers[column]
+            if number is not None and abs(number) > limits.max_value:
+                sheet.row_problems.append(
+                    Problem(
+                        f"{column.capitalize()} {_text(value)} terlalu besar (batas {_thousands(limits.max_value)}). "
+                        "Periksa angkanya: tulis nilai bulan itu saja, tanpa digit berlebih.",
+                        row=excel_row,
+                        column=column,
+                    )
+                )
+        code = _text(values["kode_indikator"])
         sheet.rows.append(
             SheetRow(
-                row=header_index + 2 + offset,
+                row=excel_row,
                 raw=raw,
-                bidang=(_text(raw["bidang"]) or "").lower() or None,
-                tahun=_year(raw["tahun"]),
-                bulan=month_number(raw["bulan"]),
+                bidang=(_text(values["bidang"]) or "").lower() or None,
+                tahun=_year(values["tahun"]),
+                bulan=month_number(values["bulan"]),
                 kode_indikator=code.upper() if code else None,
                 numbers=numbers,
                 unparsed=unparsed,
-                keterangan=_text(raw.get("keterangan")),
-                factors={c: _text(raw.get(c)) for c in FACTOR_COLUMNS},
+                keterangan=_text(values.get("keterangan")),
+                factors={c: _text(values.get(c)) for c in FACTOR_COLUMNS},
             )
         )
     if len(sheet.rows) > limits.max_rows:

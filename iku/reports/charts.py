@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 from markupsafe import Markup, escape
 
@@ -19,6 +20,8 @@ def _nice_max(value: float, ticks: int = 4) -> float:
     """The smallest top of the axis >= value whose tick step is 1, 2, 2.5 or 5 x 10^k."""
     if value <= 0:
         return float(ticks)
+    if not math.isfinite(value) or value > 1e300:  # no nicer top near the float limit
+        return float(value) if math.isfinite(value) else sys.float_info.max
     raw = value / ticks
     magnitude = 10 ** math.floor(math.log10(raw))
     for step in (1, 2, 2.5, 5, 10):

@@ -8,6 +8,7 @@ a note beginning with =, +, - or @ stays text and never becomes a formula."""
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -116,7 +117,7 @@ def put_text(ws, row: int, col: int, value: str | None, fmt) -> None:
 
 
 def put_number(ws, row: int, col: int, value: float | None, st: Styles, fmt=None, empty: str = "") -> None:
-    if value is None:
+    if value is None or not math.isfinite(value):  # a stored inf/NaN shows as no figure
         put_text(ws, row, col, empty, st.center)
     else:
         ws.write_number(row, col, value, fmt or st.number(value))

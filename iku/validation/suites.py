@@ -4,6 +4,7 @@ rows into Problems a bidang can act on."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time
 from pathlib import Path
 
 from iku.domain.model import Problem
@@ -24,8 +25,14 @@ class _Blank(dict):
 
 
 def _shown(value: object) -> str:
+    """A cell as the person sees it in the sheet: a date as 01/06/2023 (never
+    as Excel's day count or as 2023-06-01 00:00:00)."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.time() != time() else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
