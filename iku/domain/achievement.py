@@ -13,8 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+    mean: float | None = None
+    if values:
+        with localcontext() as ctx:
+            ctx.prec = 400  # any float up to 1.8e308 keeps its 2 decimals (28 digits would raise)
+            total = sum((Decimal(repr(v)) for v in values), Decimal(0))
+            mean = float((total / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 from iku.config import Indicator, PredicateBand
 from iku.domain.kinds import NUMBER_FIELDS, number_columns
@@ -325,13 +329,10 @@ def average(
             over.append(code)
             values.append(pct)
     # summed as decimals, so 80 and 157.89 average to 118.95 as by hand (not 118.94)
-    mean = (
-        float(
-            (sum((Decimal(repr(v)) for v in values), Decimal(0)) / len(values)).quantize(
-                Decimal("0.01"), ROUND_HALF_UP
-            )
-        )
-        if values
-        else None
-    )
+    mean: float | None = None
+    if values:
+        with localcontext() as ctx:
+            ctx.prec = 400  # any float up to 1.8e308 keeps its 2 decimals (28 digits would raise)
+            total = sum((Decimal(repr(v)) for v in values), Decimal(0))
+            mean = float((total / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
     return Average(mean, predicate(mean, bands) if verdict else None, tuple(over), tuple(without))
