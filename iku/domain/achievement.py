@@ -13,12 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-    mean: float | None = None
-    if values:
-        with localcontext() as ctx:
-            ctx.prec = 400  # any float up to 1.8e308 keeps its 2 decimals (28 digits would raise)
-            total = sum((Decimal(repr(v)) for v in values), Decimal(0))
-            mean = float((total / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
 
 from iku.config import Indicator, PredicateBand
 from iku.domain.kinds import NUMBER_FIELDS, number_columns
@@ -44,11 +40,9 @@ def finite(value: float | None) -> float | None:
 
 def round2(value: float | None) -> float | None:
     """Half-up to 2 decimals, as people round by hand (not banker's rounding)."""
-    if finite(value) is None:
+    if value is None or not math.isfinite(value):
         return None
-    if (
-        abs(value) >= 1e15
-    ):  # a float this large has no decimals left to round (and overflows Decimal's context)
+    if abs(value) >= 1e15:  # no decimals left to round, and beyond Decimal's 28 digits
         return float(value)
     return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
@@ -66,7 +60,9 @@ def predicate(pct: float | None, bands: Sequence[PredicateBand]) -> str | None:
 def achievement_pct(realisation: float | None, target: float | None, polarity: str) -> float | None:
     """Capaian (%) against the year's target; None without a target or a realisation.
     A zero target cannot be a denominator, so it gives no percentage either."""
-    if finite(realisation) is None or finite(target) is None or target == 0:
+    if realisation is None or target is None or target == 0:
+        return None
+    if not (math.isfinite(realisation) and math.isfinite(target)):
         return None
     if polarity == "up":
         pct = realisation / target * 100

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -132,7 +132,7 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
         if not names:
             raise UnreadableFile("Berkas tidak berisi lembar kerja.")
         chosen = next((n for n in names if n.strip().lower() == sheet), names[0])
-        cells = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        cells: list[list[Any]] = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except UnreadableFile:
         raise
     except (CalamineError, ValueError, OSError, Exception) as exc:
@@ -145,7 +145,7 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
     return cells
 
 
-def _mark_uncached_formulas(data: bytes, sheet_name: str, cells: list[list[object]]) -> None:
+def _mark_uncached_formulas(data: bytes, sheet_name: str, cells: list[list[Any]]) -> None:
     """Put an UncachedFormula where a formula's value was never stored, so the
     row reports it instead of loading an empty cell or a silent 0."""
     try:
