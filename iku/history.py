@@ -18,6 +18,8 @@ from iku.domain.sheet import UnreadableFile, check_container, read_cells
 from iku.resources import Resources
 from iku.warehouse.history import ImportOutcome, first_pipeline_year, import_history
 
+SHOWN_PROBLEMS = 50  # a wrong file can fault every row: the first ones tell what is wrong
+
 
 class HistoryRefused(ValueError):
     """The file cannot be imported; `problems` holds every row's problem."""
@@ -53,6 +55,9 @@ def run_import(res: Resources, path: Path, today: datetime | None = None) -> His
         cells = read_cells(data, ext, sheet=SHEET_NAME)
     except UnreadableFile as exc:
         raise HistoryRefused(f"{path.name}: {exc}") from None
+    limit = res.config.pipeline.limits.max_rows
+    if len(cells) > limit + 11:  # 10 title rows and the header
+        raise HistoryRefused(f"{path.name}: terlalu banyak baris ({len(cells)}; batas {limit}).")
     codes = [i.code for i in res.config.catalogue.indicators]
     rows, problems = parse_history(cells, codes, history_bounds(res, today), path.name)
     if problems:
@@ -72,11 +77,13 @@ def import_and_print(res: Resources, path: Path, console) -> HistoryImport:
     try:
         done = run_import(res, path)
     except HistoryRefused as exc:
-        for p in exc.problems:
+        for p in exc.problems[:SHOWN_PROBLEMS]:
             where = ", ".join(x for x in (p.row and f"baris {p.row}", p.column and f"kolom {p.column}") if x)
             console.print(
                 f"{where}: {p.message}" if where else p.message, markup=False, highlight=False, soft_wrap=True
             )
+        if len(exc.problems) > SHOWN_PROBLEMS:
+            console.print(f"… dan {len(exc.problems) - SHOWN_PROBLEMS} masalah lain.", markup=False)
         raise
     out = done.outcome
     if out.already_imported_at is not None:

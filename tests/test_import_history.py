@@ -97,3 +97,16 @@ def test_lakip_refuses_a_year_outside_the_renstra_before_prefect(iku_env):
     )  # nothing there
     assert result.returncode == 2
     assert result.stderr.strip() == "iku: tahun 2030 di luar periode Renstra 2022–2026"
+
+
+def test_a_file_faulty_everywhere_prints_the_first_problems_only(iku_env):
+    path = iku_env / "salah-semua.csv"
+    path.write_text("kode_indikator,tahun,realisasi\n" + "IKU-99,2022,1\n" * 120, encoding="utf-8")
+    result = run("import-history", "--file", str(path))
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert len(lines) == 51 and lines[-1] == "… dan 70 masalah lain."
+    big = iku_env / "besar.csv"
+    big.write_text("kode_indikator,tahun,realisasi\n" + "IKU-02,2022,1\n" * 600, encoding="utf-8")
+    result = run("import-history", "--file", str(big))
+    assert result.returncode == 2 and "terlalu banyak baris (601; batas 500)" in result.stderr

@@ -162,15 +162,20 @@ def _progress_sheet(wb, st: Styles, data: LakipData) -> None:
         wb,
         st,
         "Capaian Renstra",
-        f"Realisasi s.d. Tahun {y} terhadap Target Akhir Renstra {start}–{end}",
-        f"Kolom '{PROGRESS_LABEL.capitalize()}' menunjukkan seberapa jauh target akhir Renstra "
-        "telah ditempuh; periode Renstra belum selesai, jadi angka ini tidak diberi predikat.",
+        f"Realisasi s.d. Tahun {y} terhadap Target Renstra Akhir Periode {start}–{end}",
+        f"Kolom '{PROGRESS_LABEL.capitalize()}' menunjukkan seberapa jauh target Renstra akhir periode "
+        + (
+            "telah ditempuh; periode Renstra belum selesai, jadi angka ini tidak diberi predikat. "
+            if y < end
+            else "tercapai pada tahun terakhir Renstra. "
+        )
+        + "Kolom target akhir periode dan realisasi s.d. tahun berjalan sama dengan kolom 6 dan 14 Tabel E.81.",
         IDENT
         + [
             ("Cara menghitung", 30),
-            (f"Realisasi s.d. {y}", 12),
-            (f"Target akhir Renstra ({end})", 12),
-            (f"Jumlah target Renstra {start}–{end}", 12),
+            (f"Realisasi kinerja Renstra s.d. tahun berjalan ({y})", 14),
+            (f"Target Renstra Perangkat Daerah akhir periode ({start}–{end})", 14),
+            (f"Target tahun {end} saja", 11),
             (f"{PROGRESS_LABEL.capitalize()} (%)", 12),
             ("Keterangan", 28),
         ],
@@ -181,11 +186,8 @@ def _progress_sheet(wb, st: Styles, data: LakipData) -> None:
         g.ident(no, r)
         g.text(4, p.rule)
         g.number(5, round2(p.value), empty="belum ada data")
-        g.number(6, p.end_target, empty="belum ditetapkan")
-        if p.basis == "cumulative":
-            g.number(7, p.basis_target, empty="belum ditetapkan")
-        else:
-            g.text(7, "tidak dijumlahkan", st.center)
+        g.number(6, p.basis_target, empty="belum ditetapkan")  # as Tabel E.81 column 6
+        g.number(7, p.end_target, empty="belum ditetapkan")
         g.number(8, p.progress_pct, st.pct)
         g.text(9, p.note, st.flag)
     g.finish_row()

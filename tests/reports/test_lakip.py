@@ -164,15 +164,16 @@ def test_seeded_year_all_analyses(seeded_res_any, tmp_path):
     header = [c.value for c in ws[4]]
     assert header[4:10] == [
         "Cara menghitung",
-        "Realisasi s.d. 2023",
-        "Target akhir Renstra (2026)",
-        "Jumlah target Renstra 2022–2026",
+        "Realisasi kinerja Renstra s.d. tahun berjalan (2023)",
+        "Target Renstra Perangkat Daerah akhir periode (2022–2026)",
+        "Target tahun 2026 saja",
         "Progres s.d. tahun berjalan (%)",
         "Keterangan",
     ]
     assert not any("Predikat" in str(h) for h in header)
-    assert [c.value for c in ws[row_of(ws, "IKU-02")]][5:9] == [186, 150, 750, 24.8]
-    assert [c.value for c in ws[row_of(ws, "IKU-04")]][5:9] == [7.89, 10, "tidak dijumlahkan", 78.95]
+    # the same labels and figures as Tabel E.81 columns 6 and 14 (750 = 5 x 150 for a count)
+    assert [c.value for c in ws[row_of(ws, "IKU-02")]][5:9] == [186, 750, 150, 24.8]
+    assert [c.value for c in ws[row_of(ws, "IKU-04")]][5:9] == [7.89, 10, 10, 78.95]
 
     ws = wb["Analisis Penyebab"]
     r = row_of(ws, "IKU-02")
@@ -286,3 +287,26 @@ def test_standard_when_configured(iku_env, config_copy, tmp_path):
 def test_year_outside_the_renstra(seeded_res):
     with pytest.raises(ValueError, match="di luar periode Renstra"):
         load_lakip_data(seeded_res, 2030)
+
+
+def test_renstra_columns_agree_with_tabel_e81(seeded_res, tmp_path):
+    """The LKjIP and Tabel E.81 show the same Renstra target and progress under the same labels."""
+    from report_seed import AS_OF
+
+    from iku.domain.periods import Period
+    from iku.reports import load_report_data, render_report
+
+    _, lakip = written(seeded_res, 2023, tmp_path)
+    e81 = openpyxl.load_workbook(
+        render_report(load_report_data(seeded_res, Period(2023), AS_OF), tmp_path)[1]
+    )
+    e81 = e81["Tabel E.81"]
+    header = {c.value: c.column for c in e81[5] if c.value}
+    target_col = header["Target Renstra Perangkat Daerah akhir periode (2022–2026)"]
+    done_col = header["Realisasi kinerja Renstra s.d. tahun berjalan (2023)"]
+    ws = lakip["Capaian Renstra"]
+    for code in ("IKU-02", "IKU-03", "IKU-04"):
+        e_row = next(r for r in range(1, e81.max_row + 1) if f"({code};" in str(e81.cell(r, 4).value))
+        l_row = row_of(ws, code)
+        assert e81.cell(e_row, target_col).value == ws.cell(l_row, 7).value
+        assert e81.cell(e_row, done_col).value == ws.cell(l_row, 6).value
