@@ -1,0 +1,208 @@
+"""A real work pool: a Prefect server on this machine's PostgreSQL (a database
+of its own), the deployments registered by `iku deploy --pool`, two process
+workers started from the project's virtualenv with no IKU_* of their own (the
+settings travel with the deployments). Two consolidations at once, a quarterly
+report and the LAKIP feed all complete; nothing is loaded twice; the workers
+stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from loopback import free_port
+from sheetkit import sheet_rows, write_xlsx
+from sqlalchemy import create_engine, text
+
+pytestmark = [pytest.mark.prefect, pytest.mark.postgres, pytest.mark.slow, pytest.mark.workers]
+
+BIN = Path(sys.executable).parent
+POOL = "iku-test-pool"
+
+
+def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: process exited with {proc.returncode}")
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 60) -> int:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    return proc.returncode
+
+
+@pytest.fixture
+def prefect_database():
+    """A PostgreSQL database for the Prefect server alone, dropped afterwards."""
+    from conftest import PG_URL
+
+    name = f"prefect_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL unreachable at {PG_URL}: {exc}")
+    url = create_engine(PG_URL).url.set(drivername="postgresql+asyncpg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path):
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IKU_"))}
+    quiet = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    logs = []
+
+    def start(name: str, args: list[str], env: dict) -> subprocess.Popen:
+        log = (tmp_path / f"{name}.log").open("w")
+        logs.append(log)
+        return subprocess.Popen(
+            args, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    server = start(
+        "server",
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        {
+            **clean,
+            **quiet,
+            "PREFECT_HOME": str(tmp_path / "server-home"),
+            "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database,
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        },
+    )
+    workers: list[subprocess.Popen] = []
+    try:
+        _wait(lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 240, "the server", server)
+
+        # the sheets: four months of both bidang, in a PostgreSQL warehouse
+        inbox = iku_env / "inbox"
+        for month in (1, 2, 3, 4):
+            write_xlsx(inbox / "perumahan" / f"{month:02d}.xlsx", sheet_rows(month=month))
+            write_xlsx(inbox / "perkim" / f"{month:02d}.xlsx", sheet_rows("perkim", month=month))
+        iku_vars = {k: v for k, v in os.environ.items() if k.startswith("IKU_")}
+        deploy = subprocess.run(
+            [str(BIN / "iku"), "deploy", "--pool", POOL],
+            env={**clean, **quiet, **iku_vars, "IKU_WAREHOUSE_URL": pg_url, "PREFECT_API_URL": api},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert deploy.returncode == 0, deploy.stderr
+        assert f"6 deployment terdaftar di work pool '{POOL}'." in deploy.stdout
+
+        for n in (1, 2):  # no IKU_* and another folder: what they need comes with the deployments
+            home = tmp_path / f"worker{n}"
+            home.mkdir()
+            worker_env = {
+                **clean,
+                **quiet,
+                "PREFECT_API_URL": api,
+                "PREFECT_HOME": str(home),
+                "PREFECT_WORKER_QUERY_SECONDS": "1",
+                "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+            }
+            workers.append(
+                start(
+                    f"worker{n}",
+                    [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"w{n}"],
+                    worker_env,
+                )
+            )
+
+        states, ids = asyncio.run(_trigger_and_wait(api, workers))
+        for name, state in states.items():
+            assert state.is_completed(), f"{name}: {state.type} {state.message} - see {tmp_path}/worker*.log"
+
+        totals = asyncio.run(_totals(api, ids))
+        # concurrency limit 1: one consolidation loaded all eight files, the other none
+        assert sorted(totals["consolidate-a"] + totals["consolidate-b"]) == [
+            "totals: 0 new (0 valid, 0 invalid, 0 unreadable), 0 ignored, 8 known before",
+            "totals: 8 new (8 valid, 0 invalid, 0 unreadable), 0 ignored, 0 known before",
+        ]
+        engine = create_engine(pg_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(*), count(DISTINCT sha256) FROM submission")).one()
+        engine.dispose()
+        assert tuple(rows) == (8, 8)
+        out = iku_env / "out" / "2023"
+        assert (out / "iku-2023-Q1.json").is_file() and (out / "lakip-2023.json").is_file()
+    finally:
+        codes = [_stop(w) for w in workers]
+        _stop(server)
+        for log in logs:
+            log.close()
+    # SIGTERM, what systemd sends, ends each worker cleanly
+    assert codes == [0, 0], [(tmp_path / f"worker{n}.log").read_text()[-2000:] for n in (1, 2)]
+
+
+async def _trigger_and_wait(api: str, workers: list[subprocess.Popen]) -> tuple[dict, dict]:
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        runs = {
+            "consolidate-a": ("iku-consolidate/consolidate", {}),
+            "consolidate-b": ("iku-consolidate/consolidate", {}),
+            "quarterly": ("iku-scheduled-report/quarterly-report", {"period": "2023-Q1"}),
+            "lakip": ("iku-scheduled-report/lakip", {"period": "2023"}),
+        }
+        started = {}
+        for key, (name, params) in runs.items():
+            started[key] = await run_deployment(name, parameters=params, timeout=0)
+        async with get_client() as client:
+            end = time.monotonic() + 420
+            while True:
+                for w in workers:
+                    assert w.poll() is None, f"a worker exited with {w.returncode}"
+                states = {k: (await client.read_flow_run(r.id)).state for k, r in started.items()}
+                if all(s.is_final() for s in states.values()):
+                    return states, {k: r.id for k, r in started.items()}
+                assert time.monotonic() < end, f"runs not finished: {states}"
+                await asyncio.sleep(1)
+
+
+async def _totals(api: str, ids: dict) -> dict[str, list[str]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    out = {}
+    with temporary_settings({PREFECT_API_URL: api}):
+        async with get_client() as client:
+            for key in ("consolidate-a", "consolidate-b"):
+                logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[ids[key]])))
+                out[key] = [log.message for log in logs if log.message.startswith("totals:")]
+    return out
