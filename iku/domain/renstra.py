@@ -100,6 +100,65 @@ def _years(a: int, b: int) -> str:
     return str(a) if a == b else f"{a}–{b}"
 
 
+def _years_text(years: Sequence[int]) -> str:
+    return ", ".join(str(y) for y in years)
+
+
+def _cumulative(
+    polarity: str,
+    figures: Sequence[YearFigure],
+    targets: Mapping[int, float | None],
+    renstra: tuple[int, int],
+) -> RenstraProgress:
+    start, end = renstra
+    through = max((f.year for f in figures), default=start)
+    missing = tuple(f.year for f in figures if f.realisation is None)
+    done = [f.realisation for f in figures if f.realisation is not None]
+    value = float(sum(done)) if done else None
+    all_targets = [targets.get(y) for y in range(start, end + 1)]
+    given = [t for t in all_targets if t is not None]
+    total = float(sum(given)) if len(given) == len(all_targets) else None
+    notes = [] if total is not None else ["target Renstra belum ditetapkan untuk semua tahun"]
+    imported = [f.year for f in figures if f.source == "history"]
+    if imported:
+        notes.append(f"termasuk data historis (impor): {_years_text(imported)}")
+    if missing:
+        notes.append(f"tanpa data: {_years_text(missing)}")
+    rule = f"kumulatif: jumlah realisasi {_years(start, through)} dibandingkan jumlah target {_years(start, end)}"
+    pct = achievement_pct(value, total, polarity)
+    return RenstraProgress(
+        "cumulative", rule, value, None, total, targets.get(end), pct, missing, "; ".join(notes) or None
+    )
+
+
+def _latest(
+    kind: str,
+    polarity: str,
+    figures: Sequence[YearFigure],
+    targets: Mapping[int, float | None],
+    renstra: tuple[int, int],
+) -> RenstraProgress:
+    start, end = renstra
+    through = max((f.year for f in figures), default=start)
+    missing = tuple(f.year for f in figures if f.realisation is None)
+    end_target = targets.get(end)
+    known = [f for f in sorted(figures, key=lambda f: f.year) if f.realisation is not None]
+    latest = known[-1] if known else None
+    notes = [] if end_target is not None else [f"target tahun {end} belum ditetapkan"]
+    if latest is not None and latest.source == "history":
+        notes.append(f"nilai dari data historis (impor) {latest.year}")
+    if missing:
+        notes.append(f"tanpa data: {_years_text(missing)}")
+    value_year = latest.year if latest else None
+    value = latest.realisation if latest else None
+    what = "rasio tidak dijumlahkan antartahun" if kind == "ratio" else "nilai terakhir yang berlaku"
+    rule = f"nilai terakhir: realisasi tahun {value_year or through} dibandingkan target tahun {end} ({what})"
+    pct = achievement_pct(value, end_target, polarity)
+    return RenstraProgress(
+        "latest", rule, value, value_year, end_target, end_target, pct, missing, "; ".join(notes) or None
+    )
+
+
 def renstra_progress(
     kind: str,
     polarity: str,
@@ -107,57 +166,16 @@ def renstra_progress(
     targets: Mapping[int, float | None],
     renstra: tuple[int, int],
 ) -> RenstraProgress:
-    """Progress through the last year in `figures` towards the Renstra end.
+    """Progress through the last year in `figures` towards the Renstra end:
+    `count` sums the years against the sum of every year's target; `ratio`
+    and `level` set the latest value against the last year's target.
 
     `figures` are the indicator's years from the Renstra's first year on;
-    `targets` its yearly targets."""
-    start, end = renstra
-    through = max((f.year for f in figures), default=start)
-    missing = tuple(f.year for f in figures if f.realisation is None)
-    end_target = targets.get(end)
-    notes = []
-    if missing:
-        notes.append(f"tanpa data: {', '.join(str(y) for y in missing)}")
+    `targets` its yearly targets. The note names the years without data and
+    those taken from imported history."""
     if kind == "count":
-        done = [f.realisation for f in figures if f.realisation is not None]
-        value = float(sum(done)) if done else None
-        all_targets = [targets.get(y) for y in range(start, end + 1)]
-        given = [t for t in all_targets if t is not None]
-        total = float(sum(given)) if len(given) == len(all_targets) else None
-        if total is None:
-            notes.insert(0, "target Renstra belum ditetapkan untuk semua tahun")
-        rule = (
-            f"kumulatif: jumlah realisasi {_years(start, through)} dibandingkan "
-            f"jumlah target {_years(start, end)}"
-        )
-        return RenstraProgress(
-            "cumulative",
-            rule,
-            value,
-            None,
-            total,
-            end_target,
-            achievement_pct(value, total, polarity),
-            missing,
-            "; ".join(notes) or None,
-        )
-    latest = [f for f in sorted(figures, key=lambda f: f.year) if f.realisation is not None]
-    value_year, value = (latest[-1].year, latest[-1].realisation) if latest else (None, None)
-    if end_target is None:
-        notes.insert(0, f"target tahun {end} belum ditetapkan")
-    what = "rasio tidak dijumlahkan antartahun" if kind == "ratio" else "nilai terakhir yang berlaku"
-    rule = f"nilai terakhir: realisasi tahun {value_year or through} dibandingkan target tahun {end} ({what})"
-    return RenstraProgress(
-        "latest",
-        rule,
-        value,
-        value_year,
-        end_target,
-        end_target,
-        achievement_pct(value, end_target, polarity),
-        missing,
-        "; ".join(notes) or None,
-    )
+        return _cumulative(polarity, figures, targets, renstra)
+    return _latest(kind, polarity, figures, targets, renstra)
 
 
 @dataclass(frozen=True)

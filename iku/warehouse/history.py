@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -35,6 +36,25 @@ def first_pipeline_year(wh: Warehouse, opd: str) -> int | None:
         )
 
 
+def _current(conn, opd: str) -> dict[tuple[str, int], Any]:
+    h = history_realisation.c
+    rows = conn.execute(
+        select(h.indicator_code, h.year, h.realisation, h.source, h.note, h.revision).where(
+            h.opd_code == opd, h.is_current.is_(True)
+        )
+    )
+    return {(r.indicator_code, r.year): r for r in rows}
+
+
+def _supersede(conn, opd: str, indicator: str, year: int) -> None:
+    h = history_realisation.c
+    conn.execute(
+        update(history_realisation)
+        .where(h.opd_code == opd, h.indicator_code == indicator, h.year == year, h.is_current.is_(True))
+        .values(is_current=False)
+    )
+
+
 def import_history(
     wh: Warehouse, opd: str, sha256: str, file_name: str, rows: list[HistoryRow]
 ) -> ImportOutcome:
@@ -49,27 +69,18 @@ def import_history(
         )
         if before is not None:
             return ImportOutcome(unchanged=len(rows), already_imported_at=_utc(before))
-        h = history_realisation.c
-        current = {
-            (r.indicator_code, r.year): r
-            for r in conn.execute(
-                select(h.indicator_code, h.year, h.realisation, h.source, h.note, h.revision).where(
-                    h.opd_code == opd, h.is_current.is_(True)
-                )
-            )
-        }
-        key = conn.execute(
-            insert(history_import).values(
+        current = _current(conn, opd)
+        import_id = conn.execute(
+            insert(history_import)
+            .values(
                 opd_code=opd,
                 sha256=sha256,
                 file_name=file_name,
                 imported_at=datetime.now(UTC),
                 rows=len(rows),
             )
-        ).inserted_primary_key
-        assert key is not None  # an insert always returns its key
-        import_id = key[0]
-        added = replaced = unchanged = 0
+            .returning(history_import.c.id)
+        ).scalar_one()
         facts = []
         for r in rows:
             old = current.get((r.indicator, r.year))
@@ -78,22 +89,9 @@ def import_history(
                 r.source,
                 r.note,
             ):
-                unchanged += 1
                 continue
-            if old is None:
-                added += 1
-            else:
-                replaced += 1
-                conn.execute(
-                    update(history_realisation)
-                    .where(
-                        h.opd_code == opd,
-                        h.indicator_code == r.indicator,
-                        h.year == r.year,
-                        h.is_current.is_(True),
-                    )
-                    .values(is_current=False)
-                )
+            if old is not None:
+                _supersede(conn, opd, r.indicator, r.year)
             facts.append(
                 dict(
                     opd_code=opd,
@@ -104,13 +102,14 @@ def import_history(
                     source=r.source,
                     note=r.note,
                     source_row=r.source_row,
-                    revision=(old.revision + 1) if old is not None else 1,
+                    revision=old.revision + 1 if old is not None else 1,
                     is_current=True,
                 )
             )
         if facts:
             conn.execute(insert(history_realisation), facts)
-        return ImportOutcome(added, replaced, unchanged)
+        replaced = sum(1 for f in facts if f["revision"] > 1)
+        return ImportOutcome(len(facts) - replaced, replaced, len(rows) - len(facts))
 
 
 def history_values(wh: Warehouse, opd: str, *, current_only: bool = True) -> list[HistoryValue]:

@@ -34,7 +34,8 @@ def test_count_sums_the_years_against_the_sum_of_all_targets():
         23.47,
     )
     assert p.rule == "kumulatif: jumlah realisasi 2022–2023 dibandingkan jumlah target 2022–2026"
-    assert p.value_year is None and p.years_without_data == () and p.note is None
+    assert p.value_year is None and p.years_without_data == ()
+    assert p.note == "termasuk data historis (impor): 2022"
 
 
 def test_count_names_the_years_without_data_instead_of_counting_them_as_zero():

@@ -234,6 +234,7 @@ def test_first_year_in_production_compares_with_imported_history(first_year_res,
     prog = by_code(doc["renstra_progress"])
     # 120 + 140 + 60 = 320 of 750 -> 42.67 %
     assert (prog["IKU-02"]["value"], prog["IKU-02"]["progress_pct"]) == (320, 42.67)
+    assert prog["IKU-02"]["note"] == "termasuk data historis (impor): 2022, 2023"
     assert prog["IKU-01"]["years_without_data"] == [2022, 2023]
     # ratio 2024: 100 x (2 + 2) / 40 = 10 % -> the latest value, from the pipeline
     assert (prog["IKU-04"]["value"], prog["IKU-04"]["value_year"]) == (10, 2024)
