@@ -3,10 +3,10 @@ under its SHA-256, whether it was valid or not."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from iku.files import write_atomically
 
 # The file's own extension when it is a plain one; an odd one (line breaks,
 # bytes that are not UTF-8, very long) is left off, as the hash alone names the file.
@@ -23,14 +23,5 @@ def store(root: Path, sha256: str, extension: str, data: bytes) -> Path:
     target = archive_path(root, sha256, extension)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     # write-then-rename so a crash never leaves a half file under a valid name
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, data)

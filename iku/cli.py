@@ -399,7 +399,7 @@ def demo(
     ),
 ) -> None:
     """Seluruh pipeline pada data contoh, lalu cetak letak laporannya."""
-    from iku.demo import run_demo
+    from iku.app.demo import run_demo
 
     renstra_year(_config(), year)
     try:

@@ -266,6 +266,11 @@ class Config(BaseModel):
     pipeline: Pipeline
     directory: Path
 
+    def source_dir(self, bidang: str, inbox_dir: Path) -> Path:
+        """The folder a bidang's sheets arrive in: `sources:` in pipeline.yaml, else
+        <inbox>/<bidang>. The one home of this rule (scan, template, portal)."""
+        return self.pipeline.sources.get(bidang, inbox_dir / bidang)
+
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """safe_load, except that a key given twice in one mapping is an error:

@@ -19,6 +19,7 @@ from iku.config import Config, Limits
 from iku.domain import kinds
 from iku.domain.model import Problem, SubmissionRecord, ValueRow
 from iku.domain.sheet import Sheet, UnreadableFile, check_container, parse_sheet, read_cells
+from iku.domain.status import file_status_counts
 from iku.domain.text import shown_name
 
 # Office lock files and hidden files are never submissions.
@@ -310,7 +311,7 @@ def to_record(
 def summarise(
     records: list[SubmissionRecord], known_files: int, skipped: Iterable[Skipped] = ()
 ) -> dict[str, Any]:
-    count = {s: sum(r.status == s for r in records) for s in ("valid", "invalid", "unreadable")}
+    count = file_status_counts(records)
     ignored = [f"{s.shown}: {s.reason}" for s in skipped]
     return {
         "new_files": len(records),

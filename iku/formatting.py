@@ -79,3 +79,36 @@ def local_datetime(dt: datetime, tz: str, weekday: bool = False) -> str:
     """'10 Mei 2023 pukul 23.59 WIB'."""
     local = dt.astimezone(ZoneInfo(tz))
     return f"{local_date(local, tz, weekday)} pukul {local:%H.%M} {tz_label(tz)}"
+
+
+# Submission status of a (bidang, month), CONTRACT §3: the one label, glyph, terminal
+# style and colour of each, for the command line, the demo, the portal and the reports.
+STATUS_LABELS = {
+    "on_time": "Tepat waktu",
+    "late": "Terlambat",
+    "invalid": "Tidak valid",
+    "missing": "Belum masuk",
+    "pending": "Menunggu",
+}
+STATUS_GLYPHS = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
+STATUS_STYLES = {
+    "on_time": "green",
+    "late": "yellow",
+    "invalid": "red",
+    "missing": "bold red",
+    "pending": "dim",
+}
+STATUS_COLOURS = {
+    "on_time": "#58d68d",
+    "late": "#f4d03f",
+    "invalid": "#e74c3c",
+    "missing": "#922b21",
+    "pending": "#d5d8dc",
+}
+# What became of one file (valid / invalid / unreadable).
+FILE_STATUS_LABELS = {"valid": "valid", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
+
+
+def status_label(status: str) -> str:
+    """'Tepat waktu' for 'on_time'; the lower-case form reads well inside a sentence."""
+    return STATUS_LABELS[status]

@@ -28,7 +28,7 @@ class Resources:
         return self.config.catalogue.opd.code
 
     def source_dir(self, bidang: str) -> Path:
-        return self.config.pipeline.sources.get(bidang, self.settings.inbox_dir / bidang)
+        return self.config.source_dir(bidang, self.settings.inbox_dir)
 
     def source_dirs(self) -> dict[str, Path]:
         return {b.code: self.source_dir(b.code) for b in self.config.catalogue.bidang}

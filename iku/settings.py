@@ -7,11 +7,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from iku.shipped import default_config_dir
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IKU_", extra="ignore")
 
-    config_dir: Path = Path("config")
+    # IKU_CONFIG_DIR, else ./config when present, else the shipped config/ (iku/shipped.py)
+    config_dir: Path = Field(default_factory=default_config_dir)
     warehouse_url: str = "sqlite:///data/iku.sqlite"
     inbox_dir: Path = Path("data/inbox")
     output_dir: Path = Path("out")
@@ -39,14 +42,6 @@ class Settings(BaseSettings):
     @property
     def email_recipients(self) -> list[str]:
         return [a.strip() for a in (self.alert_email_to or "").split(",") if a.strip()]
-
-    @property
-    def email_enabled(self) -> bool:
-        return bool(self.smtp_host and self.alert_email_from and self.email_recipients)
-
-
-def get_settings() -> Settings:
-    return Settings()
 
 
 def load_settings() -> Settings:

@@ -73,15 +73,13 @@ def submission_hint(b) -> str:
 
 def _destination(config: Config, bidang: str) -> str:
     """Where the bidang puts its file: the configured source folder, else the inbox default."""
-    source = config.pipeline.sources.get(bidang)
-    if source is not None:
-        return str(source)
     try:
         from iku.settings import Settings
 
-        return str(Settings().inbox_dir / bidang)
+        inbox = Settings().inbox_dir
     except Exception:
-        return f"<folder inbox>/{bidang}"
+        inbox = Path("<folder inbox>")
+    return str(config.source_dir(bidang, inbox))
 
 
 _INPUT_HELP = {

@@ -50,11 +50,32 @@ def test_unreachable_warehouse_exits_non_zero(iku_env):
     assert result.stderr.strip().count("\n") == 0
 
 
-def test_template_then_consolidate_it_roundtrip(iku_env, tmp_path):
+@pytest.mark.prefect
+def test_template_then_consolidate_it_roundtrip(iku_env, prefect_server):
+    """The sheet `iku template` writes, filled in as a person would, is consolidated
+    as valid and its figures land in the warehouse."""
+    import openpyxl
+
+    from iku.flows.consolidate import consolidate_flow
+    from iku.resources import build_resources
+    from iku.sheet_template import HEADER, HEADER_ROW
+
     out = iku_env / "inbox" / "perumahan" / "template.xlsx"
     result = run("template", "--bidang", "perumahan", "--period", "2023-04", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert out.exists()
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Realisasi"]
+    code_col, value_col = HEADER.index("Kode Indikator") + 1, HEADER.index("Realisasi") + 1
+    typed = {"IKU-01": 3, "IKU-02": 12, "IKU-03": 0, "IKU-05": 7.5}
+    for row in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(typed)):
+        ws.cell(row, value_col, typed[ws.cell(row, code_col).value])
+    wb.save(out)
+
+    summary = consolidate_flow()
+    assert (summary["new_files"], summary["valid"]) == (1, 1), summary
+    res = build_resources()
+    values = {v.indicator: (v.month, v.realisation) for v in res.warehouse.current_values(res.opd, 2023)}
+    assert values == {code: (4, float(v)) for code, v in typed.items()}
 
 
 def test_consolidate_with_nothing_new_answers_without_prefect(iku_env):

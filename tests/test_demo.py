@@ -8,7 +8,7 @@ import json
 import pytest
 from rich.console import Console
 
-from iku.demo import MARKER, run_demo
+from iku.app.demo import MARKER, run_demo
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def test_files_carry_the_plan(config, tmp_path):
         assert path.parent.name == sf.bidang  # each bidang's own folder
         mtime = datetime.fromtimestamp(path.stat().st_mtime, TZ)
         assert abs((mtime - sf.received_at).total_seconds()) < 1
-        assert (mtime > deadline(2023, sf.month, 10)) == sf.late
+        assert (mtime > deadline(2023, sf.month, 10, "Asia/Jakarta")) == sf.late
         rows = _table(path)
         assert len(rows) == len(sf.figures)
         for row, fig in zip(rows, sf.figures):

@@ -20,7 +20,7 @@ from datetime import datetime
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
-from iku.domain.status import MonthSubmission
+from iku.domain.status import MonthSubmission, file_status_counts
 from iku.domain.text import one_line
 from iku.formatting import local_date, local_datetime
 
@@ -339,7 +339,7 @@ def recap(
     """What came in this run, and what stands late, invalid or missing (`cells`)."""
     tz = config.pipeline.timezone
     key = recap_key(records)
-    counts = {s: sum(r.status == s for r in records) for s in ("valid", "invalid", "unreadable")}
+    counts = file_status_counts(records)
     late = [c for c in cells if c.status == "late"]
     invalid = [c for c in cells if c.status == "invalid"]
     missing = [c for c in cells if c.status == "missing"]

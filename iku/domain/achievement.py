@@ -165,10 +165,6 @@ class Achievement:
     def complete(self) -> bool:
         return not self.months_missing
 
-    @property
-    def has_target(self) -> bool:
-        return self.target is not None
-
     def as_json(self) -> dict[str, Any]:
         """The per-indicator figures of CONTRACT §7 (identity fields added by the caller)."""
         return {

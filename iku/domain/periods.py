@@ -59,7 +59,7 @@ def quarter_months(quarter: int) -> list[int]:
     return [3 * quarter - 2, 3 * quarter - 1, 3 * quarter]
 
 
-def deadline(year: int, month: int, deadline_day: int, tz: str = "Asia/Jakarta") -> datetime:
+def deadline(year: int, month: int, deadline_day: int, tz: str) -> datetime:
     """Day `deadline_day` of the following month, 23:59:59 local time."""
     y, m = (year + 1, 1) if month == 12 else (year, month + 1)
     return datetime.combine(date(y, m, deadline_day), time(23, 59, 59), tzinfo=ZoneInfo(tz))
@@ -119,7 +119,7 @@ def parse_month_period(text: str) -> tuple[int, int]:
     return year, month
 
 
-def parse_as_of(value: str | None, tz: str = "Asia/Jakarta") -> datetime:
+def parse_as_of(value: str | None, tz: str) -> datetime:
     """A date (the end of that day) or a datetime, in the pipeline's timezone; now when empty."""
     zone = ZoneInfo(tz)
     if not value:

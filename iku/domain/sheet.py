@@ -72,7 +72,6 @@ class SheetRow:
 @dataclass
 class Sheet:
     rows: list[SheetRow] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # structural: no header, missing column
     # found while reading the rows (a formula without value, a number over the
     # limit); unlike `problems` they do not keep the other rows from validation
@@ -247,7 +246,6 @@ def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> She
         )
         return sheet
     header_index, colmap = found
-    sheet.columns = list(colmap)
     missing = [c for c in KEY_COLUMNS + tuple(sorted(required_numbers)) if c not in colmap]
     for column in missing:
         sheet.problems.append(

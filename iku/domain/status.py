@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import MonthStatus, SubmissionLog
+from .model import FileStatus, MonthStatus, SubmissionLog, SubmissionRecord
 from .periods import deadline
 
 
@@ -64,3 +64,14 @@ def status_matrix(
         for b in bidang_codes
         for m in range(1, through_month + 1)
     ]
+
+
+FILE_STATUSES: tuple[FileStatus, ...] = ("valid", "invalid", "unreadable")
+
+
+def file_status_counts(records: Iterable[SubmissionRecord]) -> dict[str, int]:
+    """How many files came out valid, invalid and unreadable (every key present)."""
+    counts: dict[str, int] = dict.fromkeys(FILE_STATUSES, 0)
+    for r in records:
+        counts[r.status] += 1
+    return counts

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from iku.files import write_atomically
+
 from .excel import render_excel
-from .html import atomic_write, render_html, write_index
+from .html import render_html, write_index
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
 
@@ -23,17 +25,17 @@ def render_report(data: ReportData, out_dir: Path) -> list[Path]:
     """Write iku-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
     base = out_dir / data.basename
     return [
-        atomic_write(base.with_suffix(".html"), render_html(data)),
-        atomic_write(base.with_suffix(".xlsx"), render_excel(data)),
-        atomic_write(base.with_suffix(".json"), dump_json(report_json(data))),
+        write_atomically(base.with_suffix(".html"), render_html(data)),
+        write_atomically(base.with_suffix(".xlsx"), render_excel(data)),
+        write_atomically(base.with_suffix(".json"), dump_json(report_json(data))),
     ]
 
 
 def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     base = out_dir / f"lakip-{data.year}"
     return [
-        atomic_write(base.with_suffix(".xlsx"), render_lakip_excel(data)),
-        atomic_write(base.with_suffix(".json"), dump_json(lakip_json(data))),
+        write_atomically(base.with_suffix(".xlsx"), render_lakip_excel(data)),
+        write_atomically(base.with_suffix(".json"), dump_json(lakip_json(data))),
     ]
 
 

@@ -18,8 +18,9 @@ from iku import formatting as fmt
 from iku.domain.achievement import round2
 from iku.domain.periods import month_name
 from iku.excel_layout import row_height
+from iku.formatting import STATUS_COLOURS, STATUS_LABELS
 
-from .model import STATUS_COLOURS, STATUS_LABELS, ReportData, predicate_colour
+from .model import ReportData, predicate_colour
 
 ROMAN = ["I", "II", "III", "IV"]
 HEADER_ROW = 4  # first of the two header rows (0-based)

@@ -3,7 +3,6 @@ self-contained file each (inline CSS and SVG), A4 landscape when printed."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -15,11 +14,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from iku import formatting as fmt
 from iku.config import Catalogue
 from iku.domain.periods import QUARTER_NAMES, month_name
+from iku.files import write_atomically
+from iku.formatting import STATUS_LABELS
+from iku.shipped import shipped
 
 from .charts import trend_svg
-from .model import STATUS_LABELS, ReportData, predicate_colour
+from .model import ReportData, predicate_colour
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = shipped("templates")
 
 
 @lru_cache(maxsize=1)
@@ -68,27 +70,11 @@ def render_html(data: ReportData) -> str:
     )
 
 
-def atomic_write(path: Path, content: str | bytes) -> Path:
-    """Write beside, then rename: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def write_html(data: ReportData, out_dir: Path) -> Path:
-    return atomic_write(out_dir / f"{data.basename}.html", render_html(data))
-
-
 _REPORT_FILE = re.compile(r"^(iku|lakip)-(\d{4})(?:-Q([1-4]))?\.(html|xlsx|json)$")
 _EXT_ORDER = {"html": 0, "xlsx": 1, "json": 2}
 
 
-def write_index(output_dir: Path, catalogue: Catalogue, tz: str = "Asia/Jakarta") -> Path:
+def write_index(output_dir: Path, catalogue: Catalogue, tz: str) -> Path:
     """$IKU_OUTPUT_DIR/index.html linking every report found under it."""
     found: dict[int, dict[tuple[int, str], list[Path]]] = {}
     for path in sorted(output_dir.glob("*/*")):
@@ -116,4 +102,4 @@ def write_index(output_dir: Path, catalogue: Catalogue, tz: str = "Asia/Jakarta"
         .get_template("index.html.j2")
         .render(opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)))
     )
-    return atomic_write(output_dir / "index.html", html)
+    return write_atomically(output_dir / "index.html", html)

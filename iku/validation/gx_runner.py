@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 from .suites import COVERAGE_SUITE, ROW_SUITE, load_suite_json, render_problem
 
-log = logging.getLogger(__name__)
-
 # The columns that lead a failed value back to its file and sheet row.
 INDEX_COLUMNS = {ROW_SUITE: ["file_id", "excel_row"], COVERAGE_SUITE: ["file_id", "kode_indikator"]}
 

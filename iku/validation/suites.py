@@ -8,8 +8,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from iku.domain.model import Problem
+from iku.shipped import shipped
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXPECTATIONS_DIR = shipped("expectations")
 ROW_SUITE = "submission_rows"
 COVERAGE_SUITE = "submission_coverage"
 

@@ -346,13 +346,6 @@ class Warehouse:
                 )
             )
 
-    def ping(self) -> None:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
-            raise WarehouseUnavailable(f"cannot reach warehouse {self!r}: {exc.orig}") from None
-
 
 def _first_line(error: object) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

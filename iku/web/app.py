@@ -30,6 +30,7 @@ from starlette.routing import Route
 from iku import formatting
 from iku.domain.periods import Period, deadline, month_name, parse_as_of
 from iku.resources import Resources
+from iku.shipped import shipped
 from iku.warehouse.accounts import Account, Accounts
 from iku.warehouse.files import file_by_hash, files_of_month
 
@@ -39,7 +40,7 @@ from .jobs import JobRunner
 from .security import BodyLimit, BodyTooLarge, SecurityHeaders, SignInThrottle, csrf_ok, csrf_token
 from .settings import WebSettings, session_secret
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
+TEMPLATES = shipped("templates") / "web"
 FORM_LIMIT = 256_000  # bytes of a request that is not a file upload
 MULTIPART_OVERHEAD = 64_000
 

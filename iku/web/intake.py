@@ -10,15 +10,14 @@ archived, recorded and alerted by the consolidation exactly like a dropped file.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from iku.consolidation import IncomingFile, read_file, to_record
 from iku.domain.model import Problem, ValueRow
+from iku.files import write_atomically
 from iku.resources import Resources
 from iku.warehouse.files import has_file
 
@@ -86,25 +85,6 @@ def stored_name(receipt: Receipt, extension: str) -> str:
     return f"portal-{period}-{receipt.sha256[:16]}{extension}"
 
 
-def write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Temp file + rename: the consolidation never sees a half-written sheet
-    (files starting with '.' are ignored by the folder scan)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def receive(res: Resources, bidang: str, data: bytes, sender_name: str | None) -> Receipt:
     """Check a sheet and land it in the bidang's source folder (once)."""
     extension = safe_extension(sender_name)
@@ -115,7 +95,8 @@ def receive(res: Resources, bidang: str, data: bytes, sender_name: str | None) -
     if has_file(res.warehouse, res.opd, receipt.sha256) or (folder / name).exists():
         receipt.duplicate = True
         return receipt
-    write_atomically(folder, name, data)
+    # the consolidation never sees a half-written sheet (hidden temp name, then rename)
+    write_atomically(folder / name, data, mode=0o640, sync=True)
     return receipt
 
 

@@ -29,8 +29,12 @@ def test_month_number(value, expected):
 
 
 def test_deadline_is_day_10_of_next_month_jakarta():
-    assert deadline(2023, 4, 10) == datetime(2023, 5, 10, 23, 59, 59, tzinfo=ZoneInfo("Asia/Jakarta"))
-    assert deadline(2023, 12, 10) == datetime(2024, 1, 10, 23, 59, 59, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert deadline(2023, 4, 10, "Asia/Jakarta") == datetime(
+        2023, 5, 10, 23, 59, 59, tzinfo=ZoneInfo("Asia/Jakarta")
+    )
+    assert deadline(2023, 12, 10, "Asia/Jakarta") == datetime(
+        2024, 1, 10, 23, 59, 59, tzinfo=ZoneInfo("Asia/Jakarta")
+    )
 
 
 def test_periods():

@@ -118,16 +118,15 @@ def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Pa
         Path(f"{places.database}{suffix}").unlink(missing_ok=True)
 
 
-# one-character cells when the terminal is too narrow for the CLI's words
-_SHORT = {"on_time": "✓", "late": "T", "invalid": "✗", "missing": "–", "pending": "·"}
-
-
 def _status_table(res, year: int, as_of: datetime, wide: bool) -> Table:
-    from iku.cli import STATUS_STYLE
+    from iku.formatting import STATUS_GLYPHS, STATUS_LABELS, STATUS_STYLES
     from iku.queries import submission_matrix
 
     cells = submission_matrix(res, year, 12, as_of)
-    legend = "   ".join(f"[{style}]{_SHORT[k]}[/] {label}" for k, (label, style) in STATUS_STYLE.items())
+    # one-character cells (the glyphs) when the terminal is too narrow for the words
+    legend = "   ".join(
+        f"[{STATUS_STYLES[k]}]{g}[/] {STATUS_LABELS[k].lower()}" for k, g in STATUS_GLYPHS.items()
+    )
     table = Table(title=f"Status penyampaian {year} (per {as_of:%Y-%m-%d})", caption=None if wide else legend)
     table.add_column("Bidang", no_wrap=True)
     for m in range(1, 13):
@@ -135,8 +134,8 @@ def _status_table(res, year: int, as_of: datetime, wide: bool) -> Table:
     for b in res.config.catalogue.bidang:
         row = [b.code]
         for c in (c for c in cells if c.bidang == b.code):
-            label, style = STATUS_STYLE[c.status]
-            row.append(f"[{style}]{label if wide else _SHORT[c.status]}[/]")
+            shown = STATUS_LABELS[c.status].lower() if wide else STATUS_GLYPHS[c.status]
+            row.append(f"[{STATUS_STYLES[c.status]}]{shown}[/]")
         table.add_row(*row)
     return table
 

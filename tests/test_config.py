@@ -1,0 +1,76 @@
+"""iku/config.py and iku/shipped.py: the shipped catalogue, the rules the models
+enforce, and how the configuration folder is chosen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from iku.config import ConfigError, load_config
+from iku.settings import Settings
+from iku.shipped import default_config_dir, shipped
+
+
+def test_the_shipped_catalogue_is_the_seed():
+    config = load_config(shipped("config"))
+    assert [i.code for i in config.catalogue.indicators] == [f"IKU-0{n}" for n in range(1, 6)]
+    assert {b.code for b in config.catalogue.bidang} == {"perumahan", "perkim"}
+    assert config.catalogue.indicator("IKU-04").kind == "ratio"
+    assert config.pipeline.timezone == "Asia/Jakarta" and config.pipeline.deadline_day == 10
+
+
+def test_source_dir_is_the_configured_folder_else_the_inbox(tmp_path):
+    config = load_config(shipped("config"))
+    assert config.source_dir("perkim", tmp_path) == tmp_path / "perkim"
+    custom = config.model_copy(
+        update={"pipeline": config.pipeline.model_copy(update={"sources": {"perkim": Path("/srv/perkim")}})}
+    )
+    assert custom.source_dir("perkim", tmp_path) == Path("/srv/perkim")
+
+
+def test_predicate_bands_must_descend(config_copy):
+    text = (config_copy / "pipeline.yaml").read_text(encoding="utf-8")
+    (config_copy / "pipeline.yaml").write_text(text.replace("min: 91", "min: 10"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"pipeline.yaml: predicates"):
+        load_config(config_copy)
+
+
+def test_a_missing_file_is_one_line(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert "opd.yaml" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_config_dir_is_chosen_env_then_local_then_shipped(tmp_path, monkeypatch, config_copy):
+    monkeypatch.delenv("IKU_CONFIG_DIR", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert default_config_dir(elsewhere) == shipped("config")
+    assert default_config_dir(tmp_path) == Path("config")  # tmp_path/config is config_copy
+    monkeypatch.chdir(elsewhere)
+    assert Settings().config_dir == shipped("config")
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(config_copy))
+    assert Settings().config_dir == config_copy
+
+
+def test_iku_runs_from_any_folder(tmp_path):
+    """A newcomer's first command, outside the repository, finds the shipped configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+    env["IKU_WAREHOUSE_URL"] = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    iku = str(Path(sys.executable).with_name("iku"))
+    result = subprocess.run(
+        [iku, "status", "--year", "2023", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"year": 2023' in result.stdout
+    assert REPO.exists()
