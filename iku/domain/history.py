@@ -29,6 +29,11 @@ REQUIRED = ("kode_indikator", "tahun", "realisasi")
 OPTIONAL = ("sumber", "keterangan")
 SHEET_NAME = "riwayat"
 NUMBER_HINT = "Tulis angka saja, misalnya 120 atau 9,85."
+OVERFLOW = (
+    "Baris ini berisi isian di kanan kolom terakhir yang berjudul. Pada CSV berpemisah koma, "
+    'angka desimal diberi tanda kutip ("9,85") atau pakai titik koma (;) sebagai pemisah; '
+    "di lembar kerja, hapus isian tanpa judul kolom."
+)
 
 
 @dataclass(frozen=True)
@@ -162,11 +167,16 @@ def parse_history(
     rows: list[HistoryRow] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, int], int] = {}
+    width = max(i for i, c in enumerate(cells[index]) if _text(c)) + 1
     for offset, cellrow in enumerate(cells[index + 1 :]):
         raw = {n: (cellrow[i] if i < len(cellrow) else None) for n, i in colmap.items()}
         if not any(_text(v) for v in raw.values()):
             continue  # blank line
         row = index + 2 + offset
+        if any(_text(c) for c in cellrow[width:]):
+            # "IKU-04,2022,9,85" in a comma CSV reads as 9 and a stray 85: never guess
+            problems.append(Problem(OVERFLOW, row))
+            continue
         parsed, found_problems = _row(raw, row, codes, bounds, default_source)
         problems += found_problems
         if parsed is None:

@@ -85,3 +85,11 @@ def test_structure_problems():
     assert [(p.row, p.column) for p in problems] == [(1, "realisasi")]
     _, problems = parse([["kode_indikator", "tahun", "realisasi"]])
     assert problems[0].message == "Tidak ada baris data di bawah baris judul kolom."
+
+
+def test_a_decimal_comma_in_a_comma_csv_is_refused_not_guessed():
+    # "IKU-04,2022,9,85,LKjIP 2022" split by commas: 9 and a stray 85 would shift sumber
+    cells = [["kode_indikator", "tahun", "realisasi", "sumber"], ["IKU-04", "2022", "9", "85", "LKjIP 2022"]]
+    rows, problems = parse(cells)
+    assert rows == [] and [(p.row, p.column) for p in problems] == [(2, None)]
+    assert 'tanda kutip ("9,85")' in problems[0].message
