@@ -176,11 +176,14 @@ def incoming(
     hash of that much (it is refused as too big without being read further).
     Raises _NotRead (or OSError) when the entry cannot be read."""
     real = _target(path, Path(os.path.realpath(root or path.parent)))
+    key = _stat_key(bidang, path, real, max_bytes)
+    earlier = _last_scan.get(key) if key is not None else None
+    if key is not None and earlier is not None:  # scanned moments ago in this process, unchanged since
+        _this_scan[key] = earlier
+        return None if earlier.sha256 in known else earlier
     data, info = _read_bounded(real, max_bytes)
     sha = hashlib.sha256(data).hexdigest()
-    if sha in known:
-        return None
-    return IncomingFile(
+    found = IncomingFile(
         bidang=bidang,
         path=path,
         sha256=sha,
@@ -188,6 +191,37 @@ def incoming(
         received_at=datetime.fromtimestamp(info.st_mtime, tz=UTC),
         size=max(info.st_size, len(data)),
         truncated=len(data) > max_bytes,
+    )
+    if key is not None and key[3:7] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
+        _this_scan[key] = found
+    return None if sha in known else found
+
+
+# The CLI scans to learn whether there is anything new, then the flow scans again in
+# the same process: the second scan takes each file the first one read, when its
+# path, size, modification time and inode are unchanged, instead of reading and
+# hashing it again. Only the latest scan is kept, so a long-running process holds
+# no more than one scan's files.
+_StatKey = tuple[str, str, str, int, int, int, int, int]
+_last_scan: dict[_StatKey, IncomingFile] = {}
+_this_scan: dict[_StatKey, IncomingFile] = {}
+
+
+def _stat_key(bidang: str, path: Path, real: Path, max_bytes: int) -> _StatKey | None:
+    try:
+        info = real.stat()
+    except OSError:
+        return None
+    # ctime changes with every write and cannot be set back, unlike mtime
+    return (
+        bidang,
+        str(path),
+        str(real),
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        max_bytes,
     )
 
 
@@ -202,7 +236,9 @@ class Scan:
 def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | None = None) -> Scan:
     """The new files of every bidang folder; the same bytes twice count once.
     One entry that cannot be read is skipped with its reason; the scan goes on."""
+    global _last_scan, _this_scan
     max_bytes = Limits().max_file_bytes if max_bytes is None else max_bytes
+    _this_scan = {}
     seen_now = set(known)
     scan = Scan(new=[], known=0, absent_folders={})
     for bidang, folder in folders.items():
@@ -228,6 +264,7 @@ def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | Non
                 continue
             seen_now.add(f.sha256)
             scan.new.append(f)
+    _last_scan = _this_scan
     return scan
 
 

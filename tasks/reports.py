@@ -17,7 +17,7 @@ from iku.tasks._log import run_logger
 
 
 # Inputs hold a live warehouse engine: nothing to hash, nothing worth caching.
-@task(name="load-report-data", cache_policy=NO_CACHE)
+@task(name="load-report-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     data = reports.load_report_data(res, period, as_of)
     incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
@@ -35,7 +35,7 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     return data
 
 
-@task(name="render-report", cache_policy=NO_CACHE)
+@task(name="render-report", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     paths = reports.render_report(data, out_dir)
     for p in paths:
@@ -43,14 +43,14 @@ def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     return paths
 
 
-@task(name="load-lakip-data", cache_policy=NO_CACHE)
+@task(name="load-lakip-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def load_lakip(res: Resources, year: int) -> LakipData:
     data = reports.load_lakip_data(res, year)
     run_logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
     return data
 
 
-@task(name="render-lakip", cache_policy=NO_CACHE)
+@task(name="render-lakip", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def write_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     paths = reports.render_lakip(data, out_dir)
     for p in paths:
@@ -58,7 +58,7 @@ def write_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     return paths
 
 
-@task(name="update-report-index", cache_policy=NO_CACHE)
+@task(name="update-report-index", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def update_index(res: Resources) -> Path:
     path = reports.write_index(res.output_dir, res.config.catalogue, res.config.pipeline.timezone)
     run_logger().info("index: %s", path)
