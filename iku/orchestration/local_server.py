@@ -81,13 +81,18 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """The pid runs a Prefect server (after a reboot the recorded pid may be anyone's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the signal check
+    return b"prefect" in cmdline and b"server" in cmdline
 
 
 def read_state(home: Path | None = None) -> ServerInfo | None:

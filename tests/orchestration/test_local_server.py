@@ -97,3 +97,21 @@ def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(state["pid"], 0)
     assert "tidak berjalan" in iku("server", "status").stdout
+
+
+def test_a_recorded_pid_that_is_no_prefect_server_counts_as_stopped(tmp_path, monkeypatch):
+    """After a reboot the recorded pid may belong to another program: never wait on it."""
+    from iku.orchestration import local_server
+
+    monkeypatch.setenv("IKU_PREFECT_HOME", str(tmp_path))
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / local_server.STATE_FILE).write_text(
+            json.dumps({"url": "http://127.0.0.1:9", "pid": other.pid})
+        )
+        assert local_server.read_state() is None
+        assert local_server.stop() is None and not (tmp_path / local_server.STATE_FILE).exists()
+        assert other.poll() is None  # and it was left alone
+    finally:
+        other.kill()
+        other.wait()
