@@ -134,7 +134,10 @@ def _port_free(port: int) -> bool:
 
 
 def _choose_port(say: Callable[[str], None]) -> int:
-    wanted = int(os.environ.get("IKU_PREFECT_PORT", "4200"))
+    raw = os.environ.get("IKU_PREFECT_PORT", "4200")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise PrefectServerError(f"IKU_PREFECT_PORT={raw!r} bukan nomor port (1-65535)")
+    wanted = int(raw)
     if _port_free(wanted):
         return wanted
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
