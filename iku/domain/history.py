@@ -60,6 +60,7 @@ class HistoryValue:
     file_name: str
     imported_at: datetime
     revision: int
+    is_current: bool = True  # False: replaced by a later import, kept for the record
 
 
 @dataclass(frozen=True)

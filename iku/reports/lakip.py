@@ -132,12 +132,13 @@ def build_lakip_data(
     history: list[HistoryValue] | None = None,
 ) -> LakipData:
     check_year(config, year)
-    history = sorted(history or [], key=lambda h: (h.indicator, h.year))
+    # every revision is listed; only the current ones count
+    history = sorted(history or [], key=lambda h: (h.indicator, h.year, h.revision))
     by_code: dict[str, list[MonthlyValue]] = {}
     for v in values:  # grouped once: 200 indicators x every year's values adds up
         by_code.setdefault(v.indicator, []).append(v)
     imported: dict[str, dict[int, HistoryValue]] = {}
-    for h in history:
+    for h in (h for h in history if h.is_current):
         imported.setdefault(h.indicator, {})[h.year] = h
     rows = [
         _row(config, ind, by_code.get(ind.code, []), imported.get(ind.code, {}), year)
@@ -154,7 +155,8 @@ def load_lakip_data(res, year: int) -> LakipData:
 
     check_year(res.config, year)  # before touching the warehouse
     values = res.warehouse.current_values(res.opd, None)
-    return build_lakip_data(res.config, values, year, history=history_values(res.warehouse, res.opd))
+    history = history_values(res.warehouse, res.opd, current_only=False)
+    return build_lakip_data(res.config, values, year, history=history)
 
 
 def _ident(r: LakipRow) -> dict:
@@ -257,6 +259,7 @@ def lakip_json(data: LakipData) -> dict:
                 "file": h.file_name,
                 "imported_at": h.imported_at.isoformat(),
                 "revision": h.revision,
+                "is_current": h.is_current,
             }
             for h in data.history
         ],

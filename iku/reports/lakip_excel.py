@@ -292,15 +292,18 @@ def _history_sheet(wb, st: Styles, data: LakipData) -> None:
         st,
         "Data Historis",
         "Data Historis (Impor) dari LKjIP Tahun-tahun Sebelumnya",
-        "Realisasi tahunan sebelum pipeline berjalan, dimuat dengan iku import-history.",
+        "Realisasi tahunan sebelum pipeline berjalan, dimuat dengan iku import-history. "
+        "Angka yang diganti impor berikutnya tetap dicatat (Berlaku: tidak).",
         [
             ("Kode", 9),
             ("Tahun", 7),
             ("Realisasi", 11),
             ("Sumber", 24),
-            ("Keterangan", 30),
-            ("Berkas impor", 24),
-            ("Diimpor", 24),
+            ("Keterangan", 26),
+            ("Berkas impor", 22),
+            ("Diimpor", 22),
+            ("Revisi", 7),
+            ("Berlaku", 9),
         ],
     )
     g.ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -313,10 +316,12 @@ def _history_sheet(wb, st: Styles, data: LakipData) -> None:
         g.text(4, h.note)
         g.text(5, h.file_name)
         g.text(6, local_datetime(h.imported_at, tz))
+        g.ws.write_number(g.row, 7, h.revision, st.center)
+        g.text(8, "ya" if h.is_current else "tidak", st.center if h.is_current else st.flag)
     if not data.history:
         g.next_row()
-        g.ws.merge_range(g.row, 0, g.row, 6, "", st.center)
-        g.text(0, "belum ada data historis yang diimpor", st.center, width=130)
+        g.ws.merge_range(g.row, 0, g.row, 8, "", st.center)
+        g.text(0, "belum ada data historis yang diimpor", st.center, width=140)
     g.finish_row()
 
 

@@ -134,6 +134,7 @@ def history_values(wh: Warehouse, opd: str, *, current_only: bool = True) -> lis
                 file_name=r.file_name,
                 imported_at=_utc(r.imported_at),
                 revision=r.revision,
+                is_current=r.is_current,
             )
             for r in conn.execute(q)
         ]

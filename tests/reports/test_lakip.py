@@ -200,6 +200,9 @@ def first_year(settings: Settings):
     for m in (1, 2):
         record(wh, "perumahan", 2024, m, perumahan(30))
         record(wh, "perkim", 2024, m, [ValueRow("IKU-04", None, 2, 40, None, 2)])
+    import_history(
+        wh, OPD, "b" * 64, "riwayat-awal.xlsx", [HistoryRow("IKU-02", 2023, 130, "LKjIP 2023", None, 2)]
+    )
     rows = [
         HistoryRow("IKU-02", 2022, 120, "LKjIP 2022", None, 2),
         HistoryRow("IKU-02", 2023, 140, "LKjIP 2023", None, 3),
@@ -207,6 +210,7 @@ def first_year(settings: Settings):
         HistoryRow("IKU-04", 2023, 10.25, "LKjIP 2023", "revisi BPS", 5),
     ]
     import_history(wh, OPD, "c" * 64, "riwayat-lkjip.xlsx", rows)
+    # a first, wrong 2023 figure for IKU-02 was replaced by the file above: kept, no longer current
     return res
 
 
@@ -254,6 +258,14 @@ def test_first_year_in_production_compares_with_imported_history(first_year_res,
     assert ws.row_dimensions[r].height >= 3 * 12
     ws = wb["Data Historis"]
     assert [c.value for c in ws[5]][:5] == ["IKU-02", 2022, 120, "LKjIP 2022", None]
+    # the replaced figure stays on record, marked, and counts nowhere (2023 is 140 above)
+    assert [[c.value for c in ws[r]][i] for r in (6, 7) for i in (1, 2, 7, 8)] == [
+        2023, 130, 1, "tidak", 2023, 140, 2, "ya",
+    ]  # fmt: skip
+    replaced = [h for h in doc["history"] if not h["is_current"]]
+    assert [(h["code"], h["year"], h["realisation"], h["file"]) for h in replaced] == [
+        ("IKU-02", 2023, 130, "riwayat-awal.xlsx")
+    ]
 
 
 def test_standard_when_configured(iku_env, config_copy, tmp_path):
