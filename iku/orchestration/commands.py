@@ -74,10 +74,19 @@ def deploy(
     pool: str = typer.Option(..., "--pool", help="Nama work pool (tipe process; dibuat bila belum ada)"),
 ) -> None:
     """Register the schedules on a work pool for workers (instead of `iku serve`)."""
-    needs_prefect()
     from iku.config import ConfigError
-    from iku.orchestration.deployments import deploy_to_pool, is_sqlite
+    from iku.orchestration.deployments import is_sqlite
     from iku.settings import Settings
+
+    if is_sqlite(Settings().warehouse_url):
+        # each worker would silently fill its own SQLite file
+        _one_line(
+            "work pool menolak gudang data SQLite: setiap worker akan mengisi berkasnya sendiri; "
+            "setel IKU_WAREHOUSE_URL ke PostgreSQL (postgresql+psycopg://...)",
+            2,
+        )
+    needs_prefect()
+    from iku.orchestration.deployments import deploy_to_pool
 
     try:
         names, withheld = deploy_to_pool(pool)
@@ -93,6 +102,4 @@ def deploy(
             "Tidak ikut disimpan di deployment (rahasia; isi di berkas lingkungan setiap worker): "
             + ", ".join(withheld)
         )
-    if is_sqlite(Settings().warehouse_url):
-        typer.echo("Perhatian: gudang data SQLite hanya terjangkau worker di mesin ini.")
     typer.echo(f"Jalankan worker: prefect worker start --pool {pool}   (hentikan dulu `iku serve`)")

@@ -40,6 +40,7 @@ def _env(**extra: str) -> dict[str, str]:
         ["report", "--period", "2023-Q9"],  # a usage error
         ["lakip"],  # a missing option
         ["server", "status"],
+        ["deploy", "--pool", "p"],  # refused: an SQLite warehouse (exit 2)
     ],
 )
 def test_commands_without_a_flow_never_import_prefect(iku_env, tmp_path, args):
@@ -49,6 +50,14 @@ def test_commands_without_a_flow_never_import_prefect(iku_env, tmp_path, args):
     )
     assert out.returncode == 0, out.stderr
     assert "PREFECT False" in out.stdout, out.stdout
+
+
+def test_a_work_pool_with_an_sqlite_warehouse_is_refused_in_one_line(iku_env):
+    result = subprocess.run(
+        [IKU, "deploy", "--pool", "p"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "work pool menolak gudang data SQLite" in result.stderr
 
 
 def test_a_flow_command_with_an_unreachable_prefect_api_says_so_in_one_line(iku_env):
