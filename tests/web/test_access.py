@@ -1,0 +1,145 @@
+"""Every route of the portal, tried as every role: anonymous, bidang A
+(perumahan), bidang B (perkim), perencana and kabupaten. The expected answer
+comes from this test's own table, not from the application's."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import httpx
+from sheetkit import sheet_rows, write_xlsx
+from webkit import CSRF, consolidate
+
+from iku.web.app import ALLOW
+
+ROLES = ["anonymous", "bidang_a", "bidang_b", "perencana", "kabupaten"]
+# who may pass each route, for routes about bidang A's (perumahan's) data
+EXPECTED = {
+    "GET /masuk": set(ROLES),
+    "POST /masuk": set(ROLES),
+    "GET /static/portal.css": set(ROLES),
+    "POST /keluar": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
+    "GET /": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
+    "GET /bidang/{bidang}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /bidang/{bidang}/{year:int}/{month:int}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /bidang/{bidang}/{year:int}/{month:int}/templat": {"bidang_a", "perencana", "kabupaten"},
+    "POST /bidang/{bidang}/{year:int}/{month:int}/unggah": {"bidang_a"},
+    "GET /bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
+    "POST /bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
+    "GET /berkas/{sha256}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /perencana": {"perencana", "kabupaten"},
+    "GET /laporan": {"perencana", "kabupaten"},
+    "GET /laporan/{year:int}/{name}": {"perencana", "kabupaten"},
+    "POST /jalankan": {"perencana"},
+    "GET /peringatan": {"perencana", "kabupaten"},
+    "POST /api/submissions": set(),  # a session is never a token: see test_api_by_token below
+}
+
+
+def concrete(path: str, sha: str) -> str:
+    return (
+        path.replace("{bidang}", "perumahan")
+        .replace("{year:int}", "2023")
+        .replace("{month:int}", "4")
+        .replace("{sha256}", sha)
+        .replace("{name}", "iku-2023-Q1.json")
+    )
+
+
+def passed(r: httpx.Response) -> bool:
+    if r.status_code in (401, 403, 404):
+        return False
+    return not (
+        r.status_code == 303 and r.headers["location"].endswith("/masuk") and r.request.method == "GET"
+    )
+
+
+def test_every_route_is_declared(portal):
+    routes = {f"{','.join(sorted(m for m in r.methods if m != 'HEAD'))} {r.path}" for r in portal.app.routes}
+    assert routes == set(ALLOW) == set(EXPECTED)
+
+
+def test_every_route_as_every_role(portal, tmp_path):
+    data = write_xlsx(tmp_path / "a.xlsx", sheet_rows()).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    (portal.res.source_dir("perumahan")).mkdir(parents=True)
+    (portal.res.source_dir("perumahan") / "a.xlsx").write_bytes(data)
+    consolidate(portal.res)
+    reports = portal.res.output_dir / "2023"
+    reports.mkdir(parents=True)
+    (reports / "iku-2023-Q1.json").write_text("{}")
+    outcome = {}
+    for role in ROLES:
+        for key in EXPECTED:
+            method, path = key.split(" ", 1)
+            client = portal.client(None if role == "anonymous" else role)
+            token = CSRF.search(client.get("/masuk", follow_redirects=True).text)
+            csrf = token.group(1) if token else ""
+            url = concrete(path, sha)
+            if method == "GET":
+                r = client.get(url)
+            elif url.endswith("/unggah"):
+                r = client.post(url, data={"csrf": csrf}, files={"berkas": ("x.csv", b"a;b\n")})
+            elif url == "/api/submissions":
+                r = client.post(url, files={"file": ("x.csv", b"a;b\n")})
+            elif url == "/masuk":
+                r = client.post(url, data={"csrf": csrf, "username": "x", "password": "y"})
+                outcome[(role, key)] = r.status_code == 401  # reached the password check
+                continue
+            elif url == "/jalankan":
+                r = client.post(url, data={"csrf": csrf, "tugas": "tidak-ada"})
+            else:
+                r = client.post(url, data={"csrf": csrf})
+            outcome[(role, key)] = passed(r)
+    wrong = [(role, key) for (role, key), ok in outcome.items() if ok != (role in EXPECTED[key])]
+    assert wrong == []
+    # only bidang A's two posts (an unreadable csv, an empty form) reached its folder
+    names = sorted(p.name for p in portal.res.source_dir("perumahan").iterdir())
+    assert len(names) == 3 and names[0] == "a.xlsx"
+    assert names[1].startswith("portal-2023-04-") and names[2].startswith("portal-tanpa-periode-")
+    assert not portal.res.source_dir("perkim").exists()
+
+
+def test_bidang_b_reaches_its_own_pages_only(portal):
+    b = portal.client("bidang_b")
+    assert b.get("/bidang/perkim/2023/4").status_code == 200
+    assert b.get("/bidang/perkim/2023/4/isian").status_code == 200
+    assert b.get("/bidang/perumahan/2023/4").status_code == 403
+    assert b.get("/").headers["location"] == "/bidang/perkim"
+    # unknown bidang, years outside the Renstra and odd months are not found
+    assert b.get("/bidang/tidak-ada/2023/4").status_code == 404
+    assert b.get("/bidang/perkim/2031/4").status_code == 404
+    assert b.get("/bidang/perkim/2023/13").status_code == 404
+
+
+def test_kabupaten_reads_but_never_writes(portal):
+    k = portal.client("kabupaten")
+    page = k.get("/perencana")
+    assert page.status_code == 200 and "Jalankan konsolidasi" not in page.text
+    assert "Tulis laporan" not in k.get("/laporan").text
+    assert "Kirim berkas" not in k.get("/bidang/perumahan/2023/4").text
+
+
+def test_an_account_of_another_opd_sees_nothing_here(portal):
+    portal.add_account("dinkes-plan", "perencana", None, opd="dinkes-tjb")
+    c = httpx.Client(base_url=portal.url)
+    csrf = CSRF.search(c.get("/masuk").text).group(1)
+    r = c.post("/masuk", data={"csrf": csrf, "username": "dinkes-plan", "password": "kata-sandi-uji-123"})
+    assert r.status_code == 303
+    for url in ("/perencana", "/laporan", "/peringatan", "/bidang/perumahan/2023/4", "/"):
+        assert c.get(url).status_code == 403, url
+
+
+def test_api_by_token(portal, tmp_path):
+    """The token decides: each bidang's token writes only to its own folder."""
+    data = write_xlsx(tmp_path / "b.xlsx", sheet_rows(bidang="perkim")).read_bytes()
+    for role, folder in (("bidang_a", "perumahan"), ("bidang_b", "perkim")):
+        r = httpx.post(
+            f"{portal.url}/api/submissions",
+            headers={"authorization": f"Bearer {portal.tokens[role]}"},
+            files={"file": ("b.xlsx", data)},
+        )
+        assert r.status_code == 200 and r.json()["bidang"] == folder
+        assert r.json()["status"] == ("valid" if folder == "perkim" else "invalid")
+        assert any(re.match(r"portal-2023-04-", p.name) for p in portal.res.source_dir(folder).iterdir())
