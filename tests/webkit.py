@@ -76,7 +76,7 @@ class Portal:
         return self.app.state.portal.jobs
 
     def client(self, role: str | None = None) -> httpx.Client:
-        c = httpx.Client(base_url=self.url, timeout=60)
+        c = httpx.Client(base_url=self.url, timeout=180)
         if role is not None:
             c.get("/masuk")
             r = c.post(

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from iku.config import Catalogue
 from iku.consolidation import IncomingFile, read_file, to_record
 from iku.domain.model import Problem, ValueRow
+from iku.domain.sheet import Sheet
 from iku.files import write_atomically
 from iku.resources import Resources
 from iku.warehouse.files import has_file
@@ -54,10 +58,55 @@ def safe_extension(name: str | None) -> str:
     return ext if _SAFE_EXTENSION.match(ext) else ".bin"
 
 
+class _Batcher:
+    """One GX run costs about the same for one sheet as for twenty (its fixed
+    cost dominates), so the sheets of uploads that arrive while a validation
+    runs wait for the next run together: one GX validation per bidang per
+    batch, exactly as the consolidation validates all new sheets of a bidang
+    at once. A lone upload waits for nothing."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[tuple[Catalogue, str, Sheet, Future]] = []
+        self._thread: threading.Thread | None = None
+
+    def validate(self, catalogue: Catalogue, bidang: str, sheet: Sheet) -> list[Problem]:
+        done: Future = Future()
+        with self._cond:
+            self._queue.append((catalogue, bidang, sheet, done))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="iku-web-validate")
+                self._thread.start()
+            self._cond.notify()
+        return done.result()
+
+    def _run(self) -> None:
+        from iku.validation.worker import validate_bidang
+
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                batch, self._queue = self._queue, []
+            groups: dict[tuple[int, str], list] = {}
+            for item in batch:
+                groups.setdefault((id(item[0]), item[1]), []).append(item)
+            for (_, bidang), items in groups.items():
+                try:
+                    found = validate_bidang({i: it[2] for i, it in enumerate(items)}, items[0][0], bidang)
+                    for i, it in enumerate(items):
+                        it[3].set_result(found[i])
+                except BaseException as exc:  # every waiting upload gets the failure
+                    for it in items:
+                        if not it[3].done():
+                            it[3].set_exception(exc)
+
+
+_batcher = _Batcher()
+
+
 def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
     """The receipt by the consolidation's rules: reading, then the GX suites."""
-    from iku.validation.worker import validate_bidang
-
     sha = hashlib.sha256(data).hexdigest()
     f = IncomingFile(
         bidang=bidang, path=Path(f"upload{extension}"), sha256=sha, data=data, received_at=datetime.now(UTC)
@@ -66,7 +115,7 @@ def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
     problems: list[Problem] = []
     # the same condition as tasks/consolidate.py validate_sheets
     if outcome.sheet is not None and outcome.sheet.rows and not outcome.sheet.problems:
-        problems = validate_bidang({0: outcome.sheet}, res.config.catalogue, bidang)[0]
+        problems = _batcher.validate(res.config.catalogue, bidang, outcome.sheet)
     record = to_record(outcome, problems, Path())
     return Receipt(
         sha256=sha,

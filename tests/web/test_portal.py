@@ -24,7 +24,7 @@ def xlsx_bytes(tmp_path, name="s.xlsx", **kw) -> bytes:
 def api(portal, role, data: bytes, name="realisasi.xlsx", token=None) -> httpx.Response:
     headers = {"authorization": f"Bearer {token or portal.tokens[role]}"}
     return httpx.post(
-        f"{portal.url}/api/submissions", headers=headers, files={"file": (name, data)}, timeout=60
+        f"{portal.url}/api/submissions", headers=headers, files={"file": (name, data)}, timeout=180
     )
 
 
@@ -108,7 +108,7 @@ def test_api_413_by_content_length_and_by_streamed_size(portal):
             "content-type": "multipart/form-data; boundary=b",
         },
         content=chunks(),
-        timeout=60,
+        timeout=180,
     )
     assert r.status_code == 413
     # just over the file limit but inside the multipart allowance: still 413
