@@ -1,6 +1,6 @@
 """`make bench`: the consolidation and the report benchmarks, then one summary table.
 
-.venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports]
+.venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports] [--skip-web]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import consolidate_bench
 import reports_bench
+import web_bench
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="sheets for the consolidation benchmark")
     parser.add_argument("--skip-consolidate", action="store_true")
     parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--skip-web", action="store_true")
     args = parser.parse_args(argv)
 
     rows: list[tuple[str, str, str, str]] = []
@@ -42,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             print(f"  report benchmark failed: {exc}")
             rows.append(("report benchmark", "failed", "", "ERROR"))
+    if not args.skip_web:
+        print("Portal benchmark ...", flush=True)
+        try:
+            rows += web_bench.summary_rows(web_bench.measure())
+        except Exception as exc:
+            failed = True
+            print(f"  portal benchmark failed: {exc}")
+            rows.append(("portal benchmark", "failed", "", "ERROR"))
 
     widths = [max(len(r[i]) for r in rows + [("measure", "figure", "goal", "")]) for i in range(4)]
     line = "-" * (sum(widths) + 6)
