@@ -236,11 +236,12 @@ def consolidate() -> None:
     else:
         summary = summarise([], scan.known, scan.skipped)
     for line in summary.get("ignored_files", []):
-        console.print(f"diabaikan: {line}", markup=False, highlight=False)
+        console.print(f"diabaikan: {line}", markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"[bold]{summary['new_files']}[/] berkas baru: {summary['valid']} valid, "
         f"{summary['invalid']} tidak valid, {summary['unreadable']} tidak terbaca; "
-        f"{summary['known_files']} sudah pernah diproses; {summary.get('ignored', 0)} diabaikan."
+        f"{summary['known_files']} sudah pernah diproses; {summary.get('ignored', 0)} diabaikan.",
+        soft_wrap=True,  # one line, however narrow the terminal
     )
 
 

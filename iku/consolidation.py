@@ -57,6 +57,9 @@ class IncomingFile:
 
 
 NAME_LIMIT = 512  # submission.file_name
+# submission.size_bytes is a 32-bit integer: a larger (sparse, refused) file
+# stores this; its problem message names the real size
+SIZE_COLUMN_MAX = 2**31 - 1
 
 
 @dataclass
@@ -306,7 +309,7 @@ def to_record(
         file_name=f.name,
         source_path=shown_name(str(f.path)),
         archive_path=str(archive_path) if archive_path else "",
-        size_bytes=f.size,
+        size_bytes=min(f.size, SIZE_COLUMN_MAX),
         received_at=f.received_at,
         status="unreadable",
     )
