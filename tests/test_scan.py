@@ -116,3 +116,30 @@ def test_file_names_that_are_not_utf8_or_hold_line_breaks_are_shown_with_escapes
     odd = archive.archive_path(tmp_path, "ab" * 32, ".c\udce9sv")
     assert odd.name == "ab" * 32
     assert archive.archive_path(tmp_path, "ab" * 32, ".csv\n").name == "ab" * 32
+
+
+def test_any_unforeseen_failure_while_reading_makes_only_that_file_unreadable(tmp_path, monkeypatch):
+    """The guard in read_file: a failure no rule foresaw (injected here) is an
+    unreadable record with a plain reason and the traceback kept for the log."""
+    from sheetkit import REPO
+
+    from iku import consolidation
+    from iku.config import load_config
+
+    folder = tmp_path / "perumahan"
+    write_xlsx(folder / "a.xlsx", sheet_rows())
+    write_xlsx(folder / "b.xlsx", sheet_rows(month=5))
+    files = scan_sources({"perumahan": folder}, set(), LIMIT * 1000).new
+    config = load_config(REPO / "config")
+    real = consolidation.parse_sheet
+
+    def explode_on_may(cells, required, limits):
+        if any(5 in row or 5.0 in row for row in cells[1:]):
+            raise RecursionError("deep inside a parser")
+        return real(cells, required, limits)
+
+    monkeypatch.setattr(consolidation, "parse_sheet", explode_on_may)
+    good, bad = (consolidation.read_file(f, config) for f in files)
+    assert good.sheet is not None and good.unreadable is None
+    assert bad.sheet is None and bad.unreadable == consolidation.UNEXPECTED
+    assert "RecursionError: deep inside a parser" in bad.error
