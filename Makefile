@@ -17,11 +17,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/iku demo
 
-# Headless Chromium for the HTML report checks, from Debian's packages.
+# Headless Chromium for the HTML report checks and the PDF reports, and
+# poppler-utils (pdftotext, pdftoppm) to check the PDF's pages, from Debian's packages.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is not installed: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+	@{ command -v chromium && command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "chromium or poppler-utils missing: sudo apt-get install chromium poppler-utils (browser tests will be skipped)"; fi; }
 
 test: install browser
 	GX_ANALYTICS_ENABLED=false $(BIN)/pytest

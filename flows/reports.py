@@ -9,18 +9,28 @@ from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
-from iku.tasks.reports import load_lakip, load_report, update_index, write_lakip, write_report
+from iku.tasks.reports import (
+    load_lakip,
+    load_report,
+    update_index,
+    write_lakip,
+    write_report,
+    write_report_pdf,
+)
 
 
 @flow(name="iku-report", log_prints=False)
 def report_flow(period: str, as_of: str | None = None) -> list[Path]:
     """Quarterly (YYYY-Qn) or annual (YYYY) report: iku-<period>.html/.xlsx/.json
-    under $IKU_OUTPUT_DIR/<year>/, then the output index."""
+    and the PDF beside the HTML under $IKU_OUTPUT_DIR/<year>/, then the output index."""
     parsed = Period.parse(period)
     res = build_resources()
     when = parse_as_of(as_of, res.config.pipeline.timezone)
     data = load_report(res, parsed, when)
     paths = write_report(data, res.output_dir / str(parsed.year))
+    pdf = write_report_pdf(paths[0])
+    if pdf is not None:
+        paths = [*paths, pdf]
     update_index(res)
     return paths
 

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from iku import reports
 from iku.domain.periods import Period
 from iku.reports import LakipData, ReportData
+from iku.reports.pdf import chromium
 from iku.resources import Resources
 from iku.tasks._log import run_logger
 
@@ -41,6 +42,25 @@ def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     for p in paths:
         run_logger().info("wrote %s", p)
     return paths
+
+
+@task(name="print-report-pdf", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def write_report_pdf(html: Path) -> Path | None:
+    """The signable PDF beside the HTML; a missing Chromium or a failed print
+    costs only the PDF, never the other files."""
+    if chromium() is None:  # said here, once, in the run's log
+        run_logger().warning(
+            "PDF skipped: chromium not found (apt-get install chromium); %s not written",
+            html.with_suffix(".pdf").name,
+        )
+        return None
+    try:
+        pdf = reports.write_pdf(html)
+    except reports.PdfFailed as exc:
+        run_logger().warning("PDF not written: %s", exc)
+        return None
+    run_logger().info("wrote %s", pdf)
+    return pdf
 
 
 @task(name="load-lakip-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

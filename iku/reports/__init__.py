@@ -15,6 +15,7 @@ from .excel import render_excel
 from .html import render_html, write_index
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
+from .pdf import PdfFailed, write_pdf
 
 
 def dump_json(payload: dict) -> str:
@@ -41,6 +42,7 @@ def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
 
 __all__ = [
     "LakipData",
+    "PdfFailed",
     "ReportData",
     "build_lakip_data",
     "build_report_data",
@@ -54,4 +56,5 @@ __all__ = [
     "render_report",
     "report_json",
     "write_index",
+    "write_pdf",
 ]

@@ -70,8 +70,8 @@ def render_html(data: ReportData) -> str:
     )
 
 
-_REPORT_FILE = re.compile(r"^(iku|lakip)-(\d{4})(?:-Q([1-4]))?\.(html|xlsx|json)$")
-_EXT_ORDER = {"html": 0, "xlsx": 1, "json": 2}
+_REPORT_FILE = re.compile(r"^(iku|lakip)-(\d{4})(?:-Q([1-4]))?\.(html|pdf|xlsx|json)$")
+_EXT_ORDER = {"html": 0, "pdf": 1, "xlsx": 2, "json": 3}
 
 
 def write_index(output_dir: Path, catalogue: Catalogue, tz: str) -> Path:

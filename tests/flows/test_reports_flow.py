@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from browser import chromium_path
 from report_seed import seed
 
 from iku.flows.reports import lakip_flow, report_flow
@@ -17,7 +18,10 @@ def test_report_and_lakip_flows(prefect_server, iku_env):
     seed(Settings().warehouse_url)
     out = iku_env / "out"
     paths = report_flow("2023-Q2", as_of="2023-07-20")
-    assert paths == [out / "2023" / f"iku-2023-Q2.{ext}" for ext in ("html", "xlsx", "json")]
+    expected = [out / "2023" / f"iku-2023-Q2.{ext}" for ext in ("html", "xlsx", "json")]
+    if chromium_path():  # the signable PDF beside the HTML
+        expected.append(out / "2023" / "iku-2023-Q2.pdf")
+    assert paths == expected
     doc = json.loads(paths[2].read_text(encoding="utf-8"))
     assert doc["period"] == "Q2" and len(doc["submissions"]) == 12
     assert {i["code"]: i["achievement_pct"] for i in doc["indicators"]}["IKU-02"] == 37.33
@@ -26,6 +30,8 @@ def test_report_and_lakip_flows(prefect_server, iku_env):
     assert lakip == [out / "2023" / "lakip-2023.xlsx", out / "2023" / "lakip-2023.json"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="2023/iku-2023-Q2.html"' in index and 'href="2023/lakip-2023.xlsx"' in index
+    if chromium_path():
+        assert 'href="2023/iku-2023-Q2.pdf"' in index
 
 
 def test_scheduled_report_without_period_takes_the_last_quarter_past_its_deadline(prefect_server, iku_env):
