@@ -40,7 +40,7 @@ def test_quarterly_json_contract(seeded_res_any):
     # IKU-02: 10 + 14 (revision) + 8 + 15 + 9 = 56; Q2 = 15 + 9 (June invalid) = 24; 56/150 = 37.33 %
     assert ind["IKU-02"] == {
         "code": "IKU-02",
-        "name": "Perbaiki Rumah Tidak Layak Huni Bagi MBR",
+        "name": "Perbaikan Rumah Tidak Layak Huni bagi MBR",
         "unit": "Unit",
         "bidang": "perumahan",
         "target": 150,
