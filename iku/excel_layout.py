@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-LINE_POINTS = 15.0  # one line of 11 pt Calibri
+LINE_POINTS = 15.0  # one line of 11 pt Calibri (Excel's default font)
+DEFAULT_FONT_POINTS = 11.0
 PADDING_POINTS = 3.0
 MAX_ROW_POINTS = 409.0  # Excel's limit
 
@@ -42,14 +43,19 @@ def lines_needed(text: object, width_chars: float) -> int:
 
 
 def row_height(
-    *cells: tuple[object, float] | str, width: float | None = None, minimum: float = 15.0
+    *cells: tuple[object, float] | str,
+    width: float | None = None,
+    minimum: float = 15.0,
+    font_size: float = DEFAULT_FONT_POINTS,
 ) -> float:
     """The height (points) of a row holding each (text, column width) pair.
 
     `row_height(text, width=40)` for a single cell; `row_height((a, 30), (b, 12))`
-    for several cells, the tallest deciding."""
+    for several cells, the tallest deciding. Column widths are in Excel's units
+    (characters of the 11 pt default font): a smaller font fits more per line."""
+    scale = DEFAULT_FONT_POINTS / font_size
     pairs: list[tuple[object, float]] = (
         [(cells[0], width)] if width is not None else [c for c in cells if isinstance(c, tuple)]
     )
-    lines = max((lines_needed(text, w) for text, w in pairs), default=1)
-    return min(MAX_ROW_POINTS, max(minimum, lines * LINE_POINTS + PADDING_POINTS))
+    lines = max((lines_needed(text, w * scale) for text, w in pairs), default=1)
+    return min(MAX_ROW_POINTS, max(minimum, lines * LINE_POINTS / scale + PADDING_POINTS))

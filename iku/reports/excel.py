@@ -17,12 +17,19 @@ import xlsxwriter
 from iku import formatting as fmt
 from iku.domain.achievement import round2
 from iku.domain.periods import month_name
-from iku.excel_layout import row_height
+from iku.excel_layout import row_height as _row_height
 from iku.formatting import STATUS_COLOURS, STATUS_LABELS
 
 from .model import ReportData, predicate_colour
 
 ROMAN = ["I", "II", "III", "IV"]
+FONT_POINTS = 9  # the reports' Arial 9 (Styles.base)
+
+
+def row_height(*cells: tuple[object, float], minimum: float = 15.0) -> float:
+    return _row_height(*cells, minimum=minimum, font_size=FONT_POINTS)
+
+
 HEADER_ROW = 4  # first of the two header rows (0-based)
 FIRST_DATA_ROW = 7  # after the two header rows and the column-number row
 
@@ -441,12 +448,16 @@ def _monthly_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
         "Pembilang",
         "Penyebut",
         "Keterangan",
+        "Faktor pendorong",
+        "Faktor penghambat",
+        "Tindak lanjut",
         "Berkas sumber",
         "SHA-256",
         "Revisi",
         "Diterima",
     ]
-    for col, (h, w) in enumerate(zip(headers, [9, 40, 14, 7, 11, 11, 11, 11, 40, 30, 66, 7, 16])):
+    widths = [9, 40, 14, 7, 11, 11, 11, 11, 30, 30, 30, 30, 30, 66, 7, 16]
+    for col, (h, w) in enumerate(zip(headers, widths)):
         ws.set_column(col, col, w)
         ws.write_string(0, col, h, st.header)
     names = {i.code: i.name for i in data.catalogue.indicators}
@@ -459,11 +470,13 @@ def _monthly_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
         put_number(ws, row, 5, v.realisation, st)
         put_number(ws, row, 6, v.numerator, st)
         put_number(ws, row, 7, v.denominator, st)
-        put_text(ws, row, 8, v.note, st.text)
-        put_text(ws, row, 9, v.file_name, st.text)
-        put_text(ws, row, 10, v.sha256, st.text)
-        ws.write_number(row, 11, v.revision, st.center)
-        ws.write_datetime(row, 12, v.received_at.astimezone(tz).replace(tzinfo=None), st.when)
+        texts = (v.note, v.supporting, v.inhibiting, v.follow_up, v.file_name)
+        for i, text in enumerate(texts):
+            put_text(ws, row, 8 + i, text, st.text)
+        put_text(ws, row, 13, v.sha256, st.text)
+        ws.write_number(row, 14, v.revision, st.center)
+        ws.write_datetime(row, 15, v.received_at.astimezone(tz).replace(tzinfo=None), st.when)
+        ws.set_row(row, row_height((names.get(v.indicator, ""), 40), *((t, 30) for t in texts)))
     ws.autofilter(0, 0, max(1, len(data.values)), len(headers) - 1)
     ws.freeze_panes(1, 2)
     print_setup(ws, 0, 0)
