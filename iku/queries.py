@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from iku.domain.history import HistoryValue
+from iku.domain.model import MonthlyValue
+from iku.domain.periods import Period
 from iku.domain.status import MonthSubmission, status_matrix
 from iku.resources import Resources
 
@@ -21,4 +25,23 @@ def submission_matrix(
         as_of,
         pipe.deadline_day,
         pipe.timezone,
+    )
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a quarterly or annual report is built from."""
+
+    values: list[MonthlyValue]  # current figures of every year: Tabel E.81 looks back over the Renstra
+    submissions: list[MonthSubmission]  # the year's matrix through the period's end
+    history: list[HistoryValue]  # imported figures of years before the pipeline
+
+
+def report_inputs(res: Resources, period: Period, as_of: datetime) -> ReportInputs:
+    from iku.warehouse.history import history_values
+
+    return ReportInputs(
+        values=res.warehouse.current_values(res.opd, None),
+        submissions=submission_matrix(res, period.year, period.end_month, as_of),
+        history=history_values(res.warehouse, res.opd),
     )

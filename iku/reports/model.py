@@ -304,16 +304,13 @@ def _year_figure(ind: Indicator, values: list[MonthlyValue], year: int, imported
 
 
 def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
-    """Fetch the year's current figures and submission matrix, then build."""
-    from iku.queries import submission_matrix  # keeps this module importable without a DB
+    """Fetch the inputs from the warehouse (iku.queries), then build."""
+    from iku.queries import report_inputs  # keeps this module importable without a DB
 
-    # every year: Tabel E.81 sets the year against the Renstra so far
-    from iku.warehouse.history import history_values
-
-    values = res.warehouse.current_values(res.opd, None)
-    subs = submission_matrix(res, period.year, period.end_month, as_of)
-    history = history_values(res.warehouse, res.opd)
-    return build_report_data(res.config, values, subs, period, as_of, history=history)
+    inputs = report_inputs(res, period, as_of)
+    return build_report_data(
+        res.config, inputs.values, inputs.submissions, period, as_of, history=inputs.history
+    )
 
 
 def clean_number(value: float | None) -> float | int | None:
