@@ -11,7 +11,7 @@ from iku.orchestration import local_server
 
 server_app = typer.Typer(
     no_args_is_help=True,
-    help="The local Prefect server used when PREFECT_API_URL is unset (state under data/prefect).",
+    help="Server Prefect lokal yang dipakai bila PREFECT_API_URL tidak disetel (datanya di data/prefect).",
 )
 
 
@@ -33,7 +33,7 @@ def needs_prefect(say: Callable[[str], None] | None = None) -> str:
 
 @server_app.command("start")
 def start() -> None:
-    """Start the local Prefect server in the background (nothing to do when it runs)."""
+    """Nyalakan server Prefect lokal di latar belakang (tidak berbuat apa-apa bila sudah berjalan)."""
     try:
         info = local_server.running() or local_server.start(lambda m: typer.echo(m))
     except local_server.PrefectServerError as exc:
@@ -43,7 +43,7 @@ def start() -> None:
 
 @server_app.command("stop")
 def stop() -> None:
-    """Stop the local Prefect server; scheduled runs wait until it runs again."""
+    """Matikan server Prefect lokal; run terjadwal menunggu sampai server menyala lagi."""
     info = local_server.stop()
     if info is None:
         typer.echo("Server Prefect lokal tidak berjalan.")
@@ -53,7 +53,7 @@ def stop() -> None:
 
 @server_app.command("status")
 def status() -> None:
-    """Say whether the local Prefect server runs, and its UI address."""
+    """Katakan apakah server Prefect lokal berjalan, beserta alamat UI-nya."""
     import os
 
     if os.environ.get("PREFECT_API_URL"):
@@ -73,7 +73,7 @@ def status() -> None:
 def deploy(
     pool: str = typer.Option(..., "--pool", help="Nama work pool (tipe process; dibuat bila belum ada)"),
 ) -> None:
-    """Register the schedules on a work pool for workers (instead of `iku serve`)."""
+    """Daftarkan jadwal `iku serve` di sebuah work pool untuk worker (pengganti `iku serve`)."""
     from iku.config import ConfigError
     from iku.orchestration.deployments import is_sqlite
     from iku.settings import Settings
