@@ -36,6 +36,10 @@ class UncachedFormula:
 def uncached_formulas(zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, int], UncachedFormula]:
     """(row, column), 0-based, of every formula cell of `sheet_name` whose value
     was not stored, or whose workbook asks to be recalculated on opening."""
+    # the common case, no formula anywhere, costs one search per worksheet part
+    parts = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    if not any(_HAS_FORMULA.search(zf.read(n)) for n in parts):
+        return {}
     book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     calc = book.find(f"{_MAIN}calcPr")
     recalc = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
