@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
 from iku.consolidation import summarise
 from iku.resources import build_resources
 from iku.tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from iku.tasks.consolidate import (
+    archive_and_load,
+    find_new_files,
+    read_sheets,
+    validate_sheets,
+    write_validation_page,
+)
+from iku.tasks.reports import update_index
 from iku.validation.worker import warm_up
 
 
@@ -20,6 +29,7 @@ def consolidate_flow() -> dict:
     every file's bytes looking for upstream results (about 1 s per 2,000 files).
     """
     res = build_resources()
+    run_at = datetime.now(UTC)
     with res.warehouse.exclusive("consolidate"):
         scan = find_new_files(res)
         files = scan.new
@@ -29,6 +39,8 @@ def consolidate_flow() -> dict:
         problems = validate_sheets(res, quote(outcomes)) if outcomes else {}
         records = archive_and_load(res, quote(outcomes), quote(problems))
     if records:
+        write_validation_page(res, quote(records), run_at)
+        update_index(res)
         raise_submission_alerts(res, quote(records))
         send_recap(res, quote(records))
     deliver_alerts(res)  # also what earlier runs could not deliver

@@ -3,6 +3,7 @@ around the rules in iku.consolidation."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from prefect import task
@@ -78,6 +79,16 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
     if docs:
         run_logger().info("GX Data Docs: %s", docs / "index.html")
     return problems
+
+
+@task(name="write-validation-page", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Path:
+    """The run's validation page for people (out/validasi/), linked from out/index.html."""
+    from iku.reports.validation_page import write_validation_page as write
+
+    path = write(res.output_dir, records, res.config.catalogue, res.config.pipeline.timezone, run_at)
+    run_logger().info("validation page: %s", path)
+    return path
 
 
 @task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -162,8 +162,36 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     Returns what it did (paths and the consolidation summary), for tests.
     """
     console = console or Console()
+    res, places = _set_up(year, Path(workdir) if workdir else None)
+    cat = res.config.catalogue
+    tz = ZoneInfo(res.config.pipeline.timezone)
+    as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due
+    console.rule(f"[bold]Demo IKU {cat.opd.name} — tahun {year}")
+    console.print(
+        f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}"
+    )
+    scenario, paths = _write_samples(res, places, year, tz, console)
+    api_url, summary = _consolidate(res, year, as_of, console)
+    _import_earlier_years(res, places, year, console)
+    reports = _write_reports(year, console)
+    _print_prefect_ui(api_url, console)
+    console.rule("Selesai")
+    return {
+        "inbox": places.inbox,
+        "output": places.output,
+        "database": places.database,
+        "files": paths,
+        "summary": summary,
+        "reports": reports,
+        "scenario": scenario,
+        "as_of": as_of,
+    }
+
+
+def _set_up(year: int, workdir: Path | None):
+    """The demo's environment (no alerts, quiet Prefect), its places, checked and cleared."""
     if workdir is not None:
-        _point_env_at(Path(workdir))
+        _point_env_at(workdir)
     for var in _ALERT_VARS:
         os.environ.pop(var, None)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -171,11 +199,10 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no phoning home, no heartbeat noise
 
     from iku.resources import build_resources
-    from iku.sample_data import plan_year, write_scenario
     from iku.settings import Settings
 
     settings = Settings()
-    places = _places(settings, Path(workdir) if workdir else None)
+    places = _places(settings, workdir)
     if places.database is not None:
         # absolute paths for every step: GX Data Docs refuse a relative output folder
         os.environ["IKU_INBOX_DIR"] = str(places.inbox)
@@ -195,18 +222,22 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
             "pipeline.yaml sets its own source folders (sources:); the demo writes to "
             "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo."
         )
-    prepare_places(places, settings.warehouse_url, res.opd, Path(workdir) if workdir else None)
+    prepare_places(places, settings.warehouse_url, res.opd, workdir)
     if places.database is not None:
         places.database.parent.mkdir(parents=True, exist_ok=True)
+    return res, places
 
-    tz = ZoneInfo(res.config.pipeline.timezone)
-    as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due
-    console.rule(f"[bold]Demo IKU {cat.opd.name} — tahun {year}")
-    console.print(
-        f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}"
+
+def _bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     )
 
-    # 1. sample sheets
+
+def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
+    """1. A year of sample sheets in the inbox, with the marker that makes clearing safe."""
+    from iku.sample_data import plan_year, write_scenario
+
     scenario = plan_year(res.config, year)
     places.inbox.mkdir(parents=True, exist_ok=True)
     (places.inbox / MARKER).write_text(
@@ -222,9 +253,7 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
         ),
         encoding="utf-8",
     )
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as progress:
+    with _bar(console) as progress:
         job = progress.add_task("Membuat berkas contoh", total=len(scenario.files))
         paths = write_scenario(res.config, scenario, places.inbox, on_file=lambda _p: progress.advance(job))
     late = sum(1 for s in scenario.expected_status.values() if s == "late")
@@ -232,8 +261,11 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
         f"{len(paths)} berkas contoh dibuat: {len(scenario.invalid_files)} sengaja tidak valid, "
         f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim."
     )
+    return scenario, paths
 
-    # 2. consolidation, on PREFECT_API_URL's server or the local one iku manages (left running)
+
+def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str, dict]:
+    """2. Consolidation, on PREFECT_API_URL's server or the local one iku manages (left running)."""
     from iku.orchestration.commands import needs_prefect
 
     api_url = needs_prefect(console.print)
@@ -249,8 +281,11 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     problems = _problems_table(res, year)
     if problems is not None:
         console.print(problems)
+    return api_url, summary
 
-    # the Renstra years before the demo year, as an earlier LKjIP gives them (iku import-history)
+
+def _import_earlier_years(res, places, year: int, console: Console) -> None:
+    """The Renstra years before the demo year, as an earlier LKjIP gives them (iku import-history)."""
     from iku.history import import_and_print
     from iku.sample_data import write_history
 
@@ -258,14 +293,14 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     if history is not None:
         import_and_print(res, history, console)
 
-    # 3. reports
+
+def _write_reports(year: int, console: Console) -> list[Path]:
+    """3. The four quarterly reports, the annual report and the LAKIP feed."""
     from iku.flows.reports import lakip_flow, report_flow
 
     reports: list[Path] = []
     periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as progress:
+    with _bar(console) as progress:
         job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
         for period in periods:
             reports.extend(Path(p) for p in report_flow(period))
@@ -275,6 +310,10 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
     console.print("[bold]Laporan:[/]")
     for p in reports:
         console.print(f"  {p}")
+    return reports
+
+
+def _print_prefect_ui(api_url: str, console: Console) -> None:
     from iku.orchestration.local_server import read_state
 
     managed = read_state()
@@ -286,14 +325,3 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
             else ""
         )
     )
-    console.rule("Selesai")
-    return {
-        "inbox": places.inbox,
-        "output": places.output,
-        "database": places.database,
-        "files": paths,
-        "summary": summary,
-        "reports": reports,
-        "scenario": scenario,
-        "as_of": as_of,
-    }

@@ -97,9 +97,24 @@ def write_index(output_dir: Path, catalogue: Catalogue, tz: str) -> Path:
             ]
             items.append((title, files))
         years.append((year, items))
+    from .validation_page import FOLDER, validation_pages
+
+    validations = [
+        {"href": f"{FOLDER}/{p.name}", "title": _validation_title(p.name)}
+        for p in validation_pages(output_dir)
+    ]
     html = (
         environment()
         .get_template("index.html.j2")
-        .render(opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)))
+        .render(opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)), validations=validations)
     )
     return write_atomically(output_dir / "index.html", html)
+
+
+def _validation_title(name: str) -> str:
+    """'validasi-20230508-090000.html' -> 'Pemeriksaan 8 Mei 2023 09.00'."""
+    try:
+        when = datetime.strptime(name, "validasi-%Y%m%d-%H%M%S.html")
+    except ValueError:
+        return name
+    return f"Pemeriksaan {fmt.day(when)} {when:%H.%M}"

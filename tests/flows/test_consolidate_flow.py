@@ -24,6 +24,9 @@ def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
         "ignored_files": [],
     }
     assert len(list((iku_env / "archive").rglob("*.xlsx"))) == 2
+    (page,) = (iku_env / "out" / "validasi").glob("validasi-*.html")
+    assert "lebih besar dari penyebut" in page.read_text(encoding="utf-8")
+    assert f'href="validasi/{page.name}"' in (iku_env / "out" / "index.html").read_text(encoding="utf-8")
     docs = iku_env / "out" / "gx-docs"
     assert (docs / "index.html").exists()
     assert list((docs / "validations").rglob("*.html"))

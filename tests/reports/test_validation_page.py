@@ -1,0 +1,62 @@
+"""The validation page people read (out/validasi/), linked from out/index.html."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from conftest import REPO
+
+from iku.config import load_config
+from iku.domain.model import Problem, SubmissionRecord
+from iku.reports.html import write_index
+from iku.reports.validation_page import write_validation_page
+
+RUN = datetime(2023, 5, 8, 2, 0, tzinfo=UTC)  # 09.00 WIB
+
+
+def _record(name, status, problems=(), month=4):
+    return SubmissionRecord(
+        sha256=name.encode().hex().ljust(64, "0")[:64],
+        bidang="perumahan",
+        file_name=name,
+        source_path=f"/inbox/perumahan/{name}",
+        archive_path="",
+        size_bytes=10,
+        received_at=RUN,
+        status=status,
+        year=2023,
+        month=month,
+        problems=list(problems),
+    )
+
+
+def test_every_problem_with_row_column_and_fix_and_the_index_links_it(tmp_path):
+    config = load_config(REPO / "config")
+    records = [
+        _record("baik.xlsx", "valid"),
+        _record(
+            "april.xlsx",
+            "invalid",
+            [
+                Problem("Realisasi 'abc' bukan angka. Tulis angka saja, misalnya 12 atau 9,85.", 9, "realisasi"),
+                Problem("Indikator IKU-05 belum ada. Tambahkan barisnya.", None, "kode_indikator"),
+            ],
+        ),
+        _record("rusak.xlsx", "unreadable", [Problem("Berkas rusak <b>atau</b> terenkripsi.")], month=None),
+    ]
+    path = write_validation_page(tmp_path, records, config.catalogue, "Asia/Jakarta", RUN)
+    assert path == tmp_path / "validasi" / "validasi-20230508-090000.html"
+    html = path.read_text(encoding="utf-8")
+    assert "3 berkas baru: 1 valid, 1 tidak valid, 1 tidak terbaca" in html
+    assert re.search(r"<td class=\"c\">9</td><td>realisasi</td><td>Realisasi &#39;abc&#39; bukan angka", html)
+    assert "Indikator IKU-05 belum ada" in html and "April 2023" in html
+    assert "&lt;b&gt;atau&lt;/b&gt;" in html  # the file's own text is escaped
+    assert "default-src 'none'" in html and "<script" not in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing from outside
+    # the files needing work come first
+    assert html.index("april.xlsx") < html.index("baik.xlsx")
+
+    index = write_index(tmp_path, config.catalogue, "Asia/Jakarta").read_text(encoding="utf-8")
+    assert 'href="validasi/validasi-20230508-090000.html"' in index
+    assert "Pemeriksaan 8 Mei 2023 09.00" in index
