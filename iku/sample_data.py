@@ -229,76 +229,67 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
     for bi, b in enumerate(bidang):
         for m in range(1, through_month + 1):
             due = deadline(year, m, pipe.deadline_day, pipe.timezone)
-
-            def sample(
-                name: str, at: datetime, valid: bool, style: str, figs, problem=None, b=b, m=m, due=due
-            ) -> SampleFile:
-                return SampleFile(name, b, year, m, at, valid, style, figs, due, problem)
-
-            event = events.get((b, m))
             style = STYLES[(m + bi) % len(STYLES)]
             figs = month_figures(b, m)
-            if event == "missing":
-                status[(b, m)] = "missing"
-                continue
-            if event in ("missing_row", "numerator_gt_denominator", "negative"):
-                files.append(
-                    sample(
-                        _file_name(b, year, m, style),
-                        _received(due, rng),
-                        False,
-                        style,
-                        _break(figs, event),
-                        event,
-                    )
-                )
-                status[(b, m)] = "invalid"
-                continue
-            if event == "corrected_late":
-                files.append(
-                    sample(
-                        _file_name(b, year, m, style),
-                        _received(due, rng, days=-2),
-                        False,
-                        style,
-                        _break(figs, "negative"),
-                        "negative",
-                    )
-                )
-                files.append(
-                    sample(
-                        _file_name(b, year, m, "xlsx", " revisi"),
-                        _received(due, rng, days=3),
-                        True,
-                        "xlsx",
-                        figs,
-                    )
-                )
-                status[(b, m)] = "late"
-            elif event == "revised":
-                draft = tuple(_nudge(f) for f in figs)  # the first version had other figures
-                files.append(
-                    sample(_file_name(b, year, m, style), _received(due, rng, days=-6), True, style, draft)
-                )
-                files.append(
-                    sample(
-                        _file_name(b, year, m, "xlsx_titled", " (revisi)"),
-                        _received(due, rng, days=-1),
-                        True,
-                        "xlsx_titled",
-                        figs,
-                    )
-                )
-                status[(b, m)] = "on_time"
-            else:
-                late = event == "late"
-                files.append(
-                    sample(_file_name(b, year, m, style), _received(due, rng, late=late), True, style, figs)
-                )
-                status[(b, m)] = "late" if late else "on_time"
-            for f in figs:
-                values[(b, m, f.indicator)] = f
+            month_files, status[(b, m)] = _month_files(events.get((b, m)), b, year, m, style, figs, due, rng)
+            files.extend(month_files)
+            if status[(b, m)] in ("on_time", "late"):
+                for f in figs:
+                    values[(b, m, f.indicator)] = f
     return YearScenario(year, through_month, files, status, values)
+
+
+def _month_files(
+    event: str | None,
+    b: str,
+    year: int,
+    m: int,
+    style: str,
+    figs: tuple[Figure, ...],
+    due: datetime,
+    rng: random.Random,
+) -> tuple[list[SampleFile], str]:
+    """The files one bidang sends for one month, given its special case, and the
+    status that month must end with."""
+
+    def sample(name: str, at: datetime, valid: bool, style: str, figs, problem=None) -> SampleFile:
+        return SampleFile(name, b, year, m, at, valid, style, figs, due, problem)
+
+    if event == "missing":
+        return [], "missing"
+    if event in ("missing_row", "numerator_gt_denominator", "negative"):
+        broken = _break(figs, event)
+        return [
+            sample(_file_name(b, year, m, style), _received(due, rng), False, style, broken, event)
+        ], "invalid"
+    if event == "corrected_late":
+        first = sample(
+            _file_name(b, year, m, style),
+            _received(due, rng, days=-2),
+            False,
+            style,
+            _break(figs, "negative"),
+            "negative",
+        )
+        fixed = sample(
+            _file_name(b, year, m, "xlsx", " revisi"), _received(due, rng, days=3), True, "xlsx", figs
+        )
+        return [first, fixed], "late"
+    if event == "revised":
+        draft = tuple(_nudge(f) for f in figs)  # the first version had other figures
+        first = sample(_file_name(b, year, m, style), _received(due, rng, days=-6), True, style, draft)
+        final = sample(
+            _file_name(b, year, m, "xlsx_titled", " (revisi)"),
+            _received(due, rng, days=-1),
+            True,
+            "xlsx_titled",
+            figs,
+        )
+        return [first, final], "on_time"
+    late = event == "late"
+    return [sample(_file_name(b, year, m, style), _received(due, rng, late=late), True, style, figs)], (
+        "late" if late else "on_time"
+    )
 
 
 def _nudge(f: Figure) -> Figure:
