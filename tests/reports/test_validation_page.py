@@ -39,7 +39,9 @@ def test_every_problem_with_row_column_and_fix_and_the_index_links_it(tmp_path):
             "april.xlsx",
             "invalid",
             [
-                Problem("Realisasi 'abc' bukan angka. Tulis angka saja, misalnya 12 atau 9,85.", 9, "realisasi"),
+                Problem(
+                    "Realisasi 'abc' bukan angka. Tulis angka saja, misalnya 12 atau 9,85.", 9, "realisasi"
+                ),
                 Problem("Indikator IKU-05 belum ada. Tambahkan barisnya.", None, "kode_indikator"),
             ],
         ),
