@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import xlsxwriter
 
@@ -120,89 +121,108 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
             "company": cat.opd.name,
         }
     )
-    f_title = wb.add_format({"bold": True, "font_size": 14})
-    f_sub = wb.add_format({"bold": True})
-    f_note = wb.add_format({"italic": True, "font_color": "#595959"})
-    f_deadline = wb.add_format({"bold": True, "font_color": "#C00000"})
-    f_head = wb.add_format(
-        {
-            "bold": True,
-            "bg_color": "#1F4E78",
-            "font_color": "#FFFFFF",
-            "border": 1,
-            "text_wrap": True,
-            "valign": "vcenter",
-        }
-    )
-    f_fixed = wb.add_format({"bg_color": "#F2F2F2", "border": 1, "locked": True})
-    f_fixed_wrap = wb.add_format(
-        {"bg_color": "#F2F2F2", "border": 1, "locked": True, "text_wrap": True, "valign": "top"}
-    )
-    f_input = wb.add_format({"bg_color": "#FFF2CC", "border": 1, "locked": False, "num_format": "#,##0.00"})
-    f_unused = wb.add_format({"bg_color": "#BFBFBF", "border": 1, "locked": True, "font_color": "#7F7F7F"})
-    f_text_input = wb.add_format(
-        {"bg_color": "#FFF2CC", "border": 1, "locked": False, "text_wrap": True, "valign": "top"}
-    )
-
+    f = _formats(wb)
     ws = wb.add_worksheet(SHEET_NAME)
-    ws.write(0, 0, "Formulir Realisasi Indikator Kinerja Utama (IKU)", f_title)
-    ws.write(1, 0, f"{cat.opd.name} {cat.opd.region}", f_sub)
-    ws.write(2, 0, f"{b.name} ({b.code})", f_sub)
-    ws.write(3, 0, f"Periode: Bulan {month_name(month)} {year}", f_sub)
-    ws.write(
-        4, 0, f"Batas penyampaian: {local_datetime(due, config.pipeline.timezone, weekday=True)}", f_deadline
-    )
-    ws.write(5, 0, "Isi hanya sel berwarna kuning. Baca lembar 'Petunjuk' sebelum mengisi.", f_note)
-
+    ws.write(0, 0, "Formulir Realisasi Indikator Kinerja Utama (IKU)", f.title)
+    ws.write(1, 0, f"{cat.opd.name} {cat.opd.region}", f.sub)
+    ws.write(2, 0, f"{b.name} ({b.code})", f.sub)
+    ws.write(3, 0, f"Periode: Bulan {month_name(month)} {year}", f.sub)
+    ws.write(4, 0, f"Batas penyampaian: {local_datetime(due, pipe.timezone, weekday=True)}", f.deadline)
+    ws.write(5, 0, "Isi hanya sel berwarna kuning. Baca lembar 'Petunjuk' sebelum mengisi.", f.note)
     for col, (_key, label, width) in enumerate(COLUMNS):
-        ws.write(HEADER_ROW, col, label, f_head)
+        ws.write(HEADER_ROW, col, label, f.head)
         ws.set_column(col, col, width)
     ws.set_row(HEADER_ROW, 32)
 
     first = HEADER_ROW + 1
     for r, ind in enumerate(indicators, start=first):
-        ws.write_string(r, COL["bidang"], bidang, f_fixed)
-        ws.write_number(r, COL["tahun"], year, f_fixed)
-        ws.write_number(r, COL["bulan"], month, f_fixed)
-        ws.write_string(r, COL["kode_indikator"], ind.code, f_fixed)
-        ws.write_string(r, COL["nama_indikator"], ind.name, f_fixed_wrap)
-        ws.write_string(r, COL["satuan"], ind.unit, f_fixed)
-        used = used_columns(ind)
-        for name in NUMBER_COLUMNS:
-            col = COL[name]
-            if name not in used:
-                ws.write_blank(r, col, None, f_unused)
-                continue
-            ws.write_blank(r, col, None, f_input)
-            title, message = _INPUT_HELP[name]
-            ws.data_validation(
-                r,
-                col,
-                r,
-                col,
-                {
-                    "validate": "decimal",
-                    # penyebut is a divisor: zero would make the ratio meaningless (CONTRACT §2)
-                    "criteria": ">" if name == "penyebut" else ">=",
-                    "value": 0,
-                    "input_title": f"{title} ({ind.code})"[:32],
-                    "input_message": message[:255],
-                    "error_title": "Angka tidak valid",
-                    "error_message": (
-                        "Penyebut harus angka lebih besar dari 0."
-                        if name == "penyebut"
-                        else "Isi angka yang tidak negatif (0 atau lebih)."
-                    ),
-                    "error_type": "stop",
-                },
-            )
-        for key, (title, message) in TEXT_COLUMNS.items():
-            ws.write_blank(r, COL[key], None, f_text_input)
-            ws.data_validation(
-                r, COL[key], r, COL[key], {"validate": "any", "input_title": title, "input_message": message}
-            )
-        ws.set_row(r, row_height(ind.name, width=WIDTHS["nama_indikator"], minimum=45))
-    last = first + len(indicators) - 1
+        _indicator_row(ws, f, r, ind, bidang, year, month)
+    _page_setup(ws, first, first + len(indicators) - 1)
+    ws.activate()
+
+    _write_help(wb, config, bidang, year, month, due, indicators)
+    wb.close()
+    return out
+
+
+def _formats(wb: xlsxwriter.Workbook) -> SimpleNamespace:
+    """Grey cells are filled in and locked, yellow ones take input, dark grey ones are not used."""
+    return SimpleNamespace(
+        title=wb.add_format({"bold": True, "font_size": 14}),
+        sub=wb.add_format({"bold": True}),
+        note=wb.add_format({"italic": True, "font_color": "#595959"}),
+        deadline=wb.add_format({"bold": True, "font_color": "#C00000"}),
+        head=wb.add_format(
+            {
+                "bold": True,
+                "bg_color": "#1F4E78",
+                "font_color": "#FFFFFF",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "vcenter",
+            }
+        ),
+        fixed=wb.add_format({"bg_color": "#F2F2F2", "border": 1, "locked": True}),
+        fixed_wrap=wb.add_format(
+            {"bg_color": "#F2F2F2", "border": 1, "locked": True, "text_wrap": True, "valign": "top"}
+        ),
+        input=wb.add_format({"bg_color": "#FFF2CC", "border": 1, "locked": False, "num_format": "#,##0.00"}),
+        unused=wb.add_format({"bg_color": "#BFBFBF", "border": 1, "locked": True, "font_color": "#7F7F7F"}),
+        text_input=wb.add_format(
+            {"bg_color": "#FFF2CC", "border": 1, "locked": False, "text_wrap": True, "valign": "top"}
+        ),
+    )
+
+
+def _indicator_row(
+    ws, f: SimpleNamespace, r: int, ind: Indicator, bidang: str, year: int, month: int
+) -> None:
+    """One indicator's row: the period and code locked, its number cells open with a hint."""
+    ws.write_string(r, COL["bidang"], bidang, f.fixed)
+    ws.write_number(r, COL["tahun"], year, f.fixed)
+    ws.write_number(r, COL["bulan"], month, f.fixed)
+    ws.write_string(r, COL["kode_indikator"], ind.code, f.fixed)
+    ws.write_string(r, COL["nama_indikator"], ind.name, f.fixed_wrap)
+    ws.write_string(r, COL["satuan"], ind.unit, f.fixed)
+    used = used_columns(ind)
+    for name in NUMBER_COLUMNS:
+        col = COL[name]
+        if name not in used:
+            ws.write_blank(r, col, None, f.unused)
+            continue
+        ws.write_blank(r, col, None, f.input)
+        title, message = _INPUT_HELP[name]
+        ws.data_validation(
+            r,
+            col,
+            r,
+            col,
+            {
+                "validate": "decimal",
+                # penyebut is a divisor: zero would make the ratio meaningless (CONTRACT §2)
+                "criteria": ">" if name == "penyebut" else ">=",
+                "value": 0,
+                "input_title": f"{title} ({ind.code})"[:32],
+                "input_message": message[:255],
+                "error_title": "Angka tidak valid",
+                "error_message": (
+                    "Penyebut harus angka lebih besar dari 0."
+                    if name == "penyebut"
+                    else "Isi angka yang tidak negatif (0 atau lebih)."
+                ),
+                "error_type": "stop",
+            },
+        )
+    for key, (title, message) in TEXT_COLUMNS.items():
+        ws.write_blank(r, COL[key], None, f.text_input)
+        ws.data_validation(
+            r, COL[key], r, COL[key], {"validate": "any", "input_title": title, "input_message": message}
+        )
+    ws.set_row(r, row_height(ind.name, width=WIDTHS["nama_indikator"], minimum=45))
+
+
+def _page_setup(ws, first: int, last: int) -> None:
+    """A4 landscape, header repeated, one page wide; protected without a password."""
     ws.freeze_panes(first, 0)
     ws.print_area(0, 0, last, len(HEADER) - 1)
     ws.set_landscape()
@@ -219,11 +239,6 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
             "format_rows": True,
         },
     )
-    ws.activate()
-
-    _write_help(wb, config, bidang, year, month, due, indicators)
-    wb.close()
-    return out
 
 
 def _write_help(
@@ -242,6 +257,33 @@ def _write_help(
     hs.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
     hs.fit_to_pages(1, 0)
 
+    row = 0
+    hs.write(row, 0, f"Petunjuk Pengisian Realisasi IKU - {b.name}", f_title)
+    row += 1
+    hs.write(row, 0, f"{cat.opd.name} {cat.opd.region}, Bulan {month_name(month)} {year}", f_text)
+    row += 2
+    for heading, lines in _help_sections(config, bidang, year, month, due, indicators):
+        hs.write(row, 0, heading, f_head)
+        row += 1
+        for line in lines:
+            hs.write(row, 0, line, f_text)
+            hs.set_row(row, row_height(line, width=HELP_WIDTH))
+            row += 1
+        row += 1
+    hs.write(row, 0, "Indikator yang dilaporkan", f_head)
+    row += 1
+    for ind in indicators:
+        target = ind.target(year)
+        target_text = (
+            "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
+        )
+        line = f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})"
+        hs.write(row, 0, line, f_text)
+        hs.set_row(row, row_height(line, width=HELP_WIDTH))
+        row += 1
+
+
+def _how_to_fill(indicators: list[Indicator]) -> list[str]:
     ratio = [i for i in indicators if i.kind == "ratio"]
     other = [i for i in indicators if i.kind != "ratio"]
     how = [
@@ -270,10 +312,17 @@ def _write_help(
         f"{len(how) + 1}. Simpan dalam format .xlsx (boleh juga .xls, .ods, atau .csv dengan "
         "pemisah koma atau titik koma). Nama berkas bebas."
     )
+    return how
 
+
+def _help_sections(
+    config: Config, bidang: str, year: int, month: int, due: datetime, indicators: list[Indicator]
+) -> list[tuple[str, list[str]]]:
+    """The Petunjuk sheet's sections: heading and lines, in Indonesian."""
+    b = config.catalogue.bidang_by_code(bidang)
     where = _destination(config, bidang)
     sections = [
-        ("Cara mengisi", how),
+        ("Cara mengisi", _how_to_fill(indicators)),
         (
             "Format angka",
             [
@@ -321,28 +370,4 @@ def _write_help(
             ],
         ),
     ]
-
-    row = 0
-    hs.write(row, 0, f"Petunjuk Pengisian Realisasi IKU - {b.name}", f_title)
-    row += 1
-    hs.write(row, 0, f"{cat.opd.name} {cat.opd.region}, Bulan {month_name(month)} {year}", f_text)
-    row += 2
-    for heading, lines in sections:
-        hs.write(row, 0, heading, f_head)
-        row += 1
-        for line in lines:
-            hs.write(row, 0, line, f_text)
-            hs.set_row(row, row_height(line, width=HELP_WIDTH))
-            row += 1
-        row += 1
-    hs.write(row, 0, "Indikator yang dilaporkan", f_head)
-    row += 1
-    for ind in indicators:
-        target = ind.target(year)
-        target_text = (
-            "target belum ditetapkan" if target is None else f"target {year}: {num(target)} {ind.unit}"
-        )
-        line = f"{ind.code} - {ind.name} (satuan {ind.unit}; {target_text})"
-        hs.write(row, 0, line, f_text)
-        hs.set_row(row, row_height(line, width=HELP_WIDTH))
-        row += 1
+    return sections
