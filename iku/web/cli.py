@@ -54,6 +54,17 @@ def _read_password() -> str:
     return password
 
 
+def _check_address(host: str, port: int) -> None:
+    """A busy or wrong address is a configuration fault: one line, exit 3."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        _fail(f"IKU_WEB_HOST/IKU_WEB_PORT: {host}:{port} tidak dapat dipakai ({exc.strerror or exc})", 3)
+
+
 @web_app.callback(invoke_without_command=True)
 @_guarded
 def web(ctx: typer.Context) -> None:
@@ -66,6 +77,7 @@ def web(ctx: typer.Context) -> None:
     from iku.web.settings import WebSettings
 
     settings = WebSettings()
+    _check_address(settings.host, settings.port)
     res = _resources()
     app = create_app(res, settings)
     warm_up(res)

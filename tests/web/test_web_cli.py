@@ -55,3 +55,13 @@ def test_bad_input_is_one_line_and_exit_2(iku_env):
     assert dup.exit_code == 2 and "sudah ada" in dup.output
     token = run(["add-token", "p"])
     assert token.exit_code == 2 and "hanya untuk akun bidang" in token.output
+
+
+def test_busy_address_is_one_line_and_exit_3(iku_env, monkeypatch):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        monkeypatch.setenv("IKU_WEB_PORT", str(busy.getsockname()[1]))
+        r = runner.invoke(app, ["web"])
+    assert r.exit_code == 3
+    assert len(r.output.strip().splitlines()) == 1 and "IKU_WEB_PORT" in r.output
