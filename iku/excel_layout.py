@@ -18,6 +18,9 @@ def lines_needed(text: object, width_chars: float) -> int:
     """Lines a wrapped cell needs, word by word, in a column `width_chars` wide."""
     if text is None:
         return 1
+    text = str(text)
+    if len(text) < width_chars - 1 and "\n" not in text:
+        return 1  # the common case, without splitting words
     # Proportional fonts fit slightly more than one character per width unit,
     # but capitals and digits fit fewer: one character per unit, minus the margin.
     usable = max(1, int(width_chars) - 1)

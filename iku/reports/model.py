@@ -16,10 +16,8 @@ from iku.domain.achievement import (
     PROVISIONAL,
     Achievement,
     Average,
-    aggregate,
     average,
     compute,
-    current_by_month,
 )
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
@@ -293,9 +291,9 @@ def build_report_data(
 
 def _year_figure(ind: Indicator, values: list[MonthlyValue], year: int, imported, bands) -> YearFigure:
     """An earlier Renstra year: from its monthly sheets, else from imported history."""
-    realisation = aggregate(ind, current_by_month(ind, values, year), range(1, 13))
-    if realisation is not None:
-        return from_achievement(compute(ind, values, Period(year), bands))
+    a = compute(ind, values, Period(year), bands)
+    if a.realisation is not None:
+        return from_achievement(a)
     if imported is not None:
         return from_history(
             year, imported.realisation, ind.target(year), ind.polarity, bands, imported.source
