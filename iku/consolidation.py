@@ -290,7 +290,12 @@ def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
     try:
         check_container(f.data, f.extension, limits, size=f.size)
         cells = read_cells(f.data, f.extension)
-        return ReadOutcome(f, sheet=parse_sheet(cells, required_numbers(config, f.bidang), limits))
+        return ReadOutcome(
+            f,
+            sheet=parse_sheet(
+                cells, required_numbers(config, f.bidang), limits, strict_width=f.extension == ".csv"
+            ),
+        )
     except UnreadableFile as exc:
         return ReadOutcome(f, unreadable=str(exc))
     except Exception:

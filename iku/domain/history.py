@@ -23,17 +23,13 @@ from datetime import datetime
 
 from .model import Problem
 from .numbers import NotANumber, parse_number
+from .sheet import CELLS_PAST_HEADER as OVERFLOW
 from .sheet import MAX_TITLE_ROWS, Cells, normalise_header
 
 REQUIRED = ("kode_indikator", "tahun", "realisasi")
 OPTIONAL = ("sumber", "keterangan")
 SHEET_NAME = "riwayat"
 NUMBER_HINT = "Tulis angka saja, misalnya 120 atau 9,85."
-OVERFLOW = (
-    "Baris ini berisi isian di kanan kolom terakhir yang berjudul. Pada CSV berpemisah koma, "
-    'angka desimal diberi tanda kutip ("9,85") atau pakai titik koma (;) sebagai pemisah; '
-    "di lembar kerja, hapus isian tanpa judul kolom."
-)
 
 
 @dataclass(frozen=True)

@@ -229,9 +229,26 @@ def _year(value: object) -> int | None:
     return int(number)
 
 
-def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> Sheet:
+# In a comma-separated file an unquoted decimal comma ("9,85") splits one number
+# into two cells and shifts the rest of the row: a filled cell past the last
+# titled column is the tell-tale, so such a row is refused rather than misread.
+CELLS_PAST_HEADER = (
+    "Baris ini berisi isian di kanan kolom terakhir yang berjudul. Pada CSV berpemisah koma, "
+    'angka desimal diberi tanda kutip ("9,85") atau pakai titik koma (;) sebagai pemisah; '
+    "di lembar kerja, hapus isian tanpa judul kolom."
+)
+
+
+def _past_header(row: list[Any], header_width: int) -> bool:
+    return any(_text(c) for c in row[header_width:])
+
+
+def parse_sheet(
+    cells: Cells, required_numbers: set[str], limits: Limits, *, strict_width: bool = False
+) -> Sheet:
     """Typed rows from raw cells. `required_numbers` are the number columns the
-    bidang's indicators need (realisasi; pembilang and penyebut for ratios)."""
+    bidang's indicators need (realisasi; pembilang and penyebut for ratios).
+    `strict_width` (CSV files) refuses rows with filled cells past the header."""
     if not any(any(_text(c) for c in row) for row in cells):
         raise UnreadableFile("Lembar kerja kosong: tidak ada isian sama sekali.")
     found = _find_header(cells)
@@ -259,6 +276,8 @@ def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> She
         return sheet
     body = cells[header_index + 1 :]
     width = max(colmap.values()) + 1
+    header = cells[header_index]
+    header_width = max((i + 1 for i, c in enumerate(header) if _text(c)), default=0)
     for offset, raw_row in enumerate(body):
         cellrow = list(raw_row) + [None] * (width - len(raw_row))
         raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
@@ -267,6 +286,8 @@ def parse_sheet(cells: Cells, required_numbers: set[str], limits: Limits) -> She
         numbers: dict[str, float | None] = {}
         unparsed: dict[str, str | None] = {}
         excel_row = header_index + 2 + offset
+        if strict_width and _past_header(list(raw_row), header_width):
+            sheet.row_problems.append(Problem(CELLS_PAST_HEADER, row=excel_row))
         for column, value in raw.items():
             if isinstance(value, UncachedFormula):
                 sheet.row_problems.append(

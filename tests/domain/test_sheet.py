@@ -158,3 +158,17 @@ def test_faktor_columns_are_read_when_present_and_none_when_absent():
     }
     plain = parse_sheet([cells[0][:5], cells[1][:5]], {"realisasi"}, LIMITS).rows[0]
     assert set(plain.factors.values()) == {None}
+
+
+def test_unquoted_decimal_comma_in_a_comma_csv_is_a_row_problem_not_a_shifted_value():
+    data = (
+        b"bidang,tahun,bulan,kode_indikator,realisasi\n"
+        b"perumahan,2023,5,IKU-01,9,85\n"
+        b'perumahan,2023,5,IKU-02,"9,85"\n'
+    )
+    sheet = parse_sheet(read_cells(data, ".csv"), {"realisasi"}, LIMITS, strict_width=True)
+    assert [p.row for p in sheet.row_problems] == [2]
+    assert "kanan kolom terakhir" in sheet.row_problems[0].message
+    assert sheet.rows[1].numbers["realisasi"] == 9.85
+    # a spreadsheet may carry notes beside the table: only CSV rows are held to the header's width
+    assert parse_sheet(read_cells(data, ".csv"), {"realisasi"}, LIMITS).row_problems == []
