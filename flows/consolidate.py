@@ -9,7 +9,7 @@ from prefect.utilities.annotations import quote
 
 from iku.consolidation import summarise
 from iku.resources import build_resources
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
+from iku.tasks.alerts import deliver_alerts, queue_recap, raise_submission_alerts
 from iku.tasks.consolidate import (
     archive_and_load,
     find_new_files,
@@ -19,6 +19,7 @@ from iku.tasks.consolidate import (
 )
 from iku.tasks.reports import update_index
 from iku.validation.worker import warm_up
+from iku.warehouse.store import RUN_LOCK
 
 
 @flow(name="iku-consolidate", log_prints=True)
@@ -30,7 +31,7 @@ def consolidate_flow() -> dict:
     """
     res = build_resources()
     run_at = datetime.now(UTC)
-    with res.warehouse.exclusive("consolidate"):
+    with res.warehouse.exclusive(RUN_LOCK):
         scan = find_new_files(res)
         files = scan.new
         if files:
@@ -38,12 +39,14 @@ def consolidate_flow() -> dict:
         outcomes = read_sheets(res, quote(files))
         problems = validate_sheets(res, quote(outcomes)) if outcomes else {}
         records = archive_and_load(res, quote(outcomes), quote(problems))
+    # Alerts follow from the warehouse (an outbox), not from this run's memory:
+    # what a killed run recorded but never alerted is alerted now.
+    raise_submission_alerts(res)
     if records:
-        write_validation_page(res, quote(records), run_at)
+        write_validation_page(res, quote(records), run_at)  # side products: never fail the run
         update_index(res)
-        raise_submission_alerts(res, quote(records))
-        send_recap(res, quote(records))
-    deliver_alerts(res)  # also what earlier runs could not deliver
+        queue_recap(res, quote(records))
+    deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
     summary = summarise(records, scan.known, scan.skipped)
     get_run_logger().info(
         "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",

@@ -224,7 +224,7 @@ def consolidate() -> None:
     scan = scan_sources(
         res.source_dirs(), res.warehouse.known_hashes(res.opd), res.config.pipeline.limits.max_file_bytes
     )
-    if scan.new or res.warehouse.undelivered_alerts(res.opd):
+    if scan.new or res.warehouse.undelivered_alerts(res.opd) or _outbox_waiting(res):
         if scan.new:
             from iku.validation.worker import warm_up
 
@@ -243,6 +243,13 @@ def consolidate() -> None:
         f"{summary['known_files']} sudah pernah diproses; {summary.get('ignored', 0)} diabaikan.",
         soft_wrap=True,  # one line, however narrow the terminal
     )
+
+
+def _outbox_waiting(res) -> bool:
+    """Invalid files recorded by a run that was killed before it alerted."""
+    from iku.alerts.dispatch import outbox
+
+    return bool(outbox(res))
 
 
 # Kept here until the shared console module takes them (iku/demo.py reads them).

@@ -225,6 +225,12 @@ class AlertPolicy(_Strict):
     retry_attempts: int = Field(3, ge=0)
     retry_backoff_seconds: list[float] = Field([1, 4, 15], min_length=1)
     timeout_seconds: float = Field(20, gt=0)
+    # All delivery of one run together, back-off included: a server that accepts
+    # and never answers cannot hold a run; what is left waits for the next run.
+    max_total_seconds: float = Field(90, gt=0)
+    # The outbox looks this far back for invalid files without their alert (a
+    # run killed before alerting), so enabling e-mail later does not mail history.
+    catch_up_days: int = Field(31, ge=1)
 
 
 class Pipeline(_Strict):
@@ -235,6 +241,7 @@ class Pipeline(_Strict):
     at_risk_below_pct: float = 76
     sources: dict[str, Path] = {}
     gx_data_docs: bool = True
+    load_batch_files: int = Field(500, ge=1)  # files per warehouse transaction
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
 

@@ -13,7 +13,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku.alerts import dispatch
-from iku.alerts.email import smtp_configured
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
 from iku.resources import Resources
@@ -22,19 +21,34 @@ from iku.tasks._log import run_logger
 
 def alert_channels(res: Resources) -> list[str]:
     """The channels alerts go out by; none configured means nothing is sent."""
-    s = res.settings
-    email = smtp_configured(s) and bool(s.email_recipients)
-    return [c for c, on in (("email", email), ("webhook", bool(s.alert_webhook_url))) if on]
+    return dispatch.channels(res)
 
 
 @task(name="raise-submission-alerts", cache_policy=NO_CACHE)
-def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> int:
-    """Queue one alert per invalid or unreadable new record, per configured channel."""
+def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
+    """Queue one alert per invalid or unreadable record, per configured channel.
+    Without `records`: the outbox, every such file the warehouse holds without
+    its alert (also those of a run killed before it alerted)."""
     queued = dispatch.raise_submission_alerts(res, records)
-    bad = sum(r.status != "valid" for r in records)
     if alert_channels(res):  # without a channel, deliver-alerts says so once
-        run_logger().info("%d invalid/unreadable file(s): %d new alert(s) queued", bad, queued)
+        run_logger().info("invalid/unreadable files: %d new alert(s) queued", queued)
     return queued
+
+
+@task(name="queue-recap", cache_policy=NO_CACHE)
+def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None) -> bool:
+    """Queue the recap of this run's new files for the planning team (delivered
+    with every other alert by deliver-alerts)."""
+    log = run_logger()
+    if not alert_channels(res):
+        return False  # deliver-alerts says once that nothing is sent
+    try:
+        key = dispatch.queue_recap(res, records, as_of)
+    except Exception as exc:
+        log.error("recap not queued: %s: %s", type(exc).__name__, exc)
+        return False
+    log.info("recap %s", "queued" if key else "already queued for these files")
+    return key is not None
 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)

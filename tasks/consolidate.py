@@ -10,13 +10,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku import archive
+from iku.alerts import dispatch
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
+from iku.locations import Unwritable, ensure_writable
 from iku.resources import Resources
 from iku.tasks._log import run_logger
 from iku.tasks._progress import progress
-
-LOAD_BATCH = 500  # files per warehouse transaction
+from iku.testhook import checkpoint
 
 
 @task(name="find-new-files", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -50,7 +51,10 @@ def log_skipped(scan: Scan) -> None:
 
 @task(name="read-sheets", cache_policy=NO_CACHE)
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
-    outcomes = [read_file(f, res.config) for f in progress(files, "Membaca berkas")]
+    outcomes = []
+    for f in progress(files, "Membaca berkas"):
+        outcomes.append(read_file(f, res.config))
+        checkpoint("sheet-read")
     for o in outcomes:
         if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback
             run_logger().error("unexpected error while reading %s:\n%s", o.file.name, o.error)
@@ -65,8 +69,7 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
     """One GX validation per bidang over all its readable new sheets."""
     from iku.validation.worker import validate_bidang
 
-    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
-    docs = (res.output_dir / "gx-docs").resolve() if res.config.pipeline.gx_data_docs else None
+    docs = _data_docs_folder(res)
     problems: dict[int, list] = {}
     for bidang in res.config.catalogue.bidang:
         sheets = {
@@ -74,21 +77,54 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
             for i, o in enumerate(outcomes)
             if o.sheet is not None and o.file.bidang == bidang.code and o.sheet.rows and not o.sheet.problems
         }
-        if sheets:
+        if not sheets:
+            continue
+        try:
             problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
+        except Exception as exc:
+            if docs is None:
+                raise
+            # Data Docs are a side product: validate again without them, never lose the load
+            dispatch.alert_side_product(
+                res, "GX Data Docs", str(docs), f"{type(exc).__name__}: {exc}", run_logger()
+            )
+            docs = None
+            problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, None))
     if docs:
         run_logger().info("GX Data Docs: %s", docs / "index.html")
+    checkpoint("validated")
     return problems
 
 
 @task(name="write-validation-page", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Path:
-    """The run's validation page for people (out/validasi/), linked from out/index.html."""
+def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Path | None:
+    """The run's validation page for people (out/validasi/), linked from out/index.html.
+    A side product: when it cannot be written, the run goes on (logged, alerted)."""
     from iku.reports.validation_page import write_validation_page as write
 
-    path = write(res.output_dir, records, res.config.catalogue, res.config.pipeline.timezone, run_at)
+    try:
+        path = write(res.output_dir, records, res.config.catalogue, res.config.pipeline.timezone, run_at)
+    except OSError as exc:
+        dispatch.alert_side_product(
+            res, "halaman validasi", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
+        )
+        return None
     run_logger().info("validation page: %s", path)
     return path
+
+
+def _data_docs_folder(res: Resources) -> Path | None:
+    """The GX Data Docs folder when wanted and writable; an unwritable one is
+    logged and alerted, and the run goes on without Data Docs."""
+    if not res.config.pipeline.gx_data_docs:
+        return None
+    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
+    docs = (res.output_dir / "gx-docs").resolve()
+    try:
+        return ensure_writable(docs, "folder GX Data Docs")
+    except Unwritable as exc:
+        dispatch.alert_side_product(res, "GX Data Docs", str(docs), str(exc), run_logger())
+        return None
 
 
 @task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -107,11 +143,17 @@ def archive_and_load(
         o = outcomes[i]
         stored: Path | None = None
         if not o.file.truncated:  # a file over the size limit was never read whole
-            stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
+            try:
+                stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
+            except OSError as exc:  # the archive is no side product: nothing loads unarchived
+                raise Unwritable(
+                    f"folder arsip {res.settings.archive_dir} tidak dapat ditulis ({exc.strerror or exc})"
+                ) from None
         records.append(to_record(o, problems.get(i, []), stored))
     loaded = []
-    for start in range(0, len(records), LOAD_BATCH):
-        batch = records[start : start + LOAD_BATCH]
+    size = res.config.pipeline.load_batch_files
+    for start in range(0, len(records), size):
+        batch = records[start : start + size]
         for record, sub_id in zip(batch, res.warehouse.record_many(res.opd, batch)):
             if sub_id is None:
                 log.info("%s was recorded by a concurrent run; skipped", record.source_path)
@@ -127,4 +169,5 @@ def archive_and_load(
                         p.message,
                     )
             loaded.append(record)
+        checkpoint("batch-committed")
     return loaded

@@ -3,6 +3,7 @@ per step, not per indicator) to keep the engine's overhead small."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from iku import reports
+from iku.alerts import dispatch
 from iku.domain.periods import Period
+from iku.locations import Unwritable
 from iku.reports import LakipData, ReportData
 from iku.reports.pdf import chromium
 from iku.resources import Resources
@@ -38,7 +41,8 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
 
 @task(name="render-report", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
-    paths = reports.render_report(data, out_dir)
+    with _writing(out_dir):
+        paths = reports.render_report(data, out_dir)
     for p in paths:
         run_logger().info("wrote %s", p)
     return paths
@@ -72,14 +76,34 @@ def load_lakip(res: Resources, year: int) -> LakipData:
 
 @task(name="render-lakip", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def write_lakip(data: LakipData, out_dir: Path) -> list[Path]:
-    paths = reports.render_lakip(data, out_dir)
+    with _writing(out_dir):
+        paths = reports.render_lakip(data, out_dir)
     for p in paths:
         run_logger().info("wrote %s", p)
     return paths
 
 
 @task(name="update-report-index", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def update_index(res: Resources) -> Path:
-    path = reports.write_index(res.output_dir, res.config.catalogue, res.config.pipeline.timezone)
+def update_index(res: Resources) -> Path | None:
+    """The index page is a side product: when it cannot be written, the report
+    stands; the failure is logged and alerted (once a month)."""
+    try:
+        path = reports.write_index(res.output_dir, res.config.catalogue, res.config.pipeline.timezone)
+    except OSError as exc:
+        dispatch.alert_side_product(
+            res, "index.html", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
+        )
+        return None
     run_logger().info("index: %s", path)
     return path
+
+
+@contextmanager
+def _writing(out_dir: Path):
+    """A report that cannot be written ends the command with exit 5, one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise Unwritable(
+            f"laporan tidak dapat ditulis ke {out_dir} ({exc.strerror or type(exc).__name__})"
+        ) from None

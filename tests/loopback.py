@@ -41,6 +41,12 @@ class _Handler:
     def __init__(self, box: SmtpReceiver):
         self.box = box
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.box.refuse_rcpt:
+            return "550 5.1.1 Alamat tidak dikenal (uji)"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with self.box.lock:
             if self.box.refuse > 0:
@@ -64,6 +70,7 @@ class SmtpReceiver:
         self.mails: list[Mail] = []
         self.auth: list = []
         self.refuse, self.refused = refuse, 0
+        self.refuse_rcpt: set[str] = set()  # recipients answered 550
         self.lock = threading.Lock()
         self.port = free_port()
         kwargs = {}
@@ -160,3 +167,36 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+class SilentServer:
+    """Accepts TCP connections on 127.0.0.1 and never says a word: an SMTP or HTTP
+    server that hangs. Counts the connections it was offered."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/iku"
+        self.connections = 0
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(conn)
+
+    def __enter__(self) -> SilentServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from iku.alerts import messages
@@ -26,6 +26,7 @@ from iku.domain.schedule import as_of_datetime, months_due, reminder_due
 from iku.domain.status import MonthSubmission
 from iku.queries import submission_matrix
 from iku.resources import Resources
+from iku.testhook import checkpoint
 
 log_default = logging.getLogger("iku.alerts")
 DeliveryError = (EmailError, WebhookError)
@@ -49,9 +50,9 @@ def email_recipients(res: Resources, bidang: str | None, include_bidang: bool = 
 
 
 def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = True) -> int:
-    """Record `msg` once per configured channel. Returns how many rows were new
-    (0 when this cause was alerted before)."""
-    wh, s = res.warehouse, res.settings
+    """Record `msg` once per configured channel, all channels in one transaction.
+    Returns how many rows were new (0 when this cause was alerted before)."""
+    s = res.settings
     common: dict[str, Any] = dict(
         cause_key=msg.cause_key,
         kind=msg.kind,
@@ -60,30 +61,41 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
         year=msg.year,
         month=msg.month,
     )
-    new = 0
+    rows = []
     to = email_recipients(res, msg.bidang, include_bidang)
-    if (
-        smtp_configured(s)
-        and to
-        and wh.add_alert(
-            res.opd, channel="email", recipient=", ".join(to), payload={"text": msg.text, "to": to}, **common
+    if smtp_configured(s) and to:
+        rows.append(
+            dict(common, channel="email", recipient=", ".join(to), payload={"text": msg.text, "to": to})
         )
-        is not None
-    ):
-        new += 1
-    if (
-        s.alert_webhook_url
-        and wh.add_alert(
-            res.opd,
-            channel="webhook",
-            recipient=redact_url(s.alert_webhook_url),
-            payload=msg.webhook_body(),
-            **common,
+    if s.alert_webhook_url:
+        rows.append(
+            dict(
+                common,
+                channel="webhook",
+                recipient=redact_url(s.alert_webhook_url),
+                payload=msg.webhook_body(),
+            )
         )
-        is not None
-    ):
-        new += 1
-    return new
+    return res.warehouse.add_alerts(res.opd, rows) if rows else 0
+
+
+def channels(res: Resources) -> list[str]:
+    """The alert channels this environment configures."""
+    found = []
+    if smtp_configured(res.settings) and res.settings.email_recipients:
+        found.append("email")
+    if res.settings.alert_webhook_url:
+        found.append("webhook")
+    return found
+
+
+def outbox(res: Resources) -> list[SubmissionRecord]:
+    """Invalid and unreadable files the warehouse holds without their alert
+    (none when no channel is configured: nothing could be recorded)."""
+    if not channels(res):
+        return []
+    days = res.config.pipeline.alerts.catch_up_days
+    return res.warehouse.unalerted_submissions(res.opd, datetime.now(UTC) - timedelta(days=days))
 
 
 def _source(res: Resources, bidang: str | None) -> str | None:
@@ -93,10 +105,12 @@ def _source(res: Resources, bidang: str | None) -> str | None:
 # -- raising ------------------------------------------------------------------------
 
 
-def raise_submission_alerts(res: Resources, records: list[SubmissionRecord]) -> int:
-    """One alert per invalid or unreadable record, per channel."""
+def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
+    """One alert per invalid or unreadable record, per channel. Without
+    `records`: every such file in the warehouse still without its alert (the
+    outbox), whichever run recorded it."""
     queued = 0
-    for rec in records:
+    for rec in outbox(res) if records is None else records:
         msg = messages.submission_alert(rec, res.config, _source(res, rec.bidang))
         if msg is not None:
             queued += queue(res, msg)
@@ -181,7 +195,7 @@ def _send(res: Resources, row: dict, timeout: float) -> str | None:
             raise WebhookError("IKU_ALERT_WEBHOOK_URL is not set")
         post_webhook(res.settings.alert_webhook_url, row["payload"], timeout=timeout, headers=headers)
         return None
-    raise WebhookError(f"unknown channel {row['channel']!r}")
+    raise WebhookError(f"unknown channel {row['channel']!r}", permanent=True)
 
 
 def deliver(
@@ -190,75 +204,120 @@ def deliver(
     backoff: Sequence[float] | None = None,
     attempts: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     log: logging.Logger | None = None,
     only: set[str] | None = None,
 ) -> dict:
     """Send every undelivered alert, also those left by earlier runs. Never raises
-    on a delivery failure. Each alert gets a first attempt and up to
-    `retry_attempts` retries with back-off; once one alert of a channel has
-    failed all of them, the rest of that channel waits for the next run (a dead
-    server costs one back-off sequence, not one per alert). Alerts tried least
-    are sent first, so one that always fails cannot hold the others back.
+    on a delivery failure, and each alert is delivered on its own: whatever goes
+    wrong with one (a refused recipient, a rejected body, an unforeseen error)
+    is recorded on its row and the others still go out.
+
+    Each alert gets a first attempt and up to `retry_attempts` retries with
+    back-off when the channel itself fails (no connection, a timeout, a
+    temporary refusal). Once one alert of a channel has failed every attempt,
+    the rest of that channel waits for the next run: a dead server costs one
+    back-off sequence per run, not one per alert. All of it, back-off included,
+    stops after `alerts.max_total_seconds`; what is left is kept for the next
+    run. Alerts tried least are sent first, so one that always fails cannot
+    hold the others back.
 
     `only`: restrict to these cause keys (the recap right after it is queued)."""
     log = log or log_default
     policy = res.config.pipeline.alerts
     backoff = list(policy.retry_backoff_seconds if backoff is None else backoff) or [0]
     tries = 1 + (policy.retry_attempts if attempts is None else attempts)
+    stop_at = clock() + policy.max_total_seconds
     pending = sorted(res.warehouse.undelivered_alerts(res.opd), key=lambda r: (r["attempts"], r["id"]))
     if only is not None:
         pending = [r for r in pending if r["cause_key"] in only]
-    delivered = failed = 0
+    delivered = failed = deferred = 0
     down: dict[str, str] = {}
     for row in pending:
-        channel = row["channel"]
-        if channel in down:
+        if row["channel"] in down:
             failed += 1
             continue
-        error = None
-        for attempt in range(1, tries + 1):
-            try:
-                note = _send(res, row, policy.timeout_seconds)
-            except DeliveryError as exc:
-                error = str(exc)
-                log.warning(
-                    "alert %s (%s, %s) attempt %d/%d failed: %s",
-                    row["id"],
-                    row["kind"],
-                    channel,
-                    attempt,
-                    tries,
-                    error,
-                )
-                if attempt < tries:
-                    sleep(backoff[min(attempt - 1, len(backoff) - 1)])
-                continue
-            res.warehouse.mark_alert(row["id"], delivered=True, attempts=attempt, error=note)
-            log.info("alert %s (%s) sent by %s to %s", row["id"], row["kind"], channel, row["recipient"])
+        if clock() >= stop_at:
+            deferred += 1
+            continue
+        outcome = _deliver_one(res, row, tries, backoff, sleep, clock, stop_at, log)
+        if outcome == "delivered":
             delivered += 1
-            break
         else:
-            res.warehouse.mark_alert(row["id"], delivered=False, attempts=tries, error=error)
             failed += 1
-            down[channel] = error or "failed"
-            log.error(
-                "alert %s (%s) not delivered by %s after %d attempts; kept for the next run",
+            if outcome == "channel down":
+                down[row["channel"]] = outcome
+    if down:
+        log.error("channels unavailable this run: %s", ", ".join(sorted(down)))
+    if deferred:
+        log.warning(
+            "alert delivery stopped after %s s (alerts.max_total_seconds): %d alert(s) kept for the next run",
+            policy.max_total_seconds,
+            deferred,
+        )
+    return {"delivered": delivered, "failed": failed + deferred}
+
+
+def _deliver_one(res, row, tries, backoff, sleep, clock, stop_at, log) -> str:
+    """Try one alert: 'delivered', 'failed' (this alert only) or 'channel down'."""
+    channel, error, tried = row["channel"], None, 0
+    for attempt in range(1, tries + 1):
+        remaining = stop_at - clock()
+        if remaining <= 0:
+            error = f"{error or 'not sent'}; no time left this run (alerts.max_total_seconds)"
+            break
+        tried = attempt
+        timeout = min(res.config.pipeline.alerts.timeout_seconds, remaining)
+        try:
+            note = _send(res, row, timeout)
+        except DeliveryError as exc:
+            error = str(exc)
+            log.warning(
+                "alert %s (%s, %s) attempt %d/%d failed: %s",
                 row["id"],
                 row["kind"],
                 channel,
+                attempt,
                 tries,
+                error,
             )
-    if down:
-        log.error("channels unavailable this run: %s", ", ".join(sorted(down)))
-    return {"delivered": delivered, "failed": failed}
+            if exc.permanent:  # refused for good: about this alert, not the channel
+                res.warehouse.mark_alert(row["id"], delivered=False, attempts=attempt, error=error)
+                return "failed"
+            if attempt < tries:
+                sleep(max(0.0, min(backoff[min(attempt - 1, len(backoff) - 1)], stop_at - clock())))
+            continue
+        except Exception as exc:  # unforeseen, and about this alert alone: record it, go on
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("alert %s (%s, %s) cannot be sent: %s", row["id"], row["kind"], channel, error)
+            res.warehouse.mark_alert(row["id"], delivered=False, attempts=attempt, error=error[:2000])
+            return "failed"
+        res.warehouse.mark_alert(row["id"], delivered=True, attempts=attempt, error=note)
+        log.info("alert %s (%s) sent by %s to %s", row["id"], row["kind"], channel, row["recipient"])
+        checkpoint("alert-delivered")
+        return "delivered"
+    res.warehouse.mark_alert(row["id"], delivered=False, attempts=tried, error=error)
+    log.error(
+        "alert %s (%s) not delivered by %s after %d attempt(s); kept for the next run",
+        row["id"],
+        row["kind"],
+        channel,
+        tried,
+    )
+    return "channel down"
 
 
 def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) -> dict:
-    """deliver(), but even an unexpected error (e.g. the warehouse) is logged, not raised:
-    alerting must never fail the run that calls it."""
+    """deliver(), but even an unexpected error is logged, not raised: alerting
+    must never fail the run that calls it. Only a warehouse that is gone is
+    raised (the command then ends with exit 4)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+
     log = log or log_default
     try:
         return deliver(res, log=log, **kwargs)
+    except (OperationalError, ProgrammingError, InterfaceError):
+        raise  # the warehouse itself is gone: the command ends with exit 4
     except Exception as exc:
         log.error("alert delivery stopped: %s: %s", type(exc).__name__, exc)
         return {"delivered": 0, "failed": len(_undelivered_or_empty(res)), "error": type(exc).__name__}
@@ -285,3 +344,18 @@ def send_recap(
         return False
     deliver_safely(res, log=log, only={key}, **deliver_kwargs)
     return True
+
+
+def alert_side_product(
+    res: Resources, what: str, where: str, error: str, log: logging.Logger | None = None
+) -> None:
+    """A side product (GX Data Docs, the report index) could not be written: log
+    it and queue one alert a month per product and place; never raises, since the
+    run it accompanies must go on."""
+    log = log or log_default
+    log.error("%s not written to %s: %s", what, where, error)
+    try:
+        now = datetime.now(UTC)
+        queue(res, messages.side_product_failed(what, where, error, res.config, now), include_bidang=False)
+    except Exception as exc:
+        log.error("alert about %s not queued: %s: %s", what, type(exc).__name__, exc)

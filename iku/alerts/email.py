@@ -20,7 +20,13 @@ from iku.settings import Settings
 
 
 class EmailError(Exception):
-    """Delivery failed; the message is safe to log and store."""
+    """Delivery failed; the message is safe to log and store. `permanent`: the
+    server refused this message for good (5xx, every recipient refused): retrying
+    it is useless, and it says nothing about the other alerts."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def smtp_configured(settings: Settings) -> bool:
@@ -94,8 +100,12 @@ def send_email(
             if isinstance(exc.smtp_error, bytes)
             else str(exc.smtp_error)
         )
-        raise EmailError(f"SMTP {host}:{port} answered {exc.smtp_code}: {text}") from None
+        raise EmailError(
+            f"SMTP {host}:{port} answered {exc.smtp_code}: {text}", permanent=500 <= exc.smtp_code < 600
+        ) from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise EmailError(f"SMTP {host}:{port} refused every recipient: {sorted(exc.recipients)}") from None
+        raise EmailError(
+            f"SMTP {host}:{port} refused every recipient: {sorted(exc.recipients)}", permanent=True
+        ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise EmailError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from None

@@ -415,3 +415,32 @@ def recap(
             "missing": brief(missing),
         },
     )
+
+
+def side_product_failed(what: str, where: str, error: str, config: Config, when: datetime) -> AlertMessage:
+    """A side product (GX Data Docs, the report index) could not be written.
+    The data were loaded all the same; one alert a month per product and place."""
+    opd = config.catalogue.opd
+    key = f"output:{what}:{where}:{when:%Y-%m}"
+    text = "\n".join(
+        [
+            "Yth. Tim Perencanaan,",
+            "",
+            f"Keluaran pendamping '{what}' tidak dapat ditulis ke {where}.",
+            f"Penyebab: {one_line(error)}",
+            "",
+            "Data tetap dimuat ke gudang data seperti biasa; hanya keluaran ini yang tertinggal.",
+            "Periksa izin tulis dan ruang kosong folder tersebut; keluaran dibuat lagi pada proses berikutnya.",
+            "",
+            FOOTER.format(opd=opd.name),
+        ]
+    )
+    return AlertMessage(
+        kind="output_failed",
+        cause_key=key,
+        subject=f"[IKU] Keluaran tidak dapat ditulis: {what}",
+        text=text,
+        summary=f"Keluaran '{what}' tidak dapat ditulis ke {where}: {one_line(error)}. Data tetap dimuat.",
+        problems=[{"row": None, "column": None, "message": one_line(error)}],
+        extra={"output": what, "location": where},
+    )

@@ -18,7 +18,12 @@ _HTTPX_LOG = logging.getLogger("httpx")
 
 
 class WebhookError(Exception):
-    """Delivery failed; the message is safe to log and store (no URL)."""
+    """Delivery failed; the message is safe to log and store (no URL). `permanent`:
+    the receiver refused this body (4xx other than 408/429): retrying is useless."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def redact_url(url: str | None) -> str:
@@ -44,5 +49,9 @@ def post_webhook(url: str, body: dict, *, timeout: float = 20, headers: dict[str
     except httpx.HTTPError as exc:
         raise WebhookError(f"webhook {redact_url(url)}: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:
-        raise WebhookError(f"webhook {redact_url(url)} answered HTTP {response.status_code}")
+        code = response.status_code
+        raise WebhookError(
+            f"webhook {redact_url(url)} answered HTTP {code}",
+            permanent=400 <= code < 500 and code not in (408, 429),
+        )
     return response.status_code

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, tuple_, update
+from sqlalchemy import Engine, create_engine, event, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -319,6 +319,57 @@ class Warehouse:
                 return None if key is None else int(key[0])
         except IntegrityError:
             return None
+
+    def add_alerts(self, opd: str, alerts: list[dict]) -> int:
+        """Record the rows of one alert (one per channel) in one transaction, so a
+        crash leaves a cause with all its channels or none; a row whose cause
+        and channel exist already is skipped. Returns how many rows were new."""
+        new = 0
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for row in alerts:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(alert).values(opd_code=opd, created_at=now, attempts=0, **row))
+                    new += 1
+                except IntegrityError:
+                    continue
+        return new
+
+    def unalerted_submissions(self, opd: str, since: datetime) -> list[SubmissionRecord]:
+        """The outbox: invalid and unreadable files recorded since `since` whose
+        cause (``<status>:<sha256>``) has no alert row yet, oldest first. Alerts
+        follow from what the warehouse holds, so a run killed between loading
+        and alerting loses none of them."""
+        cause = submission.c.status + literal(":") + submission.c.sha256
+        alerted = select(alert.c.id).where(alert.c.opd_code == opd, alert.c.cause_key == cause)
+        q = (
+            select(submission)
+            .where(
+                submission.c.opd_code == opd,
+                submission.c.status != "valid",
+                submission.c.processed_at >= since.astimezone(UTC),
+                ~alerted.exists(),
+            )
+            .order_by(submission.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                SubmissionRecord(
+                    sha256=r.sha256,
+                    bidang=r.bidang,
+                    file_name=r.file_name,
+                    source_path=r.source_path,
+                    archive_path=r.archive_path,
+                    size_bytes=r.size_bytes,
+                    received_at=_utc(r.received_at),
+                    status=r.status,
+                    year=r.year,
+                    month=r.month,
+                    problems=[Problem(**p) for p in r.problems],
+                )
+                for r in conn.execute(q)
+            ]
 
     def undelivered_alerts(self, opd: str) -> list[dict]:
         with self.engine.connect() as conn:
