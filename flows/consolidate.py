@@ -57,4 +57,14 @@ def consolidate_flow() -> dict:
         summary["ignored"],
         summary["known_files"],
     )
+    summary["problem_files"] = [  # what `iku consolidate` prints, file by file
+        {
+            "file": r.file_name,
+            "bidang": r.bidang,
+            "status": r.status,
+            "problems": [p.as_dict() for p in r.problems],
+        }
+        for r in records
+        if r.status != "valid"
+    ]
     return summary

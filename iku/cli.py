@@ -25,6 +25,7 @@ from rich.console import Console
 from typer import _click as click  # Typer vendors Click: its exceptions are these
 
 from iku.config import ConfigError
+from iku.console import count, problems_table, status_table
 from iku.domain.periods import parse_as_of
 from iku.locations import Unwritable, ensure_writable
 from iku.orchestration.commands import deploy, needs_prefect, server_app
@@ -237,10 +238,14 @@ def consolidate() -> None:
         summary = summarise([], scan.known, scan.skipped)
     for line in summary.get("ignored_files", []):
         console.print(f"diabaikan: {line}", markup=False, highlight=False, soft_wrap=True)
+    table = problems_table(summary.get("problem_files", []))
+    if table is not None:
+        console.print(table)
     console.print(
-        f"[bold]{summary['new_files']}[/] berkas baru: {summary['valid']} valid, "
-        f"{summary['invalid']} tidak valid, {summary['unreadable']} tidak terbaca; "
-        f"{summary['known_files']} sudah pernah diproses; {summary.get('ignored', 0)} diabaikan.",
+        f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid, "
+        f"{count(summary['invalid'])} tidak valid, {count(summary['unreadable'])} tidak terbaca; "
+        f"{count(summary['known_files'])} sudah pernah diproses; {count(summary.get('ignored', 0))} diabaikan.",
+        highlight=False,
         soft_wrap=True,  # one line, however narrow the terminal
     )
 
@@ -252,17 +257,6 @@ def _outbox_waiting(res) -> bool:
     return bool(outbox(res))
 
 
-# Kept here until the shared console module takes them (iku/demo.py reads them).
-STATUS_STYLE = {
-    "on_time": ("tepat waktu", "green"),
-    "late": ("terlambat", "yellow"),
-    "invalid": ("tidak valid", "red"),
-    "missing": ("belum masuk", "bold red"),
-    "pending": ("menunggu", "dim"),
-}
-STATUS_MARK = {"on_time": "✔", "late": "T", "invalid": "✘", "missing": "—", "pending": "·"}
-
-
 @app.command()
 def status(
     year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra)."),
@@ -272,8 +266,6 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Cetak JSON (CONTRACT §7)."),
 ) -> None:
     """Matriks penyampaian bidang × bulan."""
-    from rich.table import Table
-
     from iku.queries import submission_matrix
 
     config = _config()
@@ -284,20 +276,10 @@ def status(
     if as_json:
         print(json.dumps({"year": year, "submissions": [c.as_json() for c in cells]}, ensure_ascii=False))
         return
-    table = Table(title=f"Status penyampaian {year} (per {when:%Y-%m-%d %H:%M})")
-    table.add_column("Bidang")
-    for m in range(1, 13):
-        table.add_column(f"{m:02d}", justify="center")
-    for b in res.config.catalogue.bidang:
-        row = [b.code]
-        for c in (c for c in cells if c.bidang == b.code):
-            style = STATUS_STYLE[c.status][1]
-            row.append(f"[{style}]{STATUS_MARK[c.status]}[/]")
-        table.add_row(*row)
-    console.print(table)
-    console.print(
-        "  ".join(f"[{STATUS_STYLE[s][1]}]{m}[/] {STATUS_STYLE[s][0]}" for s, m in STATUS_MARK.items())
-    )
+    bidang = [b.code for b in res.config.catalogue.bidang]
+    console.print(status_table(cells, bidang, year, when, wide=console.width >= 185))
+    late = sum(c.status in ("late", "missing", "invalid") for c in cells)
+    console.print(f"{count(len(cells))} bidang-bulan; {count(late)} terlambat, tidak valid atau belum masuk.")
 
 
 @app.command()

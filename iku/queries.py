@@ -15,7 +15,9 @@ from iku.resources import Resources
 def submission_matrix(
     res: Resources, year: int, through_month: int, as_of: datetime
 ) -> list[MonthSubmission]:
-    logs = res.warehouse.submission_logs(res.opd, year)
+    """The bidang x month status as it stood at `as_of`: files received after it
+    do not count (`iku status --as-of` shows the past as it was)."""
+    logs = [s for s in res.warehouse.submission_logs(res.opd, year) if s.received_at <= as_of]
     pipe = res.config.pipeline
     return status_matrix(
         logs,

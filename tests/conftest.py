@@ -86,6 +86,14 @@ def prefect_server(tmp_path_factory):
         yield
 
 
+@pytest.fixture
+def prefect_api_url(prefect_server):
+    """The test Prefect server's API, for `iku` commands run as subprocesses."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
 from sheetkit import sheet_rows, write_csv, write_xlsx  # noqa: E402
 
 

@@ -119,41 +119,27 @@ def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Pa
 
 
 def _status_table(res, year: int, as_of: datetime, wide: bool) -> Table:
-    from iku.formatting import STATUS_GLYPHS, STATUS_LABELS, STATUS_STYLES
+    from iku.console import status_table
     from iku.queries import submission_matrix
 
     cells = submission_matrix(res, year, 12, as_of)
-    # one-character cells (the glyphs) when the terminal is too narrow for the words
-    legend = "   ".join(
-        f"[{STATUS_STYLES[k]}]{g}[/] {STATUS_LABELS[k].lower()}" for k, g in STATUS_GLYPHS.items()
-    )
-    table = Table(title=f"Status penyampaian {year} (per {as_of:%Y-%m-%d})", caption=None if wide else legend)
-    table.add_column("Bidang", no_wrap=True)
-    for m in range(1, 13):
-        table.add_column(f"{m:02d}", justify="center", no_wrap=True)
-    for b in res.config.catalogue.bidang:
-        row = [b.code]
-        for c in (c for c in cells if c.bidang == b.code):
-            shown = STATUS_LABELS[c.status].lower() if wide else STATUS_GLYPHS[c.status]
-            row.append(f"[{STATUS_STYLES[c.status]}]{shown}[/]")
-        table.add_row(*row)
-    return table
+    return status_table(cells, [b.code for b in res.config.catalogue.bidang], year, as_of, wide)
 
 
 def _problems_table(res, year: int) -> Table | None:
+    from iku.console import problems_table
+
     logs = [s for s in res.warehouse.submission_logs(res.opd, year) if s.status != "valid"]
-    if not logs:
-        return None
-    table = Table(title="Berkas tidak valid (contoh temuan untuk bidang)")
-    for col in ("Bidang", "Bulan", "Berkas", "Masalah"):
-        table.add_column(col)
-    for s in logs:
-        msgs = "; ".join(
-            (f"baris {p.row} " if p.row else "") + (f"kolom {p.column}: " if p.column else "") + p.message
-            for p in s.problems[:3]
-        )
-        table.add_row(s.bidang, f"{s.month or '-'}", s.file_name, msgs)
-    return table
+    files = [
+        {
+            "file": s.file_name,
+            "bidang": s.bidang,
+            "status": s.status,
+            "problems": [p.as_dict() for p in s.problems],
+        }
+        for s in logs
+    ]
+    return problems_table(files, "Berkas tidak valid (contoh temuan untuk bidang)")
 
 
 def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | None = None) -> dict:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from iku.domain.model import Problem
+from iku.formatting import num
 from iku.shipped import shipped
 
 EXPECTATIONS_DIR = shipped("expectations")
@@ -35,7 +36,9 @@ def _shown(value: object) -> str:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return str(int(value))  # whole numbers as typed: a year stays 2023, not 2.023
+    if isinstance(value, float):
+        return num(value, 6)  # Indonesian decimals: 9,85 (not 9.85), as the bidang writes them
     return str(value)
 
 

@@ -14,6 +14,12 @@ def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
     write_xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheet_rows(month=4))
     write_xlsx(iku_env / "inbox" / "perkim" / "04.xlsx", sheet_rows("perkim", pembilang=200))
     summary = consolidate_flow()
+    problem_files = summary.pop("problem_files")
+    assert [(f["file"], f["bidang"], f["status"]) for f in problem_files] == [
+        ("04.xlsx", "perkim", "invalid")
+    ]
+    problem = problem_files[0]["problems"][0]
+    assert problem["column"] == "pembilang" and "penyebut (98,5)" in problem["message"]  # Indonesian numbers
     assert summary == {
         "new_files": 2,
         "known_files": 0,

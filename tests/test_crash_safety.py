@@ -1,0 +1,134 @@
+"""Issue 7, crash safety: `kill -9` the consolidation (the real `iku consolidate`
+process and its children, a real SIGKILL) at several points, then run it again.
+Every file is recorded exactly once, every invalid or unreadable file alerted
+exactly once (loopback SMTP and webhook), and the archive holds every file.
+
+The kill points are deterministic: iku.testhook pauses the process at a named
+point and announces it with a file; the test kills it there (no sleeps)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from loopback import SmtpReceiver, WebhookReceiver
+from sheetkit import sheet_rows, write_csv, write_xlsx
+
+from iku.warehouse import Warehouse
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+IKU = str(Path(sys.executable).with_name("iku"))
+OPD = "disperkim-tjb"
+
+
+def _inbox(inbox: Path) -> dict[str, Path]:
+    """Seven files, oldest first: the two oldest (one invalid) form the first batch."""
+    files = {}
+    neg = sheet_rows(month=1)
+    neg[2][4] = -5
+    files["invalid-jan"] = write_xlsx(inbox / "perumahan" / "januari.xlsx", neg)
+    files["valid-feb"] = write_xlsx(inbox / "perumahan" / "februari.xlsx", sheet_rows(month=2))
+    files["valid-mar"] = write_csv(inbox / "perumahan" / "maret.csv", sheet_rows(month=3))
+    files["invalid-perkim"] = write_xlsx(inbox / "perkim" / "april.xlsx", sheet_rows("perkim", pembilang=200))
+    files["valid-perkim"] = write_xlsx(inbox / "perkim" / "mei.xlsx", sheet_rows("perkim", month=5))
+    broken = inbox / "perkim" / "rusak.xlsx"
+    broken.write_bytes(b"PK\x03\x04 bukan excel")
+    files["unreadable"] = broken
+    files["valid-apr"] = write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(month=4))
+    start = datetime(2023, 2, 1, tzinfo=UTC)
+    for i, path in enumerate(files.values()):
+        when = (start + timedelta(days=i)).timestamp()
+        os.utime(path, (when, when))
+    return files
+
+
+@pytest.fixture
+def crash_env(iku_env, config_copy, prefect_api_url, tmp_path):
+    pipeline = config_copy / "pipeline.yaml"
+    text = pipeline.read_text(encoding="utf-8").replace("gx_data_docs: true", "gx_data_docs: false")
+    pipeline.write_text(text + "\nload_batch_files: 2\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "IKU_CONFIG_DIR": str(config_copy),
+        "PREFECT_API_URL": prefect_api_url,
+        "IKU_SMTP_STARTTLS": "false",
+        "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example",
+        "IKU_ALERT_EMAIL_TO": "perencanaan@disperkim.example",
+    }
+    return env
+
+
+def _consolidate(env: dict, pause_at: str | None, hooks: Path) -> None:
+    """Run `iku consolidate`; with `pause_at`, SIGKILL it (and its children) there."""
+    if pause_at is None:
+        done = subprocess.run([IKU, "consolidate"], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return
+    reached = hooks / f"{pause_at}.reached"
+    proc = subprocess.Popen(
+        [IKU, "consolidate"],
+        env={**env, "IKU_TEST_PAUSE_AT": f"{pause_at}@{hooks}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the GX worker dies with it
+    )
+    deadline = time.monotonic() + 600
+    while not reached.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"iku consolidate ended before {pause_at}:\n{proc.stdout.read().decode()}")
+        assert time.monotonic() < deadline, f"{pause_at} never reached"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    reached.unlink()
+
+
+@pytest.mark.parametrize("point", ["sheet-read", "validated", "batch-committed", "alert-delivered"])
+def test_killed_at_any_point_then_rerun_loses_and_repeats_nothing(crash_env, iku_env, tmp_path, point):
+    _crash_and_rerun(crash_env, iku_env, tmp_path, point, f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_killed_after_the_first_batch_on_postgres(crash_env, iku_env, tmp_path, pg_url):
+    _crash_and_rerun({**crash_env, "IKU_WAREHOUSE_URL": pg_url}, iku_env, tmp_path, "batch-committed", pg_url)
+
+
+def _crash_and_rerun(env: dict, iku_env: Path, tmp_path: Path, point: str, url: str) -> None:
+    files = _inbox(iku_env / "inbox")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    with SmtpReceiver() as smtp, WebhookReceiver() as hook:
+        env = {
+            **env,
+            "IKU_SMTP_HOST": "127.0.0.1",
+            "IKU_SMTP_PORT": str(smtp.port),
+            "IKU_ALERT_WEBHOOK_URL": hook.url,
+        }
+        _consolidate(env, point, hooks)
+        _consolidate(env, None, hooks)
+        _consolidate(env, None, hooks)  # a third run finds nothing new and repeats nothing
+
+    wh = Warehouse(url)
+    logs = wh.submission_logs(OPD)
+    shas = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
+    assert sorted(s.sha256 for s in logs) == sorted(shas.values())  # every file exactly once
+    status = {s.sha256: s.status for s in logs}
+    bad = {shas[n] for n in ("invalid-jan", "invalid-perkim", "unreadable")}
+    assert {sha for sha, st in status.items() if st != "valid"} == bad
+
+    alerted = [b for b in hook.bodies if b["kind"] in ("invalid_submission", "unreadable_file")]
+    assert sorted(b["file"] for b in alerted) == ["april.xlsx", "januari.xlsx", "rusak.xlsx"]  # once each
+    mails = [m for m in smtp.mails if m.message["X-IKU-Alert"].split(":")[0] in ("invalid", "unreadable")]
+    assert sorted(m.message["X-IKU-Alert"].split(":")[1] for m in mails) == sorted(bad)
+    assert all(r["delivered_at"] is not None for r in wh.alerts(OPD))
+
+    archived = {p.name.split(".")[0] for p in (iku_env / "archive").rglob("*") if p.is_file()}
+    assert set(shas.values()) <= archived  # every file that could be read is archived
+    wh.engine.dispose()
