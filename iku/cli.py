@@ -13,6 +13,7 @@ too.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import traceback
 from dataclasses import dataclass
@@ -182,6 +183,25 @@ def guarded(fn):
     return wrapper
 
 
+class _NoTraceback(logging.Filter):
+    """On the console, Prefect logs a failed task with its traceback; the command
+    ends with its own one line instead (`--debug` keeps the tracebacks)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not STATE.debug:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_tracebacks() -> None:
+    """Call after importing iku.flows (Prefect has set up its console handler then)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and not any(
+            isinstance(f, _NoTraceback) for f in handler.filters
+        ):
+            handler.addFilter(_NoTraceback())
+
+
 def _arg(parse, *values):
     """Parse a command-line value; a ValueError is a bad argument (exit 2)."""
     try:
@@ -232,6 +252,8 @@ def consolidate() -> None:
             warm_up()  # GX's 3 s import overlaps Prefect's start-up
         needs_prefect()
         from iku.flows.consolidate import consolidate_flow
+
+        _quiet_tracebacks()
 
         summary = consolidate_flow()
     else:
@@ -296,6 +318,8 @@ def report(
     needs_prefect()
     from iku.flows.reports import report_flow
 
+    _quiet_tracebacks()
+
     for path in report_flow(period):
         console.print(str(path))
 
@@ -309,6 +333,8 @@ def lakip(year: int = typer.Option(..., "--year", help="Tahun (dalam periode Ren
     ensure_writable(load_settings().output_dir / str(year), "folder laporan")
     needs_prefect()
     from iku.flows.reports import lakip_flow
+
+    _quiet_tracebacks()
 
     for path in lakip_flow(year):
         console.print(str(path))
@@ -363,6 +389,8 @@ def check_missing(
         raise BadArgument(f"tanggal acuan {when:%Y-%m-%d} di luar periode Renstra {start}–{end}")
     needs_prefect()
     from iku.flows.alerts import check_missing_flow
+
+    _quiet_tracebacks()
 
     found = check_missing_flow(period=period, as_of=as_of)
     for item in found:

@@ -190,3 +190,71 @@ def test_an_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(ik
     debug = run("--debug", "consolidate", env=env)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1] == line
+
+
+def test_status_as_of_shows_the_state_on_that_date(iku_env):
+    """February arrives on 15 March, late: on 11 March it was still missing."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from iku.domain.model import SubmissionRecord, ValueRow
+    from iku.warehouse import Warehouse
+
+    wh = Warehouse(os.environ["IKU_WAREHOUSE_URL"])
+    wh.migrate()
+    wh.record_many(
+        "disperkim-tjb",
+        [
+            SubmissionRecord(
+                sha256="f" * 64,
+                bidang="perumahan",
+                file_name="februari.xlsx",
+                source_path="/inbox/perumahan/februari.xlsx",
+                archive_path="/archive/ff",
+                size_bytes=10,
+                received_at=datetime(2023, 3, 15, 9, tzinfo=ZoneInfo("Asia/Jakarta")),
+                status="valid",
+                year=2023,
+                month=2,
+                values=[ValueRow("IKU-01", 1.0, None, None, None, 2)],
+            )
+        ],
+    )
+    wh.engine.dispose()
+
+    def february(as_of):
+        result = run("status", "--year", "2023", "--as-of", as_of, "--json")
+        assert result.returncode == 0, result.stderr
+        return {(s["bidang"], s["month"]): s["status"] for s in json.loads(result.stdout)["submissions"]}[
+            ("perumahan", 2)
+        ]
+
+    assert february("2023-03-11") == "missing"
+    assert february("2023-03-20") == "late"
+    table = run("status", "--year", "2023", "--as-of", "2023-03-20")
+    assert table.returncode == 0 and "Status penyampaian 2023" in table.stdout
+    assert "terlambat" in table.stdout  # the legend, in Indonesian
+
+
+@pytest.mark.prefect
+def test_consolidate_prints_each_problem_and_ends_with_one_summary_line(iku_env, sheets, prefect_api_url):
+    rows = sheets.rows("perkim", pembilang=200)  # more than the penyebut 98,5
+    sheets.xlsx(iku_env / "inbox" / "perkim" / "april.xlsx", rows)
+    sheets.xlsx(iku_env / "inbox" / "perumahan" / "april.xlsx", sheets.rows(month=4))
+    (iku_env / "inbox" / "perumahan" / "rusak.xlsx").write_bytes(b"PK\x03\x04 bukan excel")
+    result = run("consolidate", env={"PREFECT_API_URL": prefect_api_url, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Berkas bermasalah" in out
+    for words in (
+        "april.xlsx",
+        "perkim",
+        "tidak valid",
+        "pembilang",
+        "penyebut (98,5)",
+        "rusak.xlsx",
+        "tidak terbaca",
+    ):
+        assert words in out, words
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("3 berkas baru: 1 valid, 1 tidak valid, 1 tidak terbaca")

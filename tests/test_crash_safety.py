@@ -132,3 +132,41 @@ def _crash_and_rerun(env: dict, iku_env: Path, tmp_path: Path, point: str, url: 
     archived = {p.name.split(".")[0] for p in (iku_env / "archive").rglob("*") if p.is_file()}
     assert set(shas.values()) <= archived  # every file that could be read is archived
     wh.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_warehouse_dropped_mid_run_exits_4_with_one_line(crash_env, iku_env, tmp_path, pg_url):
+    from urllib.parse import unquote
+
+    from sqlalchemy import create_engine, text
+
+    _inbox(iku_env / "inbox")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    proc = subprocess.Popen(
+        [IKU, "consolidate"],
+        env={**crash_env, "IKU_WAREHOUSE_URL": pg_url, "IKU_TEST_PAUSE_AT": f"validated@{hooks}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (hooks / "validated.reached").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        schema = unquote(pg_url).rpartition("search_path=")[2]
+        admin = create_engine(pg_url.partition("?")[0])
+        with admin.begin() as conn:  # the warehouse disappears while the run holds its data
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))  # empty: the fixture drops it again
+        admin.dispose()
+        (hooks / "validated.go").touch()
+        out, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 4, out + err
+    assert err.strip().splitlines()[-1].startswith("iku: gudang data tidak dapat dipakai")
+    assert "Traceback" not in err

@@ -48,9 +48,9 @@ def test_alert_delivery_time_per_run_is_bounded(warehouse_url, make_res, alert_c
     after alerts.max_total_seconds and keeps the rest for the next run."""
     path = alert_config / "pipeline.yaml"
     path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "  timeout_seconds: 20", "  timeout_seconds: 0.5\n  max_total_seconds: 1.5"
-        ),
+        path.read_text(encoding="utf-8")
+        .replace("  timeout_seconds: 20 ", "  timeout_seconds: 0.5 ")
+        .replace("  max_total_seconds: 90 ", "  max_total_seconds: 1.5 "),
         encoding="utf-8",
     )
     with SilentServer() as mail, SilentServer() as web:
