@@ -134,7 +134,7 @@ def test_recap_once_to_the_planning_team(warehouse_url, smtp, hook, make_res):
     invalid = record("invalid", bidang="perkim", month=4, problems=INVALID_PROBLEMS[:1], name="april.xlsx")
     for r in (late, invalid):
         wh.record(res.opd, r)
-    as_of = datetime(2023, 5, 8, 7, 0, tzinfo=WIB)
+    as_of = datetime(2023, 5, 8, 10, 0, tzinfo=WIB)  # after both files came in
     assert send_recap.fn(res, [late, invalid], as_of, backoff=FAST) is True
     assert send_recap.fn(res, [late, invalid], as_of, backoff=FAST) is False  # never twice
     assert send_recap.fn(res, [], as_of) is False
