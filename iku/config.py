@@ -111,7 +111,9 @@ class Indicator(_Strict):
     def _not_negative(cls, targets: dict[int, float | None]) -> dict[int, float | None]:
         for year, value in targets.items():
             if value is not None and value < 0:
-                raise ValueError(f"target {year} negatif ({value}); target tidak boleh kurang dari 0")
+                from iku.formatting import num
+
+                raise ValueError(f"target {year} negatif ({num(value)}); target tidak boleh kurang dari 0")
         return targets
 
     def target(self, year: int) -> float | None:

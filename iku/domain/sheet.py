@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from iku.config import Limits
+from iku.formatting import num
 
 from .formulas import UncachedFormula, uncached_formulas
 from .kinds import NUMBER_COLUMNS
@@ -104,7 +105,7 @@ def check_container(data: bytes, extension: str, limits: Limits, size: int | Non
         raise UnreadableFile("Berkas kosong (0 byte).")
     if size > limits.max_file_bytes:
         raise UnreadableFile(
-            f"Berkas terlalu besar ({size / 1e6:.1f} MB; batas {limits.max_file_bytes / 1e6:.1f} MB)."
+            f"Berkas terlalu besar ({num(size / 1e6, 1)} MB; batas {num(limits.max_file_bytes / 1e6, 1)} MB)."
         )
     if extension in ZIP_EXTENSIONS:
         try:
