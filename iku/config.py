@@ -111,9 +111,8 @@ class Indicator(_Strict):
     def _not_negative(cls, targets: dict[int, float | None]) -> dict[int, float | None]:
         for year, value in targets.items():
             if value is not None and value < 0:
-                from iku.formatting import num
-
-                raise ValueError(f"target {year} negatif ({num(value)}); target tidak boleh kurang dari 0")
+                shown = f"{value:g}".replace(".", ",")  # Indonesian decimal comma
+                raise ValueError(f"target {year} negatif ({shown}); target tidak boleh kurang dari 0")
         return targets
 
     def target(self, year: int) -> float | None:

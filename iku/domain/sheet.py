@@ -21,7 +21,6 @@ from xml.etree import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from iku.config import Limits
-from iku.formatting import num
 
 from .formulas import UncachedFormula, uncached_formulas
 from .kinds import NUMBER_COLUMNS
@@ -104,9 +103,7 @@ def check_container(data: bytes, extension: str, limits: Limits, size: int | Non
     if size == 0:
         raise UnreadableFile("Berkas kosong (0 byte).")
     if size > limits.max_file_bytes:
-        raise UnreadableFile(
-            f"Berkas terlalu besar ({num(size / 1e6, 1)} MB; batas {num(limits.max_file_bytes / 1e6, 1)} MB)."
-        )
+        raise UnreadableFile(f"Berkas terlalu besar ({_mb(size)} MB; batas {_mb(limits.max_file_bytes)} MB).")
     if extension in ZIP_EXTENSIONS:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -342,3 +339,8 @@ def parse_sheet(
             Problem("Tidak ada baris data di bawah baris judul kolom.", row=header_index + 2)
         )
     return sheet
+
+
+def _mb(size: int) -> str:
+    """Megabytes with the Indonesian decimal comma: 5,2."""
+    return f"{size / 1e6:.1f}".replace(".", ",")
