@@ -24,6 +24,7 @@ NO_RETRY = {
     "deliver-alerts": "retries each alert itself with the configured backoff; never raises",
     "raise-submission-alerts": "alerts are unique per cause; the next run queues what is left",
     "send-recap": "alerts are unique per cause; the next run queues what is left",
+    "queue-recap": "never raises: a recap that cannot be queued is logged, the run goes on",
     "raise-missing-alerts": "alerts are unique per cause; the next run queues what is left",
     "raise-reminders": "alerts are unique per cause; the next run queues what is left",
 }
