@@ -3,6 +3,7 @@ around the rules in iku.consolidation."""
 
 from __future__ import annotations
 
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from iku import archive
 from iku.alerts import dispatch
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, scan_sources, to_record
 from iku.domain.model import SubmissionRecord
+from iku.domain.sheet import Sheet
 from iku.locations import Unwritable, ensure_writable
 from iku.resources import Resources
 from iku.tasks._log import run_logger
@@ -65,12 +67,12 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
 
 
 @task(name="validate-sheets", cache_policy=NO_CACHE)
-def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list]:
+def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]:
     """One GX validation per bidang over all its readable new sheets."""
     from iku.validation.worker import validate_bidang
 
     docs = _data_docs_folder(res)
-    problems: dict[int, list] = {}
+    problems: dict[int, list | None] = {}
     for bidang in res.config.catalogue.bidang:
         sheets = {
             i: o.sheet
@@ -81,19 +83,46 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
             continue
         try:
             problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
+            continue
         except Exception as exc:
-            if docs is None:
-                raise
-            # Data Docs are a side product: validate again without them, never lose the load
-            dispatch.alert_side_product(
-                res, "GX Data Docs", str(docs), f"{type(exc).__name__}: {exc}", run_logger()
-            )
-            docs = None
-            problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, None))
+            if docs is not None:
+                # Data Docs are a side product: validate again without them, never lose the load
+                dispatch.alert_side_product(
+                    res, "GX Data Docs", str(docs), f"{type(exc).__name__}: {exc}", run_logger()
+                )
+                docs = None
+                try:
+                    problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, None))
+                    continue
+                except Exception:
+                    pass
+        problems.update(_validate_one_by_one(res, outcomes, sheets, bidang.code))
     if docs:
         run_logger().info("GX Data Docs: %s", docs / "index.html")
     checkpoint("validated")
     return problems
+
+
+def _validate_one_by_one(
+    res: Resources, outcomes: list[ReadOutcome], sheets: dict[int, Sheet], bidang: str
+) -> dict[int, list | None]:
+    """A batch GX could not check: each sheet alone, so one sheet that breaks
+    the validator is held back (None: not recorded, checked again next run)
+    while the bidang's other sheets go on."""
+    from iku.validation.worker import validate_bidang
+
+    found: dict[int, list | None] = {}
+    for i, sheet in sheets.items():
+        try:
+            found.update(validate_bidang({i: sheet}, res.config.catalogue, bidang, None))
+        except Exception:
+            run_logger().error(
+                "%s could not be validated; held back for the next run:\n%s",
+                outcomes[i].file.path,
+                traceback.format_exc(),
+            )
+            found[i] = None
+    return found
 
 
 @task(name="write-validation-page", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -129,11 +158,12 @@ def _data_docs_folder(res: Resources) -> Path | None:
 
 @task(name="archive-and-load", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def archive_and_load(
-    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list]
+    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
 ) -> list[SubmissionRecord]:
     """Archive every file, then record them oldest first, so a later file for
     the same month is the revision. Files are committed in batches; a file is
-    never half-loaded."""
+    never half-loaded. A file whose validation failed (problems None) is
+    archived but not recorded, so the next run checks it again."""
     log = run_logger()
     order = sorted(
         range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
@@ -149,7 +179,11 @@ def archive_and_load(
                 raise Unwritable(
                     f"folder arsip {res.settings.archive_dir} tidak dapat ditulis ({exc.strerror or exc})"
                 ) from None
-        records.append(to_record(o, problems.get(i, []), stored))
+        found = problems.get(i, [])
+        if found is None:
+            log.warning("%s: not recorded this run (validation failed); retried next run", o.file.path)
+            continue
+        records.append(to_record(o, found, stored))
     loaded = []
     size = res.config.pipeline.load_batch_files
     for start in range(0, len(records), size):

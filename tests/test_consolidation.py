@@ -309,3 +309,27 @@ def test_faktor_columns_are_stored_with_their_month(res):
         "Jadwal ulang survei",
     )
     assert (got["IKU-02"].supporting, got["IKU-02"].inhibiting, got["IKU-02"].follow_up) == (None, None, None)
+
+
+def test_a_sheet_that_breaks_the_validator_is_held_back_and_the_rest_loads(res, monkeypatch):
+    """A failure inside GX (injected: no real sheet is known to cause one) costs
+    that sheet one run, not the run: its bidang's other sheets and every other
+    bidang load, it is archived, and the next run checks it again."""
+    from iku.validation import worker
+
+    write_xlsx(res.source_dir("perumahan") / "mei.xlsx", sheet_rows(month=5))
+    write_xlsx(res.source_dir("perumahan") / "juni.xlsx", sheet_rows(month=6))
+    real = worker.validate_bidang
+
+    def breaks_on_june(sheets, catalogue, bidang, docs_dir=None):
+        if any(s.rows[0].bulan == 6 for s in sheets.values()):
+            raise RuntimeError("GX broke")
+        return real(sheets, catalogue, bidang, docs_dir)
+
+    monkeypatch.setattr(worker, "validate_bidang", breaks_on_june)
+    first = consolidate(res)
+    assert [(r.month, r.status) for r in first] == [(5, "valid")]
+    assert len(list((res.settings.archive_dir).rglob("*.xlsx"))) == 2
+    monkeypatch.setattr(worker, "validate_bidang", real)
+    second = consolidate(res)
+    assert [(r.month, r.status) for r in second] == [(6, "valid")]
