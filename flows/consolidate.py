@@ -23,13 +23,14 @@ from iku.warehouse.store import RUN_LOCK
 
 
 @flow(name="iku-consolidate", log_prints=True)
-def consolidate_flow() -> dict:
-    """Validate, archive and load every new sheet of every bidang, then alert.
+def consolidate_flow(opd: str | None = None) -> dict:
+    """Validate, archive and load every new sheet of every bidang of every OPD
+    (or of OPD `opd`), then alert each OPD's own recipients.
 
     Sheets travel between tasks inside quote(): Prefect would otherwise walk
     every file's bytes looking for upstream results (about 1 s per 2,000 files).
     """
-    res = build_resources()
+    res = build_resources(opd=opd)
     run_at = datetime.now(UTC)
     with res.warehouse.exclusive(RUN_LOCK):
         scan = find_new_files(res)

@@ -20,26 +20,31 @@ from iku.tasks.reports import (
 
 
 @flow(name="iku-report", log_prints=False)
-def report_flow(period: str, as_of: str | None = None) -> list[Path]:
+def report_flow(period: str, as_of: str | None = None, opd: str | None = None) -> list[Path]:
     """Quarterly (YYYY-Qn) or annual (YYYY) report: iku-<period>.html/.xlsx/.json
-    and the PDF beside the HTML under $IKU_OUTPUT_DIR/<year>/, then the output index."""
+    and the PDF beside the HTML under $IKU_OUTPUT_DIR/<year>/ (with several OPD:
+    <year>/<opd>/, one per OPD, or only OPD `opd`), then the output index."""
     parsed = Period.parse(period)
-    res = build_resources()
+    res = build_resources(opd=opd)
     when = parse_as_of(as_of, res.config.pipeline.timezone)
-    data = load_report(res, parsed, when)
-    paths = write_report(data, res.output_dir / str(parsed.year))
-    pdf = write_report_pdf(paths[0])
-    if pdf is not None:
-        paths = [*paths, pdf]
+    paths: list[Path] = []
+    for unit in res.units():
+        data = load_report(unit, parsed, when)
+        written = write_report(data, unit.report_dir(parsed.year))
+        pdf = write_report_pdf(written[0])
+        paths += [*written, pdf] if pdf is not None else written
     update_index(res)
     return paths
 
 
 @flow(name="iku-lakip", log_prints=False)
-def lakip_flow(year: int) -> list[Path]:
-    """Year-end LAKIP/LKjIP feed: lakip-<year>.xlsx/.json under $IKU_OUTPUT_DIR/<year>/."""
-    res = build_resources()
-    data = load_lakip(res, int(year))
-    paths = write_lakip(data, res.output_dir / str(year))
+def lakip_flow(year: int, opd: str | None = None) -> list[Path]:
+    """Year-end LAKIP/LKjIP feed: lakip-<year>.xlsx/.json under $IKU_OUTPUT_DIR/<year>/
+    (with several OPD: <year>/<opd>/, for each OPD or only `opd`)."""
+    res = build_resources(opd=opd)
+    paths: list[Path] = []
+    for unit in res.units():
+        data = load_lakip(unit, int(year))
+        paths += write_lakip(data, unit.report_dir(int(year)))
     update_index(res)
     return paths

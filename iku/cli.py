@@ -25,7 +25,7 @@ import typer.rich_utils
 from rich.console import Console
 from typer import _click as click  # Typer vendors Click: its exceptions are these
 
-from iku.config import ConfigError
+from iku.config import ConfigError, UnknownOpd
 from iku.console import count, problems_table, status_table
 from iku.domain.periods import parse_as_of
 from iku.locations import Unwritable, ensure_writable
@@ -73,7 +73,7 @@ def _database_error(exc: BaseException) -> bool:
 
 def exit_for(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one line for an exception that ended a command."""
-    if isinstance(exc, BadArgument):
+    if isinstance(exc, (BadArgument, UnknownOpd)):
         return 2, str(exc)
     if isinstance(exc, ConfigError):
         return 3, f"konfigurasi tidak valid: {exc}"
@@ -210,11 +210,34 @@ def _arg(parse, *values):
         raise BadArgument(str(exc)) from None
 
 
-def _config():
-    from iku.config import load_config
+def _config(opd: str | None = None):
+    """The configuration of OPD `opd` (the first OPD when None: for the shared pipeline settings)."""
+    return _installation().config(opd)
+
+
+def _installation():
+    from iku.config import load_installation
     from iku.settings import load_settings
 
-    return load_config(load_settings().config_dir)
+    return load_installation(load_settings().config_dir)
+
+
+OPD_ALL = "Kode OPD (berkas config/opd/<kode>.yaml); bawaan: semua OPD."
+OPD_ONE = "Kode OPD (berkas config/opd/<kode>.yaml); wajib bila ada lebih dari satu OPD."
+
+
+def _one_opd(opd: str | None):
+    """The one OPD a command works on: `opd`, or the only one there is."""
+    inst = _installation()
+    if opd is None and len(inst.codes) > 1:
+        raise BadArgument(f"ada {len(inst.codes)} OPD; pilih satu dengan --opd ({', '.join(inst.codes)})")
+    return inst.config(opd)
+
+
+def _renstra_all(opd: str | None, year: int, what: str = "tahun") -> None:
+    """renstra_year for OPD `opd`, or for every OPD when None."""
+    for config in _installation().configs(opd):
+        renstra_year(config, year, what)
 
 
 def renstra_year(config, year: int, what: str = "tahun") -> int:
@@ -225,27 +248,27 @@ def renstra_year(config, year: int, what: str = "tahun") -> int:
     return year
 
 
-def _resources():
+def _resources(opd: str | None = None):
     from iku.resources import build_resources
 
-    return build_resources()
+    return build_resources(opd=opd)
 
 
 @app.command()
-def consolidate() -> None:
+def consolidate(opd: str | None = typer.Option(None, "--opd", help=OPD_ALL)) -> None:
     """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
-    from iku.consolidation import scan_sources, summarise
+    from iku.consolidation import summarise
+    from iku.queries import scan_units
     from iku.testhook import checkpoint
 
-    res = _resources()
+    res = _resources(opd)
     checkpoint("consolidate-start")
     ensure_writable(res.settings.archive_dir, "folder arsip")
     # Nothing new and nothing left to deliver: answer without starting Prefect
     # (a cron that polls often should cost well under a second).
-    scan = scan_sources(
-        res.source_dirs(), res.warehouse.known_hashes(res.opd), res.config.pipeline.limits.max_file_bytes
-    )
-    if scan.new or res.warehouse.undelivered_alerts(res.opd) or _outbox_waiting(res):
+    scan = scan_units(res)
+    waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
+    if scan.new or waiting or _outbox_waiting(res):
         if scan.new:
             from iku.validation.worker import warm_up
 
@@ -255,7 +278,7 @@ def consolidate() -> None:
 
         _quiet_tracebacks()
 
-        summary = consolidate_flow()
+        summary = consolidate_flow(opd=opd)
     else:
         summary = summarise([], scan.known, scan.skipped)
     for line in summary.get("ignored_files", []):
@@ -286,20 +309,30 @@ def status(
         None, "--as-of", help="Keadaan per tanggal ini (YYYY-MM-DD); bawaan: sekarang."
     ),
     as_json: bool = typer.Option(False, "--json", help="Cetak JSON (CONTRACT §7)."),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
 ) -> None:
     """Matriks penyampaian bidang × bulan."""
+    from dataclasses import replace
+
     from iku.queries import submission_matrix
 
-    config = _config()
-    renstra_year(config, year)
-    when = _arg(parse_as_of, as_of, config.pipeline.timezone)
-    res = _resources()
-    cells = submission_matrix(res, year, 12, when)
+    _renstra_all(opd, year)
+    when = _arg(parse_as_of, as_of, _config(opd).pipeline.timezone)
+    res = _resources(opd)
+    units = res.units()
+    several = len(units) > 1 or res.multi  # with several OPD every cell names its OPD
+    cells = [
+        replace(c, opd=u.opd) if several else c for u in units for c in submission_matrix(u, year, 12, when)
+    ]
     if as_json:
         print(json.dumps({"year": year, "submissions": [c.as_json() for c in cells]}, ensure_ascii=False))
         return
-    bidang = [b.code for b in res.config.catalogue.bidang]
-    console.print(status_table(cells, bidang, year, when, wide=console.width >= 185))
+    for u in units:
+        if several:
+            console.print(f"[bold]{u.config.catalogue.opd.name}[/] ({u.opd})")
+        mine = [c for c in cells if c.opd in ("", u.opd)]
+        bidang = [b.code for b in u.config.catalogue.bidang]
+        console.print(status_table(mine, bidang, year, when, wide=console.width >= 185))
     late = sum(c.status in ("late", "missing", "invalid") for c in cells)
     console.print(f"{count(len(cells))} bidang-bulan; {count(late)} terlambat, tidak valid atau belum masuk.")
 
@@ -307,46 +340,54 @@ def status(
 @app.command()
 def report(
     period: str = typer.Option(..., "--period", help="YYYY-Qn (triwulan) atau YYYY (tahunan)."),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
 ) -> None:
     """Tulis laporan triwulan (YYYY-Qn) atau tahunan (YYYY): HTML, Excel dan JSON."""
     from iku.domain.periods import Period
     from iku.settings import load_settings
 
     parsed = _arg(Period.parse, period)  # bad input fails before Prefect starts
-    renstra_year(_config(), parsed.year)
+    _renstra_all(opd, parsed.year)
     ensure_writable(load_settings().output_dir / str(parsed.year), "folder laporan")
     needs_prefect()
     from iku.flows.reports import report_flow
 
     _quiet_tracebacks()
 
-    for path in report_flow(period):
+    for path in report_flow(period, opd=opd):
         console.print(str(path))
 
 
 @app.command()
-def lakip(year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra).")) -> None:
+def lakip(
+    year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra)."),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
+) -> None:
     """Tulis bahan LAKIP akhir tahun (lakip-Y.xlsx, lakip-Y.json)."""
     from iku.settings import load_settings
 
-    renstra_year(_config(), year)
+    _renstra_all(opd, year)
     ensure_writable(load_settings().output_dir / str(year), "folder laporan")
     needs_prefect()
     from iku.flows.reports import lakip_flow
 
     _quiet_tracebacks()
 
-    for path in lakip_flow(year):
+    for path in lakip_flow(year, opd=opd):
         console.print(str(path))
 
 
 @app.command("import-history")
 @guarded
-def import_history(file: Path = typer.Option(..., "--file", help=".xlsx, .xls, .ods atau .csv")) -> None:
+def import_history(
+    file: Path = typer.Option(..., "--file", help=".xlsx, .xls, .ods atau .csv"),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ONE),
+) -> None:
     """Load the realisation of years before the pipeline started (earlier LKjIP), marked as history."""
     from iku.history import import_and_print
 
-    import_and_print(_resources(), file, console)
+    _one_opd(opd)
+    import_and_print(_resources(opd), file, console)
 
 
 @app.command()
@@ -354,12 +395,13 @@ def template(
     bidang: str = typer.Option(..., "--bidang", help="Kode bidang, mis. perumahan."),
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     out: Path = typer.Option(..., "--out", help="Berkas .xlsx yang ditulis."),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ONE),
 ) -> None:
     """Tulis lembar isian yang sudah terisi untuk satu bidang dan satu bulan."""
     from iku.domain.periods import parse_month_period
     from iku.sheet_template import write_template
 
-    config = _config()
+    config = _one_opd(opd)
     year, month = _arg(parse_month_period, period)
     renstra_year(config, year)
     codes = [b.code for b in config.catalogue.bidang]
@@ -376,25 +418,27 @@ def check_missing(
         None, "--period", help="YYYY-MM; bawaan: setiap bulan yang sudah lewat tenggatnya."
     ),
     as_of: str | None = typer.Option(None, "--as-of", help="Tanggal acuan (YYYY-MM-DD); bawaan: sekarang."),
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
 ) -> None:
     """Peringatan untuk setiap bidang yang belum menyampaikan setelah tenggat."""
     from iku.domain.periods import parse_month_period
 
-    config = _config()
     if period:
-        renstra_year(config, _arg(parse_month_period, period)[0])
-    when = _arg(parse_as_of, as_of, config.pipeline.timezone)
-    start, end = config.catalogue.opd.renstra_period
-    if not start <= when.year <= end + 1:  # January after the last year still checks its December
-        raise BadArgument(f"tanggal acuan {when:%Y-%m-%d} di luar periode Renstra {start}–{end}")
+        _renstra_all(opd, _arg(parse_month_period, period)[0])
+    when = _arg(parse_as_of, as_of, _config(opd).pipeline.timezone)
+    for config in _installation().configs(opd):
+        start, end = config.catalogue.opd.renstra_period
+        if not start <= when.year <= end + 1:  # January after the last year still checks its December
+            raise BadArgument(f"tanggal acuan {when:%Y-%m-%d} di luar periode Renstra {start}–{end}")
     needs_prefect()
     from iku.flows.alerts import check_missing_flow
 
     _quiet_tracebacks()
 
-    found = check_missing_flow(period=period, as_of=as_of)
+    found = check_missing_flow(period=period, as_of=as_of, opd=opd)
     for item in found:
-        console.print(f"belum masuk: {item['bidang']} {item['year']}-{item['month']:02d}")
+        who = f"{item['opd']}/" if item.get("opd") else ""
+        console.print(f"belum masuk: {who}{item['bidang']} {item['year']}-{item['month']:02d}")
     console.print(f"{len(found)} penyampaian belum masuk.")
 
 

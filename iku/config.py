@@ -1,5 +1,9 @@
-"""Declarative configuration: the OPD catalogue (config/opd.yaml) and how the
-pipeline runs (config/pipeline.yaml), validated with pydantic when loaded.
+"""Declarative configuration: the OPD catalogues and how the pipeline runs
+(config/pipeline.yaml), validated with pydantic when loaded.
+
+One installation serves one OPD (`config/opd.yaml`, the shipped layout) or
+several (`config/opd/<code>.yaml`, one catalogue per OPD: the kabupaten
+layout). Indicator and bidang codes are unique within an OPD only.
 
 A broken file fails with one message naming the file, the key and the fault,
 so an operator can fix it without reading a traceback.
@@ -19,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from iku.domain.kinds import IndicatorKind
 
 OPD_FILE = "opd.yaml"
+OPD_DIR = "opd"  # the kabupaten layout: one catalogue per OPD, named <code>.yaml
 PIPELINE_FILE = "pipeline.yaml"
 
 
@@ -46,6 +51,13 @@ class Opd(_Strict):
     region: str
     renstra_period: tuple[int, int]
     pengesahan: Pengesahan | None = None
+    # The OPD's planning team (Subbag Perencanaan): its alerts and recaps
+    email: list[str] = []
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        return [check_email(a) for a in addresses]
 
     @property
     def years(self) -> list[int]:
@@ -142,6 +154,8 @@ class Catalogue(_Strict):
     opd: Opd
     bidang: list[Bidang]
     indicators: list[Indicator]
+    # A source folder other than the default, per bidang of this OPD
+    sources: dict[str, Path] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -157,6 +171,9 @@ class Catalogue(_Strict):
             for year in list(ind.targets) + list(ind.rencana_aksi):
                 if year not in self.opd.years:
                     raise ValueError(f"{ind.code}: target year {year} is outside the Renstra period")
+        unknown = set(self.sources) - set(codes)
+        if unknown:
+            raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
         return self
 
     def indicator(self, code: str) -> Indicator:
@@ -234,6 +251,18 @@ class AlertPolicy(_Strict):
     catch_up_days: int = Field(31, ge=1)
 
 
+class Kabupaten(_Strict):
+    """The installation's own header and the address the recap of every OPD goes to."""
+
+    name: str | None = None  # e.g. Pemerintah Kabupaten Tanjung Jabung Barat; bawaan: region of the OPD
+    email: list[str] = []  # e.g. Bappeda, Bagian Organisasi: the recap of every OPD
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        return [check_email(a) for a in addresses]
+
+
 class Pipeline(_Strict):
     timezone: str = "Asia/Jakarta"
     deadline_day: int = Field(10, ge=1, le=28)
@@ -245,6 +274,7 @@ class Pipeline(_Strict):
     load_batch_files: int = Field(500, ge=1)  # files per warehouse transaction
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
+    kabupaten: Kabupaten = Kabupaten()
 
     @field_validator("timezone")
     @classmethod
@@ -268,16 +298,64 @@ class Pipeline(_Strict):
 
 
 class Config(BaseModel):
+    """One OPD's catalogue with the installation's pipeline settings."""
+
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     catalogue: Catalogue
     pipeline: Pipeline
     directory: Path
+    multi: bool = False  # one of several OPD (config/opd/<code>.yaml)
 
     def source_dir(self, bidang: str, inbox_dir: Path) -> Path:
-        """The folder a bidang's sheets arrive in: `sources:` in pipeline.yaml, else
-        <inbox>/<bidang>. The one home of this rule (scan, template, portal)."""
-        return self.pipeline.sources.get(bidang, inbox_dir / bidang)
+        """The folder a bidang's sheets arrive in: `sources:` in its OPD's catalogue
+        (or, with one OPD, in pipeline.yaml), else <inbox>/<bidang> with one OPD and
+        <inbox>/<opd>/<bidang> in the kabupaten layout. The one home of this rule
+        (scan, template, portal)."""
+        configured = self.catalogue.sources.get(bidang) or self.pipeline.sources.get(bidang)
+        if configured:
+            return configured
+        if self.multi:
+            return inbox_dir / self.catalogue.opd.code / bidang
+        return inbox_dir / bidang
+
+
+class UnknownOpd(ValueError):
+    """An OPD code the installation does not have (a bad argument)."""
+
+
+class Installation(BaseModel):
+    """Every OPD of the installation, in code order, and the shared pipeline."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    catalogues: dict[str, Catalogue]
+    pipeline: Pipeline
+    directory: Path
+    multi: bool  # the kabupaten layout (config/opd/<code>.yaml): sources under <inbox>/<opd>/
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.catalogues)
+
+    def check(self, code: str) -> str:
+        if code not in self.catalogues:
+            raise UnknownOpd(f"OPD '{code}' tidak dikenal; yang ada: {', '.join(self.codes)}")
+        return code
+
+    def config(self, code: str | None = None) -> Config:
+        """The Config of one OPD (the first when none is named)."""
+        code = self.check(code) if code is not None else self.codes[0]
+        return Config(
+            catalogue=self.catalogues[code],
+            pipeline=self.pipeline,
+            directory=self.directory,
+            multi=self.multi,
+        )
+
+    def configs(self, code: str | None = None) -> list[Config]:
+        """One OPD's Config, or every OPD's when none is named."""
+        return [self.config(c) for c in ([self.check(code)] if code else self.codes)]
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -325,18 +403,52 @@ def _first_error(path: Path, exc: ValidationError) -> ConfigError:
     return ConfigError(f"{path}: {key}: {msg}{more}")
 
 
-def load_config(directory: Path | str) -> Config:
-    directory = Path(directory)
-    opd_path, pipe_path = directory / OPD_FILE, directory / PIPELINE_FILE
+def _catalogue(path: Path) -> Catalogue:
     try:
-        catalogue = Catalogue.model_validate(_load_yaml(opd_path))
+        return Catalogue.model_validate(_load_yaml(path))
     except ValidationError as exc:
-        raise _first_error(opd_path, exc) from None
+        raise _first_error(path, exc) from None
+
+
+def catalogue_files(directory: Path) -> list[Path]:
+    """The catalogue files of the kabupaten layout, empty in the single-OPD one."""
+    folder = directory / OPD_DIR
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_installation(directory: Path | str) -> Installation:
+    directory = Path(directory)
+    pipe_path = directory / PIPELINE_FILE
+    files = catalogue_files(directory)
+    if files and (directory / OPD_FILE).exists():
+        raise ConfigError(
+            f"{directory}: {OPD_FILE} dan folder {OPD_DIR}/ ada bersamaan; pakai salah satu "
+            f"(satu OPD: {OPD_FILE}; beberapa OPD: {OPD_DIR}/<kode>.yaml)"
+        )
+    catalogues: dict[str, Catalogue] = {}
+    for path in files or [directory / OPD_FILE]:
+        cat = _catalogue(path)
+        if files and cat.opd.code != path.stem:
+            raise ConfigError(
+                f"{path}: opd.code '{cat.opd.code}' harus sama dengan nama berkas '{path.stem}'"
+            )
+        catalogues[cat.opd.code] = cat
     try:
         pipeline = Pipeline.model_validate(_load_yaml(pipe_path))
     except ValidationError as exc:
         raise _first_error(pipe_path, exc) from None
-    unknown = set(pipeline.sources) - {b.code for b in catalogue.bidang}
-    if unknown:
-        raise ConfigError(f"{pipe_path}: sources: bidang tidak dikenal {sorted(unknown)}")
-    return Config(catalogue=catalogue, pipeline=pipeline, directory=directory)
+    if pipeline.sources:
+        if files:
+            raise ConfigError(
+                f"{pipe_path}: sources: dengan beberapa OPD, tulis folder sumber di katalog OPD-nya "
+                f"({OPD_DIR}/<kode>.yaml, kunci sources)"
+            )
+        unknown = set(pipeline.sources) - {b.code for b in next(iter(catalogues.values())).bidang}
+        if unknown:
+            raise ConfigError(f"{pipe_path}: sources: bidang tidak dikenal {sorted(unknown)}")
+    return Installation(catalogues=catalogues, pipeline=pipeline, directory=directory, multi=bool(files))
+
+
+def load_config(directory: Path | str, opd: str | None = None) -> Config:
+    """One OPD's configuration: `opd`, or the first (in the single-OPD layout, the only) one."""
+    return load_installation(directory).config(opd)

@@ -41,6 +41,7 @@ class IncomingFile:
     received_at: datetime
     size: int = -1  # on disk
     truncated: bool = False  # over the size limit: only the first limit + 1 bytes were read
+    opd: str = ""  # the OPD whose folder it was found in
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -172,7 +173,7 @@ def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
 
 
 def incoming(
-    bidang: str, path: Path, known: set[str], max_bytes: int, root: Path | None = None
+    bidang: str, path: Path, known: set[str], max_bytes: int, root: Path | None = None, opd: str = ""
 ) -> IncomingFile | None:
     """The file with its hash, or None when these bytes were processed before.
     Never reads more than max_bytes + 1: a larger file is identified by the
@@ -194,6 +195,7 @@ def incoming(
         received_at=datetime.fromtimestamp(info.st_mtime, tz=UTC),
         size=max(info.st_size, len(data)),
         truncated=len(data) > max_bytes,
+        opd=opd,
     )
     if key is not None and key[3:7] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
         _this_scan[key] = found
@@ -236,7 +238,9 @@ class Scan:
     skipped: list[Skipped] = field(default_factory=list)  # not read: hidden, lock, links, pipes, errors
 
 
-def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | None = None) -> Scan:
+def scan_sources(
+    folders: dict[str, Path], known: set[str], max_bytes: int | None = None, opd: str = ""
+) -> Scan:
     """The new files of every bidang folder; the same bytes twice count once.
     One entry that cannot be read is skipped with its reason; the scan goes on."""
     global _last_scan, _this_scan
@@ -246,12 +250,12 @@ def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | Non
     scan = Scan(new=[], known=0, absent_folders={})
     for bidang, folder in folders.items():
         if not folder.is_dir():
-            scan.absent_folders[bidang] = folder
+            scan.absent_folders[f"{opd}/{bidang}" if opd else bidang] = folder
             continue
         root = Path(os.path.realpath(folder))
         for path in walk_source(folder, scan.skipped, bidang):
             try:
-                f = incoming(bidang, path, seen_now, max_bytes, root)
+                f = incoming(bidang, path, seen_now, max_bytes, root, opd)
             except _NotRead as exc:
                 scan.skipped.append(Skipped(bidang, path, str(exc)))
                 continue
@@ -269,6 +273,21 @@ def scan_sources(folders: dict[str, Path], known: set[str], max_bytes: int | Non
             scan.new.append(f)
     _last_scan = _this_scan
     return scan
+
+
+def scan_opds(sources: list[tuple[str, dict[str, Path], set[str]]], max_bytes: int | None = None) -> Scan:
+    """scan_sources over several OPD, given per OPD its folders and the hashes it
+    has seen. The same bytes in two OPD's folders are two submissions (one each)."""
+    total = Scan(new=[], known=0, absent_folders={})
+    for opd, folders, known in sources:
+        scan = scan_sources(folders, known, max_bytes, opd if len(sources) > 1 else "")
+        for f in scan.new:
+            f.opd = opd
+        total.new += scan.new
+        total.known += scan.known
+        total.absent_folders.update(scan.absent_folders)
+        total.skipped += scan.skipped
+    return total
 
 
 def required_numbers(config: Config, bidang: str) -> set[str]:
@@ -317,6 +336,7 @@ def to_record(
         size_bytes=min(f.size, SIZE_COLUMN_MAX),
         received_at=f.received_at,
         status="unreadable",
+        opd=f.opd,
     )
     if outcome.unreadable is not None:
         record.problems = [Problem(outcome.unreadable)]

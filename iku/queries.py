@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from iku.consolidation import Scan, scan_opds
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
 from iku.domain.status import MonthSubmission, status_matrix
 from iku.resources import Resources
+
+
+def scan_units(res: Resources) -> Scan:
+    """The new files of every OPD the run covers (each against the hashes of its own OPD)."""
+    return scan_opds(
+        [(u.opd, u.source_dirs(), res.warehouse.known_hashes(u.opd)) for u in res.units()],
+        res.config.pipeline.limits.max_file_bytes,
+    )
 
 
 def submission_matrix(

@@ -14,7 +14,9 @@ def shipped(name: str) -> Path:
 
 
 def default_config_dir(cwd: Path | None = None) -> Path:
-    """Without IKU_CONFIG_DIR: ./config when it holds an opd.yaml (a deployment's own
-    copy), else the configuration shipped with the package."""
+    """Without IKU_CONFIG_DIR: ./config when it holds an opd.yaml or an opd/ folder
+    (a deployment's own copy, one OPD or a kabupaten), else the configuration
+    shipped with the package."""
     local = (cwd or Path.cwd()) / "config"
-    return Path("config") if (local / "opd.yaml").is_file() else shipped("config")
+    own = (local / "opd.yaml").is_file() or (local / "opd").is_dir()
+    return Path("config") if own else shipped("config")

@@ -7,6 +7,7 @@ warehouse for the next run.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from prefect import task
@@ -28,8 +29,13 @@ def alert_channels(res: Resources) -> list[str]:
 def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
     """Queue one alert per invalid or unreadable record, per configured channel.
     Without `records`: the outbox, every such file the warehouse holds without
-    its alert (also those of a run killed before it alerted)."""
-    queued = dispatch.raise_submission_alerts(res, records)
+    its alert (also those of a run killed before it alerted). Each OPD's own."""
+    queued = sum(
+        dispatch.raise_submission_alerts(
+            unit, None if records is None else [r for r in records if (r.opd or res.opd) == unit.opd]
+        )
+        for unit in res.units()
+    )
     if alert_channels(res):  # without a channel, deliver-alerts says so once
         run_logger().info("invalid/unreadable files: %d new alert(s) queued", queued)
     return queued
@@ -61,7 +67,10 @@ def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
             "or IKU_ALERT_WEBHOOK_URL): no alert or recap is sent"
         )
         return {"delivered": 0, "failed": 0}
-    result = dispatch.deliver_safely(res, log=log, backoff=backoff)
+    result: dict = {"delivered": 0, "failed": 0}
+    for unit in res.units():  # each OPD's alerts, to its own recipients
+        for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff).items():
+            result[key] = result.get(key, 0) + value if isinstance(value, int) else value
     log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
     return result
 
@@ -78,7 +87,11 @@ def send_recap(
     if not alert_channels(res):
         return False  # deliver-alerts says once that nothing is sent
     try:
-        sent = dispatch.send_recap(res, records, as_of, log=log, backoff=backoff)
+        sent = False
+        for unit in res.units():
+            mine = [r for r in records if (r.opd or res.opd) == unit.opd]
+            if mine:
+                sent = dispatch.send_recap(unit, mine, as_of, log=log, backoff=backoff) or sent
     except Exception as exc:
         log.error("recap not queued: %s: %s", type(exc).__name__, exc)
         return False
@@ -90,10 +103,16 @@ def send_recap(
 def raise_missing_alerts(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> list[MonthSubmission]:
-    found, queued = dispatch.raise_missing_alerts(res, as_of, period)
+    found, queued = [], 0
+    for unit in res.units():
+        cells, n = dispatch.raise_missing_alerts(unit, as_of, period)
+        found += [replace(c, opd=unit.opd) for c in cells]
+        queued += n
     log = run_logger()
     for c in found:
-        log.warning("missing: bidang %s, %d-%02d", c.bidang, c.year, c.month)
+        log.warning(
+            "missing: %sbidang %s, %d-%02d", f"OPD {c.opd}, " if c.opd else "", c.bidang, c.year, c.month
+        )
     log.info(
         "%d submission(s) missing at %s%s",
         len(found),
@@ -105,7 +124,11 @@ def raise_missing_alerts(
 
 @task(name="raise-reminders", cache_policy=NO_CACHE)
 def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
-    cells, queued, n = dispatch.raise_reminders(res, as_of)
+    cells, queued, n = [], 0, None
+    for unit in res.units():
+        mine, q, n = dispatch.raise_reminders(unit, as_of)
+        cells += [replace(c, opd=unit.opd) for c in mine]
+        queued += q
     if n is None:
         run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
     else:

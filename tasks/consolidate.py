@@ -12,10 +12,11 @@ from prefect.cache_policies import NO_CACHE
 
 from iku import archive
 from iku.alerts import dispatch
-from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, scan_sources, to_record
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
 from iku.domain.sheet import Sheet
 from iku.locations import Unwritable, ensure_writable
+from iku.queries import scan_units
 from iku.resources import Resources
 from iku.tasks._log import run_logger
 from iku.tasks._progress import progress
@@ -28,9 +29,7 @@ def find_new_files(res: Resources) -> Scan:
     because a source folder may be a network share that blinks. Every entry not
     read (hidden, lock file, link, pipe, unreadable) is named with its reason."""
     log = run_logger()
-    scan = scan_sources(
-        res.source_dirs(), res.warehouse.known_hashes(res.opd), res.config.pipeline.limits.max_file_bytes
-    )
+    scan = scan_units(res)
     for bidang, folder in scan.absent_folders.items():
         log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
     log_skipped(scan)
@@ -53,9 +52,10 @@ def log_skipped(scan: Scan) -> None:
 
 @task(name="read-sheets", cache_policy=NO_CACHE)
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
+    configs = {u.opd: u.config for u in res.units()}
     outcomes = []
     for f in progress(files, "Membaca berkas"):
-        outcomes.append(read_file(f, res.config))
+        outcomes.append(read_file(f, configs.get(f.opd, res.config)))
         checkpoint("sheet-read")
     for o in outcomes:
         if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback
@@ -73,16 +73,21 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
 
     docs = _data_docs_folder(res)
     problems: dict[int, list | None] = {}
-    for bidang in res.config.catalogue.bidang:
+    groups = [(unit, bidang.code) for unit in res.units() for bidang in unit.config.catalogue.bidang]
+    for unit, code in groups:
         sheets = {
             i: o.sheet
             for i, o in enumerate(outcomes)
-            if o.sheet is not None and o.file.bidang == bidang.code and o.sheet.rows and not o.sheet.problems
+            if o.sheet is not None
+            and o.file.opd in ("", unit.opd)
+            and o.file.bidang == code
+            and o.sheet.rows
+            and not o.sheet.problems
         }
         if not sheets:
             continue
         try:
-            problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, docs))
+            problems.update(validate_bidang(sheets, unit.config.catalogue, code, docs))
             continue
         except Exception as exc:
             if docs is not None:
@@ -92,11 +97,11 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
                 )
                 docs = None
                 try:
-                    problems.update(validate_bidang(sheets, res.config.catalogue, bidang.code, None))
+                    problems.update(validate_bidang(sheets, unit.config.catalogue, code, None))
                     continue
                 except Exception:
                     pass
-        problems.update(_validate_one_by_one(res, outcomes, sheets, bidang.code))
+        problems.update(_validate_one_by_one(unit, outcomes, sheets, code))
     if docs:
         run_logger().info("GX Data Docs: %s", docs / "index.html")
     checkpoint("validated")
@@ -186,9 +191,16 @@ def archive_and_load(
         records.append(to_record(o, found, stored))
     loaded = []
     size = res.config.pipeline.load_batch_files
-    for start in range(0, len(records), size):
-        batch = records[start : start + size]
-        for record, sub_id in zip(batch, res.warehouse.record_many(res.opd, batch)):
+    by_opd: dict[str, list[SubmissionRecord]] = {}
+    for record in records:  # oldest first within each OPD too
+        record.opd = record.opd or res.opd
+        by_opd.setdefault(record.opd, []).append(record)
+    for opd, batch in (
+        (opd, mine[start : start + size])
+        for opd, mine in by_opd.items()
+        for start in range(0, len(mine), size)
+    ):
+        for record, sub_id in zip(batch, res.warehouse.record_many(opd, batch)):
             if sub_id is None:
                 log.info("%s was recorded by a concurrent run; skipped", record.source_path)
                 continue

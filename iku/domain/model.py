@@ -54,6 +54,7 @@ class SubmissionRecord:
     month: int | None = None
     problems: list[Problem] = field(default_factory=list)
     values: list[ValueRow] = field(default_factory=list)
+    opd: str = ""  # the OPD whose folder it came from
 
 
 @dataclass(frozen=True)

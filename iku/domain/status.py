@@ -18,6 +18,7 @@ class MonthSubmission:
     status: MonthStatus
     received_at: datetime | None  # first valid file, or latest invalid one
     deadline: datetime
+    opd: str = ""  # set where several OPD are listed together
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -25,6 +26,7 @@ class MonthSubmission:
             "month": self.month,
             "status": self.status,
             "received_at": self.received_at.isoformat() if self.received_at else None,
+            **({"opd": self.opd} if self.opd else {}),
         }
 
 

@@ -1,0 +1,180 @@
+"""The kabupaten recap (`iku recap`): every OPD of the installation side by
+side for one quarter or year: each OPD's IKU with capaian and predikat, the
+spread over the predicate bands, the average per OPD with the indicators that
+lack a target, and how complete and timely each OPD's submissions were.
+
+Each OPD's figures come from the same build as its own report
+(iku.reports.model), so the recap never disagrees with the OPD's report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from iku.config import PredicateBand
+from iku.domain.achievement import Average, average
+from iku.domain.periods import QUARTER_NAMES, Period
+from iku.domain.recap import NO_RATE, ReportingRate, add_distributions, reporting_rate
+
+from .model import ReportData, clean_number, load_report_data
+
+
+@dataclass(frozen=True)
+class OpdRecap:
+    report: ReportData
+    rate: ReportingRate
+    bidang_rates: tuple[tuple[str, str, ReportingRate], ...]  # (code, name, rate)
+
+    @property
+    def code(self) -> str:
+        return self.report.catalogue.opd.code
+
+    @property
+    def name(self) -> str:
+        return self.report.catalogue.opd.name
+
+    @property
+    def distribution(self) -> list[tuple[str, int]]:
+        return self.report.summary()
+
+    @property
+    def headline(self) -> tuple[str, Average]:
+        """The average the OPD's own report leads with (it says what it runs over)."""
+        return self.report.averages()[0]
+
+    @property
+    def without_target(self) -> list[str]:
+        year = self.report.period.year
+        return [r.indicator.code for r in self.report.rows if r.indicator.target(year) is None]
+
+
+@dataclass
+class RecapData:
+    period: Period
+    as_of: datetime
+    generated_at: datetime
+    region: str
+    opds: list[OpdRecap]
+    bands: list[PredicateBand]
+    timezone: str = "Asia/Jakarta"
+
+    @property
+    def basename(self) -> str:
+        return f"rekap-{self.period.slug}"
+
+    @property
+    def title(self) -> str:
+        if self.period.quarter:
+            return f"Rekapitulasi Kinerja Perangkat Daerah {QUARTER_NAMES[self.period.quarter]} Tahun {self.period.year}"
+        return f"Rekapitulasi Kinerja Perangkat Daerah Tahun {self.period.year}"
+
+    @property
+    def rate(self) -> ReportingRate:
+        return sum((o.rate for o in self.opds), NO_RATE)
+
+    @property
+    def distribution(self) -> list[tuple[str, int]]:
+        return add_distributions(o.distribution for o in self.opds)
+
+    @property
+    def average(self) -> Average:
+        """Over every OPD's IKU with a capaian, each indicator counting once;
+        a predicate only at the year's end (mid-year the capaian is provisional)."""
+        items = (
+            (f"{o.code}/{r.indicator.code}", r.achievement.achievement_pct, r.achievement.why_no_pct())
+            for o in self.opds
+            for r in o.report.rows
+        )
+        return average(items, self.bands, verdict=not self.opds or not self.opds[0].report.provisional)
+
+    @property
+    def indicators(self) -> int:
+        return sum(len(o.report.rows) for o in self.opds)
+
+
+def build_recap(reports: list[ReportData], region: str, generated_at: datetime | None = None) -> RecapData:
+    """The recap from each OPD's report data (pure)."""
+    if not reports:
+        raise ValueError("rekap membutuhkan sedikitnya satu OPD")
+    first = reports[0]
+    opds = []
+    for data in reports:
+        cells = data.submissions
+        bidang = tuple(
+            (b.code, b.name, reporting_rate(c for c in cells if c.bidang == b.code))
+            for b in data.catalogue.bidang
+        )
+        opds.append(OpdRecap(data, reporting_rate(cells), bidang))
+    return RecapData(
+        period=first.period,
+        as_of=first.as_of,
+        generated_at=generated_at or datetime.now(ZoneInfo(first.timezone)),
+        region=region,
+        opds=opds,
+        bands=first.bands,
+        timezone=first.timezone,
+    )
+
+
+def load_recap_data(res, period: Period, as_of: datetime) -> RecapData:
+    """Every OPD the run covers, each loaded as for its own report."""
+    reports = [load_report_data(unit, period, as_of) for unit in res.units()]
+    return build_recap(reports, res.kabupaten_name)
+
+
+def _average_json(label: str, avg: Average) -> dict:
+    return {
+        "label": label,
+        "pct": avg.pct,
+        "predicate": avg.predicate,
+        "over": list(avg.over),
+        "without": [{"code": code, "why": why} for code, why in avg.without],
+    }
+
+
+def recap_json(data: RecapData) -> dict:
+    opds = []
+    for o in data.opds:
+        label, avg = o.headline
+        opds.append(
+            {
+                "code": o.code,
+                "name": o.name,
+                "indicators": [
+                    {
+                        "code": r.indicator.code,
+                        "name": r.indicator.name,
+                        "unit": r.indicator.unit,
+                        "bidang": r.indicator.bidang,
+                        "target": clean_number(r.achievement.target),
+                        "realisation": clean_number(r.achievement.as_json()["realisation"]),
+                        "achievement_pct": r.achievement.achievement_pct,
+                        "predicate": r.achievement.predicate,
+                        "verdict": r.verdict,
+                    }
+                    for r in o.report.rows
+                ],
+                "predicates": dict(o.distribution),
+                "average": _average_json(label, avg),
+                "without_target": o.without_target,
+                "submissions": {
+                    **o.rate.as_json(),
+                    "bidang": [{"bidang": code, **rate.as_json()} for code, _, rate in o.bidang_rates],
+                },
+            }
+        )
+    return {
+        "year": data.period.year,
+        "period": data.period.label,
+        "as_of": data.as_of.isoformat(),
+        "region": data.region,
+        "opd": opds,
+        "kabupaten": {
+            "opd_count": len(data.opds),
+            "indicators": data.indicators,
+            "predicates": dict(data.distribution),
+            "average": _average_json("Rata-rata capaian seluruh IKU perangkat daerah", data.average),
+            "submissions": data.rate.as_json(),
+        },
+    }
