@@ -60,7 +60,7 @@ class ReportingRate:
             self.pending + other.pending,
         )
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, int | float | None]:
         return {
             "expected": self.expected,
             "received": self.received,
