@@ -11,9 +11,11 @@ from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
 from iku.tasks.reports import (
     load_lakip,
+    load_recap,
     load_report,
     update_index,
     write_lakip,
+    write_recap,
     write_report,
     write_report_pdf,
 )
@@ -48,3 +50,14 @@ def lakip_flow(year: int, opd: str | None = None) -> list[Path]:
         paths += write_lakip(data, unit.report_dir(int(year)))
     update_index(res)
     return paths
+
+
+@flow(name="iku-recap", log_prints=False)
+def recap_flow(period: str, as_of: str | None = None) -> list[Path]:
+    """The kabupaten recap of every OPD for a quarter (YYYY-Qn) or year (YYYY):
+    rekap-<period>.html/.xlsx/.json under $IKU_OUTPUT_DIR/<year>/."""
+    parsed = Period.parse(period)
+    res = build_resources()
+    when = parse_as_of(as_of, res.config.pipeline.timezone)
+    data = load_recap(res, parsed, when)
+    return write_recap(data, res.output_dir / str(parsed.year))

@@ -359,6 +359,28 @@ def report(
 
 
 @app.command()
+def recap(
+    period: str = typer.Option(..., "--period", help="YYYY-Qn (triwulan) atau YYYY (tahunan)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Keadaan per tanggal ini (YYYY-MM-DD); bawaan: sekarang."
+    ),
+) -> None:
+    """Rekap kabupaten: IKU, predikat, rata-rata dan penyampaian setiap OPD (HTML, Excel, JSON)."""
+    from iku.domain.periods import Period
+    from iku.settings import load_settings
+
+    parsed = _arg(Period.parse, period)
+    _renstra_all(None, parsed.year)
+    _arg(parse_as_of, as_of, _config().pipeline.timezone)
+    ensure_writable(load_settings().output_dir / str(parsed.year), "folder laporan")
+    needs_prefect()
+    from iku.flows.reports import recap_flow
+
+    for path in recap_flow(period, as_of=as_of):
+        console.print(str(path))
+
+
+@app.command()
 def lakip(
     year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra)."),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),

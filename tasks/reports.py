@@ -14,7 +14,7 @@ from iku import reports
 from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
-from iku.reports import LakipData, ReportData
+from iku.reports import LakipData, RecapData, ReportData
 from iku.reports.pdf import chromium
 from iku.resources import Resources
 from iku.tasks._log import run_logger
@@ -96,6 +96,29 @@ def update_index(res: Resources) -> Path | None:
         return None
     run_logger().info("index: %s", path)
     return path
+
+
+@task(name="load-recap-data", cache_policy=NO_CACHE)
+def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
+    data = reports.load_recap_data(res, period, as_of)
+    rate = data.rate
+    run_logger().info(
+        "recap %s: %d OPD, %d indicators; %d of %d due sheets received",
+        period.slug,
+        len(data.opds),
+        data.indicators,
+        rate.received,
+        rate.expected,
+    )
+    return data
+
+
+@task(name="render-recap", cache_policy=NO_CACHE)
+def write_recap(data: RecapData, out_dir: Path) -> list[Path]:
+    with _writing(out_dir):
+        paths = reports.render_recap(data, out_dir)
+    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    return paths
 
 
 @contextmanager

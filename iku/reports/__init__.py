@@ -12,10 +12,11 @@ from pathlib import Path
 from iku.files import write_atomically
 
 from .excel import render_excel
-from .html import render_html, write_index
+from .html import render_html, render_recap_html, write_index
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
 from .pdf import PdfFailed, write_pdf
+from .recap import RecapData, build_recap, load_recap_data, recap_json
 
 
 def dump_json(payload: dict) -> str:
@@ -32,6 +33,18 @@ def render_report(data: ReportData, out_dir: Path) -> list[Path]:
     ]
 
 
+def render_recap(data: RecapData, out_dir: Path) -> list[Path]:
+    """Write rekap-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
+    from .recap_excel import render_recap_excel
+
+    base = out_dir / data.basename
+    return [
+        write_atomically(base.with_suffix(".html"), render_recap_html(data)),
+        write_atomically(base.with_suffix(".xlsx"), render_recap_excel(data)),
+        write_atomically(base.with_suffix(".json"), dump_json(recap_json(data))),
+    ]
+
+
 def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
     base = out_dir / f"lakip-{data.year}"
     return [
@@ -43,16 +56,21 @@ def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
 __all__ = [
     "LakipData",
     "PdfFailed",
+    "RecapData",
     "ReportData",
     "build_lakip_data",
+    "build_recap",
     "build_report_data",
     "lakip_json",
     "load_lakip_data",
+    "load_recap_data",
     "load_report_data",
+    "recap_json",
     "render_excel",
     "render_html",
     "render_lakip",
     "render_lakip_excel",
+    "render_recap",
     "render_report",
     "report_json",
     "write_index",

@@ -20,6 +20,7 @@ from iku.shipped import shipped
 
 from .charts import trend_svg
 from .model import ReportData, predicate_colour
+from .recap import RecapData
 
 TEMPLATES = shipped("templates")
 
@@ -67,6 +68,15 @@ def render_html(data: ReportData) -> str:
             colour=lambda label: predicate_colour(label, data.bands),
             chart=lambda row: trend_svg(row.achievement, row.indicator.unit),
         )
+    )
+
+
+def render_recap_html(data: RecapData) -> str:
+    """The kabupaten recap as one HTML string (no I/O)."""
+    return (
+        environment()
+        .get_template("recap.html.j2")
+        .render(data=data, colour=lambda label: predicate_colour(label, data.bands))
     )
 
 

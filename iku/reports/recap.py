@@ -137,6 +137,8 @@ def recap_json(data: RecapData) -> dict:
     opds = []
     for o in data.opds:
         label, avg = o.headline
+        submissions: dict[str, object] = dict(o.rate.as_json())
+        submissions["bidang"] = [{"bidang": code, **rate.as_json()} for code, _, rate in o.bidang_rates]
         opds.append(
             {
                 "code": o.code,
@@ -158,10 +160,7 @@ def recap_json(data: RecapData) -> dict:
                 "predicates": dict(o.distribution),
                 "average": _average_json(label, avg),
                 "without_target": o.without_target,
-                "submissions": {
-                    **o.rate.as_json(),
-                    "bidang": [{"bidang": code, **rate.as_json()} for code, _, rate in o.bidang_rates],
-                },
+                "submissions": submissions,
             }
         )
     return {

@@ -1,0 +1,123 @@
+"""Excel twin of the kabupaten recap: Ringkasan (one row per OPD), IKU (every
+OPD's indicators) and Penyampaian (each bidang's reporting rate)."""
+
+from __future__ import annotations
+
+import io
+
+from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
+from .recap import RecapData
+
+
+def render_recap_excel(data: RecapData) -> bytes:
+    buffer = io.BytesIO()
+    wb = new_workbook(buffer)
+    st = Styles(wb, data.bands)
+    _summary(wb.add_worksheet("Ringkasan"), data, st)
+    _indicators(wb.add_worksheet("IKU"), data, st)
+    _submissions(wb.add_worksheet("Penyampaian"), data, st)
+    wb.close()
+    return buffer.getvalue()
+
+
+def _title(ws, data: RecapData, st: Styles, width: int) -> None:
+    ws.merge_range(0, 0, 0, width - 1, data.title, st.title)
+    ws.merge_range(1, 0, 1, width - 1, data.region, st.subtitle)
+
+
+def _header(ws, row: int, names: list[str], st: Styles) -> None:
+    for col, name in enumerate(names):
+        ws.write_string(row, col, name, st.header)
+
+
+def _summary(ws, data: RecapData, st: Styles) -> None:
+    labels = [label for label, _ in data.distribution]
+    names = ["No", "Perangkat daerah", "Kode", "Jumlah IKU", *labels, "Rata-rata capaian (%)"]
+    names += ["Predikat rata-rata", "IKU tanpa target", "Diharapkan", "Diterima", "Tepat waktu"]
+    names += ["% diterima", "% tepat waktu"]
+    _title(ws, data, st, len(names))
+    _header(ws, 3, names, st)
+    row = 4
+    for i, o in enumerate(data.opds, start=1):
+        _, avg = o.headline
+        counts = dict(o.distribution)
+        cells: list = [i, o.name, o.code, len(o.report.rows), *(counts.get(label, 0) for label in labels)]
+        for col, value in enumerate(cells):
+            if isinstance(value, str):
+                put_text(ws, row, col, value, st.text)
+            else:
+                put_number(ws, row, col, value, st)
+        col = len(cells)
+        put_number(ws, row, col, avg.pct, st, st.pct, "-")
+        put_predicate(ws, row, col + 1, avg.predicate, st)
+        put_text(ws, row, col + 2, ", ".join(o.without_target) or "-", st.text)
+        rate = o.rate
+        for k, value in enumerate((rate.expected, rate.received, rate.on_time)):
+            put_number(ws, row, col + 3 + k, value, st)
+        put_number(ws, row, col + 6, rate.reporting_pct, st, st.pct, "-")
+        put_number(ws, row, col + 7, rate.on_time_pct, st, st.pct, "-")
+        row += 1
+    put_text(ws, row, 1, "Kabupaten", st.bold)
+    put_number(ws, row, 3, data.indicators, st)
+    totals = dict(data.distribution)
+    for k, label in enumerate(labels):
+        put_number(ws, row, 4 + k, totals.get(label, 0), st)
+    col = 4 + len(labels)
+    put_number(ws, row, col, data.average.pct, st, st.pct, "-")
+    put_predicate(ws, row, col + 1, data.average.predicate, st)
+    rate = data.rate
+    for k, value in enumerate((rate.expected, rate.received, rate.on_time)):
+        put_number(ws, row, col + 3 + k, value, st)
+    put_number(ws, row, col + 6, rate.reporting_pct, st, st.pct, "-")
+    put_number(ws, row, col + 7, rate.on_time_pct, st, st.pct, "-")
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, len(names) - 1, 12)
+    print_setup(ws, 3, 3)
+
+
+def _indicators(ws, data: RecapData, st: Styles) -> None:
+    names = ["Perangkat daerah", "Kode", "Indikator", "Satuan", f"Target {data.period.year}"]
+    names += [f"Realisasi s.d. {data.period.title_id}", "Capaian (%)", "Predikat", "Keterangan"]
+    _title(ws, data, st, len(names))
+    _header(ws, 3, names, st)
+    row = 4
+    for o in data.opds:
+        for r in o.report.rows:
+            a = r.achievement
+            put_text(ws, row, 0, o.name, st.text)
+            put_text(ws, row, 1, r.indicator.code, st.text)
+            put_text(ws, row, 2, r.indicator.name, st.text)
+            put_text(ws, row, 3, r.indicator.unit, st.text)
+            put_number(ws, row, 4, a.target, st, empty="target belum ditetapkan")
+            put_number(ws, row, 5, a.realisation, st, empty="-")
+            put_number(ws, row, 6, a.achievement_pct, st, st.pct, "-")
+            put_predicate(ws, row, 7, r.verdict, st)
+            put_text(ws, row, 8, "; ".join(a.flags), st.flag)
+            row += 1
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 9)
+    ws.set_column(2, 2, 50)
+    ws.set_column(3, 8, 14)
+    print_setup(ws, 3, 3)
+
+
+def _submissions(ws, data: RecapData, st: Styles) -> None:
+    names = ["Perangkat daerah", "Bidang", "Diharapkan", "Tepat waktu", "Terlambat", "Tidak valid"]
+    names += ["Belum masuk", "Menunggu", "% diterima", "% tepat waktu"]
+    _title(ws, data, st, len(names))
+    _header(ws, 3, names, st)
+    row = 4
+    for o in data.opds:
+        for _, name, rate in o.bidang_rates:
+            put_text(ws, row, 0, o.name, st.text)
+            put_text(ws, row, 1, name, st.text)
+            counts = (rate.expected, rate.on_time, rate.late, rate.invalid, rate.missing, rate.pending)
+            for k, value in enumerate(counts):
+                put_number(ws, row, 2 + k, value, st)
+            put_number(ws, row, 8, rate.reporting_pct, st, st.pct, "-")
+            put_number(ws, row, 9, rate.on_time_pct, st, st.pct, "-")
+            row += 1
+    ws.set_column(0, 1, 34)
+    ws.set_column(2, 9, 12)
+    print_setup(ws, 3, 3)

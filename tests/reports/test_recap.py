@@ -1,0 +1,115 @@
+"""The kabupaten recap (`iku recap`): each OPD's IKU, predicates, averages,
+indicators without targets and reporting rates, from a real consolidation of
+three OPD (two with the very same codes) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
+from sheetkit import sheet_rows, write_xlsx
+
+from iku.domain.periods import Period
+from iku.domain.recap import reporting_rate
+from iku.domain.status import MonthSubmission
+from iku.reports import load_recap_data, recap_json, render_recap
+from iku.resources import build_resources
+from iku.settings import Settings
+from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _at(path: Path, when: datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def _cell(status: str, month: int = 1) -> MonthSubmission:
+    return MonthSubmission("b", 2023, month, status, None, datetime(2023, 2, 10, tzinfo=WIB))  # type: ignore[arg-type]
+
+
+def test_reporting_rate_counts_only_what_is_due():
+    cells = [_cell(s) for s in ("on_time", "on_time", "late", "invalid", "missing", "pending", "pending")]
+    rate = reporting_rate(cells)
+    assert (rate.expected, rate.received, rate.on_time, rate.pending) == (5, 3, 2, 2)
+    assert (rate.reporting_pct, rate.on_time_pct) == (60.0, 40.0)
+    assert reporting_rate([_cell("pending")]).reporting_pct is None  # nothing due: no rate, not 0 %
+
+
+@pytest.fixture
+def kabupaten(tmp_path, warehouse_url):
+    settings = Settings(
+        config_dir=kabupaten_config(tmp_path / "config"),
+        warehouse_url=warehouse_url,
+        inbox_dir=tmp_path / "inbox",
+        output_dir=tmp_path / "out",
+        archive_dir=tmp_path / "archive",
+    )
+    res = build_resources(settings)
+    inbox = tmp_path / "inbox"
+    for month in (1, 2, 3):  # the seed OPD: perumahan on time, perkim late in March
+        on_time = datetime(2023, month + 1, 5, 9, tzinfo=WIB)
+        _at(
+            write_xlsx(inbox / SEED / "perumahan" / f"{month}.xlsx", sheet_rows(month=month, value=40)),
+            on_time,
+        )
+        late = datetime(2023, month + 1, 20 if month == 3 else 5, 9, tzinfo=WIB)
+        _at(write_xlsx(inbox / SEED / "perkim" / f"{month}.xlsx", sheet_rows("perkim", month=month)), late)
+    # the Dinkes: kesmas in January only; the twin sends nothing at all
+    _at(
+        write_xlsx(inbox / DINKES / "kesmas" / "1.xlsx", dinkes_rows(month=1)),
+        datetime(2023, 2, 1, tzinfo=WIB),
+    )
+    with res.warehouse.exclusive("consolidate"):
+        files = find_new_files.fn(res).new
+        outcomes = read_sheets.fn(res, files)
+        archive_and_load.fn(res, outcomes, validate_sheets.fn(res, outcomes))
+    return res
+
+
+def test_recap_across_opd(kabupaten, tmp_path):
+    as_of = datetime(2023, 4, 15, tzinfo=WIB)  # the March deadline (10 April) has passed
+    data = load_recap_data(kabupaten, Period.parse("2023-Q1"), as_of)
+    by = {o.code: o for o in data.opds}
+    assert list(by) == [DINKES, SEED, TWIN]
+
+    seed, twin, dinkes = by[SEED], by[TWIN], by[DINKES]
+    assert (seed.rate.expected, seed.rate.received, seed.rate.on_time, seed.rate.late) == (6, 6, 5, 1)
+    assert (twin.rate.expected, twin.rate.received, twin.rate.missing) == (6, 0, 6)
+    assert (dinkes.rate.expected, dinkes.rate.received) == (9, 1)
+    assert data.rate.expected == 21 and data.rate.received == 7
+    assert dict(seed.bidang_rates[1][2].as_json())["late"] == 1  # perkim, March
+
+    # the same codes, different figures: the twin's IKU-02 has no data, the seed's does
+    seed_02 = next(r for r in seed.report.rows if r.indicator.code == "IKU-02")
+    twin_02 = next(r for r in twin.report.rows if r.indicator.code == "IKU-02")
+    assert seed_02.achievement.realisation == 120 and twin_02.achievement.realisation is None
+    assert seed.without_target == ["IKU-01", "IKU-05"] and dinkes.without_target == []
+    assert sum(n for _, n in seed.distribution) == len(seed.report.rows) == 5
+    assert sum(n for _, n in data.distribution) == data.indicators == 14
+
+    payload = recap_json(data)
+    assert payload["period"] == "Q1" and [o["code"] for o in payload["opd"]] == [DINKES, SEED, TWIN]
+    assert payload["kabupaten"]["submissions"]["reporting_pct"] == round(700 / 21, 2)
+    seed_json = payload["opd"][1]
+    assert seed_json["without_target"] == ["IKU-01", "IKU-05"]
+    assert seed_json["submissions"]["bidang"][0] == {
+        "bidang": "perumahan",
+        **seed.bidang_rates[0][2].as_json(),
+    }
+    assert seed_json["average"]["without"][0] == {"code": "IKU-01", "why": "target belum ditetapkan"}
+
+    paths = render_recap(data, tmp_path / "out" / "2023")
+    assert [p.name for p in paths] == ["rekap-2023-Q1.html", "rekap-2023-Q1.xlsx", "rekap-2023-Q1.json"]
+    html = paths[0].read_text(encoding="utf-8")
+    assert "Dinas Kesehatan" in html and "Rekapitulasi Kinerja Perangkat Daerah Triwulan I Tahun 2023" in html
+    wb = openpyxl.load_workbook(paths[1])
+    assert wb.sheetnames == ["Ringkasan", "IKU", "Penyampaian"]
+    assert wb["IKU"].max_row == 4 + 14 - 1 + 1
+    assert json.loads(paths[2].read_text(encoding="utf-8")) == json.loads(json.dumps(payload))
