@@ -106,7 +106,7 @@ def raise_missing_alerts(
     found, queued = [], 0
     for unit in res.units():
         cells, n = dispatch.raise_missing_alerts(unit, as_of, period)
-        found += [replace(c, opd=unit.opd) for c in cells]
+        found += [replace(c, opd=unit.opd) if res.multi else c for c in cells]
         queued += n
     log = run_logger()
     for c in found:
@@ -127,7 +127,7 @@ def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
     cells, queued, n = [], 0, None
     for unit in res.units():
         mine, q, n = dispatch.raise_reminders(unit, as_of)
-        cells += [replace(c, opd=unit.opd) for c in mine]
+        cells += [replace(c, opd=unit.opd) if res.multi else c for c in mine]
         queued += q
     if n is None:
         run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
