@@ -481,13 +481,16 @@ def demo(
         "--workdir",
         help="Folder kerja demo; bawaan: kotak masuk dan folder keluaran yang dikonfigurasi.",
     ),
+    kabupaten: bool = typer.Option(
+        False, "--kabupaten", help="Tiga OPD dalam satu instalasi, dengan rekap kabupaten (iku recap)."
+    ),
 ) -> None:
     """Seluruh pipeline pada data contoh, lalu cetak letak laporannya."""
     from iku.app.demo import run_demo
 
     renstra_year(_config(), year)
     try:
-        run_demo(year=year, workdir=workdir, console=console)
+        run_demo(year=year, workdir=workdir, console=console, kabupaten=kabupaten)
     except ValueError as exc:  # the demo refuses unsafe places with a reason
         raise BadArgument(str(exc)) from None
 

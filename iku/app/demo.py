@@ -142,24 +142,29 @@ def _problems_table(res, year: int) -> Table | None:
     return problems_table(files, "Berkas tidak valid (contoh temuan untuk bidang)")
 
 
-def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | None = None) -> dict:
+def run_demo(
+    year: int = 2023, workdir: Path | None = None, console: Console | None = None, kabupaten: bool = False
+) -> dict:
     """Generate a year of sheets, consolidate, print the status matrix, write the reports.
+    `kabupaten`: three OPD in one installation (the shipped one and two examples),
+    with the kabupaten recap.
 
     Returns what it did (paths and the consolidation summary), for tests.
     """
     console = console or Console()
-    res, places = _set_up(year, Path(workdir) if workdir else None)
+    res, places = _set_up(year, Path(workdir) if workdir else None, kabupaten)
     cat = res.config.catalogue
     tz = ZoneInfo(res.config.pipeline.timezone)
     as_of = datetime(year + 1, 1, 31, 23, 59, 59, tzinfo=tz)  # every month of the year is due
-    console.rule(f"[bold]Demo IKU {cat.opd.name} — tahun {year}")
+    title = f"{len(res.units())} perangkat daerah, {res.kabupaten_name}" if res.multi else cat.opd.name
+    console.rule(f"[bold]Demo IKU {title} — tahun {year}")
     console.print(
         f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}"
     )
-    scenario, paths = _write_samples(res, places, year, tz, console)
+    scenarios, paths = _write_samples(res, places, year, tz, console)
     api_url, summary = _consolidate(res, year, as_of, console)
     _import_earlier_years(res, places, year, console)
-    reports = _write_reports(year, console)
+    reports = _write_reports(year, console, recap=res.multi)
     _print_prefect_ui(api_url, console)
     console.rule("Selesai")
     return {
@@ -169,12 +174,33 @@ def run_demo(year: int = 2023, workdir: Path | None = None, console: Console | N
         "files": paths,
         "summary": summary,
         "reports": reports,
-        "scenario": scenario,
+        "scenario": next(iter(scenarios.values())),
+        "scenarios": scenarios,
         "as_of": as_of,
     }
 
 
-def _set_up(year: int, workdir: Path | None):
+def write_kabupaten_config(folder: Path) -> Path:
+    """A small kabupaten (config/opd/<code>.yaml): the shipped OPD and the two
+    example catalogues of examples/kabupaten/, with the shipped pipeline.yaml."""
+    from iku.config import load_installation
+    from iku.shipped import shipped
+
+    source = Path(os.environ.get("IKU_CONFIG_DIR", shipped("config")))
+    if not (source / "opd.yaml").is_file():
+        source = shipped("config")
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "opd").mkdir(parents=True)
+    shutil.copy(source / "pipeline.yaml", folder / "pipeline.yaml")
+    code = load_installation(source).codes[0]
+    shutil.copy(source / "opd.yaml", folder / "opd" / f"{code}.yaml")
+    for example in sorted((shipped("examples") / "kabupaten").glob("*.yaml")):
+        shutil.copy(example, folder / "opd" / example.name)
+    return folder
+
+
+def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
     """The demo's environment (no alerts, quiet Prefect), its places, checked and cleared."""
     if workdir is not None:
         _point_env_at(workdir)
@@ -196,6 +222,12 @@ def _set_up(year: int, workdir: Path | None):
         os.environ["IKU_ARCHIVE_DIR"] = str(places.archive)
         os.environ["IKU_WAREHOUSE_URL"] = f"sqlite:///{places.database}"
         settings = Settings()
+    if kabupaten:
+        if places.database is None:
+            raise ValueError("the demo loads invented data only into a SQLite file; use --workdir DIR")
+        # its own configuration folder beside the demo's data, never config/
+        os.environ["IKU_CONFIG_DIR"] = str(write_kabupaten_config(places.roots[0] / "kabupaten-config"))
+        settings = Settings()
     res = build_resources(settings)
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
@@ -203,7 +235,7 @@ def _set_up(year: int, workdir: Path | None):
             f"year {year} is outside the Renstra period {cat.opd.renstra_period[0]}-"
             f"{cat.opd.renstra_period[1]}"
         )
-    if res.config.pipeline.sources:
+    if res.config.pipeline.sources or any(u.config.catalogue.sources for u in res.units()):
         raise ValueError(
             "pipeline.yaml sets its own source folders (sources:); the demo writes to "
             "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo."
@@ -224,7 +256,8 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
     """1. A year of sample sheets in the inbox, with the marker that makes clearing safe."""
     from iku.sample_data import plan_year, write_scenario
 
-    scenario = plan_year(res.config, year)
+    # each OPD its own scenario, in its own folders
+    scenarios = {u.opd: plan_year(u.config, year, seed=i) for i, u in enumerate(res.units(), start=1)}
     places.inbox.mkdir(parents=True, exist_ok=True)
     (places.inbox / MARKER).write_text(
         json.dumps(
@@ -232,7 +265,9 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
                 "year": year,
                 "written_at": datetime.now(tz).isoformat(),
                 "expected_status": {
-                    f"{b}-{m:02d}": s for (b, m), s in sorted(scenario.expected_status.items())
+                    f"{opd + '/' if res.multi else ''}{b}-{m:02d}": s
+                    for opd, sc in scenarios.items()
+                    for (b, m), s in sorted(sc.expected_status.items())
                 },
             },
             indent=1,
@@ -240,14 +275,23 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
         encoding="utf-8",
     )
     with _bar(console) as progress:
-        job = progress.add_task("Membuat berkas contoh", total=len(scenario.files))
-        paths = write_scenario(res.config, scenario, places.inbox, on_file=lambda _p: progress.advance(job))
-    late = sum(1 for s in scenario.expected_status.values() if s == "late")
+        job = progress.add_task(
+            "Membuat berkas contoh", total=sum(len(sc.files) for sc in scenarios.values())
+        )
+        paths = []
+        for u in res.units():
+            folder = places.inbox / u.opd if res.multi else places.inbox
+            paths += write_scenario(
+                u.config, scenarios[u.opd], folder, on_file=lambda _p: progress.advance(job)
+            )
+    every = list(scenarios.values())
+    late = sum(1 for sc in every for s in sc.expected_status.values() if s == "late")
     console.print(
-        f"{len(paths)} berkas contoh dibuat: {len(scenario.invalid_files)} sengaja tidak valid, "
-        f"{late} bulan terlambat, {len(scenario.with_status('missing'))} bulan tidak dikirim."
+        f"{len(paths)} berkas contoh dibuat: {sum(len(sc.invalid_files) for sc in every)} sengaja tidak "
+        f"valid, {late} bulan terlambat, {sum(len(sc.with_status('missing')) for sc in every)} bulan "
+        "tidak dikirim."
     )
-    return scenario, paths
+    return scenarios, paths
 
 
 def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str, dict]:
@@ -263,10 +307,13 @@ def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str
         f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
         f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca."
     )
-    console.print(_status_table(res, year, as_of, wide=console.width >= 185))
-    problems = _problems_table(res, year)
-    if problems is not None:
-        console.print(problems)
+    for unit in res.units():
+        if res.multi:
+            console.print(f"[bold]{unit.config.catalogue.opd.name}[/] ({unit.opd})")
+        console.print(_status_table(unit, year, as_of, wide=console.width >= 185))
+        problems = _problems_table(unit, year)
+        if problems is not None:
+            console.print(problems)
     return api_url, summary
 
 
@@ -275,22 +322,28 @@ def _import_earlier_years(res, places, year: int, console: Console) -> None:
     from iku.history import import_and_print
     from iku.sample_data import write_history
 
-    history = write_history(res.config, year, places.output / "riwayat-lkjip-contoh.csv")
-    if history is not None:
-        import_and_print(res, history, console)
+    for unit in res.units():
+        name = f"riwayat-lkjip-contoh-{unit.opd}.csv" if res.multi else "riwayat-lkjip-contoh.csv"
+        history = write_history(unit.config, year, places.output / name)
+        if history is not None:
+            import_and_print(unit, history, console)
 
 
-def _write_reports(year: int, console: Console) -> list[Path]:
-    """3. The four quarterly reports, the annual report and the LAKIP feed."""
-    from iku.flows.reports import lakip_flow, report_flow
+def _write_reports(year: int, console: Console, recap: bool = False) -> list[Path]:
+    """3. The four quarterly reports, the annual report and the LAKIP feed (of
+    every OPD), and with several OPD the kabupaten recap of each period."""
+    from iku.flows.reports import lakip_flow, recap_flow, report_flow
 
     reports: list[Path] = []
     periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
     with _bar(console) as progress:
-        job = progress.add_task("Menyusun laporan", total=len(periods) + 1)
+        job = progress.add_task("Menyusun laporan", total=len(periods) * (2 if recap else 1) + 1)
         for period in periods:
             reports.extend(Path(p) for p in report_flow(period))
             progress.advance(job)
+            if recap:  # the Bupati's view across every OPD
+                reports.extend(Path(p) for p in recap_flow(period))
+                progress.advance(job)
         reports.extend(Path(p) for p in lakip_flow(year))
         progress.advance(job)
     console.print("[bold]Laporan:[/]")
