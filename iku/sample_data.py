@@ -216,7 +216,8 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
         (first, 3): "corrected_late",
         (first, 4): "late",
         (first, 6): "revised",
-        (first, 9): "missing_row",
+        # a sheet of a one-indicator bidang without its row would be empty, not invalid
+        (first, 9): "missing_row" if len(cat.indicators_of(first)) > 1 else "negative",
         (last, 2): "missing",
         (last, 10): "late",
         (ratio_bidang or last, 7): "numerator_gt_denominator" if ratio_bidang else "negative",

@@ -60,3 +60,28 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
     with pytest.raises(ValueError, match="no earlier demo"):
         run_demo(year=2023, workdir=stranger, console=Console(file=io.StringIO()))
     assert (stranger / "inbox" / "perumahan" / "real.xlsx").read_bytes() == b"not mine"
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, monkeypatch):
+    from iku.queries import submission_matrix
+    from iku.resources import build_resources
+
+    out = io.StringIO()
+    workdir = tmp_path / "kab"
+    monkeypatch.delenv("IKU_CONFIG_DIR")  # the demo writes its own, beside its data
+    result = run_demo(year=2023, workdir=workdir, console=Console(file=out, width=200), kabupaten=True)
+    res = build_resources()  # env points at the demo's kabupaten config
+    assert res.multi and [u.opd for u in res.units()] == ["dinkes-tjb", "disperkim-tjb", "dpmptsp-tjb"]
+    scenarios = result["scenarios"]
+    assert result["summary"]["new_files"] == sum(len(s.files) for s in scenarios.values())
+    for unit in res.units():  # every OPD's sheets landed in its own folders and rows
+        cells = submission_matrix(unit, 2023, 12, result["as_of"])
+        assert {(c.bidang, c.month): c.status for c in cells} == scenarios[unit.opd].expected_status
+    names = {p.relative_to(workdir / "out" / "2023").as_posix() for p in result["reports"]}
+    assert {"rekap-2023-Q2.html", "rekap-2023.json", "dinkes-tjb/iku-2023.xlsx"} <= names
+    recap = json.loads((workdir / "out" / "2023" / "rekap-2023.json").read_text(encoding="utf-8"))
+    assert [o["code"] for o in recap["opd"]] == ["dinkes-tjb", "disperkim-tjb", "dpmptsp-tjb"]
+    assert recap["kabupaten"]["submissions"]["expected"] == 12 * (3 + 2 + 2)
+    assert (workdir / "kabupaten-config" / "opd" / "dinkes-tjb.yaml").is_file()
