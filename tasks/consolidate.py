@@ -136,14 +136,28 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
     A side product: when it cannot be written, the run goes on (logged, alerted)."""
     from iku.reports.validation_page import write_validation_page as write
 
-    try:
-        path = write(res.output_dir, records, res.config.catalogue, res.config.pipeline.timezone, run_at)
-    except OSError as exc:
-        dispatch.alert_side_product(
-            res, "halaman validasi", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
-        )
-        return None
-    run_logger().info("validation page: %s", path)
+    tz = res.config.pipeline.timezone
+    # with several OPD: one page per OPD, under out/<opd>/validasi/, with its own catalogue
+    pages = (
+        [(res.output_dir, records, res.config.catalogue)]
+        if not res.multi
+        else [
+            (res.output_dir / u.opd, [r for r in records if r.opd == u.opd], u.config.catalogue)
+            for u in res.units()
+        ]
+    )
+    path = None
+    for folder, mine, catalogue in pages:
+        if not mine:
+            continue
+        try:
+            path = write(folder, mine, catalogue, tz, run_at)
+        except OSError as exc:
+            dispatch.alert_side_product(
+                res, "halaman validasi", str(folder), f"{type(exc).__name__}: {exc}", run_logger()
+            )
+            return None
+        run_logger().info("validation page: %s", path)
     return path
 
 
