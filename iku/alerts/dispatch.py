@@ -42,7 +42,11 @@ def _unique(items: Sequence[str]) -> list[str]:
 
 
 def email_recipients(res: Resources, bidang: str | None, include_bidang: bool = True) -> list[str]:
-    people = list(res.settings.email_recipients)
+    """IKU_ALERT_EMAIL_TO and the OPD's planning team (opd.email), then the bidang's
+    own addresses. With several OPD an OPD's own team replaces IKU_ALERT_EMAIL_TO
+    (the kabupaten's address), so no OPD reads another's alerts."""
+    team = res.config.catalogue.opd.email
+    people = list(team) if res.multi and team else [*res.settings.email_recipients, *team]
     if include_bidang and bidang:
         with contextlib.suppress(KeyError):
             people += res.config.catalogue.bidang_by_code(bidang).email
