@@ -86,7 +86,7 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
 def channels(res: Resources) -> list[str]:
     """The alert channels this environment configures."""
     found = []
-    if smtp_configured(res.settings) and res.settings.email_recipients:
+    if smtp_configured(res.settings) and any(email_recipients(u, None) for u in res.units()):
         found.append("email")
     if res.settings.alert_webhook_url:
         found.append("webhook")
