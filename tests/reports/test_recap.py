@@ -59,7 +59,7 @@ def kabupaten(tmp_path, warehouse_url):
             write_xlsx(inbox / SEED / "perumahan" / f"{month}.xlsx", sheet_rows(month=month, value=40)),
             on_time,
         )
-        late = datetime(2023, month + 1, 20 if month == 3 else 5, 9, tzinfo=WIB)
+        late = datetime(2023, month + 1, 12 if month == 3 else 5, 9, tzinfo=WIB)
         _at(write_xlsx(inbox / SEED / "perkim" / f"{month}.xlsx", sheet_rows("perkim", month=month)), late)
     # the Dinkes: kesmas in January only; the twin sends nothing at all
     _at(
