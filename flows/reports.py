@@ -55,9 +55,12 @@ def lakip_flow(year: int, opd: str | None = None) -> list[Path]:
 @flow(name="iku-recap", log_prints=False)
 def recap_flow(period: str, as_of: str | None = None) -> list[Path]:
     """The kabupaten recap of every OPD for a quarter (YYYY-Qn) or year (YYYY):
-    rekap-<period>.html/.xlsx/.json under $IKU_OUTPUT_DIR/<year>/."""
+    rekap-<period>.html/.xlsx/.json and the PDF beside the HTML under
+    $IKU_OUTPUT_DIR/<year>/."""
     parsed = Period.parse(period)
     res = build_resources()
     when = parse_as_of(as_of, res.config.pipeline.timezone)
     data = load_recap(res, parsed, when)
-    return write_recap(data, res.output_dir / str(parsed.year))
+    paths = write_recap(data, res.output_dir / str(parsed.year))
+    pdf = write_report_pdf(paths[0])  # the same A4 print as the OPD reports
+    return [*paths, pdf] if pdf is not None else paths

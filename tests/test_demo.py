@@ -66,6 +66,7 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
 @pytest.mark.slow
 def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, monkeypatch):
     from iku.queries import submission_matrix
+    from iku.reports.pdf import chromium
     from iku.resources import build_resources
 
     out = io.StringIO()
@@ -81,6 +82,8 @@ def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, mon
         assert {(c.bidang, c.month): c.status for c in cells} == scenarios[unit.opd].expected_status
     names = {p.relative_to(workdir / "out" / "2023").as_posix() for p in result["reports"]}
     assert {"rekap-2023-Q2.html", "rekap-2023.json", "dinkes-tjb/iku-2023.xlsx"} <= names
+    if chromium() is not None:  # the recap is printed like the OPD reports
+        assert "rekap-2023.pdf" in names
     recap = json.loads((workdir / "out" / "2023" / "rekap-2023.json").read_text(encoding="utf-8"))
     assert [o["code"] for o in recap["opd"]] == ["dinkes-tjb", "disperkim-tjb", "dpmptsp-tjb"]
     assert recap["kabupaten"]["submissions"]["expected"] == 12 * (3 + 2 + 2)
