@@ -145,7 +145,14 @@ def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path)
         for name, state in states.items():
             assert state.is_completed(), f"{name}: {state.type} {state.message} - see {tmp_path}/worker*.log"
 
-        totals = asyncio.run(_totals(api, ids))
+        # run logs reach the server in the background: wait until both runs' totals are in
+        totals: dict[str, list[str]] = {}
+
+        def both_totals_in() -> bool:
+            totals.update(asyncio.run(_totals(api, ids)))
+            return all(len(lines) == 1 for lines in totals.values())
+
+        _wait(both_totals_in, 60, "the totals line of both consolidations")
         # concurrency limit 1: one consolidation loaded all eight files, the other none
         assert sorted(totals["consolidate-a"] + totals["consolidate-b"]) == [
             "totals: 0 new (0 valid, 0 invalid, 0 unreadable), 0 ignored, 8 known before",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+from datetime import UTC, datetime
 
 import httpx
 from sheetkit import sheet_rows, write_csv, write_xlsx
@@ -258,11 +259,16 @@ def test_secret_file_is_generated_private(tmp_path):
 def test_planner_matrix_links_cells_to_files(portal, tmp_path):
     api(portal, "bidang_a", xlsx_bytes(tmp_path, month=2))
     api(portal, "bidang_b", xlsx_bytes(tmp_path, bidang="perkim", month=2, pembilang=5, penyebut=1))
+    # received on 20 March 2023: after February's deadline, before the as-of date
+    when = datetime(2023, 3, 20, 9, tzinfo=UTC).timestamp()
+    for bidang in ("perumahan", "perkim"):
+        for path in portal.res.source_dir(bidang).rglob("*.xlsx"):
+            os.utime(path, (when, when))
     consolidate(portal.res)
     c = portal.client("perencana")
     page = c.get("/perencana?tahun=2023&per=2023-04-01")
     assert page.status_code == 200
-    assert 'href="/bidang/perumahan/2023/2" title="tepat waktu"' not in page.text  # received now: late
+    assert 'href="/bidang/perumahan/2023/2" title="tepat waktu"' not in page.text
     assert 'href="/bidang/perumahan/2023/2" title="terlambat"' in page.text
     assert 'href="/bidang/perkim/2023/2" title="tidak valid"' in page.text
     assert 'href="/bidang/perkim/2023/3" title="menunggu"' in page.text
