@@ -98,7 +98,7 @@ def update_index(res: Resources) -> Path | None:
     return path
 
 
-@task(name="load-recap-data", cache_policy=NO_CACHE)
+@task(name="load-recap-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
     data = reports.load_recap_data(res, period, as_of)
     rate = data.rate
@@ -113,7 +113,7 @@ def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
     return data
 
 
-@task(name="render-recap", cache_policy=NO_CACHE)
+@task(name="render-recap", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def write_recap(data: RecapData, out_dir: Path) -> list[Path]:
     with _writing(out_dir):
         paths = reports.render_recap(data, out_dir)
