@@ -24,7 +24,7 @@ from datetime import datetime
 from .model import Problem
 from .numbers import NotANumber, parse_number
 from .sheet import CELLS_PAST_HEADER as OVERFLOW
-from .sheet import MAX_TITLE_ROWS, Cells, normalise_header
+from .sheet import MAX_TITLE_ROWS, Cells, cell_text, normalise_header
 
 REQUIRED = ("kode_indikator", "tahun", "realisasi")
 OPTIONAL = ("sumber", "keterangan")
@@ -83,15 +83,6 @@ class HistoryBounds:
         return None
 
 
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
 def _header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
         names = [normalise_header(c) for c in row]
@@ -115,7 +106,7 @@ def _row(
     raw: dict[str, object], row: int, codes: Collection[str], bounds: HistoryBounds, default_source: str
 ) -> tuple[HistoryRow | None, list[Problem]]:
     problems = []
-    code = (_text(raw["kode_indikator"]) or "").upper()
+    code = (cell_text(raw["kode_indikator"]) or "").upper()
     if not code:
         problems.append(Problem("Kode indikator kosong.", row, "kode_indikator"))
     elif code not in codes:
@@ -125,7 +116,7 @@ def _row(
         )
     year = _year(raw["tahun"])
     if year is None:
-        shown = _text(raw["tahun"])
+        shown = cell_text(raw["tahun"])
         text = f"Tahun '{shown}' bukan tahun empat angka." if shown else "Tahun kosong."
         problems.append(Problem(f"{text} Tulis tahunnya, misalnya 2022.", row, "tahun"))
     elif (why := bounds.problem(year)) is not None:
@@ -133,7 +124,7 @@ def _row(
     try:
         value = parse_number(raw["realisasi"])
     except NotANumber:
-        shown = _text(raw["realisasi"])
+        shown = cell_text(raw["realisasi"])
         problems.append(Problem(f"Realisasi '{shown}' bukan angka. {NUMBER_HINT}", row, "realisasi"))
     else:
         if value is None:
@@ -142,8 +133,8 @@ def _row(
             problems.append(Problem("Realisasi tidak boleh negatif.", row, "realisasi"))
     if problems or year is None or value is None:
         return None, problems
-    source = _text(raw.get("sumber")) or default_source
-    return HistoryRow(code, year, value, source, _text(raw.get("keterangan")), row), []
+    source = cell_text(raw.get("sumber")) or default_source
+    return HistoryRow(code, year, value, source, cell_text(raw.get("keterangan")), row), []
 
 
 def parse_history(
@@ -164,13 +155,13 @@ def parse_history(
     rows: list[HistoryRow] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, int], int] = {}
-    width = max(i for i, c in enumerate(cells[index]) if _text(c)) + 1
+    width = max(i for i, c in enumerate(cells[index]) if cell_text(c)) + 1
     for offset, cellrow in enumerate(cells[index + 1 :]):
         raw = {n: (cellrow[i] if i < len(cellrow) else None) for n, i in colmap.items()}
-        if not any(_text(v) for v in raw.values()):
+        if not any(cell_text(v) for v in raw.values()):
             continue  # blank line
         row = index + 2 + offset
-        if any(_text(c) for c in cellrow[width:]):
+        if any(cell_text(c) for c in cellrow[width:]):
             # "IKU-04,2022,9,85" in a comma CSV reads as 9 and a stray 85: never guess
             problems.append(Problem(OVERFLOW, row))
             continue

@@ -181,7 +181,7 @@ def _find_header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -238,7 +238,7 @@ CELLS_PAST_HEADER = (
 
 
 def _past_header(row: list[Any], header_width: int) -> bool:
-    return any(_text(c) for c in row[header_width:])
+    return any(cell_text(c) for c in row[header_width:])
 
 
 def parse_sheet(
@@ -247,7 +247,7 @@ def parse_sheet(
     """Typed rows from raw cells. `required_numbers` are the number columns the
     bidang's indicators need (realisasi; pembilang and penyebut for ratios).
     `strict_width` (CSV files) refuses rows with filled cells past the header."""
-    if not any(any(_text(c) for c in row) for row in cells):
+    if not any(any(cell_text(c) for c in row) for row in cells):
         raise UnreadableFile("Lembar kerja kosong: tidak ada isian sama sekali.")
     found = _find_header(cells)
     sheet = Sheet()
@@ -275,11 +275,11 @@ def parse_sheet(
     body = cells[header_index + 1 :]
     width = max(colmap.values()) + 1
     header = cells[header_index]
-    header_width = max((i + 1 for i, c in enumerate(header) if _text(c)), default=0)
+    header_width = max((i + 1 for i, c in enumerate(header) if cell_text(c)), default=0)
     for offset, raw_row in enumerate(body):
         cellrow = list(raw_row) + [None] * (width - len(raw_row))
         raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
-        if not any(_text(v) for v in raw.values()):
+        if not any(cell_text(v) for v in raw.values()):
             continue  # blank line
         numbers: dict[str, float | None] = {}
         unparsed: dict[str, str | None] = {}
@@ -303,30 +303,30 @@ def parse_sheet(
                 numbers[column] = parse_number(value)
                 unparsed[column] = None
             except NotANumber:
-                numbers[column], unparsed[column] = None, _text(value)
+                numbers[column], unparsed[column] = None, cell_text(value)
             number = numbers[column]
             if number is not None and abs(number) > limits.max_value:
                 sheet.row_problems.append(
                     Problem(
-                        f"{column.capitalize()} {_text(value)} terlalu besar (batas {_thousands(limits.max_value)}). "
+                        f"{column.capitalize()} {cell_text(value)} terlalu besar (batas {_thousands(limits.max_value)}). "
                         "Periksa angkanya: tulis nilai bulan itu saja, tanpa digit berlebih.",
                         row=excel_row,
                         column=column,
                     )
                 )
-        code = _text(values["kode_indikator"])
+        code = cell_text(values["kode_indikator"])
         sheet.rows.append(
             SheetRow(
                 row=excel_row,
                 raw=raw,
-                bidang=(_text(values["bidang"]) or "").lower() or None,
+                bidang=(cell_text(values["bidang"]) or "").lower() or None,
                 tahun=_year(values["tahun"]),
                 bulan=month_number(values["bulan"]),
                 kode_indikator=code.upper() if code else None,
                 numbers=numbers,
                 unparsed=unparsed,
-                keterangan=_text(values.get("keterangan")),
-                factors={c: _text(values.get(c)) for c in FACTOR_COLUMNS},
+                keterangan=cell_text(values.get("keterangan")),
+                factors={c: cell_text(values.get(c)) for c in FACTOR_COLUMNS},
             )
         )
     if len(sheet.rows) > limits.max_rows:
