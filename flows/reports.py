@@ -9,6 +9,7 @@ from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
+from iku.tasks.alerts import send_kabupaten_recap
 from iku.tasks.reports import (
     load_lakip,
     load_recap,
@@ -53,14 +54,18 @@ def lakip_flow(year: int, opd: str | None = None) -> list[Path]:
 
 
 @flow(name="iku-recap", log_prints=False)
-def recap_flow(period: str, as_of: str | None = None) -> list[Path]:
+def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> list[Path]:
     """The kabupaten recap of every OPD for a quarter (YYYY-Qn) or year (YYYY):
     rekap-<period>.html/.xlsx/.json and the PDF beside the HTML under
-    $IKU_OUTPUT_DIR/<year>/."""
+    $IKU_OUTPUT_DIR/<year>/; with `send`, e-mailed (files attached) to the
+    kabupaten (pipeline.yaml kabupaten.email) and posted to the webhook."""
     parsed = Period.parse(period)
     res = build_resources()
     when = parse_as_of(as_of, res.config.pipeline.timezone)
     data = load_recap(res, parsed, when)
     paths = write_recap(data, res.output_dir / str(parsed.year))
     pdf = write_report_pdf(paths[0])  # the same A4 print as the OPD reports
-    return [*paths, pdf] if pdf is not None else paths
+    paths = [*paths, pdf] if pdf is not None else paths
+    if send:
+        send_kabupaten_recap(res, data, paths)
+    return paths

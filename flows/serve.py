@@ -18,13 +18,15 @@ ReportKind = Literal["quarterly", "annual", "lakip"]
 
 @flow(name="iku-scheduled-report", log_prints=False)
 def scheduled_report_flow(
-    kind: ReportKind = "quarterly", period: str | None = None, as_of: str | None = None
+    kind: ReportKind = "quarterly", period: str | None = None, as_of: str | None = None, recap: bool = False
 ) -> list[str]:
     """The report whose time has come. Without `period`: the last quarter (or
     year) whose final month's deadline had passed at `as_of` (default: now),
     never an empty future one; `lakip` for the last finished year. `period`
-    (YYYY-Qn for quarterly, YYYY otherwise) names one explicitly."""
-    from iku.flows.reports import lakip_flow, report_flow
+    (YYYY-Qn for quarterly, YYYY otherwise) names one explicitly. With `recap`
+    (an installation of several OPD), after every OPD's report the kabupaten
+    recap of the same period, sent to the kabupaten."""
+    from iku.flows.reports import lakip_flow, recap_flow, report_flow
 
     if kind not in ("quarterly", "annual", "lakip"):
         raise ValueError(f"kind must be quarterly, annual or lakip, not {kind!r}")
@@ -49,4 +51,6 @@ def scheduled_report_flow(
     else:
         logger.info("%s report for %s (%s)", kind, chosen.slug, why)
         paths = report_flow(chosen.slug)
+        if recap:
+            paths += recap_flow(chosen.slug, send=True)
     return [str(p) for p in paths]

@@ -364,6 +364,11 @@ def recap(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Keadaan per tanggal ini (YYYY-MM-DD); bawaan: sekarang."
     ),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="Kirim juga ke alamat kabupaten (pipeline.yaml kabupaten.email) dengan berkas terlampir.",
+    ),
 ) -> None:
     """Rekap kabupaten: IKU, predikat, rata-rata dan penyampaian setiap OPD (HTML, Excel, JSON)."""
     from iku.domain.periods import Period
@@ -376,7 +381,7 @@ def recap(
     needs_prefect()
     from iku.flows.reports import recap_flow
 
-    for path in recap_flow(period, as_of=as_of):
+    for path in recap_flow(period, as_of=as_of, send=send):
         console.print(str(path))
 
 

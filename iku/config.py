@@ -74,6 +74,14 @@ def check_email(address: str) -> str:
     return address
 
 
+def targets_not_negative(targets: dict[int, float | None]) -> dict[int, float | None]:
+    for year, value in targets.items():
+        if value is not None and value < 0:
+            shown = f"{value:g}".replace(".", ",")  # Indonesian decimal comma
+            raise ValueError(f"target {year} negatif ({shown}); target tidak boleh kurang dari 0")
+    return targets
+
+
 class Bidang(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -121,11 +129,7 @@ class Indicator(_Strict):
     @field_validator("targets")
     @classmethod
     def _not_negative(cls, targets: dict[int, float | None]) -> dict[int, float | None]:
-        for year, value in targets.items():
-            if value is not None and value < 0:
-                shown = f"{value:g}".replace(".", ",")  # Indonesian decimal comma
-                raise ValueError(f"target {year} negatif ({shown}); target tidak boleh kurang dari 0")
-        return targets
+        return targets_not_negative(targets)
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)
@@ -254,6 +258,8 @@ class AlertPolicy(_Strict):
 class Kabupaten(_Strict):
     """The installation's own header and the address the recap of every OPD goes to."""
 
+    # The installation's tag on its Prefect deployments (with several OPD; bawaan: kabupaten)
+    code: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str | None = None  # e.g. Pemerintah Kabupaten Tanjung Jabung Barat; bawaan: region of the OPD
     email: list[str] = []  # e.g. Bappeda, Bagian Organisasi: the recap of every OPD
 
@@ -261,6 +267,86 @@ class Kabupaten(_Strict):
     @classmethod
     def _addresses(cls, addresses: list[str]) -> list[str]:
         return [check_email(a) for a in addresses]
+
+
+RPJMD_FILE = "rpjmd.yaml"  # the kabupaten's own IKU (optional)
+
+
+class RpjmdIndicator(_Strict):
+    """One IKU of the kabupaten itself (the Bupati's, from the RPJMD), fed by OPD
+    indicators: `sum` (or `mean`) of the listed ones, or the `value` of one.
+    Each source is written `<kode OPD>/<kode indikator>`."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")  # e.g. IKD-01
+    name: str = Field(min_length=1)
+    unit: str
+    polarity: Literal["up", "down"]
+    targets: dict[int, float | None] = {}
+    rule: Literal["sum", "mean", "value"]
+    sources: list[str] = Field(min_length=1)
+    note: str = ""  # e.g. the RPJMD's formula text
+
+    @field_validator("targets")
+    @classmethod
+    def _not_negative(cls, targets: dict[int, float | None]) -> dict[int, float | None]:
+        return targets_not_negative(targets)
+
+    @field_validator("sources")
+    @classmethod
+    def _written_right(cls, sources: list[str]) -> list[str]:
+        for source in sources:
+            if not re.match(r"^[a-z0-9][a-z0-9-]*/IKU-\d{2,3}$", source):
+                raise ValueError(
+                    f"sumber {source!r} harus ditulis <kode OPD>/<kode indikator>, mis. disperkim-tjb/IKU-02"
+                )
+        if len(set(sources)) != len(sources):
+            raise ValueError(f"sumber ditulis lebih dari sekali: {sources}")
+        return sources
+
+    @model_validator(mode="after")
+    def _one_for_value(self) -> RpjmdIndicator:
+        if self.rule == "value" and len(self.sources) != 1:
+            raise ValueError(f"rule value mengambil nilai satu indikator OPD, bukan {len(self.sources)}")
+        return self
+
+    def target(self, year: int) -> float | None:
+        return self.targets.get(year)
+
+    def feeds(self) -> list[tuple[str, str]]:
+        """The (OPD code, indicator code) pairs it is computed from."""
+        return [(opd, code) for opd, _, code in (s.partition("/") for s in self.sources)]
+
+
+class Rpjmd(_Strict):
+    """config/rpjmd.yaml: the kabupaten's own IKU, shown by the recap."""
+
+    indicators: list[RpjmdIndicator] = []
+
+    @field_validator("indicators")
+    @classmethod
+    def _unique(cls, indicators: list[RpjmdIndicator]) -> list[RpjmdIndicator]:
+        codes = [i.code for i in indicators]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"kode IKU kabupaten berulang: {codes}")
+        return indicators
+
+    def check_sources(self, catalogues: dict[str, Catalogue]) -> None:
+        """Every source names an OPD of the installation and one of its indicators;
+        a ratio is never summed (ratios are not added, CONTRACT §4)."""
+        for ind in self.indicators:
+            for opd, code in ind.feeds():
+                if opd not in catalogues:
+                    raise ValueError(
+                        f"{ind.code}: OPD '{opd}' tidak dikenal; yang ada: {', '.join(catalogues)}"
+                    )
+                found = catalogues[opd].indicators_by_code.get(code)
+                if found is None:
+                    raise ValueError(f"{ind.code}: OPD '{opd}' tidak mempunyai indikator {code}")
+                if ind.rule == "sum" and found.kind == "ratio":
+                    raise ValueError(
+                        f"{ind.code}: {opd}/{code} berupa rasio dan tidak dapat dijumlahkan "
+                        "(pakai rule mean atau value)"
+                    )
 
 
 class Pipeline(_Strict):
@@ -333,6 +419,7 @@ class Installation(BaseModel):
     pipeline: Pipeline
     directory: Path
     multi: bool  # the kabupaten layout (config/opd/<code>.yaml): sources under <inbox>/<opd>/
+    rpjmd: Rpjmd = Rpjmd()  # the kabupaten's own IKU (config/rpjmd.yaml), none when absent
 
     @property
     def codes(self) -> list[str]:
@@ -446,7 +533,28 @@ def load_installation(directory: Path | str) -> Installation:
         unknown = set(pipeline.sources) - {b.code for b in next(iter(catalogues.values())).bidang}
         if unknown:
             raise ConfigError(f"{pipe_path}: sources: bidang tidak dikenal {sorted(unknown)}")
-    return Installation(catalogues=catalogues, pipeline=pipeline, directory=directory, multi=bool(files))
+    return Installation(
+        catalogues=catalogues,
+        pipeline=pipeline,
+        directory=directory,
+        multi=bool(files),
+        rpjmd=_rpjmd(directory / RPJMD_FILE, catalogues),
+    )
+
+
+def _rpjmd(path: Path, catalogues: dict[str, Catalogue]) -> Rpjmd:
+    """config/rpjmd.yaml when there is one, its sources checked against the OPD catalogues."""
+    if not path.exists():
+        return Rpjmd()
+    try:
+        rpjmd = Rpjmd.model_validate(_load_yaml(path))
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None
+    try:
+        rpjmd.check_sources(catalogues)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: indicators: {exc}") from None
+    return rpjmd
 
 
 def load_config(directory: Path | str, opd: str | None = None) -> Config:

@@ -7,15 +7,19 @@ warehouse for the next run.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from iku.alerts import dispatch
+from iku.alerts import dispatch, messages
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
+from iku.reports import RecapData, recap_json
 from iku.resources import Resources
 from iku.tasks._log import run_logger
 
@@ -68,8 +72,13 @@ def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
         )
         return {"delivered": 0, "failed": 0}
     result: dict = {"delivered": 0, "failed": 0}
-    for unit in res.units():  # each OPD's alerts, to its own recipients
-        for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff).items():
+    boxes: list[tuple[Resources, str | None]] = [
+        (unit, None) for unit in res.units()
+    ]  # each OPD's alerts, to its own recipients
+    if res.multi and not res.selected:  # and a kabupaten recap an earlier run could not deliver
+        boxes.append((res, dispatch.KABUPATEN_BOX))
+    for unit, box in boxes:
+        for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff, box=box).items():
             result[key] = result.get(key, 0) + value if isinstance(value, int) else value
     log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
     return result
@@ -136,3 +145,36 @@ def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
             "H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued
         )
     return cells
+
+
+@task(name="send-kabupaten-recap", cache_policy=NO_CACHE)
+def send_kabupaten_recap(
+    res: Resources, data: RecapData, files: list[Path], backoff: list[float] | None = None
+) -> dict:
+    """The recap of every OPD, its files attached, to the kabupaten (pipeline.yaml
+    kabupaten.email, else IKU_ALERT_EMAIL_TO) and the webhook. Once per period
+    and set of figures; never fails the run that wrote the recap."""
+    log = run_logger()
+    if not dispatch.kabupaten_channels(res):
+        log.warning(
+            "no channel for the kabupaten recap (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and kabupaten.email "
+            "or IKU_ALERT_EMAIL_TO, or IKU_ALERT_WEBHOOK_URL): the recap is written, not sent"
+        )
+        return {"queued": 0, "delivered": 0, "failed": 0}
+    figures = recap_json(data)
+    figures.pop("as_of")  # the same figures a day later are the same recap
+    digest = hashlib.sha256(json.dumps(figures, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        msg = messages.kabupaten_recap(data, files, digest)
+        result = dispatch.send_kabupaten_recap(res, msg, log=log, backoff=backoff)
+    except Exception as exc:  # the recap files stand; the next run sends what is queued
+        log.error("kabupaten recap not sent: %s: %s", type(exc).__name__, exc)
+        return {"queued": 0, "delivered": 0, "failed": 1, "error": type(exc).__name__}
+    log.info(
+        "kabupaten recap %s: %s; delivered %d, not delivered %d",
+        data.period.slug,
+        "queued" if result["queued"] else "already queued for these figures",
+        result["delivered"],
+        result["failed"],
+    )
+    return result

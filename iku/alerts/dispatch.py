@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from iku.alerts import messages
@@ -53,9 +54,18 @@ def email_recipients(res: Resources, bidang: str | None, include_bidang: bool = 
     return _unique(people)
 
 
-def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = True) -> int:
+def queue(
+    res: Resources,
+    msg: messages.AlertMessage,
+    *,
+    include_bidang: bool = True,
+    to: list[str] | None = None,
+    box: str | None = None,
+) -> int:
     """Record `msg` once per configured channel, all channels in one transaction.
-    Returns how many rows were new (0 when this cause was alerted before)."""
+    Returns how many rows were new (0 when this cause was alerted before).
+    `to`: these e-mail recipients instead of the OPD's; `box`: the warehouse's
+    alert box other than the OPD's own (KABUPATEN_BOX for the kabupaten recap)."""
     s = res.settings
     common: dict[str, Any] = dict(
         cause_key=msg.cause_key,
@@ -66,11 +76,12 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
         month=msg.month,
     )
     rows = []
-    to = email_recipients(res, msg.bidang, include_bidang)
+    to = email_recipients(res, msg.bidang, include_bidang) if to is None else to
     if smtp_configured(s) and to:
-        rows.append(
-            dict(common, channel="email", recipient=", ".join(to), payload={"text": msg.text, "to": to})
-        )
+        payload: dict[str, Any] = {"text": msg.text, "to": to}
+        if msg.attachments:
+            payload["attachments"] = list(msg.attachments)
+        rows.append(dict(common, channel="email", recipient=", ".join(to), payload=payload))
     if s.alert_webhook_url:
         rows.append(
             dict(
@@ -80,7 +91,7 @@ def queue(res: Resources, msg: messages.AlertMessage, *, include_bidang: bool = 
                 payload=msg.webhook_body(),
             )
         )
-    return res.warehouse.add_alerts(res.opd, rows) if rows else 0
+    return res.warehouse.add_alerts(box or res.opd, rows) if rows else 0
 
 
 def channels(res: Resources) -> list[str]:
@@ -191,7 +202,13 @@ def _send(res: Resources, row: dict, timeout: float) -> str | None:
     if row["channel"] == "email":
         to = row["payload"].get("to") or [a.strip() for a in row["recipient"].split(",") if a.strip()]
         refused = send_email(
-            res.settings, to, row["subject"], row["payload"]["text"], timeout=timeout, headers=headers
+            res.settings,
+            to,
+            row["subject"],
+            row["payload"]["text"],
+            timeout=timeout,
+            headers=headers,
+            attachments=[Path(a) for a in row["payload"].get("attachments", [])],
         )
         return f"refused: {sorted(refused)}" if refused else None
     if row["channel"] == "webhook":
@@ -211,6 +228,7 @@ def deliver(
     clock: Callable[[], float] = time.monotonic,
     log: logging.Logger | None = None,
     only: set[str] | None = None,
+    box: str | None = None,
 ) -> dict:
     """Send every undelivered alert, also those left by earlier runs. Never raises
     on a delivery failure, and each alert is delivered on its own: whatever goes
@@ -226,13 +244,14 @@ def deliver(
     run. Alerts tried least are sent first, so one that always fails cannot
     hold the others back.
 
-    `only`: restrict to these cause keys (the recap right after it is queued)."""
+    `only`: restrict to these cause keys (the recap right after it is queued);
+    `box`: another alert box than the OPD's own (KABUPATEN_BOX)."""
     log = log or log_default
     policy = res.config.pipeline.alerts
     backoff = list(policy.retry_backoff_seconds if backoff is None else backoff) or [0]
     tries = 1 + (policy.retry_attempts if attempts is None else attempts)
     stop_at = clock() + policy.max_total_seconds
-    pending = sorted(res.warehouse.undelivered_alerts(res.opd), key=lambda r: (r["attempts"], r["id"]))
+    pending = sorted(res.warehouse.undelivered_alerts(box or res.opd), key=lambda r: (r["attempts"], r["id"]))
     if only is not None:
         pending = [r for r in pending if r["cause_key"] in only]
     delivered = failed = deferred = 0
@@ -324,12 +343,13 @@ def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) 
         raise  # the warehouse itself is gone: the command ends with exit 4
     except Exception as exc:
         log.error("alert delivery stopped: %s: %s", type(exc).__name__, exc)
-        return {"delivered": 0, "failed": len(_undelivered_or_empty(res)), "error": type(exc).__name__}
+        box = kwargs.get("box")
+        return {"delivered": 0, "failed": len(_undelivered_or_empty(res, box)), "error": type(exc).__name__}
 
 
-def _undelivered_or_empty(res: Resources) -> list:
+def _undelivered_or_empty(res: Resources, box: str | None = None) -> list:
     try:
-        return res.warehouse.undelivered_alerts(res.opd)
+        return res.warehouse.undelivered_alerts(box or res.opd)
     except Exception:
         return []
 
@@ -363,3 +383,34 @@ def alert_side_product(
         queue(res, messages.side_product_failed(what, where, error, res.config, now), include_bidang=False)
     except Exception as exc:
         log.error("alert about %s not queued: %s: %s", what, type(exc).__name__, exc)
+
+
+# -- the kabupaten recap ------------------------------------------------------------
+
+# The warehouse's alert box of the kabupaten's own messages: not an OPD code
+# (those start with a letter or digit), so no OPD ever delivers or reads them.
+KABUPATEN_BOX = "_kabupaten"
+
+
+def kabupaten_recipients(res: Resources) -> list[str]:
+    """pipeline.yaml kabupaten.email, else IKU_ALERT_EMAIL_TO (the kabupaten's address)."""
+    return _unique(res.config.pipeline.kabupaten.email or res.settings.email_recipients)
+
+
+def kabupaten_channels(res: Resources) -> list[str]:
+    """The channels the kabupaten recap goes out by."""
+    found = ["email"] if smtp_configured(res.settings) and kabupaten_recipients(res) else []
+    return found + (["webhook"] if res.settings.alert_webhook_url else [])
+
+
+def send_kabupaten_recap(
+    res: Resources,
+    msg: messages.AlertMessage,
+    log: logging.Logger | None = None,
+    **deliver_kwargs,
+) -> dict:
+    """Queue the kabupaten recap (once per cause and channel) and deliver it, with
+    whatever kabupaten message an earlier run left undelivered. Never raises on
+    a delivery failure: what fails stays queued for the next run."""
+    new = queue(res, msg, include_bidang=False, to=kabupaten_recipients(res), box=KABUPATEN_BOX)
+    return {"queued": new, **deliver_safely(res, log=log, box=KABUPATEN_BOX, **deliver_kwargs)}

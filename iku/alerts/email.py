@@ -9,11 +9,13 @@ the password is not sent in the clear: the attempt fails instead.
 
 from __future__ import annotations
 
+import mimetypes
 import smtplib
 import ssl
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from iku.domain.text import one_line
 from iku.settings import Settings
@@ -34,7 +36,12 @@ def smtp_configured(settings: Settings) -> bool:
 
 
 def build_email(
-    settings: Settings, to: list[str], subject: str, body: str, headers: dict[str, str] | None = None
+    settings: Settings,
+    to: list[str],
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+    attachments: list[Path] | None = None,
 ) -> EmailMessage:
     # long Indonesian subjects: fold only at the RFC 5322 hard limit
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
@@ -48,7 +55,15 @@ def build_email(
     msg["Message-ID"] = make_msgid(domain=domain)
     for name, value in (headers or {}).items():
         msg[name] = one_line(value)
+    present = [Path(a) for a in attachments or [] if Path(a).is_file()]
+    gone = [Path(a).name for a in attachments or [] if not Path(a).is_file()]
+    if gone:  # moved or deleted since it was queued: the rest still goes
+        body += "\n\n(Berkas tidak ditemukan lagi saat pengiriman: " + ", ".join(gone) + ")"
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    for path in present:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, _, subtype = kind.partition("/")
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     return msg
 
 
@@ -60,6 +75,7 @@ def send_email(
     *,
     timeout: float = 20,
     headers: dict[str, str] | None = None,
+    attachments: list[Path] | None = None,
 ) -> dict:
     """Send one message to `to`. Returns the recipients the server refused
     (when it accepted at least one); raises EmailError otherwise."""
@@ -67,7 +83,7 @@ def send_email(
         raise EmailError("e-mail is not configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM)")
     if not to:
         raise EmailError("no recipients")
-    msg = build_email(settings, to, subject, body, headers)
+    msg = build_email(settings, to, subject, body, headers, attachments)
     host, port = settings.smtp_host or "", settings.smtp_port
     smtp: smtplib.SMTP
     try:

@@ -8,6 +8,7 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``missing_submission``  nothing valid or invalid by the deadline (one per bidang and month)
 - ``reminder``            H-n before the deadline, to a bidang that has not submitted (extra kind)
 - ``recap``               after a consolidation that found new files, to the planning team (extra kind)
+- ``kabupaten_recap``     the recap of every OPD for a quarter or year, to the kabupaten (extra kind)
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
 from iku.domain.status import MonthSubmission, file_status_counts
 from iku.domain.text import one_line
-from iku.formatting import local_date, local_datetime
+from iku.formatting import local_date, local_datetime, num, pct
+
+if TYPE_CHECKING:
+    from iku.reports.recap import RecapData
 
 FOOTER = (
     "Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU {opd}. "
@@ -64,6 +70,7 @@ class AlertMessage:
     file: str | None = None
     problems: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # additional webhook fields of the extra kinds
+    attachments: tuple[str, ...] = ()  # files the e-mail carries (the kabupaten recap)
 
     def __post_init__(self) -> None:
         # the subject is an e-mail header: one line whatever a file name holds
@@ -443,4 +450,68 @@ def side_product_failed(what: str, where: str, error: str, config: Config, when:
         summary=f"Keluaran '{what}' tidak dapat ditulis ke {where}: {one_line(error)}. Data tetap dimuat.",
         problems=[{"row": None, "column": None, "message": one_line(error)}],
         extra={"output": what, "location": where},
+    )
+
+
+# -- the recap of every OPD, to the kabupaten ------------------------------------------
+
+
+def kabupaten_recap(data: RecapData, files: list[Path], fingerprint: str) -> AlertMessage:
+    """The kabupaten recap of a quarter or year, its files attached (and named
+    where they lie on the server). `fingerprint`: a digest of the recap's
+    figures, so a re-run with the same figures sends nothing new."""
+    tz = data.timezone
+    key = f"kabupaten-recap:{data.period.slug}:{fingerprint[:32]}"
+    avg, rate = data.average, data.rate
+    lines = [
+        f"Yth. {data.region},",
+        "",
+        f"Terlampir {data.title}, keadaan per {local_datetime(data.as_of, tz)}: "
+        f"{len(data.opds)} perangkat daerah, {data.indicators} IKU.",
+        "",
+        f"Rata-rata capaian seluruh IKU perangkat daerah: {pct(avg.pct)}"
+        + (f" ({avg.predicate})" if avg.predicate else "")
+        + ".",
+        f"Penyampaian lembar bulanan: {rate.received} dari {rate.expected} yang jatuh tempo diterima "
+        f"({pct(rate.reporting_pct)}), {rate.on_time} tepat waktu ({pct(rate.on_time_pct)}).",
+    ]
+    if data.rpjmd:
+        lines += ["", "IKU kabupaten (RPJMD):"]
+        for k in data.rpjmd:
+            r = k.result
+            target = "target belum ditetapkan" if r.target is None else f"target {num(r.target)}"
+            lines.append(
+                f"  - {k.indicator.code} {k.indicator.name}: realisasi {num(r.realisation)} {k.indicator.unit}, "
+                f"{target}, capaian {pct(r.achievement_pct)}"
+                + (f" ({r.verdict or r.predicate})" if r.predicate else "")
+                + (f"; {r.why}" if r.why else "")
+                + f" [{k.rule_text}]"
+            )
+    lines += ["", "Per perangkat daerah:"]
+    for o in data.opds:
+        _, a = o.headline
+        lines.append(
+            f"  - {o.name}: rata-rata capaian {pct(a.pct)}, penyampaian {o.rate.received}/{o.rate.expected} "
+            f"({pct(o.rate.reporting_pct)})"
+        )
+    lines += ["", "Berkas (terlampir; juga tersimpan di server):"]
+    lines += [f"  - {f}" for f in files]
+    lines += [
+        "",
+        "Pesan ini dikirim otomatis oleh pipeline konsolidasi IKU kabupaten. "
+        "Balasan ke alamat ini tidak dibaca.",
+        f"Kode pesan: {key}",
+    ]
+    return AlertMessage(
+        kind="kabupaten_recap",
+        cause_key=key,
+        subject=f"[IKU] {data.title} — {data.region}",
+        text="\n".join(lines),
+        summary=(
+            f"{data.title}: {len(data.opds)} perangkat daerah, rata-rata capaian {pct(avg.pct)}, "
+            f"penyampaian {rate.received} dari {rate.expected} ({pct(rate.reporting_pct)})."
+        ),
+        year=data.period.year,
+        extra={"period": data.period.label, "files": [f.name for f in files]},
+        attachments=tuple(str(f) for f in files),
     )

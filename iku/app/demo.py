@@ -183,7 +183,7 @@ def run_demo(
 def write_kabupaten_config(folder: Path) -> Path:
     """A small kabupaten (config/opd/<code>.yaml): the shipped OPD and the two
     example catalogues of examples/kabupaten/, with the shipped pipeline.yaml."""
-    from iku.config import load_installation
+    from iku.config import RPJMD_FILE, ConfigError, load_installation
     from iku.shipped import shipped
 
     source = Path(os.environ.get("IKU_CONFIG_DIR", shipped("config")))
@@ -195,8 +195,16 @@ def write_kabupaten_config(folder: Path) -> Path:
     shutil.copy(source / "pipeline.yaml", folder / "pipeline.yaml")
     code = load_installation(source).codes[0]
     shutil.copy(source / "opd.yaml", folder / "opd" / f"{code}.yaml")
-    for example in sorted((shipped("examples") / "kabupaten").glob("*.yaml")):
+    examples = shipped("examples") / "kabupaten"
+    for example in sorted(examples.glob("*.yaml")):
         shutil.copy(example, folder / "opd" / example.name)
+    # The kabupaten's own IKU (RPJMD), fed by the three OPD's indicators; left
+    # out when the first OPD is not the shipped one it names.
+    shutil.copy(examples / "rpjmd" / RPJMD_FILE, folder / RPJMD_FILE)
+    try:
+        load_installation(folder)
+    except ConfigError:
+        (folder / RPJMD_FILE).unlink()
     return folder
 
 

@@ -49,20 +49,38 @@ class DeploymentSpec:
     job_env: dict[str, str] = field(default_factory=dict)
 
 
+# With several OPD, the quarterly and annual reports end with the kabupaten recap
+# of the same period (sent to pipeline.yaml kabupaten.email).
+RECAP_AFTER = ("quarterly-report", "annual-report")
+RECAP_NOTE = " Lalu rekap kabupaten periode yang sama, dikirim ke alamat kabupaten."
+
+
+def installation_tag(config: Config) -> str:
+    """The deployments' tag: the OPD's code with one OPD; with several, the
+    installation's (pipeline.yaml kabupaten.code, default `kabupaten`), since
+    one set of deployments covers every OPD."""
+    if config.multi:
+        return config.pipeline.kabupaten.code or "kabupaten"
+    return config.catalogue.opd.code
+
+
 def deployment_specs(config: Config) -> list[DeploymentSpec]:
     """Every deployment, in the order of iku.domain.schedule (no Prefect needed)."""
     specs = []
     for name, sched in derive_schedules(config.pipeline).items():
         flow_path, params = FLOWS[name]
+        parameters = dict(params)
+        if config.multi and name in RECAP_AFTER:
+            parameters["recap"] = True
         specs.append(
             DeploymentSpec(
                 name=name,
                 flow=flow_path,
-                parameters=dict(params),
+                parameters=parameters,
                 cron=sched.cron,
                 timezone=sched.timezone,
-                description=sched.description,
-                tags=["iku", config.catalogue.opd.code],
+                description=sched.description + (RECAP_NOTE if parameters.get("recap") else ""),
+                tags=["iku", installation_tag(config)],
                 concurrency_limit=CONCURRENCY.get(name),
             )
         )

@@ -8,14 +8,15 @@ Each OPD's figures come from the same build as its own report
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from iku.config import PredicateBand
-from iku.domain.achievement import Average, average
+from iku.config import PredicateBand, Rpjmd, RpjmdIndicator
+from iku.domain.achievement import Average, average, round2
 from iku.domain.periods import QUARTER_NAMES, Period
 from iku.domain.recap import NO_RATE, ReportingRate, add_distributions, reporting_rate
+from iku.domain.rpjmd import RULE_ID, Feed, RpjmdResult, evaluate
 
 from .model import ReportData, clean_number, load_report_data
 
@@ -49,6 +50,34 @@ class OpdRecap:
         return [r.indicator.code for r in self.report.rows if r.indicator.target(year) is None]
 
 
+@dataclass(frozen=True)
+class FeedRow:
+    """An OPD indicator feeding a kabupaten IKU, as the recap names it."""
+
+    feed: Feed
+    opd_name: str
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class RpjmdRow:
+    """One IKU of the kabupaten itself with the OPD indicators that feed it."""
+
+    indicator: RpjmdIndicator
+    feeds: tuple[FeedRow, ...]
+    result: RpjmdResult
+
+    @property
+    def rule_label(self) -> str:
+        return RULE_ID[self.indicator.rule]
+
+    @property
+    def rule_text(self) -> str:
+        """How it is computed, in words: e.g. "jumlah dari disperkim-tjb/IKU-02, dinkes-tjb/IKU-03"."""
+        return f"{self.rule_label} dari {', '.join(f.feed.ref for f in self.feeds)}"
+
+
 @dataclass
 class RecapData:
     period: Period
@@ -58,6 +87,7 @@ class RecapData:
     opds: list[OpdRecap]
     bands: list[PredicateBand]
     timezone: str = "Asia/Jakarta"
+    rpjmd: list[RpjmdRow] = field(default_factory=list)  # the kabupaten's own IKU
 
     @property
     def basename(self) -> str:
@@ -93,7 +123,43 @@ class RecapData:
         return sum(len(o.report.rows) for o in self.opds)
 
 
-def build_recap(reports: list[ReportData], region: str, generated_at: datetime | None = None) -> RecapData:
+def rpjmd_rows(rpjmd: Rpjmd, reports: list[ReportData]) -> list[RpjmdRow]:
+    """Each kabupaten IKU from the realisations of the OPD indicators that feed it,
+    as their own reports compute them (pure)."""
+    rows = {(d.catalogue.opd.code, r.indicator.code): (d, r) for d in reports for r in d.rows}
+    out = []
+    for ind in rpjmd.indicators:
+        feeds = []
+        for opd, code in ind.feeds():
+            data, row = rows.get((opd, code), (None, None))
+            feed = Feed(opd, code, row.achievement.realisation if row is not None else None)
+            feeds.append(
+                FeedRow(
+                    feed,
+                    data.catalogue.opd.name if data is not None else opd,
+                    row.indicator.name if row is not None else code,
+                    row.indicator.unit if row is not None else "",
+                )
+            )
+        period = reports[0].period
+        result = evaluate(
+            ind.rule,
+            [f.feed for f in feeds],
+            ind.target(period.year),
+            ind.polarity,
+            reports[0].bands,
+            provisional=reports[0].provisional,
+        )
+        out.append(RpjmdRow(ind, tuple(feeds), result))
+    return out
+
+
+def build_recap(
+    reports: list[ReportData],
+    region: str,
+    generated_at: datetime | None = None,
+    rpjmd: Rpjmd | None = None,
+) -> RecapData:
     """The recap from each OPD's report data (pure)."""
     if not reports:
         raise ValueError("rekap membutuhkan sedikitnya satu OPD")
@@ -114,13 +180,15 @@ def build_recap(reports: list[ReportData], region: str, generated_at: datetime |
         opds=opds,
         bands=first.bands,
         timezone=first.timezone,
+        rpjmd=rpjmd_rows(rpjmd, reports) if rpjmd is not None else [],
     )
 
 
 def load_recap_data(res, period: Period, as_of: datetime) -> RecapData:
     """Every OPD the run covers, each loaded as for its own report."""
     reports = [load_report_data(unit, period, as_of) for unit in res.units()]
-    return build_recap(reports, res.kabupaten_name)
+    rpjmd = res.installation.rpjmd if res.installation is not None else None
+    return build_recap(reports, res.kabupaten_name, rpjmd=rpjmd)
 
 
 def _average_json(label: str, avg: Average) -> dict:
@@ -176,4 +244,33 @@ def recap_json(data: RecapData) -> dict:
             "average": _average_json("Rata-rata capaian seluruh IKU perangkat daerah", data.average),
             "submissions": data.rate.as_json(),
         },
+        "rpjmd": [rpjmd_json(row) for row in data.rpjmd],
+    }
+
+
+def rpjmd_json(row: RpjmdRow) -> dict:
+    ind, res = row.indicator, row.result
+    return {
+        "code": ind.code,
+        "name": ind.name,
+        "unit": ind.unit,
+        "polarity": ind.polarity,
+        "rule": ind.rule,
+        "target": clean_number(res.target),
+        "realisation": clean_number(res.realisation),
+        "achievement_pct": res.achievement_pct,
+        "predicate": res.predicate,
+        "verdict": res.verdict,
+        "why": res.why,
+        "feeds": [
+            {
+                "opd": f.feed.opd,
+                "indicator": f.feed.indicator,
+                "name": f.name,
+                "unit": f.unit,
+                "realisation": clean_number(round2(f.feed.realisation)),
+            }
+            for f in row.feeds
+        ],
+        "missing": list(res.missing),
     }

@@ -16,6 +16,8 @@ def render_recap_excel(data: RecapData) -> bytes:
     _summary(wb.add_worksheet("Ringkasan"), data, st)
     _indicators(wb.add_worksheet("IKU"), data, st)
     _submissions(wb.add_worksheet("Penyampaian"), data, st)
+    if data.rpjmd:  # the kabupaten's own IKU, when config/rpjmd.yaml names them
+        _rpjmd(wb.add_worksheet("IKU Kabupaten"), data, st)
     wb.close()
     return buffer.getvalue()
 
@@ -120,4 +122,42 @@ def _submissions(ws, data: RecapData, st: Styles) -> None:
             row += 1
     ws.set_column(0, 1, 34)
     ws.set_column(2, 9, 12)
+    print_setup(ws, 3, 3)
+
+
+def _rpjmd(ws, data: RecapData, st: Styles) -> None:
+    """One row per kabupaten IKU, then one per OPD indicator feeding it."""
+    names = ["Kode", "Indikator", "Satuan", f"Target {data.period.year}"]
+    names += [
+        f"Realisasi s.d. {data.period.title_id}",
+        "Capaian (%)",
+        "Predikat",
+        "Cara hitung",
+        "Keterangan",
+    ]
+    _title(ws, data, st, len(names))
+    _header(ws, 3, names, st)
+    row = 4
+    for k in data.rpjmd:
+        res = k.result
+        put_text(ws, row, 0, k.indicator.code, st.bold)
+        put_text(ws, row, 1, k.indicator.name, st.bold)
+        put_text(ws, row, 2, k.indicator.unit, st.text)
+        put_number(ws, row, 3, res.target, st, empty="target belum ditetapkan")
+        put_number(ws, row, 4, res.realisation, st, empty="-")
+        put_number(ws, row, 5, res.achievement_pct, st, st.pct, "-")
+        put_predicate(ws, row, 6, res.verdict or res.predicate, st)
+        put_text(ws, row, 7, k.rule_text, st.text)
+        put_text(ws, row, 8, res.why or "", st.flag)
+        row += 1
+        for f in k.feeds:
+            put_text(ws, row, 0, f.feed.ref, st.text)
+            put_text(ws, row, 1, f"{f.opd_name}: {f.name}", st.text)
+            put_text(ws, row, 2, f.unit, st.text)
+            put_number(ws, row, 4, f.feed.realisation, st, empty="belum ada data")
+            row += 1
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 55)
+    ws.set_column(2, 6, 14)
+    ws.set_column(7, 8, 40)
     print_setup(ws, 3, 3)

@@ -25,6 +25,7 @@ NO_RETRY = {
     "raise-submission-alerts": "alerts are unique per cause; the next run queues what is left",
     "send-recap": "alerts are unique per cause; the next run queues what is left",
     "queue-recap": "never raises: a recap that cannot be queued is logged, the run goes on",
+    "send-kabupaten-recap": "never raises; delivery retries itself and the next run sends what is left",
     "raise-missing-alerts": "alerts are unique per cause; the next run queues what is left",
     "raise-reminders": "alerts are unique per cause; the next run queues what is left",
 }

@@ -42,10 +42,37 @@ def test_reporting_rate_counts_only_what_is_due():
     assert reporting_rate([_cell("pending")]).reporting_pct is None  # nothing due: no rate, not 0 %
 
 
+RPJMD = """
+indicators:
+  - code: IKD-01
+    name: Rumah tidak layak huni yang diperbaiki
+    unit: Unit
+    polarity: up
+    targets: {2023: 300}
+    rule: sum
+    sources: [disperkim-tjb/IKU-02, disperkim-twin/IKU-02]
+  - code: IKD-02
+    name: Rumah tidak layak huni yang diperbaiki (Disperkim)
+    unit: Unit
+    polarity: up
+    targets: {2023: 150}
+    rule: value
+    sources: [disperkim-tjb/IKU-02]
+  - code: IKD-03
+    name: Rata-rata layanan dasar
+    unit: "%"
+    polarity: up
+    rule: mean
+    sources: [dinkes-tjb/IKU-01, disperkim-tjb/IKU-04]
+"""
+
+
 @pytest.fixture
 def kabupaten(tmp_path, warehouse_url):
+    config = kabupaten_config(tmp_path / "config")
+    (config / "rpjmd.yaml").write_text(RPJMD, encoding="utf-8")
     settings = Settings(
-        config_dir=kabupaten_config(tmp_path / "config"),
+        config_dir=config,
         warehouse_url=warehouse_url,
         inbox_dir=tmp_path / "inbox",
         output_dir=tmp_path / "out",
@@ -110,6 +137,68 @@ def test_recap_across_opd(kabupaten, tmp_path):
     html = paths[0].read_text(encoding="utf-8")
     assert "Dinas Kesehatan" in html and "Rekapitulasi Kinerja Perangkat Daerah Triwulan I Tahun 2023" in html
     wb = openpyxl.load_workbook(paths[1])
-    assert wb.sheetnames == ["Ringkasan", "IKU", "Penyampaian"]
+    assert wb.sheetnames == ["Ringkasan", "IKU", "Penyampaian", "IKU Kabupaten"]
     assert wb["IKU"].max_row == 4 + 14 - 1 + 1
     assert json.loads(paths[2].read_text(encoding="utf-8")) == json.loads(json.dumps(payload))
+
+
+def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
+    """config/rpjmd.yaml: the sum with a feed lacking data stays empty and names it;
+    the value of one OPD indicator gets its capaian; no target, no capaian."""
+    data = load_recap_data(kabupaten, Period.parse("2023-Q1"), datetime(2023, 4, 15, tzinfo=WIB))
+    by = {k.indicator.code: k for k in data.rpjmd}
+    total, value, mean = by["IKD-01"].result, by["IKD-02"].result, by["IKD-03"].result
+    assert total.realisation is None and total.missing == (f"{TWIN}/IKU-02",)
+    assert total.why == f"data belum lengkap ({TWIN}/IKU-02)"
+    assert (value.realisation, value.target, value.achievement_pct) == (120, 150, 80.0)
+    assert value.predicate == "Tinggi" and value.verdict is None  # Q1: provisional
+    assert mean.target is None and mean.achievement_pct is None and mean.why == "target belum ditetapkan"
+    seed_04 = next(r for r in data.opds[1].report.rows if r.indicator.code == "IKU-04")
+    assert mean.realisation == round((90 + seed_04.achievement.realisation) / 2, 2)
+
+    payload = recap_json(data)["rpjmd"]
+    assert [k["code"] for k in payload] == ["IKD-01", "IKD-02", "IKD-03"]
+    assert payload[1] == {
+        "code": "IKD-02",
+        "name": "Rumah tidak layak huni yang diperbaiki (Disperkim)",
+        "unit": "Unit",
+        "polarity": "up",
+        "rule": "value",
+        "target": 150,
+        "realisation": 120,
+        "achievement_pct": 80.0,
+        "predicate": "Tinggi",
+        "verdict": None,
+        "why": None,
+        "feeds": [
+            {
+                "opd": SEED,
+                "indicator": "IKU-02",
+                "name": "Perbaikan Rumah Tidak Layak Huni bagi MBR",
+                "unit": "Unit",
+                "realisation": 120,
+            }
+        ],
+        "missing": [],
+    }
+    assert payload[0]["missing"] == [f"{TWIN}/IKU-02"] and payload[0]["feeds"][1]["realisation"] is None
+
+    html_path, xlsx_path, _ = render_recap(data, tmp_path / "out" / "2023")
+    html = html_path.read_text(encoding="utf-8")
+    assert "IKU kabupaten (RPJMD)" in html and "Jumlah dari:" in html and "Rata-rata dari:" in html
+    assert "80,00 %" in html  # Indonesian numbers
+    ws = openpyxl.load_workbook(xlsx_path)["IKU Kabupaten"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    assert rows[0][:7] == ["IKD-01", "Rumah tidak layak huni yang diperbaiki", "Unit", 300, "-", "-", None]
+    assert rows[0][7] == f"jumlah dari {SEED}/IKU-02, {TWIN}/IKU-02"
+    assert rows[1][0] == f"{SEED}/IKU-02" and rows[1][4] == 120
+    assert rows[2][0] == f"{TWIN}/IKU-02" and rows[2][4] == "belum ada data"
+    assert rows[3][:7] == [
+        "IKD-02",
+        "Rumah tidak layak huni yang diperbaiki (Disperkim)",
+        "Unit",
+        150,
+        120,
+        80,
+        "Tinggi",
+    ]

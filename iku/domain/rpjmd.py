@@ -1,0 +1,97 @@
+"""The kabupaten's own IKU (the Bupati's, from the RPJMD), computed from the
+OPD indicators that feed it. Pure: the rule, the feeding realisations, the
+target and the polarity in; the figures the recap shows out.
+
+- `sum`: the realisations added (counts and levels; a ratio is never summed,
+  the configuration refuses it); `mean`: their plain average, each OPD counting
+  once; `value`: the realisation of the one indicator named.
+- A feeding indicator without data leaves the kabupaten figure empty and is
+  named ("data belum lengkap"): a partial sum would pass for a low realisation.
+- Capaian and predikat by the §4 formulas of the indicator's polarity; no
+  target, no capaian. Mid-year the predicate is provisional, as in the OPD
+  reports, and is not given as a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from iku.config import PredicateBand
+from iku.domain.achievement import INCOMPLETE, NO_TARGET, achievement_pct, finite, predicate, round2
+
+Rule = Literal["sum", "mean", "value"]
+
+RULE_ID = {"sum": "jumlah", "mean": "rata-rata", "value": "nilai"}
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One OPD indicator feeding a kabupaten IKU, with its realisation of the period."""
+
+    opd: str
+    indicator: str
+    realisation: float | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.opd}/{self.indicator}"
+
+
+@dataclass(frozen=True)
+class RpjmdResult:
+    target: float | None
+    realisation: float | None
+    achievement_pct: float | None
+    predicate: str | None
+    verdict: str | None  # the predicate as a verdict: only at the year's end
+    missing: tuple[str, ...]  # feeding indicators without data, as opd/IKU-xx
+    why: str | None  # why there is no capaian (None when there is one)
+
+
+def combine(rule: Rule, values: Sequence[float | None]) -> float | None:
+    """The kabupaten realisation from its feeds; None when any feed has none."""
+    if not values or any(finite(v) is None for v in values):
+        return None
+    numbers = [float(v) for v in values if v is not None]
+    if rule == "value":
+        if len(numbers) != 1:
+            raise ValueError(f"rule value takes exactly one feed, not {len(numbers)}")
+        return numbers[0]
+    total = sum(numbers)
+    return finite(total / len(numbers) if rule == "mean" else total)
+
+
+def evaluate(
+    rule: Rule,
+    feeds: Sequence[Feed],
+    target: float | None,
+    polarity: str,
+    bands: Sequence[PredicateBand],
+    provisional: bool = False,
+) -> RpjmdResult:
+    """Realisation, capaian and predikat of one kabupaten IKU over a period."""
+    missing = tuple(f.ref for f in feeds if finite(f.realisation) is None)
+    realisation = round2(combine(rule, [f.realisation for f in feeds]))
+    pct = achievement_pct(realisation, target, polarity)
+    label = predicate(pct, bands)
+    if pct is not None:
+        why = None
+    elif target is None:
+        why = NO_TARGET
+    elif missing:
+        why = f"{INCOMPLETE} ({', '.join(missing)})"
+    elif target == 0:
+        why = "target nol"
+    else:
+        why = "belum ada data"
+    return RpjmdResult(
+        target=target,
+        realisation=realisation,
+        achievement_pct=pct,
+        predicate=label,
+        verdict=None if provisional else label,
+        missing=missing,
+        why=why,
+    )
