@@ -88,3 +88,11 @@ def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, mon
     assert [o["code"] for o in recap["opd"]] == ["dinkes-tjb", "disperkim-tjb", "dpmptsp-tjb"]
     assert recap["kabupaten"]["submissions"]["expected"] == 12 * (3 + 2 + 2)
     assert (workdir / "kabupaten-config" / "opd" / "dinkes-tjb.yaml").is_file()
+    # the kabupaten's own IKU (the example RPJMD), each computed from its OPD feeds
+    rpjmd = {k["code"]: k for k in recap["rpjmd"]}
+    assert list(rpjmd) == ["IKD-01", "IKD-02", "IKD-03"]
+    assert [f["opd"] for f in rpjmd["IKD-03"]["feeds"]] == ["dinkes-tjb", "dpmptsp-tjb"]
+    assert all(k["realisation"] is not None or k["missing"] for k in rpjmd.values())
+    assert "IKU kabupaten (RPJMD)" in (workdir / "out" / "2023" / "rekap-2023.html").read_text(
+        encoding="utf-8"
+    )
