@@ -72,3 +72,28 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
     assert len(recaps) == 1 and "Triwulan I Tahun 2023" in recaps[0].subject
     names = {p.get_filename() for p in recaps[0].message.iter_attachments()}
     assert {"rekap-2023-Q1.html", "rekap-2023-Q1.xlsx", "rekap-2023-Q1.json"} <= names
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_iku_recap_send_mails_it_by_hand(prefect_api_url, iku_env, monkeypatch):
+    from test_cli import run
+
+    config = _kabupaten(iku_env / "config")
+    with SmtpReceiver() as smtp:
+        env = {
+            "IKU_CONFIG_DIR": str(config),
+            "PREFECT_API_URL": prefect_api_url,
+            "IKU_SMTP_HOST": "127.0.0.1",
+            "IKU_SMTP_PORT": str(smtp.port),
+            "IKU_ALERT_EMAIL_FROM": "iku@kabupaten.example",
+        }
+        written = run("recap", "--period", "2023", "--as-of", "2024-01-15", env=env)
+        assert written.returncode == 0, written.stderr
+        assert smtp.mails == []  # without --send the recap is only written
+        sent = run("recap", "--period", "2023", "--as-of", "2024-01-15", "--send", env=env)
+        assert sent.returncode == 0, sent.stderr
+    (mail,) = smtp.mails
+    assert mail.rcpt_tos == [BAPPEDA] and "Tahun 2023" in mail.subject
+    names = {p.get_filename() for p in mail.message.iter_attachments()}
+    assert {"rekap-2023.html", "rekap-2023.xlsx", "rekap-2023.json"} <= names

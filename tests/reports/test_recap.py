@@ -202,3 +202,23 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
         80,
         "Tinggi",
     ]
+
+
+@pytest.mark.browser
+def test_the_printed_recap_carries_the_kabupaten_iku(kabupaten, tmp_path):
+    import shutil
+    import subprocess
+
+    from browser import browser_required, chromium_path
+
+    from iku.reports import write_pdf
+
+    if chromium_path() is None or shutil.which("pdftotext") is None:
+        if browser_required():
+            pytest.fail("chromium and poppler-utils are required in CI")
+        pytest.skip("chromium or poppler-utils not installed")
+    data = load_recap_data(kabupaten, Period.parse("2023"), datetime(2024, 1, 15, tzinfo=WIB))
+    pdf = write_pdf(render_recap(data, tmp_path / "out" / "2023")[0])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "IKU kabupaten (RPJMD)" in text and "Dihitung dari indikator OPD" in text
+    assert "IKD-03" in text and "Rata-rata dari:" in text and "target belum ditetapkan" in text
