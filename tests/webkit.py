@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 from sheetkit import REPO
 
-from iku.config import load_config
+from iku.config import load_config, load_installation
 from iku.resources import Resources
 from iku.settings import Settings
 from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
@@ -40,14 +40,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_resources(tmp_path: Path, warehouse_url: str) -> Resources:
+def make_resources(tmp_path: Path, warehouse_url: str, config_dir: Path | None = None) -> Resources:
     settings = Settings(
-        config_dir=REPO / "config",
+        config_dir=config_dir or REPO / "config",
         warehouse_url=warehouse_url,
         inbox_dir=tmp_path / "inbox",
         output_dir=tmp_path / "out",
         archive_dir=tmp_path / "archive",
     )
+    if config_dir is not None:  # a whole installation (several OPD): the portal serves every OPD
+        inst = load_installation(config_dir)
+        return Resources(settings=settings, config=inst.config(), installation=inst)
     config = load_config(settings.config_dir)
     config = config.model_copy(
         update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})}
@@ -76,13 +79,12 @@ class Portal:
         return self.app.state.portal.jobs
 
     def client(self, role: str | None = None) -> httpx.Client:
+        """Signed in as a role of ROLES, or as any account by its username."""
         c = httpx.Client(base_url=self.url, timeout=180)
         if role is not None:
             c.get("/masuk")
-            r = c.post(
-                "/masuk",
-                data={"csrf": self.csrf(c), "username": ROLES[role][0], "password": PASSWORD},
-            )
+            username = ROLES[role][0] if role in ROLES else role
+            r = c.post("/masuk", data={"csrf": self.csrf(c), "username": username, "password": PASSWORD})
             assert r.status_code == 303, r.text
         return c
 
@@ -118,9 +120,13 @@ def serve(app) -> tuple[str, uvicorn.Server, threading.Thread]:
 
 
 def start_portal(
-    tmp_path: Path, warehouse_url: str | None = None, consolidate_now: bool = False, job_env=None
+    tmp_path: Path,
+    warehouse_url: str | None = None,
+    consolidate_now: bool = False,
+    job_env=None,
+    config_dir: Path | None = None,
 ):
-    res = make_resources(tmp_path, warehouse_url or f"sqlite:///{tmp_path / 'wh.sqlite'}")
+    res = make_resources(tmp_path, warehouse_url or f"sqlite:///{tmp_path / 'wh.sqlite'}", config_dir)
     settings = WebSettings(
         secret="uji-" + "x" * 40, consolidate_now=consolidate_now, secret_file=tmp_path / "secret"
     )

@@ -3,7 +3,13 @@ and the Jinja2 templates in templates/web/. No JavaScript anywhere.
 
 Who may do what is declared next to each route (`allow`), checked in one place
 (`_guard`), and tried for every route and role by tests/web/test_access.py.
-Every query is scoped by the OPD of the signed-in account.
+
+One portal serves every OPD of the installation. Everything about one OPD's data
+lives under /opd/{opd}/...: the guard admits an account to its own OPD only
+(the kabupaten role: to every OPD, read-only) and hands the handler that OPD's
+Resources (`request.state.unit`); no handler looks at another OPD. The
+kabupaten's own pages (/kabupaten...) are for the kabupaten role only.
+tests/web/test_opd_isolation.py tries every route as an account of another OPD.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ STATUS_LABEL = {
 }
 FILE_STATUS_LABEL = {"valid": "diterima", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
 REPORT_NAME = re.compile(r"^(iku|lakip)-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
+RECAP_NAME = re.compile(r"^rekap-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
+OPD = "/opd/{opd}"  # the prefix of every route about one OPD's data
+NOT_ALLOWED = "Anda tidak berhak membuka halaman ini."
 MEDIA = {
     ".html": "text/html; charset=utf-8",
     ".json": "application/json",
@@ -62,7 +71,9 @@ MEDIA = {
 
 # Who may use a route: "anyone", "signed_in", "read_bidang" (that bidang, the
 # planning team, the kabupaten), "write_bidang" (that bidang only), "planner"
-# (planning team and kabupaten), "perencana" (planning team only), "token".
+# (planning team and kabupaten), "perencana" (planning team only), "kabupaten"
+# (the kabupaten role only), "token". Routes under /opd/{opd} admit, on top,
+# only accounts of that OPD and the kabupaten role.
 ALLOW: dict[str, str] = {}
 
 
@@ -75,10 +86,16 @@ class Portal:
     env: Environment
     user_throttle: SignInThrottle
     ip_throttle: SignInThrottle
+    units: dict[str, Resources]  # every OPD served, by code
 
     @property
     def tz(self) -> str:
         return self.res.config.pipeline.timezone
+
+    @property
+    def years(self) -> list[int]:
+        """Every year of any OPD's Renstra (the kabupaten's pages)."""
+        return sorted({y for u in self.units.values() for y in u.config.catalogue.opd.years})
 
 
 def _environment() -> Environment:
@@ -109,12 +126,25 @@ def _password_version(account: Account) -> str:
     return account.password_hash[-12:]
 
 
+def _unit(request: Request) -> Resources:
+    """The OPD a handler under /opd/{opd} works on (set by the guard)."""
+    return request.state.unit
+
+
 def _render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     portal = _portal(request)
+    account = getattr(request.state, "account", None)
+    unit = getattr(request.state, "unit", None)
+    if unit is None and account is not None and account.role != "kabupaten":
+        unit = portal.units.get(account.opd_code)
+    if unit is None and not portal.res.multi:
+        unit = portal.res
     html = portal.env.get_template(template).render(
-        account=getattr(request.state, "account", None),
+        account=account,
         csrf=csrf_token(request.session),
-        opd=portal.res.config.catalogue.opd,
+        opd=unit.config.catalogue.opd if unit else None,
+        o=f"/opd/{unit.opd}" if unit else "",  # the prefix of this OPD's pages
+        kabupaten=portal.res.kabupaten_name,
         tz=formatting.tz_label(portal.tz),
         **ctx,
     )
@@ -125,21 +155,20 @@ def _error(request: Request, status: int, message: str) -> HTMLResponse:
     return _render(request, "galat.html.j2", status=status, message=message, code=status)
 
 
-def _opd_of(account: Account, portal: Portal) -> str | None:
-    """The OPD an account may see here: its own (bidang, perencana); any served
-    OPD (kabupaten, read-only). None: this installation does not serve it."""
-    if account.role == "kabupaten" or account.opd_code == portal.res.opd:
-        return portal.res.opd
-    return None
+def _served(account: Account, portal: Portal) -> bool:
+    """An account of an OPD this installation serves (or the kabupaten role)."""
+    return account.role == "kabupaten" or account.opd_code in portal.units
 
 
-def _may(account: Account | None, rule: str, portal: Portal, bidang: str | None = None) -> bool:
+def _may(account: Account | None, rule: str, bidang: str | None = None) -> bool:
     if rule == "anyone":
         return True
-    if account is None or _opd_of(account, portal) is None:
+    if account is None:
         return False
     if rule == "signed_in":
         return True
+    if rule == "kabupaten":
+        return account.role == "kabupaten"
     if rule == "planner":
         return account.role in ("perencana", "kabupaten")
     if rule == "perencana":
@@ -162,16 +191,12 @@ def route(path: str, rule: str, methods: tuple[str, ...] = ("GET",)):
 
 def _guard(fn: Callable, rule: str):
     async def endpoint(request: Request) -> Response:
-        portal = _portal(request)
         account = await run_in_threadpool(_account, request)
         request.state.account = account
-        bidang = request.path_params.get("bidang")
-        if bidang is not None and bidang not in {b.code for b in portal.res.config.catalogue.bidang}:
-            return _error(request, 404, "Bidang tidak dikenal.")
-        if not _may(account, rule, portal, bidang):
-            if account is None and request.method == "GET":
-                return RedirectResponse("/masuk", status_code=303)
-            return _error(request, 403 if account else 401, "Anda tidak berhak membuka halaman ini.")
+        request.state.unit = None
+        refused = _check(request, account, rule)
+        if refused is not None:
+            return refused
         if request.method == "POST":
             form = await _read_form(request)
             if isinstance(form, Response):
@@ -184,6 +209,36 @@ def _guard(fn: Callable, rule: str):
     return endpoint
 
 
+def _check(request: Request, account: Account | None, rule: str) -> Response | None:
+    """None when `account` may use this route with these path parameters; the
+    refusal otherwise. Another OPD's pages are refused before anything of that
+    OPD is looked at (whether it exists, its bidang, its years)."""
+    portal = _portal(request)
+    params = request.path_params
+    if rule != "anyone" and (account is None or not _served(account, portal)):
+        if account is None and request.method == "GET":
+            return RedirectResponse("/masuk", status_code=303)
+        return _error(request, 403 if account else 401, NOT_ALLOWED)
+    if "opd" in params:
+        assert account is not None  # no route under /opd/{opd} is open to anyone
+        if account.role != "kabupaten" and account.opd_code != params["opd"]:
+            return _error(request, 403, NOT_ALLOWED)
+        unit = portal.units.get(params["opd"])
+        if unit is None:
+            return _error(request, 404, "OPD tidak dikenal.")
+        request.state.unit = unit
+        catalogue = unit.config.catalogue
+        if "bidang" in params and params["bidang"] not in {b.code for b in catalogue.bidang}:
+            return _error(request, 404, "Bidang tidak dikenal.")
+        if ("year" in params and params["year"] not in catalogue.opd.years) or (
+            "month" in params and not 1 <= params["month"] <= 12
+        ):
+            return _error(request, 404, "Periode tidak dikenal.")
+    if not _may(account, rule, params.get("bidang")):
+        return _error(request, 403, NOT_ALLOWED)
+    return None
+
+
 async def _read_form(request: Request):
     try:
         return await request.form(max_files=1, max_fields=400)
@@ -193,22 +248,17 @@ async def _read_form(request: Request):
         return _error(request, 400, "Isian formulir tidak dapat dibaca.")
 
 
-def _year(request: Request, portal: Portal) -> int | None:
-    text = request.path_params.get("year") or request.query_params.get("tahun")
-    years = portal.res.config.catalogue.opd.years
+def _year(request: Request, years: list[int], tz: str) -> int | None:
+    """The year asked for (?tahun=), else this year or the last one there is."""
+    text = request.query_params.get("tahun")
     if not text:
-        now = datetime.now(ZoneInfo(portal.tz)).year
+        now = datetime.now(ZoneInfo(tz)).year
         return now if now in years else years[-1]
     try:
         year = int(text)
     except (TypeError, ValueError):
         return None
     return year if year in years else None
-
-
-def _month(request: Request) -> int | None:
-    month = request.path_params.get("month")
-    return month if isinstance(month, int) and 1 <= month <= 12 else None
 
 
 # -- sign-in -----------------------------------------------------------------
@@ -261,79 +311,84 @@ async def sign_out(request: Request) -> Response:
 async def home(request: Request) -> Response:
     account = request.state.account
     if account.role == "bidang":
-        return RedirectResponse(f"/bidang/{account.bidang}", status_code=303)
-    return RedirectResponse("/perencana", status_code=303)
+        return RedirectResponse(f"/opd/{account.opd_code}/bidang/{account.bidang}", status_code=303)
+    if account.role == "kabupaten":
+        return RedirectResponse("/kabupaten", status_code=303)
+    return RedirectResponse(f"/opd/{account.opd_code}/perencana", status_code=303)
 
 
 # -- a bidang's months ------------------------------------------------------
-def _months_of(portal: Portal, bidang: str, year: int) -> list:
+def _months_of(unit: Resources, tz: str, bidang: str, year: int) -> list:
     from iku.queries import submission_matrix
 
-    now = datetime.now(ZoneInfo(portal.tz))
-    return [c for c in submission_matrix(portal.res, year, 12, now) if c.bidang == bidang]
+    now = datetime.now(ZoneInfo(tz))
+    return [c for c in submission_matrix(unit, year, 12, now) if c.bidang == bidang]
 
 
-@route("/bidang/{bidang}", "read_bidang")
+@route(OPD + "/bidang/{bidang}", "read_bidang")
 async def bidang_year(request: Request) -> Response:
-    portal = _portal(request)
-    year = _year(request, portal)
+    portal, unit = _portal(request), _unit(request)
+    years = unit.config.catalogue.opd.years
+    year = _year(request, years, portal.tz)
     if year is None:
         return _error(request, 404, "Tahun di luar periode Renstra.")
     bidang = request.path_params["bidang"]
-    cells = await run_in_threadpool(_months_of, portal, bidang, year)
-    pending = await run_in_threadpool(intake.pending_files, portal.res, bidang)
+    cells = await run_in_threadpool(_months_of, unit, portal.tz, bidang, year)
+    pending = await run_in_threadpool(intake.pending_files, unit, bidang)
     return _render(
         request,
         "bidang.html.j2",
-        bidang=portal.res.config.catalogue.bidang_by_code(bidang),
+        bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,
-        years=portal.res.config.catalogue.opd.years,
+        years=years,
         cells=cells,
         pending=pending,
     )
 
 
-def _month_context(portal: Portal, bidang: str, year: int, month: int) -> dict:
-    pipe = portal.res.config.pipeline
+def _month_context(unit: Resources, bidang: str, year: int, month: int) -> dict:
+    pipe = unit.config.pipeline
     from iku.domain.status import month_status
 
-    logs = [s for s in portal.res.warehouse.submission_logs(portal.res.opd, year) if s.month == month]
-    now = datetime.now(ZoneInfo(portal.tz))
+    logs = [s for s in unit.warehouse.submission_logs(unit.opd, year) if s.month == month]
+    now = datetime.now(ZoneInfo(pipe.timezone))
     return dict(
-        bidang=portal.res.config.catalogue.bidang_by_code(bidang),
+        bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,
         month=month,
         cell=month_status(logs, bidang, year, month, now, pipe.deadline_day, pipe.timezone),
         due=formatting.local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone),
-        files=files_of_month(portal.res.warehouse, portal.res.opd, bidang, year, month),
-        pending=[n for n in intake.pending_files(portal.res, bidang) if f"-{year}-{month:02d}-" in n],
+        files=files_of_month(unit.warehouse, unit.opd, bidang, year, month),
+        pending=[n for n in intake.pending_files(unit, bidang) if f"-{year}-{month:02d}-" in n],
     )
 
 
-@route("/bidang/{bidang}/{year:int}/{month:int}", "read_bidang")
+def _period(request: Request) -> tuple[Resources, str, int, int]:
+    """The OPD, bidang, year and month of a route under /opd/{opd}/bidang/{bidang}/{year}/{month}
+    (all checked by the guard)."""
+    p = request.path_params
+    return _unit(request), p["bidang"], p["year"], p["month"]
+
+
+MONTH = OPD + "/bidang/{bidang}/{year:int}/{month:int}"
+
+
+@route(MONTH, "read_bidang")
 async def month_page(request: Request) -> Response:
-    portal = _portal(request)
-    year, month = _year(request, portal), _month(request)
-    if year is None or month is None:
-        return _error(request, 404, "Periode tidak dikenal.")
-    ctx = await run_in_threadpool(_month_context, portal, request.path_params["bidang"], year, month)
+    ctx = await run_in_threadpool(_month_context, *_period(request))
     return _render(request, "bulan.html.j2", **ctx)
 
 
-@route("/bidang/{bidang}/{year:int}/{month:int}/templat", "read_bidang")
+@route(MONTH + "/templat", "read_bidang")
 async def template_download(request: Request) -> Response:
     from iku.sheet_template import write_template
 
-    portal = _portal(request)
-    year, month = _year(request, portal), _month(request)
-    if year is None or month is None:
-        return _error(request, 404, "Periode tidak dikenal.")
-    bidang = request.path_params["bidang"]
+    unit, bidang, year, month = _period(request)
     name = f"realisasi-{bidang}-{year}-{month:02d}.xlsx"
 
     def build() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
-            return write_template(portal.res.config, bidang, year, month, Path(tmp) / name).read_bytes()
+            return write_template(unit.config, bidang, year, month, Path(tmp) / name).read_bytes()
 
     data = await run_in_threadpool(build)
     return Response(
@@ -343,48 +398,55 @@ async def template_download(request: Request) -> Response:
     )
 
 
-def _receive_and_trigger(portal: Portal, bidang: str, data: bytes, name: str | None) -> intake.Receipt:
-    receipt = intake.receive(portal.res, bidang, data, name)
+def _receive_and_trigger(portal: Portal, unit: Resources, bidang: str, data: bytes, name: str | None):
+    """The one road of every sheet sent (upload, form, API): the receipt, the
+    file in that OPD's bidang folder, then that OPD's consolidation."""
+    receipt = intake.receive(unit, bidang, data, name)
     if not receipt.duplicate and portal.settings.consolidate_now:
-        portal.jobs.consolidate()
+        portal.jobs.consolidate(unit.opd)
     return receipt
 
 
-def _receipt_page(request: Request, receipt: intake.Receipt, bidang: str, year: int, month: int) -> Response:
+async def _upload_bytes(upload: UploadFile, limit: int) -> bytes | None:
+    """The uploaded file, or None above the consolidation's size limit."""
+    data = await upload.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+async def _receipt(request: Request, data: bytes, name: str, form_values: dict | None = None) -> Response:
+    """Receive a sheet from the page of one month and answer with its receipt;
+    a form that is not valid comes back filled in, with its problems."""
     portal = _portal(request)
-    names = {i.code: i for i in portal.res.config.catalogue.indicators_of(bidang)}
+    unit, bidang, year, month = _period(request)
+    receipt = await run_in_threadpool(_receive_and_trigger, portal, unit, bidang, data, name)
+    if form_values is not None and receipt.status != "valid":
+        return _form_page(request, form_values, receipt=receipt, status=422)
     return _render(
         request,
         "tanda_terima.html.j2",
         receipt=receipt,
-        bidang=portal.res.config.catalogue.bidang_by_code(bidang),
+        bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,
         month=month,
-        indicators=names,
+        indicators={i.code: i for i in unit.config.catalogue.indicators_of(bidang)},
         other_period=receipt.year is not None and (receipt.year, receipt.month) != (year, month),
     )
 
 
-@route("/bidang/{bidang}/{year:int}/{month:int}/unggah", "write_bidang", ("POST",))
+@route(MONTH + "/unggah", "write_bidang", ("POST",))
 async def upload(request: Request) -> Response:
-    portal = _portal(request)
-    year, month = _year(request, portal), _month(request)
-    if year is None or month is None:
-        return _error(request, 404, "Periode tidak dikenal.")
-    upload = request.state.form.get("berkas")
-    if not isinstance(upload, UploadFile):
+    sent = request.state.form.get("berkas")
+    if not isinstance(sent, UploadFile):
         return _error(request, 400, "Pilih berkas lembar kerja yang akan dikirim.")
-    data = await upload.read(portal.res.config.pipeline.limits.max_file_bytes + 1)
-    if len(data) > portal.res.config.pipeline.limits.max_file_bytes:
+    data = await _upload_bytes(sent, _unit(request).config.pipeline.limits.max_file_bytes)
+    if data is None:
         return _error(request, 413, "Berkas terlalu besar untuk diterima.")
-    bidang = request.path_params["bidang"]
-    receipt = await run_in_threadpool(_receive_and_trigger, portal, bidang, data, upload.filename)
-    return _receipt_page(request, receipt, bidang, year, month)
+    return await _receipt(request, data, sent.filename or "")
 
 
-def _current_form_values(portal: Portal, bidang: str, year: int, month: int) -> dict[str, str]:
+def _current_form_values(unit: Resources, bidang: str, year: int, month: int) -> dict[str, str]:
     values = {}
-    for v in portal.res.warehouse.current_values(portal.res.opd, year):
+    for v in unit.warehouse.current_values(unit.opd, year):
         if v.bidang == bidang and v.month == month:
             for column, number in (
                 ("realisasi", v.realisation),
@@ -398,21 +460,21 @@ def _current_form_values(portal: Portal, bidang: str, year: int, month: int) -> 
     return values
 
 
-def _form_page(request: Request, bidang: str, year: int, month: int, values: dict, receipt=None, status=200):
-    portal = _portal(request)
+def _form_page(request: Request, values: dict, receipt=None, status=200) -> Response:
+    unit, bidang, year, month = _period(request)
     fields = [
         dict(
             indicator=ind,
             numbers=[(c, field_name(c, ind.code)) for c in number_fields(ind)],
             texts=[(c, field_name(c, ind.code)) for c in TEXT_COLUMNS],
         )
-        for ind in portal.res.config.catalogue.indicators_of(bidang)
+        for ind in unit.config.catalogue.indicators_of(bidang)
     ]
     return _render(
         request,
         "isian.html.j2",
         status=status,
-        bidang=portal.res.config.catalogue.bidang_by_code(bidang),
+        bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,
         month=month,
         fields=fields,
@@ -421,41 +483,29 @@ def _form_page(request: Request, bidang: str, year: int, month: int, values: dic
     )
 
 
-@route("/bidang/{bidang}/{year:int}/{month:int}/isian", "write_bidang")
+@route(MONTH + "/isian", "write_bidang")
 async def form_page(request: Request) -> Response:
-    portal = _portal(request)
-    year, month = _year(request, portal), _month(request)
-    if year is None or month is None:
-        return _error(request, 404, "Periode tidak dikenal.")
-    bidang = request.path_params["bidang"]
-    values = await run_in_threadpool(_current_form_values, portal, bidang, year, month)
-    return _form_page(request, bidang, year, month, values)
+    values = await run_in_threadpool(_current_form_values, *_period(request))
+    return _form_page(request, values)
 
 
-@route("/bidang/{bidang}/{year:int}/{month:int}/isian", "write_bidang", ("POST",))
+@route(MONTH + "/isian", "write_bidang", ("POST",))
 async def form_submit(request: Request) -> Response:
-    portal = _portal(request)
-    year, month = _year(request, portal), _month(request)
-    if year is None or month is None:
-        return _error(request, 404, "Periode tidak dikenal.")
-    bidang = request.path_params["bidang"]
+    unit, bidang, year, month = _period(request)
     values = {k: str(v)[:2000] for k, v in request.state.form.items() if "__" in k and isinstance(v, str)}
-    data = form_to_xlsx(portal.res.config, bidang, year, month, values)
-    receipt = await run_in_threadpool(_receive_and_trigger, portal, bidang, data, "isian.xlsx")
-    if receipt.status != "valid":
-        return _form_page(request, bidang, year, month, values, receipt=receipt, status=422)
-    return _receipt_page(request, receipt, bidang, year, month)
+    data = form_to_xlsx(unit.config, bidang, year, month, values)
+    return await _receipt(request, data, "isian.xlsx", form_values=values)
 
 
-@route("/berkas/{sha256}", "signed_in")
+@route(OPD + "/berkas/{sha256}", "signed_in")
 async def archived_file(request: Request) -> Response:
     """The file as received, from the archive (for its bidang and the planners)."""
-    portal = _portal(request)
+    unit = _unit(request)
     sha = request.path_params["sha256"]
     if not re.fullmatch(r"[0-9a-f]{64}", sha):
         return _error(request, 404, "Berkas tidak ditemukan.")
-    row = await run_in_threadpool(file_by_hash, portal.res.warehouse, portal.res.opd, sha)
-    if row is None or not _may(request.state.account, "read_bidang", portal, row["bidang"]):
+    row = await run_in_threadpool(file_by_hash, unit.warehouse, unit.opd, sha)
+    if row is None or not _may(request.state.account, "read_bidang", row["bidang"]):
         return _error(request, 404, "Berkas tidak ditemukan.")
     path = Path(row["archive_path"])
     if not path.is_file():
@@ -468,65 +518,63 @@ async def archived_file(request: Request) -> Response:
 
 
 # -- the planning team -------------------------------------------------------
-def _matrix(portal: Portal, year: int, as_of: datetime) -> dict:
+def _matrix(unit: Resources, year: int, as_of: datetime) -> dict:
     from iku.queries import submission_matrix
 
-    cells = submission_matrix(portal.res, year, 12, as_of)
-    rows = [(b, [c for c in cells if c.bidang == b.code]) for b in portal.res.config.catalogue.bidang]
+    cells = submission_matrix(unit, year, 12, as_of)
+    rows = [(b, [c for c in cells if c.bidang == b.code]) for b in unit.config.catalogue.bidang]
     return dict(rows=rows, counts={s: sum(c.status == s for c in cells) for s in STATUS_LABEL})
 
 
-@route("/perencana", "planner")
+def _as_of(request: Request, tz: str) -> tuple[datetime, str] | None:
+    """?per=YYYY-MM-DD (default: now); None when it is not a date."""
+    text = request.query_params.get("per") or ""
+    try:
+        return parse_as_of(text or None, tz), text
+    except ValueError:
+        return None
+
+
+def _jobs(portal: Portal, unit: Resources) -> list:
+    """The jobs started from the portal for this OPD (never another's)."""
+    return [j for j in portal.jobs.history if j.opd == unit.opd]
+
+
+@route(OPD + "/perencana", "planner")
 async def planner(request: Request) -> Response:
-    portal = _portal(request)
-    year = _year(request, portal)
+    portal, unit = _portal(request), _unit(request)
+    years = unit.config.catalogue.opd.years
+    year = _year(request, years, portal.tz)
     if year is None:
         return _error(request, 404, "Tahun di luar periode Renstra.")
-    as_of_text = request.query_params.get("per") or ""
-    try:
-        as_of = parse_as_of(as_of_text or None, portal.tz)
-    except ValueError:
+    when = _as_of(request, portal.tz)
+    if when is None:
         return _error(request, 400, "Tanggal acuan harus berbentuk TTTT-BB-HH.")
-    ctx = await run_in_threadpool(_matrix, portal, year, as_of)
+    ctx = await run_in_threadpool(_matrix, unit, year, when[0])
     return _render(
         request,
         "perencana.html.j2",
         year=year,
-        years=portal.res.config.catalogue.opd.years,
-        as_of=as_of,
-        as_of_text=as_of_text,
-        jobs=list(portal.jobs.history),
+        years=years,
+        as_of=when[0],
+        as_of_text=when[1],
+        jobs=_jobs(portal, unit),
         **ctx,
     )
 
 
-def _reports(portal: Portal) -> list[tuple[int, list[Path]]]:
-    out = portal.res.output_dir
+def _report_files(folder_of: Callable[[int], Path], years: list[int], pattern: re.Pattern) -> list:
     found = []
-    for year in portal.res.config.catalogue.opd.years:
-        folder = out / str(year)
+    for year in years:
+        folder = folder_of(year)
         if folder.is_dir():
-            files = sorted(p for p in folder.iterdir() if p.is_file() and REPORT_NAME.match(p.name))
+            files = sorted(p for p in folder.iterdir() if p.is_file() and pattern.match(p.name))
             if files:
                 found.append((year, files))
     return found
 
 
-@route("/laporan", "planner")
-async def reports(request: Request) -> Response:
-    portal = _portal(request)
-    found = await run_in_threadpool(_reports, portal)
-    return _render(request, "laporan.html.j2", reports=found, jobs=list(portal.jobs.history))
-
-
-@route("/laporan/{year:int}/{name}", "planner")
-async def report_file(request: Request) -> Response:
-    portal = _portal(request)
-    name, year = request.path_params["name"], request.path_params["year"]
-    # only names a report can have, in the year's folder: nothing else is served
-    if not REPORT_NAME.match(name) or year not in portal.res.config.catalogue.opd.years:
-        return _error(request, 404, "Laporan tidak ditemukan.")
-    path = portal.res.output_dir / str(year) / name
+def _serve_report(request: Request, path: Path) -> Response:
     if not path.is_file():
         return _error(request, 404, "Laporan tidak ditemukan.")
     suffix = path.suffix
@@ -534,50 +582,121 @@ async def report_file(request: Request) -> Response:
         "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
     }
     if suffix != ".html" and request.query_params.get("unduh") != "0":
-        return FileResponse(path, media_type=MEDIA[suffix], filename=name, headers=headers)
+        return FileResponse(path, media_type=MEDIA[suffix], filename=path.name, headers=headers)
     return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
 
 
-@route("/jalankan", "perencana", ("POST",))
+@route(OPD + "/laporan", "planner")
+async def reports(request: Request) -> Response:
+    portal, unit = _portal(request), _unit(request)
+    found = await run_in_threadpool(
+        _report_files, unit.report_dir, unit.config.catalogue.opd.years, REPORT_NAME
+    )
+    return _render(request, "laporan.html.j2", reports=found, jobs=_jobs(portal, unit))
+
+
+@route(OPD + "/laporan/{year:int}/{name}", "planner")
+async def report_file(request: Request) -> Response:
+    name, year = request.path_params["name"], request.path_params["year"]
+    # only names a report can have, in this OPD's folder of the year: nothing else is served
+    if not REPORT_NAME.match(name):
+        return _error(request, 404, "Laporan tidak ditemukan.")
+    return _serve_report(request, _unit(request).report_dir(year) / name)
+
+
+@route(OPD + "/jalankan", "perencana", ("POST",))
 async def run_now(request: Request) -> Response:
-    portal = _portal(request)
+    portal, unit = _portal(request), _unit(request)
     form = request.state.form
     task = form.get("tugas")
+    years = unit.config.catalogue.opd.years
+    opd = ["--opd", unit.opd]
     if task == "konsolidasi":
-        portal.jobs.consolidate()
+        portal.jobs.consolidate(unit.opd)
     elif task == "laporan":
         try:
             period = Period.parse(str(form.get("periode") or ""))
         except ValueError:
             return _error(request, 400, "Periode laporan harus TTTT atau TTTT-Tn, misalnya 2024-Q2.")
-        if period.year not in portal.res.config.catalogue.opd.years:
+        if period.year not in years:
             return _error(request, 400, "Tahun di luar periode Renstra.")
-        portal.jobs.start(f"laporan {period.slug}", ["report", "--period", period.slug])
+        portal.jobs.start(f"laporan {period.slug}", ["report", "--period", period.slug, *opd], unit.opd)
     elif task == "lakip":
-        year = _year_from_text(str(form.get("tahun") or ""), portal)
+        year = _year_from_text(str(form.get("tahun") or ""), years)
         if year is None:
             return _error(request, 400, "Tahun di luar periode Renstra.")
-        portal.jobs.start(f"LAKIP {year}", ["lakip", "--year", str(year)])
+        portal.jobs.start(f"LAKIP {year}", ["lakip", "--year", str(year), *opd], unit.opd)
     else:
         return _error(request, 400, "Tugas tidak dikenal.")
-    back = "/laporan" if task != "konsolidasi" else "/perencana"
-    return RedirectResponse(back, status_code=303)
+    back = "laporan" if task != "konsolidasi" else "perencana"
+    return RedirectResponse(f"/opd/{unit.opd}/{back}", status_code=303)
 
 
-def _year_from_text(text: str, portal: Portal) -> int | None:
+def _year_from_text(text: str, years: list[int]) -> int | None:
     try:
         year = int(text)
     except ValueError:
         return None
-    return year if year in portal.res.config.catalogue.opd.years else None
+    return year if year in years else None
 
 
-@route("/peringatan", "planner")
+@route(OPD + "/peringatan", "planner")
 async def alert_log(request: Request) -> Response:
-    portal = _portal(request)
-    alerts = await run_in_threadpool(portal.res.warehouse.alerts, portal.res.opd)
+    unit = _unit(request)
+    alerts = await run_in_threadpool(unit.warehouse.alerts, unit.opd)
     alerts.sort(key=lambda a: a["id"], reverse=True)
     return _render(request, "peringatan.html.j2", alerts=alerts[:500], total=len(alerts))
+
+
+# -- the kabupaten (read-only, every OPD) -----------------------------------
+def _overview(portal: Portal, year: int, as_of: datetime) -> list[dict]:
+    """Each OPD's submission counts of `year` as of `as_of` (OPD whose Renstra
+    does not cover the year are listed without counts)."""
+    rows = []
+    for unit in portal.units.values():
+        covered = year in unit.config.catalogue.opd.years
+        rows.append(
+            dict(
+                code=unit.opd,
+                opd=unit.config.catalogue.opd,
+                counts=_matrix(unit, year, as_of)["counts"] if covered else None,
+            )
+        )
+    return rows
+
+
+@route("/kabupaten", "kabupaten")
+async def kabupaten(request: Request) -> Response:
+    portal = _portal(request)
+    year = _year(request, portal.years, portal.tz)
+    if year is None:
+        return _error(request, 404, "Tahun di luar periode Renstra.")
+    when = _as_of(request, portal.tz)
+    if when is None:
+        return _error(request, 400, "Tanggal acuan harus berbentuk TTTT-BB-HH.")
+    rows = await run_in_threadpool(_overview, portal, year, when[0])
+    recaps = await run_in_threadpool(
+        _report_files, lambda y: portal.res.output_dir / str(y), portal.years, RECAP_NAME
+    )
+    return _render(
+        request,
+        "kabupaten.html.j2",
+        year=year,
+        years=portal.years,
+        as_of=when[0],
+        as_of_text=when[1],
+        rows=rows,
+        recaps=recaps,
+    )
+
+
+@route("/kabupaten/rekap/{year:int}/{recap}", "kabupaten")
+async def recap_file(request: Request) -> Response:
+    portal = _portal(request)
+    name, year = request.path_params["recap"], request.path_params["year"]
+    if not RECAP_NAME.match(name) or year not in portal.years:
+        return _error(request, 404, "Laporan tidak ditemukan.")
+    return _serve_report(request, portal.res.output_dir / str(year) / name)
 
 
 # -- API ---------------------------------------------------------------------
@@ -593,7 +712,7 @@ def _token_account(portal: Portal, header: str | None) -> Account | None:
     account, stored = found
     if not passwords.verify_token_secret(parts[1], stored) or account.role != "bidang":
         return None
-    if account.opd_code != portal.res.opd:
+    if account.opd_code not in portal.units:  # an OPD this installation does not serve
         return None
     portal.accounts.touch_token(parts[0])
     return account
@@ -615,12 +734,14 @@ async def api_submissions(request: Request) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         return JSONResponse({"detail": "field 'file' wajib"}, status_code=400)
-    limit = portal.res.config.pipeline.limits.max_file_bytes
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
+    unit = portal.units[account.opd_code]
+    data = await _upload_bytes(upload, unit.config.pipeline.limits.max_file_bytes)
+    if data is None:
         return JSONResponse({"detail": "berkas terlalu besar"}, status_code=413)
     assert account.bidang is not None  # _token_account admits bidang accounts only
-    receipt = await run_in_threadpool(_receive_and_trigger, portal, account.bidang, data, upload.filename)
+    receipt = await run_in_threadpool(
+        _receive_and_trigger, portal, unit, account.bidang, data, upload.filename
+    )
     return JSONResponse(receipt.as_json())
 
 
@@ -659,6 +780,8 @@ PAGES = [
     report_file,
     run_now,
     alert_log,
+    kabupaten,
+    recap_file,
 ]
 
 
@@ -701,6 +824,7 @@ def create_app(
         env=_environment(),
         user_throttle=SignInThrottle(free=3),
         ip_throttle=SignInThrottle(free=20),
+        units={u.opd: u for u in res.units()},
     )
     return app
 

@@ -1,4 +1,4 @@
-"""`iku web`: serve the portal; `iku web add-user` / `set-password` /
+"""`iku web`: serve the portal; `iku web add-user` / `users` / `set-password` /
 `add-token` manage its accounts (CONTRACT §5, §10)."""
 
 from __future__ import annotations
@@ -86,28 +86,67 @@ def web(ctx: typer.Context) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, server_header=False, log_level="info")
 
 
+def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:
+    """The OPD a new account belongs to: --opd, or the only OPD there is. A
+    bidang must be one of that OPD's. The kabupaten role sees every OPD; its
+    row keeps the OPD given (or the first) only because every account has one."""
+    inst = res.installation
+    if opd is not None:
+        opd = inst.check(opd)  # an unknown OPD: exit 2
+    elif role == "kabupaten" or len(inst.codes) == 1:
+        opd = res.opd
+    else:
+        raise ValueError(f"ada {len(inst.codes)} OPD; pilih satu dengan --opd ({', '.join(inst.codes)})")
+    if bidang is not None and bidang not in {b.code for b in res.unit(opd).config.catalogue.bidang}:
+        raise ValueError(f"bidang '{bidang}' tidak dikenal di OPD {opd}")
+    return opd
+
+
 @web_app.command("add-user")
 @_guarded
 def add_user(
     username: str = typer.Argument(..., help="Nama pengguna"),
     role: str = typer.Option(..., "--role", help="bidang | perencana | kabupaten"),
     bidang: str | None = typer.Option(None, "--bidang", help="Kode bidang (peran bidang saja)"),
-    opd: str | None = typer.Option(None, "--opd", help="Kode OPD (bawaan: OPD konfigurasi ini)"),
+    opd: str | None = typer.Option(
+        None,
+        "--opd",
+        help="Kode OPD akun ini; wajib bila ada lebih dari satu OPD (peran kabupaten melihat semua OPD).",
+    ),
 ) -> None:
     """Buat akun; kata sandi ditanyakan (atau dibaca satu baris dari masukan standar)."""
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import hash_password
 
     res = _resources()
-    opd = opd or res.opd
-    if bidang is not None and opd == res.opd and bidang not in {b.code for b in res.config.catalogue.bidang}:
-        raise ValueError(f"bidang '{bidang}' tidak dikenal")
+    opd = _account_opd(res, role, opd, bidang)
     if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
         raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
     Accounts(res.warehouse).add(
         opd=opd, username=username, role=role, bidang=bidang, password_hash=hash_password(_read_password())
     )
-    typer.echo(f"akun {username} dibuat ({role}{' ' + bidang if bidang else ''}, OPD {opd}).")
+    where = "semua OPD, baca saja" if role == "kabupaten" else f"OPD {opd}"
+    typer.echo(f"akun {username} dibuat ({role}{' ' + bidang if bidang else ''}, {where}).")
+
+
+@web_app.command("users")
+@_guarded
+def users(
+    opd: str | None = typer.Option(None, "--opd", help="Hanya akun OPD ini; bawaan: semua akun."),
+) -> None:
+    """Daftar akun portal: nama, peran, OPD, bidang (tanpa kata sandi)."""
+    from iku.warehouse.accounts import Accounts
+
+    res = _resources()
+    if opd is not None:
+        res.installation.check(opd)
+    shown = [
+        a for a in Accounts(res.warehouse).all() if opd is None or a.opd_code == opd or a.role == "kabupaten"
+    ]
+    for a in shown:
+        where = "semua OPD" if a.role == "kabupaten" else a.opd_code
+        typer.echo(f"{a.username}\t{a.role}\t{where}\t{a.bidang or '-'}")
+    typer.echo(f"{len(shown)} akun.")
 
 
 @web_app.command("set-password")

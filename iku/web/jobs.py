@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 class Job:
     label: str
     argv: list[str]
+    opd: str | None = None  # the OPD the job is for: the portal shows it to that OPD only
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
     exit_code: int | None = None
@@ -40,7 +41,7 @@ class JobRunner:
         self._running: dict[str, Job] = {}
         self._again: set[str] = set()
 
-    def start(self, label: str, argv: list[str]) -> Job | None:
+    def start(self, label: str, argv: list[str], opd: str | None = None) -> Job | None:
         """Start `iku <argv>` in the background; None when the same job already
         runs (it is then run once more when that one ends)."""
         key = " ".join(argv)
@@ -48,14 +49,18 @@ class JobRunner:
             if key in self._running:
                 self._again.add(key)
                 return None
-            job = Job(label, argv)
+            job = Job(label, argv, opd)
             self._running[key] = job
             self.history.appendleft(job)
         threading.Thread(target=self._run, args=(key, job), daemon=True, name=f"iku-job-{label}").start()
         return job
 
-    def consolidate(self) -> Job | None:
-        return self.start("konsolidasi", ["consolidate"])
+    def consolidate(self, opd: str | None = None) -> Job | None:
+        """`iku consolidate` of one OPD (every OPD when None); runs of different
+        OPD may overlap: the warehouse lock lets one load at a time."""
+        if opd is None:
+            return self.start("konsolidasi", ["consolidate"])
+        return self.start("konsolidasi", ["consolidate", "--opd", opd], opd)
 
     def _run(self, key: str, job: Job) -> None:
         while True:
@@ -77,7 +82,7 @@ class JobRunner:
                     del self._running[key]
                     return
                 self._again.discard(key)
-                job = Job(job.label, job.argv)
+                job = Job(job.label, job.argv, job.opd)
                 self._running[key] = job
                 self.history.appendleft(job)
 

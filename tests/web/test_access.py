@@ -13,6 +13,7 @@ from webkit import CSRF, consolidate
 
 from iku.web.app import ALLOW
 
+A = "/opd/disperkim-tjb"  # the one OPD of the shipped configuration
 ROLES = ["anonymous", "bidang_a", "bidang_b", "perencana", "kabupaten"]
 # who may pass each route, for routes about bidang A's (perumahan's) data
 EXPECTED = {
@@ -21,29 +22,33 @@ EXPECTED = {
     "GET /static/portal.css": set(ROLES),
     "POST /keluar": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
     "GET /": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
-    "GET /bidang/{bidang}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /bidang/{bidang}/{year:int}/{month:int}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /bidang/{bidang}/{year:int}/{month:int}/templat": {"bidang_a", "perencana", "kabupaten"},
-    "POST /bidang/{bidang}/{year:int}/{month:int}/unggah": {"bidang_a"},
-    "GET /bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
-    "POST /bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
-    "GET /berkas/{sha256}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /perencana": {"perencana", "kabupaten"},
-    "GET /laporan": {"perencana", "kabupaten"},
-    "GET /laporan/{year:int}/{name}": {"perencana", "kabupaten"},
-    "POST /jalankan": {"perencana"},
-    "GET /peringatan": {"perencana", "kabupaten"},
+    "GET /opd/{opd}/bidang/{bidang}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/templat": {"bidang_a", "perencana", "kabupaten"},
+    "POST /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/unggah": {"bidang_a"},
+    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
+    "POST /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
+    "GET /opd/{opd}/berkas/{sha256}": {"bidang_a", "perencana", "kabupaten"},
+    "GET /opd/{opd}/perencana": {"perencana", "kabupaten"},
+    "GET /opd/{opd}/laporan": {"perencana", "kabupaten"},
+    "GET /opd/{opd}/laporan/{year:int}/{name}": {"perencana", "kabupaten"},
+    "POST /opd/{opd}/jalankan": {"perencana"},
+    "GET /opd/{opd}/peringatan": {"perencana", "kabupaten"},
+    "GET /kabupaten": {"kabupaten"},
+    "GET /kabupaten/rekap/{year:int}/{recap}": {"kabupaten"},
     "POST /api/submissions": set(),  # a session is never a token: see test_api_by_token below
 }
 
 
 def concrete(path: str, sha: str) -> str:
     return (
-        path.replace("{bidang}", "perumahan")
+        path.replace("{opd}", "disperkim-tjb")
+        .replace("{bidang}", "perumahan")
         .replace("{year:int}", "2023")
         .replace("{month:int}", "4")
         .replace("{sha256}", sha)
         .replace("{name}", "iku-2023-Q1.json")
+        .replace("{recap}", "rekap-2023-Q1.json")
     )
 
 
@@ -69,6 +74,7 @@ def test_every_route_as_every_role(portal, tmp_path):
     reports = portal.res.output_dir / "2023"
     reports.mkdir(parents=True)
     (reports / "iku-2023-Q1.json").write_text("{}")
+    (reports / "rekap-2023-Q1.json").write_text("{}")
     outcome = {}
     for role in ROLES:
         for key in EXPECTED:
@@ -87,7 +93,7 @@ def test_every_route_as_every_role(portal, tmp_path):
                 r = client.post(url, data={"csrf": csrf, "username": "x", "password": "y"})
                 outcome[(role, key)] = r.status_code == 401  # reached the password check
                 continue
-            elif url == "/jalankan":
+            elif url.endswith("/jalankan"):
                 r = client.post(url, data={"csrf": csrf, "tugas": "tidak-ada"})
             else:
                 r = client.post(url, data={"csrf": csrf})
@@ -103,22 +109,24 @@ def test_every_route_as_every_role(portal, tmp_path):
 
 def test_bidang_b_reaches_its_own_pages_only(portal):
     b = portal.client("bidang_b")
-    assert b.get("/bidang/perkim/2023/4").status_code == 200
-    assert b.get("/bidang/perkim/2023/4/isian").status_code == 200
-    assert b.get("/bidang/perumahan/2023/4").status_code == 403
-    assert b.get("/").headers["location"] == "/bidang/perkim"
+    assert b.get(f"{A}/bidang/perkim/2023/4").status_code == 200
+    assert b.get(f"{A}/bidang/perkim/2023/4/isian").status_code == 200
+    assert b.get(f"{A}/bidang/perumahan/2023/4").status_code == 403
+    assert b.get("/").headers["location"] == f"{A}/bidang/perkim"
     # unknown bidang, years outside the Renstra and odd months are not found
-    assert b.get("/bidang/tidak-ada/2023/4").status_code == 404
-    assert b.get("/bidang/perkim/2031/4").status_code == 404
-    assert b.get("/bidang/perkim/2023/13").status_code == 404
+    assert b.get(f"{A}/bidang/tidak-ada/2023/4").status_code == 404
+    assert b.get(f"{A}/bidang/perkim/2031/4").status_code == 404
+    assert b.get(f"{A}/bidang/perkim/2023/13").status_code == 404
 
 
 def test_kabupaten_reads_but_never_writes(portal):
     k = portal.client("kabupaten")
-    page = k.get("/perencana")
+    assert k.get("/").headers["location"] == "/kabupaten"
+    assert f'href="{A}/perencana?tahun=' in k.get("/kabupaten").text  # it picks the OPD
+    page = k.get(f"{A}/perencana")
     assert page.status_code == 200 and "Jalankan konsolidasi" not in page.text
-    assert "Tulis laporan" not in k.get("/laporan").text
-    assert "Kirim berkas" not in k.get("/bidang/perumahan/2023/4").text
+    assert "Tulis laporan" not in k.get(f"{A}/laporan").text
+    assert "Kirim berkas" not in k.get(f"{A}/bidang/perumahan/2023/4").text
 
 
 def test_an_account_of_another_opd_sees_nothing_here(portal):
@@ -127,7 +135,7 @@ def test_an_account_of_another_opd_sees_nothing_here(portal):
     csrf = CSRF.search(c.get("/masuk").text).group(1)
     r = c.post("/masuk", data={"csrf": csrf, "username": "dinkes-plan", "password": "kata-sandi-uji-123"})
     assert r.status_code == 303
-    for url in ("/perencana", "/laporan", "/peringatan", "/bidang/perumahan/2023/4", "/"):
+    for url in (f"{A}/perencana", f"{A}/laporan", f"{A}/peringatan", f"{A}/bidang/perumahan/2023/4", "/"):
         assert c.get(url).status_code == 403, url
 
 

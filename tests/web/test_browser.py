@@ -43,10 +43,10 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     b.goto(f"{portal.url}/masuk")
     shots["portal-masuk"] = b.screenshot()
     sign_in(b, portal, "bidang_a")
-    assert b.url().endswith("/bidang/perumahan") and "Bidang Perumahan" in b.text()
+    assert b.url().endswith("/opd/disperkim-tjb/bidang/perumahan") and "Bidang Perumahan" in b.text()
 
     valid = write_xlsx(tmp_path / "realisasi april.xlsx", sheet_rows(value="1.234,5"))
-    b.goto(f"{portal.url}/bidang/perumahan/2023/4")
+    b.goto(f"{portal.url}/opd/disperkim-tjb/bidang/perumahan/2023/4")
     b.attach("#berkas", str(valid))
     b.click_and_wait("#kirim")
     assert b.eval("document.querySelector('#status').dataset.status") == "valid"
@@ -54,14 +54,14 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     shots["portal-diterima"] = b.screenshot()
 
     invalid = write_xlsx(tmp_path / "salah.xlsx", sheet_rows(month=5, value="dua belas"))
-    b.goto(f"{portal.url}/bidang/perumahan/2023/5")
+    b.goto(f"{portal.url}/opd/disperkim-tjb/bidang/perumahan/2023/5")
     b.attach("#berkas", str(invalid))
     b.click_and_wait("#kirim")
     assert b.eval("document.querySelector('#status').dataset.status") == "invalid"
     assert "'dua belas' bukan angka" in b.text()
     shots["portal-tidak-valid"] = b.screenshot()
 
-    b.goto(f"{portal.url}/bidang/perumahan/2023/6")
+    b.goto(f"{portal.url}/opd/disperkim-tjb/bidang/perumahan/2023/6")
     b.click_and_wait("#isi-formulir")
     for code in ("IKU-01", "IKU-02", "IKU-03", "IKU-05"):
         b.fill(f"#realisasi__{code}", "3")
@@ -78,11 +78,11 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     assert b.url().endswith("/masuk")
     sign_in(b, portal, "perencana")
     # as of today: sheets received now (after 2023's deadlines) count, and count as late
-    b.goto(f"{portal.url}/perencana?tahun=2023")
+    b.goto(f"{portal.url}/opd/disperkim-tjb/perencana?tahun=2023")
     matrix = b.text("#matriks")
     assert "terlambat" in matrix and "tidak valid" in matrix and "belum masuk" in matrix
     shots["portal-matriks"] = b.screenshot()
-    b.click_and_wait('#matriks a[href="/bidang/perumahan/2023/5"]')
+    b.click_and_wait('#matriks a[href="/opd/disperkim-tjb/bidang/perumahan/2023/5"]')
     assert "'dua belas' bukan angka" in b.text() and "unduh berkas" in b.text()
 
     for name, png in shots.items():

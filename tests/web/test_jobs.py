@@ -26,10 +26,10 @@ def test_consolidate_job_runs_the_cli_and_coalesces(iku_env):
 
 def test_bad_report_period_is_refused_before_any_job(portal):
     c = portal.client("perencana")
-    csrf = CSRF.search(c.get("/laporan").text).group(1)
-    r = c.post("/jalankan", data={"csrf": csrf, "tugas": "laporan", "periode": "2023-Q9"})
+    csrf = CSRF.search(c.get("/opd/disperkim-tjb/laporan").text).group(1)
+    r = c.post("/opd/disperkim-tjb/jalankan", data={"csrf": csrf, "tugas": "laporan", "periode": "2023-Q9"})
     assert r.status_code == 400
-    r = c.post("/jalankan", data={"csrf": csrf, "tugas": "lakip", "tahun": "1999"})
+    r = c.post("/opd/disperkim-tjb/jalankan", data={"csrf": csrf, "tugas": "lakip", "tahun": "1999"})
     assert r.status_code == 400
     assert list(portal.jobs.history) == []
 
@@ -54,13 +54,17 @@ def test_an_upload_is_consolidated_right_away(portal_factory, prefect_server, tm
     )
     portal.jobs.env.update(env)
     c = portal.client("bidang_a")
-    csrf = CSRF.search(c.get("/bidang/perumahan/2023/4").text).group(1)
+    csrf = CSRF.search(c.get("/opd/disperkim-tjb/bidang/perumahan/2023/4").text).group(1)
     data = write_xlsx(tmp_path / "a.xlsx", sheet_rows()).read_bytes()
-    r = c.post("/bidang/perumahan/2023/4/unggah", data={"csrf": csrf}, files={"berkas": ("a.xlsx", data)})
+    r = c.post(
+        "/opd/disperkim-tjb/bidang/perumahan/2023/4/unggah",
+        data={"csrf": csrf},
+        files={"berkas": ("a.xlsx", data)},
+    )
     assert 'data-status="valid"' in r.text
     assert portal.jobs.wait_idle(timeout=600)
     job = next(iter(portal.jobs.history))
     assert job.exit_code == 0, job.last_line
     logs = portal.res.warehouse.submission_logs(portal.res.opd, 2023)
     assert [(s.status, s.month) for s in logs] == [("valid", 4)]
-    assert "data yang berlaku" in c.get("/bidang/perumahan/2023/4").text
+    assert "data yang berlaku" in c.get("/opd/disperkim-tjb/bidang/perumahan/2023/4").text

@@ -135,10 +135,10 @@ def test_file_names_are_never_trusted(portal, tmp_path):
 
 def test_upload_page_receipt_and_form_entry(portal, tmp_path):
     c = portal.client("bidang_a")
-    page = c.get("/bidang/perumahan/2023/6")
+    page = c.get("/opd/disperkim-tjb/bidang/perumahan/2023/6")
     token = CSRF.search(page.text).group(1)
     ok = c.post(
-        "/bidang/perumahan/2023/6/unggah",
+        "/opd/disperkim-tjb/bidang/perumahan/2023/6/unggah",
         data={"csrf": token},
         files={"berkas": ("juni.xlsx", xlsx_bytes(tmp_path, month=6, value="1.234,5"))},
     )
@@ -149,10 +149,10 @@ def test_upload_page_receipt_and_form_entry(portal, tmp_path):
         form[f"realisasi__{code}"] = "2"
         form[f"keterangan__{code}"] = '=HYPERLINK("http://x")'
         form[f"faktor_pendorong__{code}"] = "dukungan desa"
-    good = c.post("/bidang/perumahan/2023/7/isian", data=form)
+    good = c.post("/opd/disperkim-tjb/bidang/perumahan/2023/7/isian", data=form)
     assert good.status_code == 200 and 'data-status="valid"' in good.text
     form["realisasi__IKU-03"] = "dua"
-    bad = c.post("/bidang/perumahan/2023/7/isian", data=form)
+    bad = c.post("/opd/disperkim-tjb/bidang/perumahan/2023/7/isian", data=form)
     assert bad.status_code == 422 and "bukan angka" in bad.text
     assert 'value="dua"' in bad.text  # the form comes back as typed
     records = consolidate(portal.res)
@@ -160,22 +160,22 @@ def test_upload_page_receipt_and_form_entry(portal, tmp_path):
     notes = {v.note for v in portal.res.warehouse.current_values(portal.res.opd, 2023) if v.month == 7}
     assert notes == {'=HYPERLINK("http://x")'}  # kept as text, never a formula
     # the form is pre-filled from the data in force
-    again = c.get("/bidang/perumahan/2023/7/isian")
+    again = c.get("/opd/disperkim-tjb/bidang/perumahan/2023/7/isian")
     assert 'name="realisasi__IKU-01" id="realisasi__IKU-01" inputmode="decimal" value="2"' in again.text
-    month = c.get("/bidang/perumahan/2023/7")
+    month = c.get("/opd/disperkim-tjb/bidang/perumahan/2023/7")
     assert "data yang berlaku" in month.text and "bukan angka" in month.text
 
 
 def test_form_entry_for_a_ratio_indicator(portal):
     c = portal.client("bidang_b")
-    token = CSRF.search(c.get("/bidang/perkim/2024/2/isian").text).group(1)
+    token = CSRF.search(c.get("/opd/disperkim-tjb/bidang/perkim/2024/2/isian").text).group(1)
     r = c.post(
-        "/bidang/perkim/2024/2/isian",
+        "/opd/disperkim-tjb/bidang/perkim/2024/2/isian",
         data={"csrf": token, "pembilang__IKU-04": "3", "penyebut__IKU-04": "2"},
     )
     assert r.status_code == 422 and "penyebut" in r.text.lower()
     r = c.post(
-        "/bidang/perkim/2024/2/isian",
+        "/opd/disperkim-tjb/bidang/perkim/2024/2/isian",
         data={"csrf": token, "pembilang__IKU-04": "1,5", "penyebut__IKU-04": "98,5"},
     )
     assert 'data-status="valid"' in r.text and "98,5" in r.text
@@ -183,7 +183,7 @@ def test_form_entry_for_a_ratio_indicator(portal):
 
 def test_template_download(portal):
     c = portal.client("bidang_b")
-    r = c.get("/bidang/perkim/2024/3/templat")
+    r = c.get("/opd/disperkim-tjb/bidang/perkim/2024/3/templat")
     assert r.status_code == 200
     assert 'filename="realisasi-perkim-2024-03.xlsx"' in r.headers["content-disposition"]
     from python_calamine import CalamineWorkbook
@@ -195,8 +195,15 @@ def test_template_download(portal):
 def test_csrf_required_on_every_form(portal, tmp_path):
     c = portal.client("bidang_a")
     data = xlsx_bytes(tmp_path)
-    assert c.post("/bidang/perumahan/2023/4/unggah", files={"berkas": ("a.xlsx", data)}).status_code == 403
-    assert c.post("/bidang/perumahan/2023/4/isian", data={"csrf": "nope"}).status_code == 403
+    assert (
+        c.post(
+            "/opd/disperkim-tjb/bidang/perumahan/2023/4/unggah", files={"berkas": ("a.xlsx", data)}
+        ).status_code
+        == 403
+    )
+    assert (
+        c.post("/opd/disperkim-tjb/bidang/perumahan/2023/4/isian", data={"csrf": "nope"}).status_code == 403
+    )
     assert c.post("/keluar", data={}).status_code == 403
     fresh = httpx.Client(base_url=portal.url)
     fresh.get("/masuk")
@@ -234,7 +241,7 @@ def test_session_cookie_and_security_headers(portal):
     assert "<script" not in r.text and "style=" not in r.text
     # a tampered cookie is no session
     forged = httpx.Client(base_url=portal.url, cookies={"iku_sesi": "eyJ1aWQiOiAxfQ==.x.y"})
-    assert forged.get("/perencana").status_code == 303
+    assert forged.get("/opd/disperkim-tjb/perencana").status_code == 303
 
 
 def test_password_change_ends_sessions(portal):
@@ -242,9 +249,9 @@ def test_password_change_ends_sessions(portal):
     from iku.web.passwords import hash_password
 
     c = portal.client("perencana")
-    assert c.get("/perencana").status_code == 200
+    assert c.get("/opd/disperkim-tjb/perencana").status_code == 200
     Accounts(portal.res.warehouse).set_password("rencana", hash_password("kata-sandi-baru-456"))
-    assert c.get("/perencana").status_code == 303
+    assert c.get("/opd/disperkim-tjb/perencana").status_code == 303
 
 
 def test_secret_file_is_generated_private(tmp_path):
@@ -266,17 +273,17 @@ def test_planner_matrix_links_cells_to_files(portal, tmp_path):
             os.utime(path, (when, when))
     consolidate(portal.res)
     c = portal.client("perencana")
-    page = c.get("/perencana?tahun=2023&per=2023-04-01")
+    page = c.get("/opd/disperkim-tjb/perencana?tahun=2023&per=2023-04-01")
     assert page.status_code == 200
-    assert 'href="/bidang/perumahan/2023/2" title="tepat waktu"' not in page.text
-    assert 'href="/bidang/perumahan/2023/2" title="terlambat"' in page.text
-    assert 'href="/bidang/perkim/2023/2" title="tidak valid"' in page.text
-    assert 'href="/bidang/perkim/2023/3" title="menunggu"' in page.text
-    assert 'href="/bidang/perkim/2023/1" title="belum masuk"' in page.text
-    detail = c.get("/bidang/perkim/2023/2")
-    assert "pembilang" in detail.text.lower() and "/berkas/" in detail.text
-    sha = detail.text.split("/berkas/")[1][:64]
-    r = c.get(f"/berkas/{sha}")
+    assert 'href="/opd/disperkim-tjb/bidang/perumahan/2023/2" title="tepat waktu"' not in page.text
+    assert 'href="/opd/disperkim-tjb/bidang/perumahan/2023/2" title="terlambat"' in page.text
+    assert 'href="/opd/disperkim-tjb/bidang/perkim/2023/2" title="tidak valid"' in page.text
+    assert 'href="/opd/disperkim-tjb/bidang/perkim/2023/3" title="menunggu"' in page.text
+    assert 'href="/opd/disperkim-tjb/bidang/perkim/2023/1" title="belum masuk"' in page.text
+    detail = c.get("/opd/disperkim-tjb/bidang/perkim/2023/2")
+    assert "pembilang" in detail.text.lower() and "/opd/disperkim-tjb/berkas/" in detail.text
+    sha = detail.text.split("/opd/disperkim-tjb/berkas/")[1][:64]
+    r = c.get(f"/opd/disperkim-tjb/berkas/{sha}")
     assert r.status_code == 200 and r.content[:2] == b"PK"
 
 
@@ -284,5 +291,5 @@ def test_accounts_tokens_and_receipts_on_postgresql(portal_factory, pg_url, tmp_
     portal = portal_factory(warehouse_url=pg_url)
     body = api(portal, "bidang_b", xlsx_bytes(tmp_path, bidang="perkim", month=3)).json()
     assert body["status"] == "valid"
-    assert portal.client("kabupaten").get("/perencana?tahun=2023").status_code == 200
+    assert portal.client("kabupaten").get("/opd/disperkim-tjb/perencana?tahun=2023").status_code == 200
     assert [r.status for r in consolidate(portal.res)] == ["valid"]

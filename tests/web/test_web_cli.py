@@ -65,3 +65,27 @@ def test_busy_address_is_one_line_and_exit_3(iku_env, monkeypatch):
         r = runner.invoke(app, ["web"])
     assert r.exit_code == 3
     assert len(r.output.strip().splitlines()) == 1 and "IKU_WEB_PORT" in r.output
+
+
+def test_accounts_of_a_kabupaten_take_an_opd(iku_env, monkeypatch):
+    from kabupatenkit import SEED, TWIN, kabupaten_config
+
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(kabupaten_config(iku_env / "config", dinkes=False)))
+    pw = "kata-sandi-panjang\n"
+    needs = run(["add-user", "a", "--role", "perencana"], pw)
+    assert needs.exit_code == 2 and "--opd" in needs.output and len(needs.output.strip().splitlines()) == 1
+    assert run(["add-user", "a", "--role", "perencana", "--opd", "tidak-ada"], pw).exit_code == 2
+    assert run(["add-user", "b", "--role", "bidang", "--bidang", "kesmas", "--opd", TWIN], pw).exit_code == 2
+    assert (
+        run(["add-user", "b", "--role", "bidang", "--bidang", "perumahan", "--opd", TWIN], pw).exit_code == 0
+    )
+    assert run(["add-user", "r", "--role", "perencana", "--opd", SEED], pw).exit_code == 0
+    k = run(["add-user", "k", "--role", "kabupaten"], pw)
+    assert k.exit_code == 0 and "semua OPD" in k.output
+    accounts = Accounts(build_resources().warehouse)
+    assert (accounts.get("b").opd_code, accounts.get("r").opd_code) == (TWIN, SEED)
+    listed = run(["users", "--opd", TWIN])
+    assert listed.exit_code == 0
+    lines = listed.output.strip().splitlines()
+    assert lines[-1] == "2 akun." and {line.split("\t")[0] for line in lines[:-1]} == {"b", "k"}
+    assert run(["users", "--opd", "tidak-ada"]).exit_code == 2
