@@ -96,3 +96,6 @@ def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, mon
     assert "IKU kabupaten (RPJMD)" in (workdir / "out" / "2023" / "rekap-2023.html").read_text(
         encoding="utf-8"
     )
+    printed = out.getvalue()  # the newcomer sees them at the end of the demo
+    assert "IKU kabupaten (RPJMD), rekap-2023.json" in printed and "IKD-03" in printed
+    assert "jumlah: disperkim-tjb/IKU-01" in printed

@@ -165,6 +165,8 @@ def run_demo(
     api_url, summary = _consolidate(res, year, as_of, console)
     _import_earlier_years(res, places, year, console)
     reports = _write_reports(year, console, recap=res.multi)
+    if res.multi:
+        _print_kabupaten_iku(places.output / str(year) / f"rekap-{year}.json", console)
     _print_prefect_ui(api_url, console)
     console.rule("Selesai")
     return {
@@ -358,6 +360,30 @@ def _write_reports(year: int, console: Console, recap: bool = False) -> list[Pat
     for p in reports:
         console.print(f"  {p}")
     return reports
+
+
+def _print_kabupaten_iku(recap: Path, console: Console) -> None:
+    """The kabupaten's own IKU of the year, as the recap computed them from their OPD feeds."""
+    from iku.domain.rpjmd import RULE_ID
+    from iku.formatting import num, pct
+
+    items = json.loads(recap.read_text(encoding="utf-8")).get("rpjmd", []) if recap.is_file() else []
+    if not items:
+        return
+    table = Table(title=f"IKU kabupaten (RPJMD), {recap.name}", title_justify="left")
+    for name in ("Kode", "Indikator", "Target", "Realisasi", "Capaian", "Predikat", "Dari"):
+        table.add_column(name)
+    for k in items:
+        table.add_row(
+            k["code"],
+            k["name"],
+            num(k["target"]),
+            num(k["realisation"]),
+            pct(k["achievement_pct"]),
+            k["verdict"] or k["predicate"] or k["why"] or "–",
+            f"{RULE_ID[k['rule']]}: " + ", ".join(f"{f['opd']}/{f['indicator']}" for f in k["feeds"]),
+        )
+    console.print(table)
 
 
 def _print_prefect_ui(api_url: str, console: Console) -> None:
