@@ -757,9 +757,37 @@ async def stylesheet(request: Request) -> Response:
 ALLOW["GET /static/portal.css"] = "anyone"
 
 
+# the one-OPD portal's addresses, which now live under /opd/<code>/
+MOVED = ("bidang", "berkas", "perencana", "laporan", "peringatan")
+
+
+def _moved(request: Request) -> str | None:
+    """Where an old address (a bookmark: /bidang/..., /perencana ...) is now:
+    under the signed-in account's own OPD, never another's (the guard then
+    checks it as always). None: not an old address."""
+    path = request.url.path
+    if request.method != "GET" or path.split("/")[1] not in MOVED:
+        return None
+    account = _account(request)
+    if account is None:
+        return "/masuk"
+    portal = _portal(request)
+    opd = (
+        account.opd_code
+        if account.role != "kabupaten"
+        else (portal.res.opd if len(portal.units) == 1 else None)
+    )
+    if opd is None:
+        return "/kabupaten"
+    return f"/opd/{opd}{path}" + (f"?{request.url.query}" if request.url.query else "")
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": "tidak ditemukan"}, status_code=404)
+    moved = await run_in_threadpool(_moved, request)
+    if moved is not None:
+        return RedirectResponse(moved, status_code=303)
     return HTMLResponse("Halaman tidak ditemukan.", status_code=404)
 
 

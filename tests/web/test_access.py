@@ -113,6 +113,12 @@ def test_bidang_b_reaches_its_own_pages_only(portal):
     assert b.get(f"{A}/bidang/perkim/2023/4/isian").status_code == 200
     assert b.get(f"{A}/bidang/perumahan/2023/4").status_code == 403
     assert b.get("/").headers["location"] == f"{A}/bidang/perkim"
+    assert (
+        b.get("/bidang/perkim/2023/4?x=1").headers["location"] == f"{A}/bidang/perkim/2023/4?x=1"
+    )  # old bookmark
+    assert (
+        portal.client("kabupaten").get("/perencana").headers["location"] == f"{A}/perencana"
+    )  # the only OPD
     # unknown bidang, years outside the Renstra and odd months are not found
     assert b.get(f"{A}/bidang/tidak-ada/2023/4").status_code == 404
     assert b.get(f"{A}/bidang/perkim/2031/4").status_code == 404

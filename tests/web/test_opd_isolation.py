@@ -194,3 +194,17 @@ def test_kabupaten_reads_every_opd_and_changes_nothing(kab, tmp_path):
     assert "Jalankan konsolidasi" not in k.get(f"/opd/{TWIN}/perencana").text
     # an OPD's planning team never sees the recap (it holds every OPD's data)
     assert kab.client("rencana").get("/kabupaten").status_code == 403
+
+
+def test_old_one_opd_addresses_lead_to_the_accounts_own_opd(kab):
+    """Bookmarks of the one-OPD portal (/bidang/..., /perencana) still work, and
+    only ever lead into the account's own OPD."""
+    assert kab.client("rumah-b").get("/bidang/perumahan/2023/4").headers["location"] == (
+        f"/opd/{TWIN}/bidang/perumahan/2023/4"
+    )
+    assert kab.client("rencana").get("/perencana?tahun=2023").headers["location"] == (
+        f"/opd/{SEED}/perencana?tahun=2023"
+    )
+    assert kab.client("kabupaten").get("/laporan").headers["location"] == "/kabupaten"
+    assert httpx.get(f"{kab.url}/perencana").headers["location"] == "/masuk"
+    assert kab.client("rencana").get("/lain").status_code == 404
