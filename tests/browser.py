@@ -15,20 +15,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from iku.reports.pdf import CHROMIUM_NAMES
+from iku.reports.pdf import HEADLESS_FLAGS as FLAGS
 
 
 def chromium_path() -> str | None:
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+    for name in CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:
             return found

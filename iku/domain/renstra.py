@@ -18,12 +18,13 @@ period against its own target).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from iku.config import PredicateBand
 
 from .achievement import Achievement, achievement_pct, predicate, round2
+from .history import HistoryValue
 
 YearSource = Literal["pipeline", "history"]
 SOURCE_LABELS: dict[str | None, str] = {
@@ -47,6 +48,8 @@ class YearFigure:
     source: YearSource | None
     source_note: str | None = None  # for history: the document it was taken from
     months_missing: tuple[int, ...] = ()
+    # an imported figure for this year that the monthly sheets outrank (not used)
+    unused_import: HistoryValue | None = field(default=None, compare=False)
 
     @property
     def source_label(self) -> str:
@@ -79,8 +82,17 @@ def from_history(
     return YearFigure(year, target, realisation, pct, predicate(pct, bands), "history", source_note)
 
 
-def no_data(year: int, target: float | None) -> YearFigure:
-    return YearFigure(year, target, None, None, None, None)
+def year_figure(
+    a: Achievement, imported: HistoryValue | None, polarity: str, bands: Sequence[PredicateBand]
+) -> YearFigure:
+    """One Renstra year of one indicator, where every report takes it from: the
+    monthly sheets win where they hold the year; imported history fills the
+    years before the pipeline. An import the sheets outrank is kept as
+    `unused_import`, so a report can say it was not used."""
+    if a.realisation is None and imported is not None:
+        return from_history(a.year, imported.realisation, a.target, polarity, bands, imported.source)
+    figure = from_achievement(a)
+    return replace(figure, unused_import=imported) if imported is not None else figure
 
 
 @dataclass(frozen=True)

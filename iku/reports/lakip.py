@@ -12,7 +12,7 @@ keterangan of the year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,9 +27,8 @@ from iku.domain.renstra import (
     StandardComparison,
     YearFigure,
     compare_with_standard,
-    from_achievement,
-    from_history,
     renstra_progress,
+    year_figure,
 )
 from iku.formatting import num
 
@@ -74,18 +73,12 @@ class LakipData:
         return list(range(self.renstra[0], self.year + 1))
 
 
-def _year_figure(
-    ind: Indicator, a: Achievement, imported: HistoryValue | None, bands: list[PredicateBand]
-) -> YearFigure:
-    """The monthly sheets win where they hold the year; imported history fills
-    the years before the pipeline."""
-    if a.realisation is None and imported is not None:
-        return from_history(a.year, imported.realisation, a.target, ind.polarity, bands, imported.source)
-    figure = from_achievement(a)
-    if imported is not None:  # imported before the sheets of that year arrived
-        unused = f"angka impor {num(imported.realisation)} ({imported.source}) tidak dipakai"
-        return YearFigure(**{**figure.__dict__, "source_note": unused})
-    return figure
+def _shown(f: YearFigure) -> YearFigure:
+    """The LKjIP says when the monthly sheets outranked an imported figure."""
+    u = f.unused_import
+    if u is None:
+        return f
+    return replace(f, source_note=f"angka impor {num(u.realisation)} ({u.source}) tidak dipakai")
 
 
 def _row(
@@ -96,7 +89,9 @@ def _row(
     start, _ = cat.opd.renstra_period
     bands = list(pipe.predicates)
     achievements = {y: compute(ind, mine, Period(y), bands) for y in range(start, year + 1)}
-    years = tuple(_year_figure(ind, achievements[y], imported.get(y), bands) for y in achievements)
+    years = tuple(
+        _shown(year_figure(achievements[y], imported.get(y), ind.polarity, bands)) for y in achievements
+    )
     std = ind.standard
     notes = tuple(
         Note(v.month, v.bidang, v.note.strip(), v.file_name)

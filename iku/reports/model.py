@@ -24,11 +24,9 @@ from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
 from iku.domain.renstra import (
     RenstraProgress,
-    YearFigure,
     from_achievement,
-    from_history,
-    no_data,
     renstra_progress,
+    year_figure,
 )
 from iku.domain.status import MonthSubmission
 
@@ -234,7 +232,12 @@ def build_report_data(
         mine = [v for v in in_scope if v.indicator == ind.code]
         ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
         earlier = [
-            _year_figure(ind, by_indicator.get(ind.code, []), y, imported.get((ind.code, y)), pipe.predicates)
+            year_figure(
+                compute(ind, by_indicator.get(ind.code, []), Period(y), pipe.predicates),
+                imported.get((ind.code, y)),
+                ind.polarity,
+                pipe.predicates,
+            )
             for y in earlier_years
         ]
         now = from_achievement(ach)
@@ -287,18 +290,6 @@ def build_report_data(
         at_risk_below_pct=pipe.at_risk_below_pct,
         timezone=pipe.timezone,
     )
-
-
-def _year_figure(ind: Indicator, values: list[MonthlyValue], year: int, imported, bands) -> YearFigure:
-    """An earlier Renstra year: from its monthly sheets, else from imported history."""
-    a = compute(ind, values, Period(year), bands)
-    if a.realisation is not None:
-        return from_achievement(a)
-    if imported is not None:
-        return from_history(
-            year, imported.realisation, ind.target(year), ind.polarity, bands, imported.source
-        )
-    return no_data(year, ind.target(year))
 
 
 def load_report_data(res, period: Period, as_of: datetime) -> ReportData:

@@ -18,9 +18,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CHROMIUM_NAMES = ("/usr/bin/chromium", "chromium", "chromium-browser")
-# The same switches as the browser tests: no sandbox (root in CI), no GPU, no
-# network chatter of Chromium's own.
-FLAGS = [
+# Headless Chromium as the reports and the browser tests (tests/browser.py) run
+# it: no sandbox (root in CI), no GPU, no network chatter of Chromium's own.
+HEADLESS_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -30,6 +30,9 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+]
+FLAGS = [
+    *HEADLESS_FLAGS,
     "--no-pdf-header-footer",  # page numbers come from the CSS, not Chromium's URL and date
 ]
 TIMEOUT_SECONDS = 120

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 from iku.domain.history import HistoryRow, HistoryValue
 
 from .schema import history_import, history_realisation, submission
-from .store import Warehouse, _utc
+from .store import Warehouse, _utc, from_row
 
 
 @dataclass(frozen=True)
@@ -124,17 +124,4 @@ def history_values(wh: Warehouse, opd: str, *, current_only: bool = True) -> lis
     if current_only:
         q = q.where(h.is_current.is_(True))
     with wh.engine.connect() as conn:
-        return [
-            HistoryValue(
-                indicator=r.indicator_code,
-                year=r.year,
-                realisation=r.realisation,
-                source=r.source,
-                note=r.note,
-                file_name=r.file_name,
-                imported_at=_utc(r.imported_at),
-                revision=r.revision,
-                is_current=r.is_current,
-            )
-            for r in conn.execute(q)
-        ]
+        return [from_row(HistoryValue, r, indicator="indicator_code") for r in conn.execute(q)]

@@ -5,16 +5,17 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import overload
+from typing import Any, TypeVar, overload
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, insert, literal, select, text, tuple_, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord
@@ -40,6 +41,29 @@ def _utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: Row, **columns: str) -> T:
+    """A domain dataclass from a result row, by one rule for every query: each
+    field from the column of its name (or the column `columns` names for it),
+    datetimes as UTC, stored problems as Problem objects; a field the row lacks
+    keeps its default."""
+    data = row._mapping
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        column = columns.get(f.name, f.name)
+        if column not in data:
+            continue
+        value = data[column]
+        if isinstance(value, datetime):
+            value = _utc(value)
+        elif f.name == "problems":
+            value = [Problem(**p) for p in value or []]
+        values[f.name] = value
+    return cls(**values)
 
 
 class Warehouse:
@@ -225,23 +249,7 @@ class Warehouse:
         if year is not None:
             q = q.where(submission.c.year == year)
         with self.engine.connect() as conn:
-            return [
-                SubmissionLog(
-                    id=r.id,
-                    sha256=r.sha256,
-                    bidang=r.bidang,
-                    year=r.year,
-                    month=r.month,
-                    status=r.status,
-                    file_name=r.file_name,
-                    received_at=_utc(r.received_at),
-                    processed_at=_utc(r.processed_at),
-                    revision=r.revision,
-                    is_current=r.is_current,
-                    problems=[Problem(**p) for p in r.problems],
-                )
-                for r in conn.execute(q)
-            ]
+            return [from_row(SubmissionLog, r) for r in conn.execute(q)]
 
     def current_values(self, opd: str, year: int | None = None) -> list[MonthlyValue]:
         """The figures of the current revision of every (bidang, month); all
@@ -262,22 +270,12 @@ class Warehouse:
             q = q.where(realisation.c.year == year)
         with self.engine.connect() as conn:
             return [
-                MonthlyValue(
-                    bidang=r.bidang,
-                    indicator=r.indicator_code,
-                    year=r.year,
-                    month=r.month,
-                    realisation=r.realisation,
-                    numerator=r.numerator,
-                    denominator=r.denominator,
-                    note=r.note,
-                    file_name=r.file_name,
-                    sha256=r.sha256,
-                    revision=r.revision,
-                    received_at=_utc(r.received_at),
-                    supporting=r.supporting_factors,
-                    inhibiting=r.inhibiting_factors,
-                    follow_up=r.follow_up,
+                from_row(
+                    MonthlyValue,
+                    r,
+                    indicator="indicator_code",
+                    supporting="supporting_factors",
+                    inhibiting="inhibiting_factors",
                 )
                 for r in conn.execute(q)
             ]
@@ -354,22 +352,7 @@ class Warehouse:
             .order_by(submission.c.id)
         )
         with self.engine.connect() as conn:
-            return [
-                SubmissionRecord(
-                    sha256=r.sha256,
-                    bidang=r.bidang,
-                    file_name=r.file_name,
-                    source_path=r.source_path,
-                    archive_path=r.archive_path,
-                    size_bytes=r.size_bytes,
-                    received_at=_utc(r.received_at),
-                    status=r.status,
-                    year=r.year,
-                    month=r.month,
-                    problems=[Problem(**p) for p in r.problems],
-                )
-                for r in conn.execute(q)
-            ]
+            return [from_row(SubmissionRecord, r) for r in conn.execute(q)]
 
     def undelivered_alerts(self, opd: str) -> list[dict]:
         with self.engine.connect() as conn:

@@ -10,8 +10,8 @@ from iku.domain.renstra import (
     YearFigure,
     compare_with_standard,
     from_history,
-    no_data,
     renstra_progress,
+    year_figure,
 )
 
 BANDS = load_config(Path(__file__).resolve().parents[2] / "config").pipeline.predicates
@@ -90,7 +90,7 @@ def test_level_falls_back_to_the_last_year_with_data_and_down_polarity():
 
 
 def test_no_data_at_all():
-    p = renstra_progress("ratio", "up", [no_data(2022, 10.0)], {2026: 10.0}, RENSTRA)
+    p = renstra_progress("ratio", "up", [fig(2022, None, target=10.0)], {2026: 10.0}, RENSTRA)
     assert p.value is None and p.progress_pct is None and p.value_year is None
 
 
@@ -114,3 +114,34 @@ def test_standard_comparison_by_polarity():
     assert (down.meets, down.gap, down.position) == (True, -1.8, "memenuhi standar")
     none = compare_with_standard(None, 5, "standar provinsi", "down")
     assert (none.meets, none.position) == (None, "belum ada realisasi")
+
+
+def test_one_rule_for_where_a_year_comes_from():
+    """The sheets win where they hold the year, history fills the years before
+    the pipeline; the quarterly report and the LKjIP both use this rule."""
+    from dataclasses import replace
+
+    from iku.domain.achievement import compute
+    from iku.domain.history import HistoryValue
+    from iku.domain.periods import Period
+
+    config = load_config(Path(__file__).resolve().parents[2] / "config")
+    ind = next(i for i in config.catalogue.indicators if i.kind == "count")
+    empty = compute(ind, [], Period(2023), BANDS)
+    held = replace(empty, realisation=140.0)
+    imported = HistoryValue(ind.code, 2023, 120.0, "LKjIP 2023", None, "lkjip.xlsx", None, 1)  # type: ignore[arg-type]
+
+    from_sheets = year_figure(held, imported, ind.polarity, BANDS)
+    assert (from_sheets.source, from_sheets.realisation, from_sheets.unused_import) == (
+        "pipeline",
+        140.0,
+        imported,
+    )
+    from_import = year_figure(empty, imported, ind.polarity, BANDS)
+    assert (from_import.source, from_import.realisation, from_import.source_note) == (
+        "history",
+        120.0,
+        "LKjIP 2023",
+    )
+    nothing = year_figure(empty, None, ind.polarity, BANDS)
+    assert (nothing.source, nothing.realisation, nothing.unused_import) == (None, None, None)
