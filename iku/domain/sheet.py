@@ -338,7 +338,37 @@ def parse_sheet(
         sheet.problems.append(
             Problem("Tidak ada baris data di bawah baris judul kolom.", row=header_index + 2)
         )
+    sheet.row_problems.extend(one_month_problems(sheet))
     return sheet
+
+
+# CONTRACT §2: one file holds one bidang's figures of one month.
+OTHER_PERIOD = {
+    "tahun": "Tahun {value} berbeda dengan baris lain di berkas ini ({expected}). "
+    "Satu berkas hanya untuk satu bulan: pisahkan ke berkas sendiri.",
+    "bulan": "Bulan {value} berbeda dengan baris lain di berkas ini (bulan {expected}). "
+    "Satu berkas hanya untuk satu bulan: pisahkan ke berkas sendiri.",
+}
+
+
+def one_month_problems(sheet: Sheet) -> list[Problem]:
+    """All rows in one month, the rule's only home: each row whose tahun or
+    bulan differs from what most rows state (Sheet.period) is a problem of that
+    cell. A cell that is empty or not a year/month is left to its own message."""
+    _, year, month = sheet.period()
+    problems = []
+    for r in sheet.rows:
+        for column, value, expected in (("tahun", r.tahun, year), ("bulan", r.bulan, month)):
+            if value is not None and expected is not None and value != expected:
+                typed = cell_text(r.raw.get(column)) or str(value)
+                problems.append(
+                    Problem(
+                        OTHER_PERIOD[column].format(value=typed, expected=expected),
+                        row=r.row,
+                        column=column,
+                    )
+                )
+    return problems
 
 
 def _mb(size: int) -> str:

@@ -19,9 +19,7 @@ ROW_COLUMNS = [
     "excel_row",
     "bidang",
     "tahun",
-    "tahun_file",
     "bulan",
-    "bulan_file",
     "kode_indikator",
     "kind",
     "realisasi",
@@ -49,7 +47,6 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
     coverage: list[tuple[object, ...]] = []
     raw: dict[tuple[int, int], dict[str, object]] = {}
     for file_id, sheet in sheets.items():
-        _, tahun_file, bulan_file = sheet.period()
         for r in sheet.rows:
             records.append(
                 (
@@ -57,9 +54,7 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
                     r.row,
                     r.bidang,
                     r.tahun,
-                    tahun_file,
                     r.bulan,
-                    bulan_file,
                     r.kode_indikator,
                     kinds.get(r.kode_indikator or ""),
                     r.numbers["realisasi"],
@@ -74,7 +69,7 @@ def build_frames(sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str) ->
         listed = [r.kode_indikator for r in sheet.rows]
         coverage.extend((file_id, code, listed.count(code)) for code in expected)
     rows = pd.DataFrame.from_records(records, columns=ROW_COLUMNS)
-    for column in ("tahun", "tahun_file", "bulan", "bulan_file"):
+    for column in ("tahun", "bulan"):
         rows[column] = rows[column].astype("Int64")
     for column in ("realisasi", "pembilang", "penyebut"):
         rows[column] = rows[column].astype("float64")

@@ -172,3 +172,26 @@ def test_unquoted_decimal_comma_in_a_comma_csv_is_a_row_problem_not_a_shifted_va
     assert sheet.rows[1].numbers["realisasi"] == 9.85
     # a spreadsheet may carry notes beside the table: only CSV rows are held to the header's width
     assert parse_sheet(read_cells(data, ".csv"), {"realisasi"}, LIMITS).row_problems == []
+
+
+def test_all_rows_in_one_month_is_one_domain_rule():
+    """A row whose tahun or bulan differs from what most rows say is a problem of
+    that cell (CONTRACT §2); the GX suite does not restate the rule."""
+    import json
+
+    from conftest import REPO
+    from sheetkit import sheet_rows
+
+    rows = sheet_rows(month=4)
+    rows[3][2] = "Mei"  # IKU-03 says May in an April file (Excel row 4)
+    rows[4][1] = 2024  # IKU-05 says 2024 (Excel row 5)
+    sheet = parse_sheet(rows, {"realisasi"}, LIMITS)
+    assert [(p.row, p.column) for p in sheet.row_problems] == [(4, "bulan"), (5, "tahun")]
+    assert sheet.row_problems[0].message.startswith(
+        "Bulan Mei berbeda dengan baris lain di berkas ini (bulan 4)."
+    )
+    assert "Tahun 2024 berbeda dengan baris lain di berkas ini (2023)" in sheet.row_problems[1].message
+    assert len(sheet.rows) == 4  # the other rows are still checked
+    assert parse_sheet(sheet_rows(month=4), {"realisasi"}, LIMITS).row_problems == []
+    suite = json.loads((REPO / "expectations" / "submission_rows.json").read_text(encoding="utf-8"))
+    assert not [e for e in suite["expectations"] if "berbeda dengan baris lain" in e["meta"]["message"]]
