@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from iku.consolidation import summarise
-from iku.resources import build_resources
+from iku.consolidation import Scan, summarise
+from iku.domain.model import SubmissionRecord
+from iku.resources import Resources, build_resources
 from iku.tasks.alerts import deliver_alerts, queue_recap, raise_submission_alerts
 from iku.tasks.consolidate import (
     archive_and_load,
@@ -22,6 +23,21 @@ from iku.validation.worker import warm_up
 from iku.warehouse.store import RUN_LOCK
 
 
+def load_new_files(res: Resources) -> tuple[Scan, list[SubmissionRecord]]:
+    """The run's core under the run lock: find, read, validate, archive and load
+    every new file. The flow below calls it, and so do the tests that hold the
+    consolidation rules (tests/test_consolidation.py, the portal's)."""
+    with res.warehouse.exclusive(RUN_LOCK):
+        scan = find_new_files(res)
+        files = scan.new
+        if files:
+            warm_up()  # GX imports in its worker while the sheets are read
+        outcomes = read_sheets(res, quote(files))
+        problems = validate_sheets(res, quote(outcomes)) if outcomes else {}
+        records = archive_and_load(res, quote(outcomes), quote(problems))
+    return scan, records
+
+
 @flow(name="iku-consolidate", log_prints=True)
 def consolidate_flow(opd: str | None = None) -> dict:
     """Validate, archive and load every new sheet of every bidang of every OPD
@@ -32,14 +48,7 @@ def consolidate_flow(opd: str | None = None) -> dict:
     """
     res = build_resources(opd=opd)
     run_at = datetime.now(UTC)
-    with res.warehouse.exclusive(RUN_LOCK):
-        scan = find_new_files(res)
-        files = scan.new
-        if files:
-            warm_up()  # GX imports in its worker while the sheets are read
-        outcomes = read_sheets(res, quote(files))
-        problems = validate_sheets(res, quote(outcomes)) if outcomes else {}
-        records = archive_and_load(res, quote(outcomes), quote(problems))
+    scan, records = load_new_files(res)
     # Alerts follow from the warehouse (an outbox), not from this run's memory:
     # what a killed run recorded but never alerted is alerted now.
     raise_submission_alerts(res)

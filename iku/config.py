@@ -12,6 +12,7 @@ so an operator can fix it without reading a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -144,10 +145,10 @@ class Indicator(_Strict):
         for year, plan in self.rencana_aksi.items():
             given = [v for v in plan if v is not None]
             if any(v < 0 for v in given):
-                raise ValueError(f"rencana_aksi {year}: a quarterly target cannot be negative")
+                raise ValueError(f"rencana_aksi {year}: target triwulan tidak boleh negatif")
             if self.kind == "count" and given != sorted(given):
                 raise ValueError(
-                    f"rencana_aksi {year}: targets of a count are cumulative and cannot go down ({list(plan)})"
+                    f"rencana_aksi {year}: target indikator jumlah (count) bersifat kumulatif dan tidak boleh turun ({list(plan)})"
                 )
         return self
 
@@ -165,16 +166,16 @@ class Catalogue(_Strict):
     def _consistent(self) -> Catalogue:
         codes = [b.code for b in self.bidang]
         if len(set(codes)) != len(codes):
-            raise ValueError(f"bidang codes repeat: {codes}")
+            raise ValueError(f"kode bidang ditulis lebih dari sekali: {codes}")
         icodes = [i.code for i in self.indicators]
         if len(set(icodes)) != len(icodes):
-            raise ValueError(f"indicator codes repeat: {icodes}")
+            raise ValueError(f"kode indikator ditulis lebih dari sekali: {icodes}")
         for ind in self.indicators:
             if ind.bidang not in codes:
-                raise ValueError(f"{ind.code}: bidang '{ind.bidang}' is not one of {codes}")
+                raise ValueError(f"{ind.code}: bidang '{ind.bidang}' bukan salah satu dari {codes}")
             for year in list(ind.targets) + list(ind.rencana_aksi):
                 if year not in self.opd.years:
-                    raise ValueError(f"{ind.code}: target year {year} is outside the Renstra period")
+                    raise ValueError(f"{ind.code}: tahun target {year} di luar periode Renstra")
         unknown = set(self.sources) - set(codes)
         if unknown:
             raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
@@ -229,14 +230,14 @@ class Schedules(_Strict):
     @classmethod
     def _five_fields(cls, value: str) -> str:
         if len(value.split()) != 5:
-            raise ValueError(f"'{value}' is not a 5-field cron expression")
+            raise ValueError(f"'{value}' bukan ekspresi cron lima kolom (mis. '0 7 * * *')")
         return value
 
     @field_validator("reminder_days_before")
     @classmethod
     def _positive_days(cls, days: list[int]) -> list[int]:
         if any(d < 1 for d in days) or len(set(days)) != len(days):
-            raise ValueError("days before the deadline must be distinct whole numbers >= 1")
+            raise ValueError("hari sebelum tenggat harus bilangan bulat >= 1, masing-masing sekali")
         return sorted(days, reverse=True)
 
 
@@ -376,10 +377,10 @@ class Pipeline(_Strict):
     def _descending(cls, bands: list[PredicateBand]) -> list[PredicateBand]:
         mins = [b.min for b in bands]
         if not bands or mins[-1] is not None or any(m is None for m in mins[:-1]):
-            raise ValueError("the last band, and only the last, must have min: null")
+            raise ValueError("pita terakhir, dan hanya yang terakhir, harus ber-min: null")
         bounded = [m for m in mins[:-1] if m is not None]
         if bounded != sorted(bounded, reverse=True):
-            raise ValueError("bands must be listed from the highest min down")
+            raise ValueError("pita predikat harus diurutkan dari min tertinggi ke terendah")
         return bands
 
 
@@ -482,12 +483,91 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+# pydantic's own messages are English: each error type a configuration file or
+# an IKU_* variable can produce, in Indonesian (the one place). {input} is the
+# value as written; the other names come from pydantic's error context.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "kunci tidak dikenal (periksa ejaannya)",
+    "string_type": "harus berupa teks",
+    "string_pattern_mismatch": "{input} tidak sesuai pola {pattern}",
+    "string_too_short": "terlalu pendek (paling sedikit {min_length} karakter)",
+    "string_too_long": "terlalu panjang (paling banyak {max_length} karakter)",
+    "int_type": "harus bilangan bulat, bukan {input}",
+    "int_parsing": "harus bilangan bulat, bukan {input}",
+    "int_from_float": "harus bilangan bulat, bukan pecahan {input}",
+    "float_type": "harus angka, bukan {input}",
+    "float_parsing": "harus angka, bukan {input}",
+    "finite_number": "harus angka terhingga",
+    "bool_type": "harus true atau false, bukan {input}",
+    "bool_parsing": "harus true atau false, bukan {input}",
+    "list_type": "harus berupa daftar (- nilai per baris)",
+    "tuple_type": "harus berupa daftar",
+    "set_type": "harus berupa daftar",
+    "dict_type": "harus berupa mapping (kunci: nilai)",
+    "model_type": "harus berupa mapping (kunci: nilai)",
+    "model_attributes_type": "harus berupa mapping (kunci: nilai)",
+    "too_short": "terlalu sedikit isian (paling sedikit {min_length})",
+    "too_long": "terlalu banyak isian (paling banyak {max_length})",
+    "greater_than": "harus lebih besar dari {gt}",
+    "greater_than_equal": "tidak boleh kurang dari {ge}",
+    "less_than": "harus lebih kecil dari {lt}",
+    "less_than_equal": "tidak boleh lebih dari {le}",
+    "literal_error": "harus salah satu dari {expected}, bukan {input}",
+    "enum": "harus salah satu dari {expected}, bukan {input}",
+    "date_type": "harus tanggal (YYYY-MM-DD)",
+    "date_parsing": "harus tanggal (YYYY-MM-DD), bukan {input}",
+    "date_from_datetime_parsing": "harus tanggal (YYYY-MM-DD), bukan {input}",
+    "datetime_type": "harus tanggal dan jam",
+    "datetime_parsing": "harus tanggal dan jam, bukan {input}",
+    "time_type": "harus jam (HH:MM)",
+    "time_parsing": "harus jam (HH:MM), bukan {input}",
+    "url_type": "harus URL",
+    "url_parsing": "bukan URL yang valid: {input}",
+    "url_scheme": "skema URL harus {expected_schemes}",
+    "path_type": "harus jalur berkas atau folder",
+    "none_required": "harus kosong (null)",
+    "json_invalid": "bukan JSON yang valid",
+}
+_OWN_MESSAGE = ("value_error", "assertion_error")  # our validators' messages are Indonesian already
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")  # Indonesian decimal comma
+    if isinstance(value, (int, str)):
+        text = str(value) if isinstance(value, int) else f"'{value}'"
+        return text if len(text) <= 60 else text[:57] + "..."
+    return type(value).__name__
+
+
+def error_text(err: Mapping[str, Any]) -> str:
+    """One pydantic error, in Indonesian."""
+    kind = err.get("type", "")
+    if kind in _OWN_MESSAGE:
+        return str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return f"nilai tidak valid ({kind})"
+    ctx = {
+        k: str(v).replace(" or ", " atau ") if isinstance(v, str) else _shown(v)
+        for k, v in (err.get("ctx") or {}).items()
+    }
+    return template.format_map(_Context({**ctx, "input": _shown(err.get("input"))}))
+
+
+class _Context(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def _first_error(path: Path, exc: ValidationError) -> ConfigError:
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = ".".join(str(p) for p in err["loc"]) or "(tingkat teratas)"
     more = f" (dan {exc.error_count() - 1} kesalahan lain)" if exc.error_count() > 1 else ""
-    msg = err["msg"].removeprefix("Value error, ")  # our own validators speak for themselves
-    return ConfigError(f"{path}: {key}: {msg}{more}")
+    return ConfigError(f"{path}: {key}: {error_text(err)}{more}")
 
 
 def _catalogue(path: Path) -> Catalogue:

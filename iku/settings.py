@@ -46,11 +46,11 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Settings from the environment; a bad value is a ConfigError (exit 3), one line."""
-    from iku.config import ConfigError
+    from iku.config import ConfigError, error_text
 
     try:
         return Settings()
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "IKU_" + str(err["loc"][0]).upper() if err["loc"] else "IKU_*"
-        raise ConfigError(f"variabel lingkungan {name}: {err['msg'].removeprefix('Value error, ')}") from None
+        raise ConfigError(f"variabel lingkungan {name}: {error_text(err)}") from None

@@ -80,6 +80,8 @@ def config_copy(tmp_path):
 def prefect_server(tmp_path_factory):
     """A throw-away Prefect server for flow tests (slow to start: once per session)."""
     os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    # tests call the flow's tasks directly too (tests/test_consolidation.py): their logs stay local
+    os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):

@@ -1,6 +1,7 @@
-"""Consolidation end to end without the Prefect engine (task bodies via .fn),
-on SQLite and on a real PostgreSQL: bad input is recorded, archived and never
-damages good data; revisions; re-runs; concurrent runs."""
+"""Consolidation end to end through the flow's own core (load_new_files: the
+real Prefect tasks, against the session's Prefect test server), on SQLite and
+on a real PostgreSQL: bad input is recorded, archived and never damages good
+data; revisions; re-runs; concurrent runs."""
 
 from __future__ import annotations
 
@@ -12,37 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sheetkit import REPO, sheet_rows, write_csv, write_xlsx
+from runkit import consolidate, make_resources
+from sheetkit import sheet_rows, write_csv, write_xlsx
 
-from iku.config import load_config
-from iku.resources import Resources
-from iku.settings import Settings
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
-
-
-def make_resources(tmp_path: Path, warehouse_url: str) -> Resources:
-    settings = Settings(
-        config_dir=REPO / "config",
-        warehouse_url=warehouse_url,
-        inbox_dir=tmp_path / "inbox",
-        output_dir=tmp_path / "out",
-        archive_dir=tmp_path / "archive",
-    )
-    config = load_config(settings.config_dir)
-    # Data Docs are covered by the flow test; here they would only cost time.
-    config = config.model_copy(
-        update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})}
-    )
-    return Resources(settings=settings, config=config)
-
-
-def consolidate(res: Resources):
-    """The composition of flows/consolidate.py, run as plain calls."""
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        problems = validate_sheets.fn(res, outcomes) if outcomes else {}
-        return archive_and_load.fn(res, outcomes, problems)
+pytestmark = pytest.mark.prefect
 
 
 def touch(path: Path, when: datetime) -> Path:
@@ -51,7 +25,7 @@ def touch(path: Path, when: datetime) -> Path:
 
 
 @pytest.fixture
-def res(tmp_path, warehouse_url):
+def res(tmp_path, warehouse_url, prefect_server):
     return make_resources(tmp_path, warehouse_url)
 
 

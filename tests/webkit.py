@@ -12,16 +12,15 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from sheetkit import REPO
+from runkit import consolidate, make_resources
 
-from iku.config import load_config, load_installation
 from iku.resources import Resources
-from iku.settings import Settings
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 from iku.warehouse.accounts import Accounts
 from iku.web.app import create_app
 from iku.web.passwords import hash_password, new_token
 from iku.web.settings import WebSettings
+
+__all__ = ["consolidate", "make_resources"]  # the portal tests take them from here too
 
 PASSWORD = "kata-sandi-uji-123"
 # role name used in the tests -> (username, role, bidang)
@@ -38,33 +37,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def make_resources(tmp_path: Path, warehouse_url: str, config_dir: Path | None = None) -> Resources:
-    settings = Settings(
-        config_dir=config_dir or REPO / "config",
-        warehouse_url=warehouse_url,
-        inbox_dir=tmp_path / "inbox",
-        output_dir=tmp_path / "out",
-        archive_dir=tmp_path / "archive",
-    )
-    if config_dir is not None:  # a whole installation (several OPD): the portal serves every OPD
-        inst = load_installation(config_dir)
-        return Resources(settings=settings, config=inst.config(), installation=inst)
-    config = load_config(settings.config_dir)
-    config = config.model_copy(
-        update={"pipeline": config.pipeline.model_copy(update={"gx_data_docs": False})}
-    )
-    return Resources(settings=settings, config=config)
-
-
-def consolidate(res: Resources):
-    """The composition of flows/consolidate.py, as plain calls (as tests/test_consolidation.py)."""
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        problems = validate_sheets.fn(res, outcomes) if outcomes else {}
-        return archive_and_load.fn(res, outcomes, problems)
 
 
 @dataclass

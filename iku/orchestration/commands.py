@@ -91,7 +91,7 @@ def deploy(
     try:
         names, withheld = deploy_to_pool(pool)
     except ConfigError as exc:
-        _one_line(f"bad configuration: {exc}", 3)
+        _one_line(f"konfigurasi tidak valid: {exc}", 3)
     except ValueError as exc:
         _one_line(str(exc), 2)
     for name in names:

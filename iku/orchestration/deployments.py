@@ -197,4 +197,4 @@ async def _ensure_pool(pool: str) -> None:
             await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
             return
         if existing.type != "process":
-            raise ValueError(f"work pool '{pool}' has type {existing.type}, not process")
+            raise ValueError(f"work pool '{pool}' bertipe {existing.type}, bukan process")

@@ -7,7 +7,7 @@ from webkit import start_portal, stop_portal
 
 
 @pytest.fixture
-def portal_factory(tmp_path):
+def portal_factory(tmp_path, prefect_server):  # the portal's files are consolidated by the flow's tasks
     started = []
 
     def start(**kw):
