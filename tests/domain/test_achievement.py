@@ -277,9 +277,9 @@ def test_average_says_what_it_runs_over():
 
 
 def test_rencana_aksi_config_is_checked():
-    with pytest.raises(ValueError, match="cannot go down"):
+    with pytest.raises(ValueError, match="tidak boleh turun"):
         Indicator.model_validate(ind().model_dump() | {"rencana_aksi": {2023: (30.0, 20.0, None, 150.0)}})
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="tidak boleh negatif"):
         Indicator.model_validate(ind().model_dump() | {"rencana_aksi": {2023: (-1, None, None, None)}})
     ok = Indicator.model_validate(ind("ratio").model_dump() | {"rencana_aksi": {2023: (5, 4, None, 10)}})
     assert ok.quarter_target(2023, 2) == 4 and ok.quarter_target(2023, 3) is None
