@@ -65,18 +65,20 @@ def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime
 def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
     """Send every undelivered alert (also those left by earlier runs); never raises."""
     log = run_logger()
-    if not alert_channels(res):
+    # each OPD's alerts, to its own recipients; and, with every OPD in the run,
+    # a kabupaten recap an earlier run could not deliver
+    boxes: list[tuple[Resources, str | None]] = (
+        [(unit, None) for unit in res.units()] if alert_channels(res) else []
+    )
+    if res.multi and not res.selected and dispatch.kabupaten_channels(res):
+        boxes.append((res, dispatch.KABUPATEN_BOX))
+    if not boxes:
         log.warning(
             "no alert channel configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and IKU_ALERT_EMAIL_TO, "
             "or IKU_ALERT_WEBHOOK_URL): no alert or recap is sent"
         )
         return {"delivered": 0, "failed": 0}
     result: dict = {"delivered": 0, "failed": 0}
-    boxes: list[tuple[Resources, str | None]] = [
-        (unit, None) for unit in res.units()
-    ]  # each OPD's alerts, to its own recipients
-    if res.multi and not res.selected:  # and a kabupaten recap an earlier run could not deliver
-        boxes.append((res, dispatch.KABUPATEN_BOX))
     for unit, box in boxes:
         for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff, box=box).items():
             result[key] = result.get(key, 0) + value if isinstance(value, int) else value

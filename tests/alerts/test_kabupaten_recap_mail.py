@@ -39,7 +39,7 @@ def recap(tmp_path, smtp):
     pipeline["kabupaten"] = {"name": "Pemerintah Kabupaten Contoh", "email": [BAPPEDA, ORGANISASI]}
     (config / "pipeline.yaml").write_text(yaml.safe_dump(pipeline, allow_unicode=True), encoding="utf-8")
 
-    def make(hook: WebhookReceiver | None = None):
+    def make(hook: WebhookReceiver | None = None, planning: str | None = "perencanaan@kabupaten.example"):
         return build_resources(
             Settings(
                 _env_file=None,
@@ -52,7 +52,7 @@ def recap(tmp_path, smtp):
                 smtp_port=smtp.port,
                 smtp_starttls=True,
                 alert_email_from="iku@kabupaten.example",
-                alert_email_to="perencanaan@kabupaten.example",
+                alert_email_to=planning,
                 alert_webhook_url=hook.url if hook else None,
             )
         )
@@ -128,3 +128,18 @@ def test_a_webhook_that_is_down_does_not_stop_the_mail_and_the_next_run_sends_it
         assert body["files"] == [p.name for p in paths]
         assert "rata-rata capaian" in body["message"]
     assert len(smtp.mails) == 1  # the mail was not sent twice
+
+
+def test_a_refused_mail_waits_for_the_next_run_also_without_any_other_address(recap, smtp):
+    """Only kabupaten.email is configured (no IKU_ALERT_EMAIL_TO, no OPD team):
+    the next run's delivery still finds the kabupaten's recap and sends it."""
+    make, data, paths = recap
+    res = make(planning=None)
+    smtp.refuse = 100  # 451: the server is down for this run
+    result = send_kabupaten_recap.fn(res, data, paths, backoff=[0])
+    assert (result["queued"], result["delivered"], result["failed"]) == (1, 0, 1)
+    assert smtp.mails == []
+    smtp.refuse = 0
+    assert deliver_alerts.fn(res, backoff=[0]) == {"delivered": 1, "failed": 0}
+    (mail,) = smtp.mails
+    assert sorted(mail.rcpt_tos) == [BAPPEDA, ORGANISASI]
