@@ -14,6 +14,7 @@ from iku.tasks.alerts import deliver_alerts, queue_recap, raise_submission_alert
 from iku.tasks.consolidate import (
     archive_and_load,
     find_new_files,
+    finish_data_docs,
     read_sheets,
     validate_sheets,
     write_validation_page,
@@ -57,6 +58,8 @@ def consolidate_flow(opd: str | None = None) -> dict:
         update_index(res)
         queue_recap(res, quote(records))
     deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
+    if scan.new:
+        finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
     summary = summarise(records, scan.known, scan.skipped)
     get_run_logger().info(
         "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",

@@ -14,7 +14,6 @@ from iku import archive
 from iku.alerts import dispatch
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
-from iku.domain.sheet import Sheet
 from iku.locations import Unwritable, ensure_writable
 from iku.queries import scan_units
 from iku.resources import Resources
@@ -68,66 +67,79 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
 
 @task(name="validate-sheets", cache_policy=NO_CACHE)
 def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]:
-    """One GX validation per bidang over all its readable new sheets."""
-    from iku.validation.worker import validate_bidang
+    """One GX validation per suite over every readable new sheet of the run,
+    of every bidang of every OPD, each sheet checked against its own OPD's
+    catalogue; the Data Docs are rendered afterwards, in the GX worker."""
+    from iku.validation.frames import Group
 
-    docs = _data_docs_folder(res)
-    problems: dict[int, list | None] = {}
-    groups = [(unit, bidang.code) for unit in res.units() for bidang in unit.config.catalogue.bidang]
-    for unit, code in groups:
-        sheets = {
-            i: o.sheet
-            for i, o in enumerate(outcomes)
-            if o.sheet is not None
-            and o.file.opd in ("", unit.opd)
-            and o.file.bidang == code
-            and o.sheet.rows
-            and not o.sheet.problems
-        }
-        if not sheets:
-            continue
-        try:
-            problems.update(validate_bidang(sheets, unit.config.catalogue, code, docs))
-            continue
-        except Exception as exc:
-            if docs is not None:
-                # Data Docs are a side product: validate again without them, never lose the load
-                dispatch.alert_side_product(
-                    res, "GX Data Docs", str(docs), f"{type(exc).__name__}: {exc}", run_logger()
-                )
-                docs = None
-                try:
-                    problems.update(validate_bidang(sheets, unit.config.catalogue, code, None))
-                    continue
-                except Exception:
-                    pass
-        problems.update(_validate_one_by_one(unit, outcomes, sheets, code))
-    if docs:
-        run_logger().info("GX Data Docs: %s", docs / "index.html")
+    groups = []
+    for unit in res.units():
+        for bidang in unit.config.catalogue.bidang:
+            sheets = {
+                i: o.sheet
+                for i, o in enumerate(outcomes)
+                if o.sheet is not None
+                and o.file.opd in ("", unit.opd)
+                and o.file.bidang == bidang.code
+                and o.sheet.rows
+                and not o.sheet.problems
+            }
+            if sheets:
+                groups.append(Group(unit.config.catalogue, bidang.code, sheets, unit.opd))
+    problems = _validate_isolated(outcomes, groups, _data_docs_folder(res))
     checkpoint("validated")
     return problems
 
 
-def _validate_one_by_one(
-    res: Resources, outcomes: list[ReadOutcome], sheets: dict[int, Sheet], bidang: str
+def _validate_isolated(
+    outcomes: list[ReadOutcome], groups: list, docs: Path | None
 ) -> dict[int, list | None]:
-    """A batch GX could not check: each sheet alone, so one sheet that breaks
-    the validator is held back (None: not recorded, checked again next run)
-    while the bidang's other sheets go on."""
-    from iku.validation.worker import validate_bidang
+    """A batch GX could not check is halved, and each half checked again
+    (without Data Docs, should they be the cause), so a sheet that breaks the
+    validator is held back alone (None: not recorded, checked again next run)
+    while every other sheet goes on."""
+    from iku.validation import worker
 
+    try:
+        return dict(worker.validate(groups, docs))
+    except Exception:
+        failed = traceback.format_exc()
+    ids = [(g, i) for g in groups for i in g.sheets]
+    if len(ids) == 1:
+        path = outcomes[ids[0][1]].file.path
+        run_logger().error("%s could not be validated; held back for the next run:\n%s", path, failed)
+        return {ids[0][1]: None}
     found: dict[int, list | None] = {}
-    for i, sheet in sheets.items():
-        try:
-            found.update(validate_bidang({i: sheet}, res.config.catalogue, bidang, None))
-        except Exception:
-            run_logger().error(
-                "%s could not be validated; held back for the next run:\n%s",
-                outcomes[i].file.path,
-                traceback.format_exc(),
-            )
-            found[i] = None
+    for part in (ids[: len(ids) // 2], ids[len(ids) // 2 :]):
+        found.update(_validate_isolated(outcomes, _regroup(part), None))
     return found
+
+
+def _regroup(ids: list) -> list:
+    """(group, file id) pairs back into groups of the same OPD and bidang."""
+    from dataclasses import replace
+
+    groups: dict[int, tuple] = {}
+    for group, i in ids:
+        groups.setdefault(id(group), (group, {}))[1][i] = group.sheets[i]
+    return [replace(group, sheets=sheets) for group, sheets in groups.values()]
+
+
+@task(name="gx-data-docs", cache_policy=NO_CACHE)
+def finish_data_docs(res: Resources) -> Path | None:
+    """Wait for the Data Docs the GX worker renders while the run loads. A side
+    product: when they cannot be written, the run stands (logged, alerted)."""
+    from iku.validation import worker
+
+    try:
+        index = worker.docs_done()
+    except Exception as exc:
+        where = str(_docs_path(res))
+        dispatch.alert_side_product(res, "GX Data Docs", where, f"{type(exc).__name__}: {exc}", run_logger())
+        return None
+    if index is not None:
+        run_logger().info("GX Data Docs: %s", index)
+    return index
 
 
 @task(name="write-validation-page", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -161,13 +173,17 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
     return path
 
 
+def _docs_path(res: Resources) -> Path:
+    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
+    return (res.output_dir / "gx-docs").resolve()
+
+
 def _data_docs_folder(res: Resources) -> Path | None:
     """The GX Data Docs folder when wanted and writable; an unwritable one is
     logged and alerted, and the run goes on without Data Docs."""
     if not res.config.pipeline.gx_data_docs:
         return None
-    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
-    docs = (res.output_dir / "gx-docs").resolve()
+    docs = _docs_path(res)
     try:
         return ensure_writable(docs, "folder GX Data Docs")
     except Unwritable as exc:

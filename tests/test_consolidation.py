@@ -293,17 +293,17 @@ def test_a_sheet_that_breaks_the_validator_is_held_back_and_the_rest_loads(res, 
 
     write_xlsx(res.source_dir("perumahan") / "mei.xlsx", sheet_rows(month=5))
     write_xlsx(res.source_dir("perumahan") / "juni.xlsx", sheet_rows(month=6))
-    real = worker.validate_bidang
+    real = worker.validate
 
-    def breaks_on_june(sheets, catalogue, bidang, docs_dir=None):
-        if any(s.rows[0].bulan == 6 for s in sheets.values()):
+    def breaks_on_june(groups, docs_dir=None):
+        if any(s.rows[0].bulan == 6 for g in groups for s in g.sheets.values()):
             raise RuntimeError("GX broke")
-        return real(sheets, catalogue, bidang, docs_dir)
+        return real(groups, docs_dir)
 
-    monkeypatch.setattr(worker, "validate_bidang", breaks_on_june)
+    monkeypatch.setattr(worker, "validate", breaks_on_june)
     first = consolidate(res)
     assert [(r.month, r.status) for r in first] == [(5, "valid")]
     assert len(list((res.settings.archive_dir).rglob("*.xlsx"))) == 2
-    monkeypatch.setattr(worker, "validate_bidang", real)
+    monkeypatch.setattr(worker, "validate", real)
     second = consolidate(res)
     assert [(r.month, r.status) for r in second] == [(6, "valid")]

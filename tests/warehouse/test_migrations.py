@@ -32,3 +32,15 @@ def test_the_comparison_sees_a_column_the_migrations_lack(warehouse_url):
     Table("submission", extended, Column("not_migrated", Integer), extend_existing=True)
     diffs = _differences(wh, extended)
     assert any(d[0] == "add_column" and d[3].name == "not_migrated" for d in diffs), diffs
+
+
+def test_the_heads_read_from_the_files_are_alembics():
+    """migrate() reads the newest revision from the files without importing Alembic."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from iku.warehouse.store import MIGRATIONS, head_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revisions() == set(ScriptDirectory.from_config(cfg).get_heads())
