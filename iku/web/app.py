@@ -526,13 +526,17 @@ def _matrix(unit: Resources, year: int, as_of: datetime) -> dict:
     return dict(rows=rows, counts={s: sum(c.status == s for c in cells) for s in STATUS_LABEL})
 
 
-def _as_of(request: Request, tz: str) -> tuple[datetime, str] | None:
-    """?per=YYYY-MM-DD (default: now); None when it is not a date."""
+def _when(request: Request, years: list[int], tz: str) -> tuple[int, datetime, str] | Response:
+    """The year (?tahun=) and as-of date (?per=YYYY-MM-DD, default now) a
+    matrix is asked for, or the error page."""
+    year = _year(request, years, tz)
+    if year is None:
+        return _error(request, 404, "Tahun di luar periode Renstra.")
     text = request.query_params.get("per") or ""
     try:
-        return parse_as_of(text or None, tz), text
+        return year, parse_as_of(text or None, tz), text
     except ValueError:
-        return None
+        return _error(request, 400, "Tanggal acuan harus berbentuk TTTT-BB-HH.")
 
 
 def _jobs(portal: Portal, unit: Resources) -> list:
@@ -544,20 +548,18 @@ def _jobs(portal: Portal, unit: Resources) -> list:
 async def planner(request: Request) -> Response:
     portal, unit = _portal(request), _unit(request)
     years = unit.config.catalogue.opd.years
-    year = _year(request, years, portal.tz)
-    if year is None:
-        return _error(request, 404, "Tahun di luar periode Renstra.")
-    when = _as_of(request, portal.tz)
-    if when is None:
-        return _error(request, 400, "Tanggal acuan harus berbentuk TTTT-BB-HH.")
-    ctx = await run_in_threadpool(_matrix, unit, year, when[0])
+    when = _when(request, years, portal.tz)
+    if isinstance(when, Response):
+        return when
+    year, as_of, as_of_text = when
+    ctx = await run_in_threadpool(_matrix, unit, year, as_of)
     return _render(
         request,
         "perencana.html.j2",
         year=year,
         years=years,
-        as_of=when[0],
-        as_of_text=when[1],
+        as_of=as_of,
+        as_of_text=as_of_text,
         jobs=_jobs(portal, unit),
         **ctx,
     )
@@ -668,13 +670,11 @@ def _overview(portal: Portal, year: int, as_of: datetime) -> list[dict]:
 @route("/kabupaten", "kabupaten")
 async def kabupaten(request: Request) -> Response:
     portal = _portal(request)
-    year = _year(request, portal.years, portal.tz)
-    if year is None:
-        return _error(request, 404, "Tahun di luar periode Renstra.")
-    when = _as_of(request, portal.tz)
-    if when is None:
-        return _error(request, 400, "Tanggal acuan harus berbentuk TTTT-BB-HH.")
-    rows = await run_in_threadpool(_overview, portal, year, when[0])
+    when = _when(request, portal.years, portal.tz)
+    if isinstance(when, Response):
+        return when
+    year, as_of, as_of_text = when
+    rows = await run_in_threadpool(_overview, portal, year, as_of)
     recaps = await run_in_threadpool(
         _report_files, lambda y: portal.res.output_dir / str(y), portal.years, RECAP_NAME
     )
@@ -683,8 +683,8 @@ async def kabupaten(request: Request) -> Response:
         "kabupaten.html.j2",
         year=year,
         years=portal.years,
-        as_of=when[0],
-        as_of_text=when[1],
+        as_of=as_of,
+        as_of_text=as_of_text,
         rows=rows,
         recaps=recaps,
     )

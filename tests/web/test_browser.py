@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from browser import browser_required, chromium_path
+from kabupatenkit import SEED, TWIN, kabupaten_config
 from sheetkit import REPO, sheet_rows, write_xlsx
 from webkit import PASSWORD, ROLES, consolidate
 
@@ -36,6 +37,14 @@ def sign_in(b, portal, role):
     b.fill("input[name=username]", ROLES[role][0])
     b.fill("input[name=password]", PASSWORD)
     b.click_and_wait("#masuk")
+
+
+def keep(shots: dict, tmp_path) -> None:
+    for name, png in shots.items():
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+        (tmp_path / f"{name}.png").write_bytes(png)
+        if os.environ.get("UPDATE_PORTAL_SCREENSHOTS") == "1":
+            shutil.copy(tmp_path / f"{name}.png", REPO / "docs" / f"{name}.png")
 
 
 def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
@@ -85,9 +94,28 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     b.click_and_wait('#matriks a[href="/opd/disperkim-tjb/bidang/perumahan/2023/5"]')
     assert "'dua belas' bukan angka" in b.text() and "unduh berkas" in b.text()
 
-    for name, png in shots.items():
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-        (tmp_path / f"{name}.png").write_bytes(png)
-        if os.environ.get("UPDATE_PORTAL_SCREENSHOTS") == "1":
-            shutil.copy(tmp_path / f"{name}.png", REPO / "docs" / f"{name}.png")
+    keep(shots, tmp_path)
     assert set(shots) == set(SHOTS)
+
+
+def test_kabupaten_picks_an_opd_in_chromium(portal_factory, chromium, tmp_path):
+    """One portal for two OPD: the kabupaten account sees both, opens one's
+    matrix, and finds nothing to press there."""
+    portal = portal_factory(config_dir=kabupaten_config(tmp_path / "config"))
+    twin = portal.res.unit(TWIN)
+    twin.source_dir("perumahan").mkdir(parents=True)
+    write_xlsx(twin.source_dir("perumahan") / "april.xlsx", sheet_rows())
+    consolidate(portal.res)
+    b = chromium
+    b.resize(1400)
+    sign_in(b, portal, "kabupaten")
+    assert b.url().endswith("/kabupaten")
+    b.goto(f"{portal.url}/kabupaten?tahun=2023")
+    overview = b.text("#opd")
+    assert "Dinas Kesehatan" in overview and TWIN in overview and overview.count("Matriks") == 3
+    shot = b.screenshot()
+    b.click_and_wait(f'#opd a[href="/opd/{TWIN}/perencana?tahun=2023"]')
+    assert b.url().endswith(f"/opd/{TWIN}/perencana?tahun=2023")
+    assert "terlambat" in b.text("#matriks") and "Jalankan konsolidasi" not in b.text()
+    assert SEED not in b.text()
+    keep({"portal-kabupaten": shot}, tmp_path)
