@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .schema import web_account, web_token
@@ -80,6 +80,16 @@ class Accounts:
                 .values(password_hash=password_hash, password_changed_at=datetime.now(UTC))
             )
         return done.rowcount == 1
+
+    def remove(self, username: str) -> bool:
+        """Delete an account and its API tokens (its open sessions end with it)."""
+        with self.engine.begin() as conn:
+            found = conn.execute(select(web_account.c.id).where(web_account.c.username == username)).first()
+            if found is None:
+                return False
+            conn.execute(delete(web_token).where(web_token.c.account_id == found.id))
+            conn.execute(delete(web_account).where(web_account.c.id == found.id))
+        return True
 
     def add_token(self, account: Account, key_id: str, secret_hash: str, label: str | None) -> None:
         with self.engine.begin() as conn:

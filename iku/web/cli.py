@@ -1,5 +1,5 @@
-"""`iku web`: serve the portal; `iku web add-user` / `users` / `set-password` /
-`add-token` manage its accounts (CONTRACT §5, §10)."""
+"""`iku web`: serve the portal; `iku web add-user` / `users` / `remove-user` /
+`set-password` / `add-token` manage its accounts (CONTRACT §5, §10)."""
 
 from __future__ import annotations
 
@@ -147,6 +147,17 @@ def users(
         where = "semua OPD" if a.role == "kabupaten" else a.opd_code
         typer.echo(f"{a.username}\t{a.role}\t{where}\t{a.bidang or '-'}")
     typer.echo(f"{len(shown)} akun.")
+
+
+@web_app.command("remove-user")
+@_guarded
+def remove_user(username: str = typer.Argument(...)) -> None:
+    """Hapus akun beserta token API-nya (sesinya berakhir seketika)."""
+    from iku.warehouse.accounts import Accounts
+
+    if not Accounts(_resources().warehouse).remove(username):
+        raise ValueError(f"pengguna '{username}' tidak ada")
+    typer.echo(f"akun {username} dihapus.")
 
 
 @web_app.command("set-password")

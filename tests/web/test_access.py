@@ -157,3 +157,18 @@ def test_api_by_token(portal, tmp_path):
         assert r.status_code == 200 and r.json()["bidang"] == folder
         assert r.json()["status"] == ("valid" if folder == "perkim" else "invalid")
         assert any(re.match(r"portal-2023-04-", p.name) for p in portal.res.source_dir(folder).iterdir())
+
+
+def test_a_removed_account_is_signed_out_at_once(portal):
+    from iku.warehouse.accounts import Accounts
+
+    c = portal.client("bidang_b")
+    assert c.get(f"{A}/bidang/perkim").status_code == 200
+    assert Accounts(portal.res.warehouse).remove("kumuh")
+    assert c.get(f"{A}/bidang/perkim").headers["location"] == "/masuk"
+    r = httpx.post(
+        f"{portal.url}/api/submissions",
+        headers={"authorization": f"Bearer {portal.tokens['bidang_b']}"},
+        files={"file": ("x.csv", b"a;b\n")},
+    )
+    assert r.status_code == 401

@@ -89,3 +89,8 @@ def test_accounts_of_a_kabupaten_take_an_opd(iku_env, monkeypatch):
     lines = listed.output.strip().splitlines()
     assert lines[-1] == "2 akun." and {line.split("\t")[0] for line in lines[:-1]} == {"b", "k"}
     assert run(["users", "--opd", "tidak-ada"]).exit_code == 2
+    token = run(["add-token", "b"]).output.strip()
+    removed = run(["remove-user", "b"])
+    assert removed.exit_code == 0 and accounts.get("b") is None
+    assert accounts.token(split_token(token)[0]) is None  # its tokens went with it
+    assert run(["remove-user", "b"]).exit_code == 2
