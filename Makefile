@@ -24,12 +24,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else echo "chromium or poppler-utils missing: sudo apt-get install chromium poppler-utils (browser tests will be skipped)"; fi; }
 
+# Two test processes (pytest-xdist), whole files to each: every test owns its
+# Prefect server, PostgreSQL schema or database and ports (tests/test_isolation.py).
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+
 test: install browser
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) --durations=15
 
 # Without the slow Prefect-server and browser tests, for a quick loop.
 test-fast: install
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m "not prefect and not browser"
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not prefect and not browser"
 
 # ruff (lint, import order, format) and mypy; .ci/run calls this before the tests.
 lint: install

@@ -42,6 +42,9 @@ typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumen"
 typer.rich_utils.REQUIRED_LONG_STRING = "[wajib]"
 typer.rich_utils.DEFAULT_STRING = "[bawaan: {}]"
 HELP_TEXT = "Tampilkan bantuan ini lalu keluar."
+USAGE_PREFIX = "Pemakaian: "
+# Typer shows each option's Python type (<str>, <int>, <path>); flags show none
+TYPE_LABELS = {"str": "<teks>", "int": "<angka>", "float": "<angka>", "Path": "<jalur>", "bool": ""}
 
 
 class BadArgument(Exception):
@@ -101,6 +104,8 @@ def _usage_message(exc: click.exceptions.ClickException) -> str:
     if ctx is not None:
         hint = f" (lihat `{ctx.command_path} --help`)"
     if isinstance(exc, click.exceptions.MissingParameter) and exc.param is not None:
+        if exc.param.param_type_name == "argument":
+            return f"argumen {exc.param.name} wajib diisi{hint}"
         names = "/".join(exc.param.opts) or exc.param.name
         return f"opsi {names} wajib diisi{hint}"
     if isinstance(exc, click.exceptions.NoSuchOption):
@@ -119,16 +124,34 @@ def _usage_message(exc: click.exceptions.ClickException) -> str:
 
 
 def _indonesian_help(command: click.Command) -> None:
-    """Click's --help option says 'Show this message and exit.'; say it in Indonesian."""
+    """Click and Typer's own words in a help screen, in Indonesian: the --help
+    option ('Show this message and exit.'), 'Usage:' and the type of each option."""
     original = command.get_help_option
 
     def get_help_option(ctx: click.Context):
         option = original(ctx)
         if option is not None:
             option.help = HELP_TEXT
+            option.metavar = ""
         return option
 
+    def format_usage(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = " ".join(command.collect_usage_pieces(ctx))
+        formatter.write_usage(ctx.command_path, pieces, prefix=USAGE_PREFIX)
+
     command.get_help_option = get_help_option  # type: ignore[method-assign]
+    command.format_usage = format_usage  # type: ignore[method-assign]
+    command.options_metavar = "[OPSI]"
+    if hasattr(command, "subcommand_metavar"):
+        command.subcommand_metavar = "PERINTAH [ARGUMEN]..."
+    for param in command.params:
+        shown = TYPE_LABELS.get(param.bare_type()) if hasattr(param, "bare_type") else None
+        if shown is None:
+            continue
+        if param.param_type_name == "argument":  # its type is shown beside its name
+            param.display_type_rich = lambda ctx, shown=shown: shown  # type: ignore[attr-defined]
+        elif param.metavar is None:
+            param.metavar = "" if getattr(param, "is_flag", False) else shown
     for sub in getattr(command, "commands", {}).values():
         _indonesian_help(sub)
 
@@ -410,7 +433,7 @@ def import_history(
     file: Path = typer.Option(..., "--file", help=".xlsx, .xls, .ods atau .csv"),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ONE),
 ) -> None:
-    """Load the realisation of years before the pipeline started (earlier LKjIP), marked as history."""
+    """Muat realisasi tahun-tahun sebelum pipeline berjalan (dari LKjIP terdahulu), ditandai sebagai data historis."""
     from iku.history import import_and_print
 
     _one_opd(opd)

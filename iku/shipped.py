@@ -1,16 +1,19 @@
-"""Where the files shipped with iku live (config/, templates/, expectations/):
-beside the package, found from its own location, so `iku` works from any folder."""
+"""Where the files shipped with iku live (config/, templates/, expectations/,
+examples/): inside the installed package (a wheel) or beside it (a checkout),
+found from its own location, so `iku` works from any folder."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # a source checkout (also an editable install)
+PACKAGED = Path(__file__).resolve().parent / "_shipped"  # an installed wheel (pyproject.toml)
 
 
 def shipped(name: str) -> Path:
-    """The shipped folder `name` (absolute)."""
-    return ROOT / name
+    """The shipped folder `name` (absolute): the wheel's package data, else the checkout's."""
+    packaged = PACKAGED / name
+    return packaged if packaged.is_dir() else ROOT / name
 
 
 def default_config_dir(cwd: Path | None = None) -> Path:

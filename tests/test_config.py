@@ -74,3 +74,55 @@ def test_iku_runs_from_any_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert '"year": 2023' in result.stdout
     assert REPO.exists()
+
+
+ENGLISH_PYDANTIC = (
+    "Input should",
+    "Field required",
+    "Extra inputs",
+    "Value error",
+    "String should",
+    "top level",
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("deadline_day: 10", "deadline_day: sepuluh"),
+            "deadline_day: harus bilangan bulat, bukan 'sepuluh'",
+        ),
+        (("deadline_day: 10", "deadline_day: 40"), "deadline_day: tidak boleh lebih dari 28"),
+        (("deadline_day: 10", "deadline_day: 10\nwarna: biru"), "warna: kunci tidak dikenal"),
+        (
+            ("gx_data_docs: true", "gx_data_docs: mungkin"),
+            "gx_data_docs: harus true atau false, bukan 'mungkin'",
+        ),
+        (("max_rows: 500", "max_rows: 0"), "limits.max_rows: harus lebih besar dari 0"),
+        (
+            ('reminder_time: "08:00"', 'reminder_time: "8 pagi"'),
+            "schedules.reminder_time: '8 pagi' tidak sesuai pola",
+        ),
+        (("predicates:", "predikat:"), "predicates: wajib diisi"),
+    ],
+)
+def test_pydantic_faults_are_told_in_indonesian(config_copy, edit, expected):
+    path = config_copy / "pipeline.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(config_copy)
+    message = str(err.value)
+    assert expected in message, message
+    assert not [w for w in ENGLISH_PYDANTIC if w in message], message
+
+
+def test_an_environment_variable_fault_is_told_in_indonesian(monkeypatch):
+    from iku.settings import load_settings
+
+    monkeypatch.setenv("IKU_SMTP_PORT", "dua-lima")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value) == "variabel lingkungan IKU_SMTP_PORT: harus bilangan bulat, bukan 'dua-lima'"

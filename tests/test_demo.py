@@ -57,7 +57,7 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
     stranger = tmp_path / "theirs"
     (stranger / "inbox" / "perumahan").mkdir(parents=True)
     (stranger / "inbox" / "perumahan" / "real.xlsx").write_bytes(b"not mine")
-    with pytest.raises(ValueError, match="no earlier demo"):
+    with pytest.raises(ValueError, match="tidak ditulis demo sebelumnya"):
         run_demo(year=2023, workdir=stranger, console=Console(file=io.StringIO()))
     assert (stranger / "inbox" / "perumahan" / "real.xlsx").read_bytes() == b"not mine"
 

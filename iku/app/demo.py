@@ -84,22 +84,22 @@ def _warehouse_empty(url: str, opd: str) -> bool:
 
 def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Path | None) -> None:
     """Refuse unsafe places; clear a previous demo's data. Raises ValueError with the reason."""
-    hint = "" if workdir else " Run `iku demo --workdir DIR` to use a separate folder."
+    hint = "" if workdir else " Jalankan `iku demo --workdir FOLDER` untuk memakai folder tersendiri."
     if places.database is None:
         raise ValueError(
-            f"the demo loads invented data and will not write to {warehouse_url.split('@')[-1]}"
-            f" (not a SQLite file).{hint}"
+            f"demo memuat data karangan dan tidak akan menulis ke {warehouse_url.split('@')[-1]}"
+            f" (bukan berkas SQLite).{hint}"
         )
     for label, path in (
-        ("inbox", places.inbox),
-        ("output", places.output),
-        ("archive", places.archive),
-        ("warehouse", places.database),
+        ("kotak masuk", places.inbox),
+        ("folder keluaran", places.output),
+        ("arsip", places.archive),
+        ("gudang data", places.database),
     ):
         if not _inside(path, places.roots):
             raise ValueError(
-                f"the demo writes only inside {', '.join(map(str, places.roots))}; "
-                f"the {label} is {path}.{hint}"
+                f"demo hanya menulis di dalam {', '.join(map(str, places.roots))}; "
+                f"{label} ada di {path}.{hint}"
             )
     previous_demo = (places.inbox / MARKER).is_file()
     if not previous_demo:
@@ -108,8 +108,8 @@ def prepare_places(places: DemoPlaces, warehouse_url: str, opd: str, workdir: Pa
             busy.append(str(places.database))
         if busy:
             raise ValueError(
-                "the demo would overwrite data that no earlier demo wrote: "
-                f"{', '.join(busy)}. Move it away or choose another folder.{hint}"
+                "demo akan menimpa data yang tidak ditulis demo sebelumnya: "
+                f"{', '.join(busy)}. Pindahkan data itu atau pilih folder lain.{hint}"
             )
     for folder in (places.inbox, places.output, places.archive):
         if folder.is_dir():
@@ -234,7 +234,7 @@ def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
         settings = Settings()
     if kabupaten:
         if places.database is None:
-            raise ValueError("the demo loads invented data only into a SQLite file; use --workdir DIR")
+            raise ValueError("demo memuat data karangan hanya ke berkas SQLite; pakai --workdir FOLDER")
         # its own configuration folder beside the demo's data, never config/
         os.environ["IKU_CONFIG_DIR"] = str(write_kabupaten_config(places.roots[0] / "kabupaten-config"))
         settings = Settings()
@@ -242,13 +242,13 @@ def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
         raise ValueError(
-            f"year {year} is outside the Renstra period {cat.opd.renstra_period[0]}-"
+            f"tahun {year} di luar periode Renstra {cat.opd.renstra_period[0]}–"
             f"{cat.opd.renstra_period[1]}"
         )
     if res.config.pipeline.sources or any(u.config.catalogue.sources for u in res.units()):
         raise ValueError(
-            "pipeline.yaml sets its own source folders (sources:); the demo writes to "
-            "$IKU_INBOX_DIR/<bidang>/. Use a configuration without sources for the demo."
+            "pipeline.yaml menetapkan folder sumber sendiri (sources:); demo menulis ke "
+            "$IKU_INBOX_DIR/<bidang>/. Pakai konfigurasi tanpa sources untuk demo."
         )
     prepare_places(places, settings.warehouse_url, res.opd, workdir)
     if places.database is not None:
