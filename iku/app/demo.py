@@ -242,8 +242,7 @@ def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
         raise ValueError(
-            f"tahun {year} di luar periode Renstra {cat.opd.renstra_period[0]}–"
-            f"{cat.opd.renstra_period[1]}"
+            f"tahun {year} di luar periode Renstra {cat.opd.renstra_period[0]}–{cat.opd.renstra_period[1]}"
         )
     if res.config.pipeline.sources or any(u.config.catalogue.sources for u in res.units()):
         raise ValueError(
