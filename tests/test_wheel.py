@@ -105,6 +105,9 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path_factory):
         check=True,
     ).stdout.split()
     assert all(Path(p).is_relative_to(installed) for p in where), where  # not the checkout
+    # the kabupaten demo's examples, the RPJMD one in its own folder too
+    examples = Path(where[1]).parent / "examples" / "kabupaten"
+    assert (examples / "dinkes-tjb.yaml").is_file() and (examples / "rpjmd" / "rpjmd.yaml").is_file()
 
     shown = _run(installed, elsewhere, "--help")
     assert shown.returncode == 0 and "Pemakaian: iku" in shown.stdout, shown.stderr
