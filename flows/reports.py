@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
 from iku.tasks.alerts import send_kabupaten_recap
+from iku.storage import Where
 from iku.tasks.reports import (
     load_lakip,
     load_recap,
@@ -23,38 +22,38 @@ from iku.tasks.reports import (
 
 
 @flow(name="iku-report", log_prints=False)
-def report_flow(period: str, as_of: str | None = None, opd: str | None = None) -> list[Path]:
+def report_flow(period: str, as_of: str | None = None, opd: str | None = None) -> list[Where]:
     """Quarterly (YYYY-Qn) or annual (YYYY) report: iku-<period>.html/.xlsx/.json
     and the PDF beside the HTML under $IKU_OUTPUT_DIR/<year>/ (with several OPD:
     <year>/<opd>/, one per OPD, or only OPD `opd`), then the output index."""
     parsed = Period.parse(period)
     res = build_resources(opd=opd)
     when = parse_as_of(as_of, res.config.pipeline.timezone)
-    paths: list[Path] = []
+    paths: list[Where] = []
     for unit in res.units():
         data = load_report(unit, parsed, when)
-        written = write_report(data, unit.report_dir(parsed.year))
-        pdf = write_report_pdf(written[0])
+        written = write_report(data, unit.report_dir(parsed.year), unit)
+        pdf = write_report_pdf(written[0], unit, unit.opd)
         paths += [*written, pdf] if pdf is not None else written
     update_index(res)
     return paths
 
 
 @flow(name="iku-lakip", log_prints=False)
-def lakip_flow(year: int, opd: str | None = None) -> list[Path]:
+def lakip_flow(year: int, opd: str | None = None) -> list[Where]:
     """Year-end LAKIP/LKjIP feed: lakip-<year>.xlsx/.json under $IKU_OUTPUT_DIR/<year>/
     (with several OPD: <year>/<opd>/, for each OPD or only `opd`)."""
     res = build_resources(opd=opd)
-    paths: list[Path] = []
+    paths: list[Where] = []
     for unit in res.units():
         data = load_lakip(unit, int(year))
-        paths += write_lakip(data, unit.report_dir(int(year)))
+        paths += write_lakip(data, unit.report_dir(int(year)), unit)
     update_index(res)
     return paths
 
 
 @flow(name="iku-recap", log_prints=False)
-def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> list[Path]:
+def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> list[Where]:
     """The kabupaten recap of every OPD for a quarter (YYYY-Qn) or year (YYYY):
     rekap-<period>.html/.xlsx/.json and the PDF beside the HTML under
     $IKU_OUTPUT_DIR/<year>/; with `send`, e-mailed (files attached) to the
@@ -63,9 +62,10 @@ def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> lis
     res = build_resources()
     when = parse_as_of(as_of, res.config.pipeline.timezone)
     data = load_recap(res, parsed, when)
-    paths = write_recap(data, res.output_dir / str(parsed.year))
-    pdf = write_report_pdf(paths[0])  # the same A4 print as the OPD reports
+    paths = write_recap(data, res.output_dir / str(parsed.year), res)
+    pdf = write_report_pdf(paths[0], res)  # the same A4 print as the OPD reports
     paths = [*paths, pdf] if pdf is not None else paths
+    update_index(res)
     if send:
         send_kabupaten_recap(res, data, paths)
     return paths

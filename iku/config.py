@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iku.domain.kinds import IndicatorKind
+from iku.storage import Location, Where
 
 OPD_FILE = "opd.yaml"
 OPD_DIR = "opd"  # the kabupaten layout: one catalogue per OPD, named <code>.yaml
@@ -160,7 +161,7 @@ class Catalogue(_Strict):
     bidang: list[Bidang]
     indicators: list[Indicator]
     # A source folder other than the default, per bidang of this OPD
-    sources: dict[str, Path] = {}
+    sources: dict[str, Location] = {}  # plain paths or fsspec URLs (iku.storage)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -356,7 +357,7 @@ class Pipeline(_Strict):
     limits: Limits = Limits()
     predicates: list[PredicateBand]
     at_risk_below_pct: float = 76
-    sources: dict[str, Path] = {}
+    sources: dict[str, Location] = {}  # plain paths or fsspec URLs (iku.storage)
     gx_data_docs: bool = True
     load_batch_files: int = Field(500, ge=1)  # files per warehouse transaction
     schedules: Schedules = Schedules()
@@ -394,7 +395,7 @@ class Config(BaseModel):
     directory: Path
     multi: bool = False  # one of several OPD (config/opd/<code>.yaml)
 
-    def source_dir(self, bidang: str, inbox_dir: Path) -> Path:
+    def source_dir(self, bidang: str, inbox_dir: Where) -> Where:
         """The folder a bidang's sheets arrive in: `sources:` in its OPD's catalogue
         (or, with one OPD, in pipeline.yaml), else <inbox>/<bidang> with one OPD and
         <inbox>/<opd>/<bidang> in the kabupaten layout. The one home of this rule

@@ -9,18 +9,21 @@ import hashlib
 import os
 import stat
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from iku import storage
 from iku.config import Config, Limits
 from iku.domain import kinds
 from iku.domain.model import Problem, SubmissionRecord, ValueRow
 from iku.domain.sheet import Sheet, UnreadableFile, check_container, parse_sheet, read_cells
 from iku.domain.status import file_status_counts
 from iku.domain.text import shown_name
+from iku.storage import Remote, Unwritable, Where
 
 # Office lock files and hidden files are never submissions.
 _LOCK_PREFIXES = ("~$", ".~lock")
@@ -35,7 +38,7 @@ _KIND = {
 @dataclass
 class IncomingFile:
     bidang: str  # from the folder it was found in
-    path: Path
+    path: Where  # a local path, or the file's URL in a remote store
     sha256: str
     data: bytes = field(repr=False)  # at most the size limit + 1 bytes
     received_at: datetime
@@ -76,7 +79,7 @@ class Skipped:
     """A folder entry the scan did not read, with the reason (Indonesian)."""
 
     bidang: str
-    path: Path
+    path: Where
     reason: str
     error: str | None = field(default=None, repr=False, compare=False)  # traceback, for engineers
 
@@ -212,6 +215,66 @@ _last_scan: dict[_StatKey, IncomingFile] = {}
 _this_scan: dict[_StatKey, IncomingFile] = {}
 
 
+def _remote_files(bidang: str, folder: Remote, skipped: list[Skipped]) -> list[storage.Entry]:
+    """The candidate files below a remote folder, with the local scan's rules
+    where a store can tell: hidden and lock files and hidden folders skipped
+    with their reason, links not followed, nothing but plain files read."""
+    found = []
+    for entry in storage.walk(folder):
+        if any(part.startswith(".") for part in entry.parts[:-1]):
+            continue  # inside a hidden folder, which is reported once itself
+        if entry.kind == "directory":
+            if entry.parts[-1].startswith("."):
+                skipped.append(Skipped(bidang, entry.where, "folder tersembunyi (nama diawali titik)"))
+            continue
+        reason = _ignored_name(entry.parts[-1])
+        if reason is None and entry.kind == "link":
+            reason = "tautan (symlink) di penyimpanan jarak jauh tidak diikuti"
+        elif reason is None and entry.kind != "file":
+            reason = "bukan berkas biasa: jenis lain"
+        if reason:
+            skipped.append(Skipped(bidang, entry.where, reason))
+        else:
+            found.append(entry)
+    return found
+
+
+def remote_incoming(
+    bidang: str, entry: storage.Entry, known: set[str], max_bytes: int, opd: str = ""
+) -> IncomingFile | None:
+    """incoming() for a file in a remote store: at most max_bytes + 1 bytes are
+    fetched; an unchanged file (URL, size, time, the store's content tag) met by
+    the previous scan of this process is not fetched again."""
+    modified = entry.modified or datetime.now(UTC)
+    key: _StatKey = (
+        bidang,
+        str(entry.where),
+        f"{entry.where}#{entry.version}",
+        entry.size,
+        int(modified.timestamp() * 1e9),
+        0,
+        0,
+        max_bytes,
+    )
+    earlier = _last_scan.get(key)
+    if earlier is not None:
+        _this_scan[key] = earlier
+        return None if earlier.sha256 in known else earlier
+    data = storage.read_bytes(entry.where, max_bytes + 1)
+    found = IncomingFile(
+        bidang=bidang,
+        path=entry.where,
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        received_at=modified,
+        size=max(entry.size, len(data)),
+        truncated=len(data) > max_bytes,
+        opd=opd,
+    )
+    _this_scan[key] = found
+    return None if found.sha256 in known else found
+
+
 def _stat_key(bidang: str, path: Path, real: Path, max_bytes: int) -> _StatKey | None:
     try:
         info = real.stat()
@@ -234,33 +297,53 @@ def _stat_key(bidang: str, path: Path, real: Path, max_bytes: int) -> _StatKey |
 class Scan:
     new: list[IncomingFile]
     known: int  # files whose bytes were processed before
-    absent_folders: dict[str, Path]  # bidang -> configured folder that does not exist
+    absent_folders: dict[str, Where]  # bidang -> configured folder that does not exist
     skipped: list[Skipped] = field(default_factory=list)  # not read: hidden, lock, links, pipes, errors
 
 
+def _candidates(
+    bidang: str, folder: Where, seen: set[str], max_bytes: int, opd: str, skipped: list[Skipped]
+) -> list[tuple[Where, Callable[[], IncomingFile | None]]]:
+    """Each candidate file of `folder` with the call that reads it."""
+    if isinstance(folder, Remote):
+        return [
+            (e.where, partial(remote_incoming, bidang, e, seen, max_bytes, opd))
+            for e in _remote_files(bidang, folder, skipped)
+        ]
+    root = Path(os.path.realpath(folder))
+    return [
+        (p, partial(incoming, bidang, p, seen, max_bytes, root, opd))
+        for p in walk_source(folder, skipped, bidang)
+    ]
+
+
 def scan_sources(
-    folders: dict[str, Path], known: set[str], max_bytes: int | None = None, opd: str = ""
+    folders: dict[str, Where], known: set[str], max_bytes: int | None = None, opd: str = ""
 ) -> Scan:
-    """The new files of every bidang folder; the same bytes twice count once.
-    One entry that cannot be read is skipped with its reason; the scan goes on."""
+    """The new files of every bidang folder (a local folder or a remote store's);
+    the same bytes twice count once. One entry that cannot be read is skipped
+    with its reason; the scan goes on. A remote store that cannot be reached at
+    all raises Unwritable (one line, exit 5)."""
     global _last_scan, _this_scan
     max_bytes = Limits().max_file_bytes if max_bytes is None else max_bytes
     _this_scan = {}
     seen_now = set(known)
     scan = Scan(new=[], known=0, absent_folders={})
     for bidang, folder in folders.items():
-        if not folder.is_dir():
+        if not storage.is_dir(folder):
             scan.absent_folders[f"{opd}/{bidang}" if opd else bidang] = folder
             continue
-        root = Path(os.path.realpath(folder))
-        for path in walk_source(folder, scan.skipped, bidang):
+        for path, read in _candidates(bidang, folder, seen_now, max_bytes, opd, scan.skipped):
             try:
-                f = incoming(bidang, path, seen_now, max_bytes, root, opd)
+                f = read()
             except _NotRead as exc:
                 scan.skipped.append(Skipped(bidang, path, str(exc)))
                 continue
             except OSError as exc:
                 scan.skipped.append(Skipped(bidang, path, f"tidak dapat dibaca ({_os_reason(exc)})"))
+                continue
+            except Unwritable as exc:  # a remote file the store would not hand over
+                scan.skipped.append(Skipped(bidang, path, f"tidak dapat dibaca ({exc})"))
                 continue
             except Exception as exc:  # whatever else: this entry only, never the scan
                 reason = f"tidak dapat dibaca (kesalahan tak terduga: {type(exc).__name__})"
@@ -275,7 +358,7 @@ def scan_sources(
     return scan
 
 
-def scan_opds(sources: list[tuple[str, dict[str, Path], set[str]]], max_bytes: int | None = None) -> Scan:
+def scan_opds(sources: list[tuple[str, dict[str, Where], set[str]]], max_bytes: int | None = None) -> Scan:
     """scan_sources over several OPD, given per OPD its folders and the hashes it
     has seen. The same bytes in two OPD's folders are two submissions (one each)."""
     total = Scan(new=[], known=0, absent_folders={})
@@ -322,7 +405,7 @@ def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
 
 
 def to_record(
-    outcome: ReadOutcome, problems: Iterable[Problem], archive_path: Path | None
+    outcome: ReadOutcome, problems: Iterable[Problem], archive_path: Where | None
 ) -> SubmissionRecord:
     """The submission record of one file, given what validation found.
     `archive_path` is None for a file too big to be read whole (not archived)."""

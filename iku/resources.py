@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from iku.config import Config, Installation, load_installation
 from iku.settings import Settings, load_settings
+from iku.storage import Where
 from iku.warehouse import Warehouse
 
 
@@ -70,17 +70,17 @@ class Resources:
         """The recap's header: pipeline.yaml kabupaten.name, else the first OPD's region."""
         return self.config.pipeline.kabupaten.name or self.config.catalogue.opd.region
 
-    def source_dir(self, bidang: str) -> Path:
+    def source_dir(self, bidang: str) -> Where:
         return self.config.source_dir(bidang, self.settings.inbox_dir)
 
-    def source_dirs(self) -> dict[str, Path]:
+    def source_dirs(self) -> dict[str, Where]:
         return {b.code: self.source_dir(b.code) for b in self.config.catalogue.bidang}
 
     @property
-    def output_dir(self) -> Path:
+    def output_dir(self) -> Where:
         return self.settings.output_dir
 
-    def report_dir(self, year: int) -> Path:
+    def report_dir(self, year: int) -> Where:
         """Where this OPD's reports of `year` go: out/<year>/, or out/<year>/<opd>/ with several OPD."""
         base = self.settings.output_dir / str(year)
         return base / self.opd if self.multi else base
@@ -89,6 +89,34 @@ class Resources:
 def build_resources(settings: Settings | None = None, opd: str | None = None) -> Resources:
     """The resources of the run: of OPD `opd`, or of every OPD when None."""
     settings = settings or load_settings()
+    check_shared_warehouse(settings.warehouse_url, _work_pool())
     inst = load_installation(settings.config_dir)
     selected = (inst.check(opd),) if opd else ()
     return Resources(settings=settings, config=inst.config(opd), installation=inst, selected=selected)
+
+
+def check_shared_warehouse(warehouse_url: str, pool: str | None) -> None:
+    """A flow run by a work pool's worker shares the archive, the reports and the
+    sources with the other workers (possibly on other machines), so it must share
+    one warehouse too: SQLite is a file of this machine only. Refused with one
+    line (ConfigError, exit 3) instead of each worker filling its own file."""
+    from iku.config import ConfigError
+
+    if pool and warehouse_url.startswith("sqlite"):
+        raise ConfigError(
+            f"run dari work pool '{pool}' menolak gudang data SQLite ({warehouse_url}): setiap worker "
+            "akan mengisi berkasnya sendiri; setel IKU_WAREHOUSE_URL ke PostgreSQL bersama di lingkungan worker"
+        )
+
+
+def _work_pool() -> str | None:
+    """The work pool of the flow run this process runs, if any (never imports Prefect)."""
+    import sys
+
+    if "prefect.context" not in sys.modules:
+        return None
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    run = getattr(ctx, "flow_run", None) if ctx is not None else None
+    return getattr(run, "work_pool_name", None) or None

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from iku.shipped import default_config_dir
+from iku.storage import Location
 
 
 class Settings(BaseSettings):
@@ -16,9 +17,10 @@ class Settings(BaseSettings):
     # IKU_CONFIG_DIR, else ./config when present, else the shipped config/ (iku/shipped.py)
     config_dir: Path = Field(default_factory=default_config_dir)
     warehouse_url: str = "sqlite:///data/iku.sqlite"
-    inbox_dir: Path = Path("data/inbox")
-    output_dir: Path = Path("out")
-    archive_dir: Path = Path("data/archive")
+    # plain paths or fsspec URLs (s3://, sftp://, file://): iku/storage.py, CONTRACT §6
+    inbox_dir: Location = Path("data/inbox")
+    output_dir: Location = Path("out")
+    archive_dir: Location = Path("data/archive")
 
     smtp_host: str | None = None
     smtp_port: int = 587

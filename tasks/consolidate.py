@@ -16,10 +16,13 @@ from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_rec
 from iku.domain.model import SubmissionRecord
 from iku.locations import Unwritable, ensure_writable
 from iku.queries import scan_units
+from iku.reports.index import written
 from iku.resources import Resources
+from iku.storage import Where
 from iku.tasks._log import run_logger
 from iku.tasks._progress import progress
 from iku.testhook import checkpoint
+from iku.warehouse.reports import record_reports
 
 
 @task(name="find-new-files", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -143,7 +146,7 @@ def finish_data_docs(res: Resources) -> Path | None:
 
 
 @task(name="write-validation-page", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Path | None:
+def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Where | None:
     """The run's validation page for people (out/validasi/), linked from out/index.html.
     A side product: when it cannot be written, the run goes on (logged, alerted)."""
     from iku.reports.validation_page import write_validation_page as write
@@ -164,7 +167,8 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
             continue
         try:
             path = write(folder, mine, catalogue, tz, run_at)
-        except OSError as exc:
+            record_reports(res.warehouse, written([path], catalogue.opd.code))
+        except (OSError, Unwritable) as exc:
             dispatch.alert_side_product(
                 res, "halaman validasi", str(folder), f"{type(exc).__name__}: {exc}", run_logger()
             )
@@ -173,19 +177,24 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
     return path
 
 
-def _docs_path(res: Resources) -> Path:
+def _docs_path(res: Resources) -> Where:
     # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
     return (res.output_dir / "gx-docs").resolve()
 
 
 def _data_docs_folder(res: Resources) -> Path | None:
     """The GX Data Docs folder when wanted and writable; an unwritable one is
-    logged and alerted, and the run goes on without Data Docs."""
+    logged and alerted, and the run goes on without Data Docs. GX writes its
+    Data Docs to a local folder only: with a remote output store there are none."""
     if not res.config.pipeline.gx_data_docs:
         return None
     docs = _docs_path(res)
+    if not isinstance(docs, Path):
+        run_logger().info("GX Data Docs not built: the output %s is a remote store", res.output_dir)
+        return None
     try:
-        return ensure_writable(docs, "folder GX Data Docs")
+        ensure_writable(docs, "folder GX Data Docs")
+        return docs
     except Unwritable as exc:
         dispatch.alert_side_product(res, "GX Data Docs", str(docs), str(exc), run_logger())
         return None
@@ -206,7 +215,7 @@ def archive_and_load(
     records = []
     for i in progress(order, "Mengarsipkan berkas"):
         o = outcomes[i]
-        stored: Path | None = None
+        stored: Where | None = None
         if not o.file.truncated:  # a file over the size limit was never read whole
             try:
                 stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)

@@ -7,12 +7,12 @@ already-loaded data (no warehouse access), so the rendering can be timed alone."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from iku.files import write_atomically
+from iku.storage import Where, write
 
 from .excel import render_excel
-from .html import render_html, render_recap_html, write_index
+from .html import render_html, render_recap_html
+from .index import write_index, written
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
 from .pdf import PdfFailed, write_pdf
@@ -23,33 +23,33 @@ def dump_json(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_report(data: ReportData, out_dir: Path) -> list[Path]:
+def render_report(data: ReportData, out_dir: Where) -> list[Where]:
     """Write iku-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
     base = out_dir / data.basename
     return [
-        write_atomically(base.with_suffix(".html"), render_html(data)),
-        write_atomically(base.with_suffix(".xlsx"), render_excel(data)),
-        write_atomically(base.with_suffix(".json"), dump_json(report_json(data))),
+        write(base.with_suffix(".html"), render_html(data)),
+        write(base.with_suffix(".xlsx"), render_excel(data)),
+        write(base.with_suffix(".json"), dump_json(report_json(data))),
     ]
 
 
-def render_recap(data: RecapData, out_dir: Path) -> list[Path]:
+def render_recap(data: RecapData, out_dir: Where) -> list[Where]:
     """Write rekap-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
     from .recap_excel import render_recap_excel
 
     base = out_dir / data.basename
     return [
-        write_atomically(base.with_suffix(".html"), render_recap_html(data)),
-        write_atomically(base.with_suffix(".xlsx"), render_recap_excel(data)),
-        write_atomically(base.with_suffix(".json"), dump_json(recap_json(data))),
+        write(base.with_suffix(".html"), render_recap_html(data)),
+        write(base.with_suffix(".xlsx"), render_recap_excel(data)),
+        write(base.with_suffix(".json"), dump_json(recap_json(data))),
     ]
 
 
-def render_lakip(data: LakipData, out_dir: Path) -> list[Path]:
+def render_lakip(data: LakipData, out_dir: Where) -> list[Where]:
     base = out_dir / f"lakip-{data.year}"
     return [
-        write_atomically(base.with_suffix(".xlsx"), render_lakip_excel(data)),
-        write_atomically(base.with_suffix(".json"), dump_json(lakip_json(data))),
+        write(base.with_suffix(".xlsx"), render_lakip_excel(data)),
+        write(base.with_suffix(".json"), dump_json(lakip_json(data))),
     ]
 
 
@@ -75,4 +75,5 @@ __all__ = [
     "report_json",
     "write_index",
     "write_pdf",
+    "written",
 ]

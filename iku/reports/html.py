@@ -3,18 +3,12 @@ self-contained file each (inline CSS and SVG), A4 landscape when printed."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from iku import formatting as fmt
-from iku.config import Catalogue
 from iku.domain.periods import QUARTER_NAMES, month_name
-from iku.files import write_atomically
 from iku.formatting import STATUS_LABELS
 from iku.shipped import shipped
 
@@ -78,53 +72,3 @@ def render_recap_html(data: RecapData) -> str:
         .get_template("recap.html.j2")
         .render(data=data, colour=lambda label: predicate_colour(label, data.bands))
     )
-
-
-_REPORT_FILE = re.compile(r"^(iku|lakip)-(\d{4})(?:-Q([1-4]))?\.(html|pdf|xlsx|json)$")
-_EXT_ORDER = {"html": 0, "pdf": 1, "xlsx": 2, "json": 3}
-
-
-def write_index(output_dir: Path, catalogue: Catalogue, tz: str) -> Path:
-    """$IKU_OUTPUT_DIR/index.html linking every report found under it."""
-    found: dict[int, dict[tuple[int, str], list[Path]]] = {}
-    for path in sorted(output_dir.glob("*/*")):
-        m = _REPORT_FILE.match(path.name)
-        if not m or path.parent.name != m.group(2):
-            continue
-        kind, year, quarter, _ = m.groups()
-        key = (int(quarter), "q") if quarter else ((5, "annual") if kind == "iku" else (6, "lakip"))
-        found.setdefault(int(year), {}).setdefault(key, []).append(path)
-    years = []
-    for year in sorted(found, reverse=True):
-        items = []
-        for (order, what), paths in sorted(found[year].items()):
-            title = {"annual": f"Laporan tahunan {year}", "lakip": f"Bahan LAKIP/LKjIP {year} (Bab III)"}.get(
-                what, f"{QUARTER_NAMES.get(order)} {year}"
-            )
-            files = [
-                {"name": p.name, "href": f"{year}/{p.name}"}
-                for p in sorted(paths, key=lambda p: _EXT_ORDER[p.suffix[1:]])
-            ]
-            items.append((title, files))
-        years.append((year, items))
-    from .validation_page import FOLDER, validation_pages
-
-    validations = [
-        {"href": f"{FOLDER}/{p.name}", "title": _validation_title(p.name)}
-        for p in validation_pages(output_dir)
-    ]
-    html = (
-        environment()
-        .get_template("index.html.j2")
-        .render(opd=catalogue.opd, years=years, updated=datetime.now(ZoneInfo(tz)), validations=validations)
-    )
-    return write_atomically(output_dir / "index.html", html)
-
-
-def _validation_title(name: str) -> str:
-    """'validasi-20230508-090000.html' -> 'Pemeriksaan 8 Mei 2023 09.00'."""
-    try:
-        when = datetime.strptime(name, "validasi-%Y%m%d-%H%M%S.html")
-    except ValueError:
-        return name
-    return f"Pemeriksaan {fmt.day(when)} {when:%H.%M}"

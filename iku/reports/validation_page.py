@@ -6,7 +6,6 @@ person sees in Excel, the column and the fix. GX Data Docs stay for engineers.""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue
@@ -14,8 +13,8 @@ from iku.domain.model import SubmissionRecord
 from iku.domain.periods import month_name
 from iku.domain.status import file_status_counts
 from iku.domain.text import shown_name
-from iku.files import write_atomically
 from iku.formatting import FILE_STATUS_LABELS, tz_label
+from iku.storage import Where, write
 
 from .html import environment
 
@@ -58,13 +57,8 @@ def render_validation_page(
 
 
 def write_validation_page(
-    output_dir: Path, records: list[SubmissionRecord], catalogue: Catalogue, tz: str, run_at: datetime
-) -> Path:
+    output_dir: Where, records: list[SubmissionRecord], catalogue: Catalogue, tz: str, run_at: datetime
+) -> Where:
     """out/validasi/validasi-<run time>.html; the index links the latest ones."""
     html = render_validation_page(records, catalogue, tz, run_at)
-    return write_atomically(output_dir / FOLDER / page_name(run_at.astimezone(ZoneInfo(tz))), html)
-
-
-def validation_pages(output_dir: Path, limit: int = 20) -> list[Path]:
-    """The latest validation pages, newest first."""
-    return sorted((output_dir / FOLDER).glob("validasi-*.html"), reverse=True)[:limit]
+    return write(output_dir / FOLDER / page_name(run_at.astimezone(ZoneInfo(tz))), html)

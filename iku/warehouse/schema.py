@@ -162,3 +162,21 @@ web_token = Table(
     Column("last_used_at", DateTime(timezone=True)),
     UniqueConstraint("key_id"),
 )
+
+# Every report file written (iku report, lakip, recap, validation pages), where it
+# was written: a local path or an fsspec URL (s3://, sftp://). out/index.html is
+# built from these rows, so it lists what every worker wrote, wherever it ran.
+# A report written again keeps its row (one per location) with the newer time.
+report_file = Table(
+    "report_file",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),  # "" for the kabupaten recap
+    Column("period", String(32), nullable=False),  # 2023-Q2 | 2023 | a validation run's 20230508-090000
+    Column("kind", String(16), nullable=False),  # iku | lakip | rekap | validasi
+    Column("format", String(8), nullable=False),  # html | pdf | xlsx | json
+    Column("location", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("location"),
+    Index("ix_report_file_period", "opd_code", "period"),
+)

@@ -36,6 +36,7 @@ from starlette.routing import Route
 from iku import formatting
 from iku.domain.periods import Period, deadline, month_name, parse_as_of
 from iku.resources import Resources
+from iku.storage import Where
 from iku.shipped import shipped
 from iku.warehouse.accounts import Account, Accounts
 from iku.warehouse.files import file_by_hash, files_of_month
@@ -565,11 +566,12 @@ async def planner(request: Request) -> Response:
     )
 
 
-def _report_files(folder_of: Callable[[int], Path], years: list[int], pattern: re.Pattern) -> list:
+def _report_files(folder_of: Callable[[int], Where], years: list[int], pattern: re.Pattern) -> list:
     found = []
     for year in years:
         folder = folder_of(year)
-        if folder.is_dir():
+        # reports in a remote store are not listed here: out/index.html there lists them
+        if isinstance(folder, Path) and folder.is_dir():
             files = sorted(p for p in folder.iterdir() if p.is_file() and pattern.match(p.name))
             if files:
                 found.append((year, files))

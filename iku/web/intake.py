@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from iku import storage
 from iku.config import Catalogue
 from iku.consolidation import IncomingFile, read_file, to_record
 from iku.domain.model import Problem, ValueRow
 from iku.domain.sheet import Sheet
-from iku.files import write_atomically
 from iku.resources import Resources
 from iku.warehouse.files import has_file
 
@@ -141,20 +141,20 @@ def receive(res: Resources, bidang: str, data: bytes, sender_name: str | None) -
     name = stored_name(receipt, extension)
     folder = res.source_dir(bidang)
     receipt.stored_as = name
-    if has_file(res.warehouse, res.opd, receipt.sha256) or (folder / name).exists():
+    if has_file(res.warehouse, res.opd, receipt.sha256) or storage.exists(folder / name):
         receipt.duplicate = True
         return receipt
     # the consolidation never sees a half-written sheet (hidden temp name, then rename)
-    write_atomically(folder / name, data, mode=0o640, sync=True)
+    storage.write(folder / name, data, mode=0o640, sync=True)
     return receipt
 
 
 def pending_files(res: Resources, bidang: str) -> list[str]:
     """Portal files in the source folder the consolidation has not processed yet."""
     folder = res.source_dir(bidang)
-    if not folder.is_dir():
+    if not storage.is_dir(folder):
         return []
-    names = sorted(p.name for p in folder.glob("portal-*") if p.is_file())
+    names = sorted(n for n in storage.file_names(folder) if n.startswith("portal-"))
     out = []
     for name in names:
         sha16 = name.rsplit(".", 1)[0].rsplit("-", 1)[-1]

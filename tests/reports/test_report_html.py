@@ -7,7 +7,8 @@ import re
 from report_seed import AS_OF, FORMULA_NOTES, SCRIPT_NOTE, add_factors
 
 from iku.domain.periods import Period
-from iku.reports import load_report_data, render_html, render_report, write_index
+from iku.reports import load_report_data, render_html, render_report, write_index, written
+from iku.warehouse.reports import record_reports, written_reports
 
 EXTERNAL = re.compile(
     r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
@@ -42,13 +43,18 @@ def test_scanner_can_fail():
     assert EXTERNAL.search("body { background: url(http://x/y.png) }")
 
 
-def test_index_links_every_report(seeded_res):
+def test_index_links_every_report_the_warehouse_recorded(seeded_res):
     out = seeded_res.output_dir
-    render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), out / "2023")
-    render_report(load_report_data(seeded_res, Period(2022), AS_OF), out / "2022")
-    index = write_index(out, seeded_res.config.catalogue, seeded_res.config.pipeline.timezone).read_text(
-        encoding="utf-8"
-    )
+    wh = seeded_res.warehouse
+    for period, folder in ((Period(2023, 1), "2023"), (Period(2022), "2022")):
+        paths = render_report(load_report_data(seeded_res, period, AS_OF), out / folder)
+        record_reports(wh, written(paths, seeded_res.opd))
+    render_report(load_report_data(seeded_res, Period(2023, 2), AS_OF), out / "2023")  # not recorded
+    opd = seeded_res.config.catalogue.opd
+    index = write_index(
+        out, written_reports(wh), opd.name, opd.region, {opd.code: opd.name}, "Asia/Jakarta"
+    ).read_text(encoding="utf-8")
+    assert "iku-2023-Q2" not in index  # built from the warehouse's record, not from the folder
     for href in (
         "2023/iku-2023-Q1.html",
         "2023/iku-2023-Q1.xlsx",

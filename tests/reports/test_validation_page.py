@@ -9,7 +9,7 @@ from conftest import REPO
 
 from iku.config import load_config
 from iku.domain.model import Problem, SubmissionRecord
-from iku.reports.html import write_index
+from iku.reports.index import write_index, written
 from iku.reports.validation_page import write_validation_page
 
 RUN = datetime(2023, 5, 8, 2, 0, tzinfo=UTC)  # 09.00 WIB
@@ -59,6 +59,9 @@ def test_every_problem_with_row_column_and_fix_and_the_index_links_it(tmp_path):
     # the files needing work come first
     assert html.index("april.xlsx") < html.index("baik.xlsx")
 
-    index = write_index(tmp_path, config.catalogue, "Asia/Jakarta").read_text(encoding="utf-8")
+    opd = config.catalogue.opd
+    index = write_index(
+        tmp_path, written([path], opd.code), opd.name, opd.region, {opd.code: opd.name}, "Asia/Jakarta"
+    ).read_text(encoding="utf-8")
     assert 'href="validasi/validasi-20230508-090000.html"' in index
     assert "Pemeriksaan 8 Mei 2023 09.00" in index

@@ -1,0 +1,357 @@
+"""Where the archive, the reports and the bidang sources live: the one module
+that knows about fsspec.
+
+A place is a `Where`: a plain path (or a `file://` URL) is a local `Path` and
+keeps every local guarantee (write-then-rename, regular files only, reads that
+never follow a swapped-in link); any other URL (`s3://bucket/prefix`,
+`sftp://user@host:22/folder`, ...) is a `Remote`, reached through fsspec with
+fsspec's own configuration: AWS_* variables for S3 (AWS_ENDPOINT_URL for a
+non-AWS endpoint), FSSPEC_<PROTOCOL>_<OPTION> variables for anything else
+(FSSPEC_SFTP_PASSWORD, FSSPEC_SFTP_CLIENT_KEYS, FSSPEC_SFTP_KNOWN_HOSTS).
+Passwords never appear in a URL, so the URLs the warehouse keeps hold no secret.
+
+fsspec is imported only when a remote place is used: commands that never touch
+one pay nothing for it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import PlainValidator
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
+# Stores where a single PUT is already atomic (no rename: a copy would cost as much)
+_OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"}
+# The same prefix as iku.files.TEMP_PREFIX: hidden, so no scan picks up a half file
+_TEMP_PREFIX = ".incoming-"
+
+
+class Unwritable(Exception):
+    """A place the command must write to (or a store it must reach) cannot be
+    used; one line for the operator (exit 5, CONTRACT §9)."""
+
+
+class Remote:
+    """A place in a remote store, joined with `/` like a Path."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str):
+        self.url = url  # protocol://[user@]host[:port]/path, without a trailing slash or a password
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"Remote({self.url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Remote) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+    def __lt__(self, other: Remote) -> bool:
+        return self.url < other.url
+
+    def __truediv__(self, part: str | PathLike[str]) -> Remote:
+        return Remote(self.url.rstrip("/") + "/" + str(part).strip("/"))
+
+    @property
+    def protocol(self) -> str:
+        return self.url.split("://", 1)[0].lower()
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.url.split("://", 1)[1])
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    @property
+    def parent(self) -> Remote:
+        head, _, _ = self.url.rpartition("/")
+        return Remote(head) if "://" in head and head.split("://", 1)[1] else self
+
+    def with_name(self, name: str) -> Remote:
+        return self.parent / name
+
+    def with_suffix(self, suffix: str) -> Remote:
+        return self.with_name(str(PurePosixPath(self.name).with_suffix(suffix)))
+
+    def resolve(self) -> Remote:
+        """Already absolute (for code that makes local paths absolute)."""
+        return self
+
+
+Where = Path | Remote
+
+
+def location(value: str | PathLike[str] | Remote) -> Where:
+    """A setting's value as a place: a Path for plain paths and file:// URLs, a
+    Remote for any other URL. A URL with a password is refused (ValueError):
+    it would end up in the warehouse and the logs."""
+    if isinstance(value, Path | Remote):
+        return value
+    text = str(value)
+    match = _SCHEME.match(text)
+    if not match:
+        return Path(text)
+    if match.group(1).lower() == "file":
+        from urllib.request import url2pathname
+
+        return Path(url2pathname(urlsplit(text).path))
+    parts = urlsplit(text)
+    if parts.password:
+        raise ValueError(
+            f"URL {match.group(1)}://… memuat kata sandi; jangan simpan kata sandi di URL, pakai "
+            "variabel lingkungan (AWS_SECRET_ACCESS_KEY, FSSPEC_SFTP_PASSWORD atau kunci SSH)"
+        )
+    if not (parts.netloc or parts.path.strip("/")):
+        raise ValueError(f"URL {text} tidak menyebut bucket/host atau folder")
+    return Remote(text.rstrip("/"))
+
+
+def is_remote(where: Where | str) -> bool:
+    return isinstance(location(where), Remote)
+
+
+def as_text(where: Where) -> str:
+    """What the warehouse keeps: the URL of a remote place, the path of a local one."""
+    return str(where)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
+
+
+def filesystem(where: Remote) -> tuple[Any, str]:
+    """The fsspec filesystem of `where` and the path inside it. Configuration
+    comes from the environment as fsspec reads it, read again here so that a
+    variable set after start-up counts too."""
+    try:
+        import fsspec
+        import fsspec.config
+
+        fsspec.config.set_conf_env(fsspec.config.conf)
+        return fsspec.core.url_to_fs(where.url)
+    except ImportError as exc:
+        raise Unwritable(
+            f"penyimpanan {where}: jenis {where.protocol}:// tidak didukung di instalasi ini ({exc.name or exc})"
+        ) from None
+    except ValueError as exc:
+        raise Unwritable(
+            f"penyimpanan {where}: jenis {where.protocol}:// tidak dikenal ({_reason(exc)})"
+        ) from None
+    except Exception as exc:  # some stores connect at once (SFTP): refused, bad login, unknown host key
+        raise Unwritable(f"penyimpanan {where} tidak dapat dihubungi ({_reason(exc)})") from None
+
+
+@contextmanager
+def reaching(where: Where, what: str = "penyimpanan") -> Iterator[None]:
+    """Any failure of a remote store (refused connection, bad credentials, no
+    such bucket) as one Indonesian line, never a traceback."""
+    try:
+        yield
+    except Unwritable:
+        raise
+    except Exception as exc:
+        if not isinstance(where, Remote) and not isinstance(exc, OSError):
+            raise
+        raise Unwritable(f"{what} {where} tidak dapat dipakai ({_reason(exc)})") from None
+
+
+def write(where: Where, content: str | bytes, *, mode: int | None = None, sync: bool = False) -> Where:
+    """Write a whole file so no reader ever sees half of it: locally
+    write-then-rename (iku.files), on an object store one PUT, on other stores
+    a hidden temporary name renamed over the target."""
+    if isinstance(where, Path):
+        from iku.files import write_atomically
+
+        return write_atomically(where, content, mode=mode, sync=sync)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fs, path = filesystem(where)
+    with reaching(where, "berkas"):
+        if where.protocol in _OBJECT_STORES:
+            fs.pipe_file(path, data)
+            return where
+        parent = posixpath.dirname(path)
+        fs.makedirs(parent, exist_ok=True)
+        tmp = posixpath.join(parent, f"{_TEMP_PREFIX}{uuid.uuid4().hex}")
+        fs.pipe_file(tmp, data)
+        try:
+            fs.mv(tmp, path)
+        except Exception:
+            fs.rm(tmp)
+            raise
+    return where
+
+
+def exists(where: Where) -> bool:
+    if isinstance(where, Path):
+        return where.exists()
+    fs, path = filesystem(where)
+    with reaching(where):
+        return bool(fs.exists(path))
+
+
+def is_dir(where: Where) -> bool:
+    """A folder that exists. On an object store a prefix with no object in it
+    is a folder when its bucket exists (folders are only name prefixes there)."""
+    if isinstance(where, Path):
+        return where.is_dir()
+    fs, path = filesystem(where)
+    with reaching(where, "folder"):
+        if fs.isdir(path):
+            return True
+        return where.protocol in _OBJECT_STORES and bool(fs.exists(path.split("/", 1)[0]))
+
+
+def read_bytes(where: Where, limit: int | None = None) -> bytes:
+    """The file's bytes, at most `limit` of them."""
+    if isinstance(where, Path):
+        with where.open("rb") as fh:
+            return fh.read(-1 if limit is None else limit)
+    fs, path = filesystem(where)
+    with reaching(where, "berkas"):
+        if limit is None or where.protocol in _OBJECT_STORES:  # a ranged GET
+            return bytes(fs.cat_file(path, start=0, end=limit))
+        # not every store honours a range in cat_file (SFTP reads it all): read no more than asked
+        with fs.open(path, "rb", block_size=max(limit, 1)) as fh:
+            return bytes(fh.read(limit))
+
+
+def file_names(folder: Where) -> list[str]:
+    """The names of the plain files directly in `folder`."""
+    if isinstance(folder, Path):
+        return [p.name for p in folder.iterdir() if p.is_file()]
+    fs, path = filesystem(folder)
+    with reaching(folder, "folder"):
+        return [posixpath.basename(i["name"]) for i in fs.ls(path, detail=True) if i.get("type") == "file"]
+
+
+def ensure_writable(folder: Where, what: str) -> Where:
+    """Prove a file can be written in `folder` (created if needed), before the
+    work starts; Unwritable (one line) when it cannot."""
+    if isinstance(folder, Path):
+        import os
+        import tempfile
+
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".iku-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise Unwritable(f"{what} {folder} tidak dapat ditulis ({reason})") from None
+        return folder
+    fs, path = filesystem(folder)
+    probe = posixpath.join(path, f".iku-probe-{uuid.uuid4().hex}")
+    try:
+        if folder.protocol not in _OBJECT_STORES:  # an object store has no folders to make
+            fs.makedirs(path, exist_ok=True)
+        fs.pipe_file(probe, b"")
+        fs.rm(probe)
+    except Exception as exc:
+        raise Unwritable(f"{what} {folder} tidak dapat ditulis ({_reason(exc)})") from None
+    return folder
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry below a remote folder, as the store describes it."""
+
+    where: Remote
+    parts: tuple[str, ...]  # the path below the folder, one name per level
+    kind: str  # file | directory | link | other
+    size: int
+    modified: datetime | None
+    version: str  # the store's own tag of this content (S3 ETag), when it has one
+
+
+def walk(folder: Remote) -> list[Entry]:
+    """Every entry below `folder`, any depth, in a stable order (files and
+    folders; links are listed as links, not followed)."""
+    fs, path = filesystem(folder)
+    root = path.rstrip("/")
+    with reaching(folder, "folder sumber"):
+        found = fs.find(root, withdirs=True, detail=True)
+    entries = []
+    for name, info in sorted(found.items()):
+        rel = name.rstrip("/")[len(root) :].strip("/")
+        if not rel:
+            continue
+        kind = info.get("type", "other")
+        entries.append(
+            Entry(
+                where=folder / rel,
+                parts=tuple(rel.split("/")),
+                kind=kind if kind in ("file", "directory", "link") else "other",
+                size=int(info.get("size") or 0),
+                modified=_modified(info),
+                version=str(info.get("ETag") or info.get("etag") or ""),
+            )
+        )
+    return entries
+
+
+def _modified(info: dict[str, Any]) -> datetime | None:
+    for key in ("LastModified", "mtime", "last_modified", "updated", "created"):
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, tz=UTC)
+    return None
+
+
+@contextmanager
+def local_copy(where: Where, suffix: str = "") -> Iterator[Path]:
+    """A local file with the bytes of `where` (itself when local), for tools
+    that need a path (Chromium printing a report)."""
+    if isinstance(where, Path):
+        yield where
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="iku-copy-") as tmp:
+        local = Path(tmp) / (where.name or f"file{suffix}")
+        local.write_bytes(read_bytes(where))
+        yield local
+
+
+def relative_href(target: str, root: Where) -> str | None:
+    """`target` (a stored location) as a link relative to `root`, when it lies below it."""
+    if isinstance(root, Path):
+        if _SCHEME.match(target):
+            return None
+        try:
+            rel = Path(target).resolve().relative_to(root.resolve())
+        except ValueError:
+            return None
+        return rel.as_posix()
+    prefix = root.url.rstrip("/") + "/"
+    return target[len(prefix) :] if target.startswith(prefix) else None
+
+
+def _validate(value: Any) -> Where:
+    return location(value)
+
+
+# A setting or configuration key that takes a plain path or an fsspec URL
+Location = Annotated[Where, PlainValidator(_validate)]
