@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iku.domain.kinds import IndicatorKind
-from iku.storage import Location, Where
+from iku.domain.places import Location, Where
 
 OPD_FILE = "opd.yaml"
 OPD_DIR = "opd"  # the kabupaten layout: one catalogue per OPD, named <code>.yaml
