@@ -7,8 +7,8 @@ from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
-from iku.tasks.alerts import send_kabupaten_recap
 from iku.storage import Where
+from iku.tasks.alerts import send_kabupaten_recap
 from iku.tasks.reports import (
     load_lakip,
     load_recap,

@@ -36,8 +36,8 @@ from starlette.routing import Route
 from iku import formatting
 from iku.domain.periods import Period, deadline, month_name, parse_as_of
 from iku.resources import Resources
-from iku.storage import Where
 from iku.shipped import shipped
+from iku.storage import Where
 from iku.warehouse.accounts import Account, Accounts
 from iku.warehouse.files import file_by_hash, files_of_month
 
