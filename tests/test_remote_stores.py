@@ -64,7 +64,7 @@ def test_a_password_in_a_url_is_refused_so_it_never_reaches_the_warehouse(monkey
     from iku.config import ConfigError
     from iku.settings import load_settings
 
-    monkeypatch.setenv("IKU_INBOX_DIR", "sftp://iku:rahasia@127.0.0.1:22/inbox")
+    monkeypatch.setenv("IKU_INBOX_DIR", "sftp://iku:rahasia@files.local/inbox")
     with pytest.raises(ConfigError, match="IKU_INBOX_DIR: URL sftp://… memuat kata sandi"):
         load_settings()
 
