@@ -239,14 +239,9 @@ def _remote_files(bidang: str, folder: Remote, skipped: list[Skipped]) -> list[s
     return found
 
 
-def remote_incoming(
-    bidang: str, entry: storage.Entry, known: set[str], max_bytes: int, opd: str = ""
-) -> IncomingFile | None:
-    """incoming() for a file in a remote store: at most max_bytes + 1 bytes are
-    fetched; an unchanged file (URL, size, time, the store's content tag) met by
-    the previous scan of this process is not fetched again."""
+def _remote_key(bidang: str, entry: storage.Entry, max_bytes: int) -> _StatKey:
     modified = entry.modified or datetime.now(UTC)
-    key: _StatKey = (
+    return (
         bidang,
         str(entry.where),
         f"{entry.where}#{entry.version}",
@@ -256,17 +251,34 @@ def remote_incoming(
         0,
         max_bytes,
     )
+
+
+def remote_incoming(
+    bidang: str,
+    entry: storage.Entry,
+    known: set[str],
+    max_bytes: int,
+    opd: str = "",
+    fetched: bytes | Unwritable | None = None,
+) -> IncomingFile | None:
+    """incoming() for a file in a remote store: at most max_bytes + 1 bytes are
+    kept (`fetched`: its bytes, already fetched with others at once); an
+    unchanged file (URL, size, time, the store's content tag) met by the
+    previous scan of this process is not fetched again."""
+    key = _remote_key(bidang, entry, max_bytes)
     earlier = _last_scan.get(key)
     if earlier is not None:
         _this_scan[key] = earlier
         return None if earlier.sha256 in known else earlier
-    data = storage.read_bytes(entry.where, max_bytes + 1)
+    if isinstance(fetched, Unwritable):
+        raise fetched
+    data = (storage.read_bytes(entry.where, max_bytes + 1) if fetched is None else fetched)[: max_bytes + 1]
     found = IncomingFile(
         bidang=bidang,
         path=entry.where,
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
-        received_at=modified,
+        received_at=entry.modified or datetime.now(UTC),
         size=max(entry.size, len(data)),
         truncated=len(data) > max_bytes,
         opd=opd,
@@ -306,9 +318,17 @@ def _candidates(
 ) -> list[tuple[Where, Callable[[], IncomingFile | None]]]:
     """Each candidate file of `folder` with the call that reads it."""
     if isinstance(folder, Remote):
+        entries = _remote_files(bidang, folder, skipped)
+        # the files within the limit and not met by the last scan: fetched at once, concurrently
+        small = [
+            e.where
+            for e in entries
+            if e.size <= max_bytes and _remote_key(bidang, e, max_bytes) not in _last_scan
+        ]
+        fetched = storage.read_many(small) if small else {}
         return [
-            (e.where, partial(remote_incoming, bidang, e, seen, max_bytes, opd))
-            for e in _remote_files(bidang, folder, skipped)
+            (e.where, partial(remote_incoming, bidang, e, seen, max_bytes, opd, fetched.get(e.where)))
+            for e in entries
         ]
     root = Path(os.path.realpath(folder))
     return [

@@ -154,6 +154,31 @@ def file_names(folder: Where) -> list[str]:
         return [posixpath.basename(i["name"]) for i in fs.ls(path, detail=True) if i.get("type") == "file"]
 
 
+def read_many(places: list[Remote]) -> dict[Remote, bytes | Unwritable]:
+    """The bytes of many small remote files, fetched concurrently (fsspec's
+    async back ends: one request each, many in flight); a file that cannot be
+    read maps to the Unwritable that says why. Callers bound the sizes first."""
+    found: dict[Remote, bytes | Unwritable] = {}
+    by_store: dict[int, tuple[Any, dict[str, Remote]]] = {}
+    for where in places:
+        fs, path = filesystem(where)
+        by_store.setdefault(id(fs), (fs, {}))[1][path] = where
+    for fs, paths in by_store.values():
+        try:
+            got = fs.cat(list(paths), on_error="return")
+        except Exception as exc:
+            got = dict.fromkeys(paths, exc)
+        if len(paths) == 1 and not isinstance(got, dict):
+            got = {next(iter(paths)): got}
+        for path, where in paths.items():
+            value = got.get(path, got.get(path.lstrip("/"), FileNotFoundError(path)))
+            if isinstance(value, BaseException):
+                found[where] = Unwritable(_reason(value))
+            else:
+                found[where] = bytes(value)
+    return found
+
+
 def ensure_writable(folder: Where, what: str) -> Where:
     """Prove a file can be written in `folder` (created if needed), before the
     work starts; Unwritable (one line) when it cannot."""
@@ -274,6 +299,7 @@ __all__ = [
     "local_copy",
     "location",
     "read_bytes",
+    "read_many",
     "relative_href",
     "walk",
     "write",
