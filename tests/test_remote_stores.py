@@ -254,3 +254,40 @@ def test_the_index_lists_each_opds_reports_and_the_recap(tmp_path):
     assert 'href="2023/dinkes/iku-2023-Q1.html"' in html and 'href="2023/perkim/iku-2023-Q1.json"' in html
     assert "Rekap kabupaten Triwulan I 2023" in html and 'href="2023/rekap-2023-Q1.html"' in html
     assert html.index("Kabupaten</h3>") < html.index("Dinas Kesehatan (dinkes)")
+
+
+@pytest.mark.prefect
+def test_a_flow_run_of_a_work_pool_with_sqlite_fails_with_one_line(prefect_server, iku_env):
+    """The flow run a worker would execute (a deployment on a process pool),
+    run by Prefect's own engine here: with the SQLite default it fails at
+    once, saying why, before anything is read or written."""
+    import uuid
+
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.flow_engine import run_flow
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    from iku.flows.consolidate import consolidate_flow
+
+    pool = f"pool-{uuid.uuid4().hex[:8]}"
+
+    async def flow_run_of_pool():
+        async with get_client() as client:
+            await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+            flow_id = await client.create_flow_from_name("iku-consolidate")
+            deployment = await client.create_deployment(
+                flow_id=flow_id,
+                name=pool,
+                work_pool_name=pool,
+                entrypoint="iku.flows.consolidate:consolidate_flow",
+            )
+            return await client.create_flow_run_from_deployment(deployment)
+
+    flow_run = run_coro_as_sync(flow_run_of_pool())
+    assert flow_run.work_pool_name == pool
+    state = run_flow(consolidate_flow, flow_run=flow_run, return_type="state")
+    assert state.is_failed()
+    with pytest.raises(Exception, match=f"run dari work pool '{pool}' menolak gudang data SQLite"):
+        state.result()
+    assert not (iku_env / "archive").exists()
