@@ -1,11 +1,16 @@
 """`make bench`: the consolidation and the report benchmarks, then one summary table.
 
-.venv/bin/python bench/run.py [--n 2000] [--skip-consolidate] [--skip-reports] [--skip-web]
+.venv/bin/python bench/run.py [--n 2000] [--opd 40] [--skip-consolidate] [--skip-kabupaten]
+                              [--skip-reports] [--skip-web]
+
+Commands are timed in wall and CPU time; the load average is printed at the
+start and the end, since the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import consolidate_bench
+import kabupaten_bench
 import reports_bench
 import web_bench
 
@@ -20,7 +26,9 @@ import web_bench
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="IKU pipeline benchmarks")
     parser.add_argument("--n", type=int, default=2000, help="sheets for the consolidation benchmark")
+    parser.add_argument("--opd", type=int, default=40, help="OPD of the kabupaten benchmark")
     parser.add_argument("--skip-consolidate", action="store_true")
+    parser.add_argument("--skip-kabupaten", action="store_true")
     parser.add_argument("--skip-reports", action="store_true")
     parser.add_argument("--skip-web", action="store_true")
     args = parser.parse_args(argv)
@@ -28,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str, str]] = []
     failed = False
     started = time.perf_counter()
+    load_start = os.getloadavg()
+    print(
+        f"load average at the start: {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f}", flush=True
+    )
     if not args.skip_consolidate:
         print(f"Consolidation benchmark ({args.n} sheets) ...", flush=True)
         try:
@@ -36,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             print(f"  consolidation benchmark failed: {exc}")
             rows.append(("consolidation benchmark", "failed", "", "ERROR"))
+    if not args.skip_kabupaten:
+        print(f"Kabupaten benchmark ({args.opd} OPD) ...", flush=True)
+        try:
+            rows += kabupaten_bench.summary_rows(kabupaten_bench.measure(args.opd))
+        except Exception as exc:
+            failed = True
+            print(f"  kabupaten benchmark failed: {exc}")
+            rows.append(("kabupaten benchmark", "failed", "", "ERROR"))
     if not args.skip_reports:
         print("Report benchmark ...", flush=True)
         try:
@@ -55,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 
     widths = [max(len(r[i]) for r in rows + [("measure", "figure", "goal", "")]) for i in range(4)]
     line = "-" * (sum(widths) + 6)
-    print(f"\nSummary (total {time.perf_counter() - started:.0f} s)\n{line}")
+    load = os.getloadavg()
+    print(
+        f"\nSummary (total {time.perf_counter() - started:.0f} s; load average at the start "
+        f"{load_start[0]:.1f}, at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
+        f"\n{line}"
+    )
     print(f"{'measure':<{widths[0]}}  {'figure':>{widths[1]}}  {'goal':<{widths[2]}}  ")
     print(line)
     for m, fig, goal, verdict in rows:

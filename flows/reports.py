@@ -8,15 +8,15 @@ from prefect import flow
 from iku.domain.periods import Period, parse_as_of
 from iku.resources import build_resources
 from iku.storage import Where
+from iku.tasks import reports as report_tasks
 from iku.tasks.alerts import send_kabupaten_recap
+from iku.tasks.report_steps import report_all
 from iku.tasks.reports import (
     load_lakip,
     load_recap,
-    load_report,
     update_index,
     write_lakip,
     write_recap,
-    write_report,
     write_report_pdf,
 )
 
@@ -26,17 +26,9 @@ def report_flow(period: str, as_of: str | None = None, opd: str | None = None) -
     """Quarterly (YYYY-Qn) or annual (YYYY) report: iku-<period>.html/.xlsx/.json
     and the PDF beside the HTML under $IKU_OUTPUT_DIR/<year>/ (with several OPD:
     <year>/<opd>/, one per OPD, or only OPD `opd`), then the output index."""
-    parsed = Period.parse(period)
     res = build_resources(opd=opd)
     when = parse_as_of(as_of, res.config.pipeline.timezone)
-    paths: list[Where] = []
-    for unit in res.units():
-        data = load_report(unit, parsed, when)
-        written = write_report(data, unit.report_dir(parsed.year), unit)
-        pdf = write_report_pdf(written[0], unit, unit.opd)
-        paths += [*written, pdf] if pdf is not None else written
-    update_index(res)
-    return paths
+    return report_all(res, Period.parse(period), when, steps=report_tasks)
 
 
 @flow(name="iku-lakip", log_prints=False)

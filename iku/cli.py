@@ -16,6 +16,7 @@ import json
 import logging
 import sys
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -364,6 +365,9 @@ def status(
 def report(
     period: str = typer.Option(..., "--period", help="YYYY-Qn (triwulan) atau YYYY (tahunan)."),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
+    via_prefect: bool = typer.Option(
+        False, "--prefect", help="Jalankan sebagai flow Prefect (tercatat di UI Prefect), bukan langsung."
+    ),
 ) -> None:
     """Tulis laporan triwulan (YYYY-Qn) atau tahunan (YYYY): HTML, Excel dan JSON."""
     from iku.domain.periods import Period
@@ -372,13 +376,42 @@ def report(
     parsed = _arg(Period.parse, period)  # bad input fails before Prefect starts
     _renstra_all(opd, parsed.year)
     ensure_writable(load_settings().output_dir / str(parsed.year), "folder laporan")
-    needs_prefect()
-    from iku.flows.reports import report_flow
+    if via_prefect:
+        needs_prefect()
+        from iku.flows.reports import report_flow
 
-    _quiet_tracebacks()
+        _quiet_tracebacks()
+        paths = report_flow(period, opd=opd)
+    else:
+        # In this process, without a Prefect flow (Prefect's import and a flow
+        # run cost more than the report): the same steps and log lines as the
+        # flow the scheduled deployments run.
+        from iku.tasks.report_steps import report_all
 
-    for path in report_flow(period, opd=opd):
-        console.print(str(path))
+        res = _resources(opd)
+        with _step_log():
+            paths = report_all(res, parsed, _arg(parse_as_of, None, res.config.pipeline.timezone))
+    for path in paths:  # one path a line, never wrapped, so a script can read them
+        console.print(str(path), soft_wrap=True, highlight=False, markup=False)
+
+
+@contextmanager
+def _step_log():
+    """The `iku` logger's INFO lines on stderr while steps run outside Prefect,
+    as a flow run prints them (time | level | message)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    )
+    log = logging.getLogger("iku")
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 @app.command()

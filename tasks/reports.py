@@ -3,89 +3,36 @@ per step, not per indicator) to keep the engine's overhead small."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from iku import reports, storage
-from iku.alerts import dispatch
+from iku import reports
 from iku.domain.periods import Period
-from iku.locations import Unwritable
-from iku.reports import LakipData, RecapData, ReportData
-from iku.reports.pdf import chromium
+from iku.reports import LakipData, RecapData
 from iku.resources import Resources
 from iku.storage import Where
+from iku.tasks import report_steps
 from iku.tasks._log import run_logger
-from iku.warehouse.reports import record_reports, written_reports
+from iku.tasks.report_steps import _record, _writing
 
-
-# Inputs hold a live warehouse engine: nothing to hash, nothing worth caching.
-@task(name="load-report-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
-    data = reports.load_report_data(res, period, as_of)
-    incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
-    run_logger().info(
-        "%s: %d indicators, %d source files; incomplete data: %s",
-        period.slug,
-        len(data.rows),
-        len(data.sources),
-        ", ".join(incomplete) or "none",
-    )
-    for r in data.at_risk():
-        run_logger().warning(
-            "%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct
-        )
-    return data
-
-
-@task(name="render-report", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_report(data: ReportData, out_dir: Where, res: Resources | None = None) -> list[Where]:
-    with _writing(out_dir):
-        paths = reports.render_report(data, out_dir)
-    for p in paths:
-        run_logger().info("wrote %s", p)
-    _record(res, paths, data.catalogue.opd.code)
-    return paths
-
-
-def _record(res: Resources | None, paths: list[Where], opd: str) -> None:
-    """Files written go on the warehouse's record, which out/index.html is built from."""
-    if res is not None:
-        record_reports(res.warehouse, reports.written(paths, opd))
-
-
-@task(name="print-report-pdf", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_report_pdf(html: Where, res: Resources | None = None, opd: str = "") -> Where | None:
-    """The signable PDF beside the HTML; a missing Chromium or a failed print
-    costs only the PDF, never the other files. An HTML in a remote store is
-    printed from a local copy and the PDF put beside it there."""
-    if chromium() is None:  # said here, once, in the run's log
-        run_logger().warning(
-            "PDF skipped: chromium not found (apt-get install chromium); %s not written",
-            html.with_suffix(".pdf").name,
-        )
-        return None
-    try:
-        pdf = _print_pdf(html)
-    except (reports.PdfFailed, Unwritable) as exc:
-        run_logger().warning("PDF not written: %s", exc)
-        return None
-    if pdf is None:
-        return None
-    run_logger().info("wrote %s", pdf)
-    _record(res, [pdf], opd)
-    return pdf
-
-
-def _print_pdf(html: Where) -> Where | None:
-    if isinstance(html, Path):
-        return reports.write_pdf(html)
-    with storage.local_copy(html) as local:
-        printed = reports.write_pdf(local)
-        return storage.write(html.with_suffix(".pdf"), printed.read_bytes()) if printed else None
+# The steps of a quarterly or annual report are plain functions in
+# report_steps (so `iku report` runs them without importing Prefect); as tasks
+# they get retries. Inputs hold a live warehouse engine: nothing to hash,
+# nothing worth caching.
+load_report = task(name="load-report-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)(
+    report_steps.load_report
+)
+write_report = task(name="render-report", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)(
+    report_steps.write_report
+)
+write_report_pdf = task(
+    name="print-report-pdf", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE
+)(report_steps.write_report_pdf)
+update_index = task(
+    name="update-report-index", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE
+)(report_steps.update_index)
 
 
 @task(name="load-lakip-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -103,37 +50,6 @@ def write_lakip(data: LakipData, out_dir: Where, res: Resources | None = None) -
         run_logger().info("wrote %s", p)
     _record(res, paths, data.config.catalogue.opd.code)
     return paths
-
-
-@task(name="update-report-index", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def update_index(res: Resources) -> Where | None:
-    """out/index.html from the warehouse's record of every report written (by
-    any worker, for every OPD). A side product: when it cannot be written, the
-    report stands; the failure is logged and alerted (once a month)."""
-    inst = res.installation
-    names = (
-        {code: cat.opd.name for code, cat in inst.catalogues.items()}
-        if inst is not None
-        else {res.opd: res.config.catalogue.opd.name}
-    )
-    opd = res.config.catalogue.opd
-    heading, region = (res.kabupaten_name, "") if len(names) > 1 else (opd.name, opd.region)
-    try:
-        path = reports.write_index(
-            res.output_dir,
-            written_reports(res.warehouse),
-            heading,
-            region,
-            names,
-            res.config.pipeline.timezone,
-        )
-    except (OSError, Unwritable) as exc:
-        dispatch.alert_side_product(
-            res, "index.html", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
-        )
-        return None
-    run_logger().info("index: %s", path)
-    return path
 
 
 @task(name="load-recap-data", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -158,14 +74,3 @@ def write_recap(data: RecapData, out_dir: Where, res: Resources | None = None) -
     run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
     _record(res, paths, "")
     return paths
-
-
-@contextmanager
-def _writing(out_dir: Where):
-    """A report that cannot be written ends the command with exit 5, one line."""
-    try:
-        yield
-    except OSError as exc:
-        raise Unwritable(
-            f"laporan tidak dapat ditulis ke {out_dir} ({exc.strerror or type(exc).__name__})"
-        ) from None

@@ -84,6 +84,20 @@ def test_consolidate_with_nothing_new_answers_without_prefect(iku_env):
     assert "0 berkas baru" in result.stdout
 
 
+def test_report_runs_in_its_own_process_without_prefect(iku_env, sheets):
+    """`iku report` renders without a Prefect flow: no server is needed (none
+    listens at PREFECT_API_URL), and it logs what the flow logged, on stderr."""
+    result = run(
+        "report", "--period", "2023-Q1", env={"PREFECT_API_URL": "http://127.0.0.1:9/api", "IKU_CHROMIUM": ""}
+    )
+    assert result.returncode == 0, result.stderr
+    written = result.stdout.split()
+    assert [Path(p).name for p in written] == ["iku-2023-Q1.html", "iku-2023-Q1.xlsx", "iku-2023-Q1.json"]
+    assert all(Path(p).exists() for p in written)
+    assert "2023-Q1: 5 indicators" in result.stderr and "wrote " in result.stderr
+    assert "index: " in result.stderr and "Flow run" not in result.stderr
+
+
 def one_line(result) -> str:
     """The failure's single line on stderr (and nothing else there)."""
     lines = result.stderr.strip().splitlines()

@@ -28,6 +28,7 @@ NO_RETRY = {
     "send-kabupaten-recap": "never raises; delivery retries itself and the next run sends what is left",
     "raise-missing-alerts": "alerts are unique per cause; the next run queues what is left",
     "raise-reminders": "alerts are unique per cause; the next run queues what is left",
+    "gx-data-docs": "waits for the pages the GX worker renders; a failure is alerted, the run stands",
 }
 TASK_NAME = re.compile(r"^[a-z]+(-[a-z]+)*$")
 FLOW_NAME = re.compile(r"^iku(-[a-z]+)+$")
@@ -38,7 +39,8 @@ def _objects(package, kind):
     for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
         module = importlib.import_module(info.name)
         for value in vars(module).values():
-            if isinstance(value, kind) and value.fn.__module__ == module.__name__:
+            # defined in the package (a task may wrap a plain step of a sibling module)
+            if isinstance(value, kind) and value.fn.__module__.startswith(package.__name__ + "."):
                 found[value.name] = value
     return found
 

@@ -1,0 +1,238 @@
+"""A whole kabupaten in one installation: 40 OPD x 5 bidang x 12 months =
+2,400 sheets of one year consolidated by one `iku consolidate`, then every
+OPD's quarterly report (`iku report`, all OPD) and the kabupaten recap
+(`iku recap`), against a warm local Prefect server, each command in a fresh
+process as a user runs it.
+
+The 40 catalogues are generated from the shipped ones (config/opd.yaml and
+examples/kabupaten/*.yaml, cycled): each OPD gets five bidang, its template's
+bidang and copies of them with their indicators (numbered anew), so kinds
+(count, ratio, level) vary between OPD as in a real kabupaten.
+
+Fixed and per-sheet costs come from two runs in fresh warehouses, half the
+year (1,200 sheets) and the whole year (2,400): per sheet = the slope, fixed =
+what is left of the whole year's run. Wall and CPU time are both reported (CPU
+of the command and its GX worker, and of the Prefect server meanwhile).
+
+    .venv/bin/python bench/kabupaten_bench.py [--opd 40] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from consolidate_bench import BIN, REPO, Run, _timed, free_port, iku_env, valid_count
+
+GOAL_CONSOLIDATE_S = 10.0
+GOAL_REPORTS_S = 10.0
+BIDANG_PER_OPD = 5
+TEMPLATES = [REPO / "config" / "opd.yaml", *sorted((REPO / "examples" / "kabupaten").glob("*.yaml"))]
+
+
+def write_catalogues(dest: Path, opd_count: int) -> Path:
+    """config/ in the kabupaten layout with `opd_count` OPD of five bidang each."""
+    (dest / "opd").mkdir(parents=True)
+    shutil.copy(REPO / "config" / "pipeline.yaml", dest / "pipeline.yaml")
+    for k in range(opd_count):
+        cat = yaml.safe_load(TEMPLATES[k % len(TEMPLATES)].read_text(encoding="utf-8"))
+        code = f"opd-{k + 1:02d}"
+        cat["opd"] = {**cat["opd"], "code": code, "name": f"{cat['opd']['name']} ({k + 1})"}
+        cat.pop("sources", None)
+        used = [b for b in cat["bidang"] if any(i["bidang"] == b["code"] for i in cat["indicators"])]
+        bidang, indicators = [], []
+        for j in range(BIDANG_PER_OPD):
+            src = used[j % len(used)]
+            copy = j // len(used)
+            suffix = f"-{copy + 1}" if copy else ""
+            bidang.append({**src, "code": src["code"] + suffix, "name": src["name"] + suffix})
+            indicators += [
+                {**i, "code": f"IKU-{len(indicators) + n + 1:02d}", "bidang": src["code"] + suffix}
+                for n, i in enumerate(i for i in cat["indicators"] if i["bidang"] == src["code"])
+            ]
+        cat["bidang"], cat["indicators"] = bidang, indicators
+        (dest / "opd" / f"{code}.yaml").write_text(yaml.safe_dump(cat, allow_unicode=True), encoding="utf-8")
+    return dest
+
+
+def write_sheets(config_dir: Path, inbox: Path, months: int) -> tuple[int, int]:
+    """`months` months of every bidang of every OPD, all valid, received before
+    their deadline; returns (sheets, year)."""
+    from iku.config import load_installation
+    from iku.sample_data import generate_bulk
+
+    inst = load_installation(config_dir)
+    total = 0
+    year = 0
+    for k, code in enumerate(inst.codes):
+        config = inst.config(code)
+        year = config.catalogue.opd.years[0]
+        bidang = [b for b in config.catalogue.bidang if config.catalogue.indicators_of(b.code)]
+        # generate_bulk walks bidang first, then months: n = bidang x months is that many months
+        total += len(generate_bulk(config, inbox / code, len(bidang) * months, seed=k + 1))
+    return total, year
+
+
+@dataclass
+class KabupatenFigures:
+    opd: int
+    half: Run
+    half_sheets: int
+    whole: Run
+    whole_sheets: int
+    report: Run
+    recap: Run
+    report_nopdf: Run
+    recap_nopdf: Run
+    year: int
+
+    @property
+    def per_sheet_ms(self) -> float:
+        return (self.whole.seconds - self.half.seconds) / (self.whole_sheets - self.half_sheets) * 1000
+
+    @property
+    def per_sheet_cpu_ms(self) -> float:
+        return (self.whole.cpu_s - self.half.cpu_s) / (self.whole_sheets - self.half_sheets) * 1000
+
+    @property
+    def fixed_s(self) -> float:
+        return self.whole.seconds - self.per_sheet_ms / 1000 * self.whole_sheets
+
+    @property
+    def fixed_cpu_s(self) -> float:
+        return self.whole.cpu_s - self.per_sheet_cpu_ms / 1000 * self.whole_sheets
+
+    @property
+    def reports_s(self) -> float:
+        return self.report.seconds + self.recap.seconds
+
+    @property
+    def reports_nopdf_s(self) -> float:
+        return self.report_nopdf.seconds + self.recap_nopdf.seconds
+
+
+def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> KabupatenFigures:
+    tmp = Path(tempfile.mkdtemp(prefix="iku-bench-kab-"))
+    port = free_port()
+    config_dir = write_catalogues(tmp / "config", opd_count)
+
+    def env(data: str) -> dict:
+        return {**iku_env(tmp, data, port), "IKU_CONFIG_DIR": str(config_dir)}
+
+    try:
+        _timed(["server", "start"], env("half"), tmp / "server-start.log", "local Prefect server start", echo)
+        runs: dict[str, tuple[Run, int]] = {}
+        year = 0
+        for data, months in (("half", 6), ("whole", 12)):
+            t = time.perf_counter()
+            sheets, year = write_sheets(config_dir, tmp / data / "inbox", months)
+            echo(f"  {sheets} sheets of {opd_count} OPD generated in {time.perf_counter() - t:.1f} s")
+            if data == "half":  # warm-up: the server's first flow run, not counted
+                _timed(
+                    ["report", "--period", f"{year}-Q1", "--prefect"],
+                    env(data),
+                    tmp / "warm.log",
+                    "warm-up",
+                    echo,
+                )
+            run = _timed(
+                ["consolidate"], env(data), tmp / f"{data}.log", f"consolidate {sheets} sheets", echo
+            )
+            if valid_count(run.output) != sheets:
+                echo(f"  WARNING: expected {sheets} valid new files; the figures below are suspect")
+            runs[data] = (run, sheets)
+        period = f"{year}-Q4"
+        timed = {}
+        # with Chromium (one PDF per report), then without (IKU_CHROMIUM empty: HTML, Excel, JSON)
+        for label, extra in (("", {}), ("_nopdf", {"IKU_CHROMIUM": ""})):
+            for cmd in ("report", "recap"):
+                what = f"iku {cmd} --period {period}{' without PDF' if extra else ''}"
+                timed[cmd + label] = _timed(
+                    [cmd, "--period", period],
+                    {**env("whole"), **extra},
+                    tmp / f"{cmd}{label}.log",
+                    what,
+                    echo,
+                )
+        return KabupatenFigures(
+            opd_count,
+            runs["half"][0],
+            runs["half"][1],
+            runs["whole"][0],
+            runs["whole"][1],
+            timed["report"],
+            timed["recap"],
+            timed["report_nopdf"],
+            timed["recap_nopdf"],
+            year,
+        )
+    finally:
+        subprocess.run(
+            [str(BIN / "iku"), "server", "stop"], env=env("half"), capture_output=True, timeout=120
+        )
+        if keep:
+            echo(f"  kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary_rows(f: KabupatenFigures) -> list[tuple[str, str, str, str]]:
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    return [
+        (
+            f"kabupaten: consolidate {f.whole_sheets} sheets ({f.opd} OPD)",
+            f.whole.shown,
+            f"< {GOAL_CONSOLIDATE_S:g} s",
+            verdict(f.whole.seconds < GOAL_CONSOLIDATE_S),
+        ),
+        (f"kabupaten: consolidate {f.half_sheets} sheets", f.half.shown, "", "-"),
+        (
+            "kabupaten: per sheet (slope) / fixed",
+            f"{f.per_sheet_ms:.2f} ms / {f.fixed_s:.1f} s (CPU {f.per_sheet_cpu_ms:.2f} ms / {f.fixed_cpu_s:.1f} s)",
+            "",
+            "-",
+        ),
+        (f"kabupaten: iku report --period {f.year}-Q4 (all OPD)", f.report.shown, "", "-"),
+        (f"kabupaten: iku recap --period {f.year}-Q4", f.recap.shown, "", "-"),
+        (
+            "kabupaten: every OPD's report + recap, with PDF",
+            f"{f.reports_s:.2f} s",
+            f"< {GOAL_REPORTS_S:g} s",
+            verdict(f.reports_s < GOAL_REPORTS_S),
+        ),
+        ("kabupaten: iku report, all OPD, without PDF", f.report_nopdf.shown, "", "-"),
+        ("kabupaten: iku recap, without PDF", f.recap_nopdf.shown, "", "-"),
+        (
+            "kabupaten: every OPD's report + recap, without PDF",
+            f"{f.reports_nopdf_s:.2f} s",
+            f"< {GOAL_REPORTS_S:g} s",
+            verdict(f.reports_nopdf_s < GOAL_REPORTS_S),
+        ),
+        (f"kabupaten: peak memory, {f.whole_sheets} sheets", f"{f.whole.peak_rss_mb:.0f} MB", "", "-"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--opd", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    for row in summary_rows(measure(args.opd, keep=args.keep)):
+        print(f"{row[0]:<52} {row[1]:>40}  {row[2]:<8} {row[3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
