@@ -17,6 +17,7 @@ from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
 from iku.reports import ReportData
+from iku.reports.index import written_before
 from iku.reports.pdf import chromium
 from iku.resources import Resources
 from iku.storage import Where
@@ -114,9 +115,15 @@ def update_index(res: Resources) -> Where | None:
     opd = res.config.catalogue.opd
     heading, region = (res.kabupaten_name, "") if len(names) > 1 else (opd.name, opd.region)
     try:
+        recorded = written_reports(res.warehouse)
+        if isinstance(res.output_dir, Path):  # reports written before the record: adopted once
+            before = written_before(res.output_dir, recorded, list(names), res.opd)
+            if before:
+                record_reports(res.warehouse, before)
+                recorded = written_reports(res.warehouse)
         path = reports.write_index(
             res.output_dir,
-            written_reports(res.warehouse),
+            recorded,
             heading,
             region,
             names,

@@ -6,7 +6,8 @@ the local folder, so a shared store (s3://, sftp://) gets one complete index."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,27 @@ def written(paths: list[Where], opd: str) -> list[WrittenReport]:
                 location=storage.as_text(path),
             )
         )
+    return found
+
+
+def written_before(
+    output_dir: Path, recorded: list[WrittenReport], opd_codes: list[str], default_opd: str
+) -> list[WrittenReport]:
+    """Report files in a local output folder written before the warehouse kept
+    a record of them (before migration 0005, or before the first record): the
+    ones older than every record and not recorded, so an upgrade keeps them in
+    the index. A file written later and not recorded stays out."""
+    known = {r.location for r in recorded}
+    since = min((r.written_at for r in recorded if r.written_at), default=None)
+    found = []
+    for path in sorted([*output_dir.glob("*/*"), *output_dir.glob("*/*/*")]):
+        opd = next((part for part in path.relative_to(output_dir).parts if part in opd_codes), default_opd)
+        for w in written([path], opd):
+            if w.location in known or not path.is_file():
+                continue
+            at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            if since is None or at < since:
+                found.append(replace(w, written_at=at))
     return found
 
 

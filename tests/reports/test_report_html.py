@@ -95,3 +95,22 @@ def test_annual_html_has_the_quarters(seeded_res):
     for q in ("I", "II", "III", "IV"):
         assert f"Realisasi Triwulan {q}</th>" in html
     assert "Rata-rata tingkat capaian kinerja 2023" in html and "Tanpa predikat" not in html
+
+
+def test_reports_written_before_the_record_are_adopted_once_newer_unrecorded_ones_are_not(seeded_res):
+    import os
+
+    from iku.tasks.reports import update_index
+
+    out = seeded_res.output_dir
+    old = render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), out / "2023")
+    for p in old:  # written by a version that kept no record
+        os.utime(p, (1_600_000_000, 1_600_000_000))
+    recorded = render_report(load_report_data(seeded_res, Period(2023, 2), AS_OF), out / "2023")
+    record_reports(seeded_res.warehouse, written(recorded, seeded_res.opd))
+    render_report(load_report_data(seeded_res, Period(2023, 3), AS_OF), out / "2023")  # after: not recorded
+    index = update_index.fn(seeded_res).read_text(encoding="utf-8")
+    assert 'href="2023/iku-2023-Q1.html"' in index and 'href="2023/iku-2023-Q2.html"' in index
+    assert "iku-2023-Q3" not in index
+    locations = {r.location for r in written_reports(seeded_res.warehouse)}
+    assert str(out / "2023" / "iku-2023-Q1.json") in locations  # adopted into the record
