@@ -37,5 +37,5 @@ def session_secret(settings: WebSettings) -> str:
             pass  # another process created it first
     text = path.read_text().strip()
     if len(text) < 32:
-        raise ValueError(f"{path}: session secret too short (at least 32 characters)")
+        raise ValueError(f"{path}: rahasia sesi terlalu pendek (paling sedikit 32 karakter)")
     return text

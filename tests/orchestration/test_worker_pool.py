@@ -42,7 +42,7 @@ def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen | None = 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 60) -> int:
+def _stop(proc: subprocess.Popen, timeout: float = 120) -> int:  # generous: a loaded machine is slow to stop
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
