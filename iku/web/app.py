@@ -33,11 +33,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from iku import formatting
+from iku import formatting, storage
 from iku.domain.periods import Period, deadline, month_name, parse_as_of
 from iku.resources import Resources
 from iku.shipped import shipped
-from iku.storage import Where
+from iku.storage import Remote, Where
 from iku.warehouse.accounts import Account, Accounts
 from iku.warehouse.files import file_by_hash, files_of_month
 
@@ -508,14 +508,18 @@ async def archived_file(request: Request) -> Response:
     row = await run_in_threadpool(file_by_hash, unit.warehouse, unit.opd, sha)
     if row is None or not _may(request.state.account, "read_bidang", row["bidang"]):
         return _error(request, 404, "Berkas tidak ditemukan.")
-    path = Path(row["archive_path"])
+    path = storage.location(row["archive_path"])
+    filename = f"{row['bidang']}-{sha[:12]}{path.suffix}"
+    if isinstance(path, Remote):  # the archive is a shared store (s3://, sftp://)
+        try:
+            data = await run_in_threadpool(storage.read_bytes, path)
+        except storage.Unwritable:
+            return _error(request, 404, "Berkas tidak ada lagi di arsip.")
+        disposition = {"content-disposition": f'attachment; filename="{filename}"'}
+        return Response(data, media_type="application/octet-stream", headers=disposition)
     if not path.is_file():
         return _error(request, 404, "Berkas tidak ada lagi di arsip.")
-    return FileResponse(
-        path,
-        media_type="application/octet-stream",
-        filename=f"{row['bidang']}-{sha[:12]}{path.suffix}",
-    )
+    return FileResponse(path, media_type="application/octet-stream", filename=filename)
 
 
 # -- the planning team -------------------------------------------------------
