@@ -291,3 +291,25 @@ def test_a_flow_run_of_a_work_pool_with_sqlite_fails_with_one_line(prefect_serve
     with pytest.raises(Exception, match=f"run dari work pool '{pool}' menolak gudang data SQLite"):
         state.result()
     assert not (iku_env / "archive").exists()
+
+
+def test_the_recap_email_attaches_files_from_a_shared_store(s3, tmp_path):
+    from iku.alerts.email import build_email
+    from iku.settings import Settings
+
+    out = Remote("s3://iku-laporan/out/2023")
+    storage.write(out / "rekap-2023-Q2.json", '{"year": 2023}\n')
+    local = tmp_path / "rekap-2023-Q2.html"
+    local.write_text("<p>rekap</p>", encoding="utf-8")
+    settings = Settings(alert_email_from="iku@kab.example")
+    msg = build_email(
+        settings,
+        ["bappeda@kab.example"],
+        "Rekap",
+        "Terlampir.",
+        attachments=[str(out / "rekap-2023-Q2.json"), local, str(out / "rekap-2023-Q2.pdf")],
+    )
+    attached = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    assert attached["rekap-2023-Q2.json"] in (b'{"year": 2023}\n', '{"year": 2023}\n')
+    assert "rekap-2023-Q2.html" in attached
+    assert "Berkas tidak ditemukan lagi saat pengiriman: rekap-2023-Q2.pdf" in msg.get_body().get_content()

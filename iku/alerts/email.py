@@ -12,13 +12,16 @@ from __future__ import annotations
 import mimetypes
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from iku import storage
 from iku.domain.text import one_line
 from iku.settings import Settings
+from iku.storage import Where
 
 
 class EmailError(Exception):
@@ -41,7 +44,7 @@ def build_email(
     subject: str,
     body: str,
     headers: dict[str, str] | None = None,
-    attachments: list[Path] | None = None,
+    attachments: Sequence[Where | str] | None = None,
 ) -> EmailMessage:
     # long Indonesian subjects: fold only at the RFC 5322 hard limit
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
@@ -55,15 +58,22 @@ def build_email(
     msg["Message-ID"] = make_msgid(domain=domain)
     for name, value in (headers or {}).items():
         msg[name] = one_line(value)
-    present = [Path(a) for a in attachments or [] if Path(a).is_file()]
-    gone = [Path(a).name for a in attachments or [] if not Path(a).is_file()]
+    present: list[tuple[str, bytes]] = []
+    gone = []
+    for where in (storage.location(a) for a in attachments or []):  # local, or in a shared store
+        try:
+            if isinstance(where, Path) and not where.is_file():
+                raise FileNotFoundError(where)
+            present.append((where.name, storage.read_bytes(where)))
+        except (OSError, storage.Unwritable):
+            gone.append(where.name)
     if gone:  # moved or deleted since it was queued: the rest still goes
         body += "\n\n(Berkas tidak ditemukan lagi saat pengiriman: " + ", ".join(gone) + ")"
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
-    for path in present:
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    for name, data in present:
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = kind.partition("/")
-        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg
 
 
@@ -75,7 +85,7 @@ def send_email(
     *,
     timeout: float = 20,
     headers: dict[str, str] | None = None,
-    attachments: list[Path] | None = None,
+    attachments: Sequence[Where | str] | None = None,
 ) -> dict:
     """Send one message to `to`. Returns the recipients the server refused
     (when it accepted at least one); raises EmailError otherwise."""

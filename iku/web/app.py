@@ -571,25 +571,37 @@ async def planner(request: Request) -> Response:
 
 
 def _report_files(folder_of: Callable[[int], Where], years: list[int], pattern: re.Pattern) -> list:
+    """The report files of each year, in a local folder or a shared store (s3://, sftp://)."""
     found = []
     for year in years:
         folder = folder_of(year)
-        # reports in a remote store are not listed here: out/index.html there lists them
-        if isinstance(folder, Path) and folder.is_dir():
-            files = sorted(p for p in folder.iterdir() if p.is_file() and pattern.match(p.name))
-            if files:
-                found.append((year, files))
+        try:
+            names = storage.file_names(folder) if storage.is_dir(folder) else []
+        except (OSError, storage.Unwritable):
+            names = []
+        files = sorted(folder / name for name in names if pattern.match(name))
+        if files:
+            found.append((year, files))
     return found
 
 
-def _serve_report(request: Request, path: Path) -> Response:
-    if not path.is_file():
-        return _error(request, 404, "Laporan tidak ditemukan.")
+def _serve_report(request: Request, path: Where) -> Response:
     suffix = path.suffix
     headers = {
         "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
     }
-    if suffix != ".html" and request.query_params.get("unduh") != "0":
+    download = suffix != ".html" and request.query_params.get("unduh") != "0"
+    if isinstance(path, Remote):  # the reports are in a shared store
+        try:
+            data = storage.read_bytes(path)
+        except storage.Unwritable:
+            return _error(request, 404, "Laporan tidak ditemukan.")
+        if download:
+            headers["content-disposition"] = f'attachment; filename="{path.name}"'
+        return Response(data, media_type=MEDIA[suffix], headers=headers)
+    if not path.is_file():
+        return _error(request, 404, "Laporan tidak ditemukan.")
+    if download:
         return FileResponse(path, media_type=MEDIA[suffix], filename=path.name, headers=headers)
     return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
 
@@ -609,7 +621,7 @@ async def report_file(request: Request) -> Response:
     # only names a report can have, in this OPD's folder of the year: nothing else is served
     if not REPORT_NAME.match(name):
         return _error(request, 404, "Laporan tidak ditemukan.")
-    return _serve_report(request, _unit(request).report_dir(year) / name)
+    return await run_in_threadpool(_serve_report, request, _unit(request).report_dir(year) / name)
 
 
 @route(OPD + "/jalankan", "perencana", ("POST",))
@@ -702,7 +714,7 @@ async def recap_file(request: Request) -> Response:
     name, year = request.path_params["recap"], request.path_params["year"]
     if not RECAP_NAME.match(name) or year not in portal.years:
         return _error(request, 404, "Laporan tidak ditemukan.")
-    return _serve_report(request, portal.res.output_dir / str(year) / name)
+    return await run_in_threadpool(_serve_report, request, portal.res.output_dir / str(year) / name)
 
 
 # -- API ---------------------------------------------------------------------
