@@ -40,38 +40,34 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"load average at the start: {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f}", flush=True
     )
-    if not args.skip_consolidate:
-        print(f"Consolidation benchmark ({args.n} sheets) ...", flush=True)
+    benchmarks = [
+        (
+            args.skip_consolidate,
+            "consolidation",
+            f"Consolidation benchmark ({args.n} sheets)",
+            consolidate_bench,
+            (args.n,),
+        ),
+        (
+            args.skip_kabupaten,
+            "kabupaten",
+            f"Kabupaten benchmark ({args.opd} OPD)",
+            kabupaten_bench,
+            (args.opd,),
+        ),
+        (args.skip_reports, "report", "Report benchmark", reports_bench, ()),
+        (args.skip_web, "portal", "Portal benchmark", web_bench, ()),
+    ]
+    for skip, name, title, bench, bench_args in benchmarks:
+        if skip:
+            continue
+        print(f"{title} ...", flush=True)
         try:
-            rows += consolidate_bench.summary_rows(consolidate_bench.measure(args.n))
+            rows += bench.summary_rows(bench.measure(*bench_args))
         except Exception as exc:
             failed = True
-            print(f"  consolidation benchmark failed: {exc}")
-            rows.append(("consolidation benchmark", "failed", "", "ERROR"))
-    if not args.skip_kabupaten:
-        print(f"Kabupaten benchmark ({args.opd} OPD) ...", flush=True)
-        try:
-            rows += kabupaten_bench.summary_rows(kabupaten_bench.measure(args.opd))
-        except Exception as exc:
-            failed = True
-            print(f"  kabupaten benchmark failed: {exc}")
-            rows.append(("kabupaten benchmark", "failed", "", "ERROR"))
-    if not args.skip_reports:
-        print("Report benchmark ...", flush=True)
-        try:
-            rows += reports_bench.summary_rows(reports_bench.measure())
-        except Exception as exc:
-            failed = True
-            print(f"  report benchmark failed: {exc}")
-            rows.append(("report benchmark", "failed", "", "ERROR"))
-    if not args.skip_web:
-        print("Portal benchmark ...", flush=True)
-        try:
-            rows += web_bench.summary_rows(web_bench.measure())
-        except Exception as exc:
-            failed = True
-            print(f"  portal benchmark failed: {exc}")
-            rows.append(("portal benchmark", "failed", "", "ERROR"))
+            print(f"  {name} benchmark failed: {exc}")
+            rows.append((f"{name} benchmark", "failed", "", "ERROR"))
 
     widths = [max(len(r[i]) for r in rows + [("measure", "figure", "goal", "")]) for i in range(4)]
     line = "-" * (sum(widths) + 6)

@@ -12,6 +12,7 @@ too.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -174,6 +175,10 @@ class _App(typer.Typer):
             if STATE.debug:
                 traceback.print_exception(exc)
             typer.echo(f"iku: {_one_line(message)}", err=True)
+        # The exit handlers still run (Prefect's log and event flushes, the GX
+        # worker's shutdown); only the interpreter's last garbage collections over
+        # every object Prefect created are skipped: 0.7 s of a command's exit.
+        gc.freeze()
         sys.exit(code if isinstance(code, int) else 0)
 
 
