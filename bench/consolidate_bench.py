@@ -231,8 +231,26 @@ def start_server(env: dict, log: Path, echo) -> Run:
     try:
         return _timed(["server", "start"], env, log, "local Prefect server start (cold)", echo)
     except RuntimeError as exc:
+        # seen under load: `iku server start` takes the starting server for dead while it
+        # lives on and holds its port; try once more on another port (stop_servers ends both)
         echo(f"  the server did not start ({str(exc).splitlines()[-1]}); once more")
+        env["IKU_PREFECT_PORT"] = str(free_port())
         return _timed(["server", "start"], env, log, "local Prefect server start (cold, 2nd try)", echo)
+
+
+def stop_servers(env: dict) -> None:
+    """`iku server stop`, then end (by pid) any Prefect server this bench started
+    with that data folder and that still runs (see start_server)."""
+    import signal
+
+    subprocess.run([str(BIN / "iku"), "server", "stop"], env=env, capture_output=True, timeout=120)
+    mark = f"PREFECT_HOME={env['IKU_PREFECT_HOME']}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mark in (proc / "environ").read_bytes().split(b"\0"):
+                os.kill(int(proc.name), signal.SIGTERM)
+        except OSError:
+            continue
 
 
 def _read_loop(tmp: Path, paths: list[Path], name: str) -> float:
@@ -289,7 +307,7 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
             echo(f"  (c) calamine read only, {count} sheets: {reads[label]:.2f} s")
         return ConsolidateFigures(n, start, b, one, r, runs["n"], runs["2n"], reads["n"], reads["2n"])
     finally:
-        subprocess.run([str(BIN / "iku"), "server", "stop"], env=server_env, capture_output=True, timeout=120)
+        stop_servers(server_env)
         if keep:
             echo(f"  kept {tmp}")
         else:

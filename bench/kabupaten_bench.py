@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consolidate_bench import BIN, REPO, Run, _timed, free_port, iku_env, start_server, valid_count
+from consolidate_bench import REPO, Run, _timed, free_port, iku_env, start_server, stop_servers, valid_count
 
 GOAL_CONSOLIDATE_S = 10.0
 GOAL_REPORTS_S = 10.0
@@ -129,8 +128,9 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
     def env(data: str) -> dict:
         return {**iku_env(tmp, data, port), "IKU_CONFIG_DIR": str(config_dir)}
 
+    server_env = env("half")
     try:
-        start_server(env("half"), tmp / "server-start.log", echo)
+        start_server(server_env, tmp / "server-start.log", echo)
         runs: dict[str, tuple[Run, int]] = {}
         year = 0
         for data, months in (("half", 6), ("whole", 12)):
@@ -177,9 +177,7 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
             year,
         )
     finally:
-        subprocess.run(
-            [str(BIN / "iku"), "server", "stop"], env=env("half"), capture_output=True, timeout=120
-        )
+        stop_servers(server_env)
         if keep:
             echo(f"  kept {tmp}")
         else:
