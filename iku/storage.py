@@ -80,9 +80,24 @@ def reaching(where: Where, what: str = "penyimpanan") -> Iterator[None]:
     except Unwritable:
         raise
     except Exception as exc:
-        if not isinstance(where, Remote) and not isinstance(exc, OSError):
-            raise
+        if not isinstance(where, Remote):
+            if not isinstance(exc, OSError):
+                raise
+        else:
+            _forget(where)
         raise Unwritable(f"{what} {where} tidak dapat dipakai ({_reason(exc)})") from None
+
+
+def _forget(where: Remote) -> None:
+    """fsspec keeps one connected filesystem per store: after a failure (a
+    connection the server dropped, a store restarted) the next call, e.g. the
+    task's retry, connects afresh instead of reusing a dead connection."""
+    try:
+        import fsspec
+
+        fsspec.get_filesystem_class(where.protocol).clear_instance_cache()
+    except Exception:  # nothing cached, or an unknown protocol: nothing to forget
+        pass
 
 
 def write(where: Where, content: str | bytes, *, mode: int | None = None, sync: bool = False) -> Where:
@@ -167,6 +182,7 @@ def read_many(places: list[Remote]) -> dict[Remote, bytes | Unwritable]:
         try:
             got = fs.cat(list(paths), on_error="return")
         except Exception as exc:
+            _forget(next(iter(paths.values())))
             got = dict.fromkeys(paths, exc)
         if len(paths) == 1 and not isinstance(got, dict):
             got = {next(iter(paths)): got}
@@ -203,6 +219,7 @@ def ensure_writable(folder: Where, what: str) -> Where:
         fs.pipe_file(probe, b"")
         fs.rm(probe)
     except Exception as exc:
+        _forget(folder)
         raise Unwritable(f"{what} {folder} tidak dapat ditulis ({_reason(exc)})") from None
     return folder
 

@@ -33,6 +33,10 @@ def start_s3(buckets: tuple[str, ...] = ()) -> S3:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    # moto keeps its buckets per process, not per server: each test starts empty
+    import httpx
+
+    httpx.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
     env = {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "uji",
@@ -54,7 +58,13 @@ def start_s3(buckets: tuple[str, ...] = ()) -> S3:
     return S3(endpoint, env, server)
 
 
+CONNECTIONS: list = []  # every connection the SFTP servers accepted, so a test can drop them
+
+
 class _Server(asyncssh.SSHServer):
+    def connection_made(self, conn) -> None:
+        CONNECTIONS.append(conn)
+
     def begin_auth(self, username: str) -> bool:
         return True
 
@@ -75,6 +85,16 @@ class Sftp:
 
     def url(self, path: str) -> str:
         return f"sftp://{SFTP_USER}@127.0.0.1:{self.port}/{path.strip('/')}"
+
+    def drop_connections(self) -> None:
+        """Close every client connection from the server's side (a restart, an idle timeout)."""
+
+        async def drop() -> None:
+            for conn in CONNECTIONS:
+                conn.close()
+            CONNECTIONS.clear()
+
+        asyncio.run_coroutine_threadsafe(drop(), self.loop).result(10)
 
     def stop(self) -> None:
         async def close() -> None:

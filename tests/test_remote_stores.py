@@ -313,3 +313,19 @@ def test_the_recap_email_attaches_files_from_a_shared_store(s3, tmp_path):
     assert attached["rekap-2023-Q2.json"] in (b'{"year": 2023}\n', '{"year": 2023}\n')
     assert "rekap-2023-Q2.html" in attached
     assert "Berkas tidak ditemukan lagi saat pengiriman: rekap-2023-Q2.pdf" in msg.get_body().get_content()
+
+
+def test_a_connection_the_server_dropped_is_replaced_on_the_next_try(sftp):
+    import time
+
+    folder = Remote(sftp.url("inbox/perumahan"))
+    storage.write(folder / "04.xlsx", b"isi")
+    sftp.drop_connections()
+    time.sleep(0.2)
+    results = []
+    for _ in range(2):  # a task's retry: the first try may meet the dead connection, never the second
+        try:
+            results.append(storage.read_bytes(folder / "04.xlsx"))
+        except Unwritable as exc:
+            results.append(str(exc))
+    assert results[-1] == b"isi", results
