@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import sys
 import traceback
 from contextlib import contextmanager
@@ -120,6 +121,9 @@ def _usage_message(exc: click.exceptions.ClickException) -> str:
     message = exc.format_message()
     if message.startswith("No such command"):
         return f"perintah tidak dikenal: {message.split(' ', 3)[-1].strip(chr(39) + '.')}{hint}"
+    needs_value = re.match(r"Option '([^']+)' requires (?:an argument|\d+ arguments)", message)
+    if needs_value:
+        return f"opsi {needs_value.group(1)} perlu nilai{hint}"
     if message.startswith("Got unexpected extra argument"):
         return f"argumen berlebih: {message.rpartition('(')[2].rstrip(')')}{hint}"
     return f"argumen tidak valid: {message}{hint}"

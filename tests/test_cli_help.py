@@ -45,3 +45,28 @@ def test_every_help_screen_is_indonesian(path, capsys, monkeypatch):
     prose = re.sub(r"--[\w-]+", "", shown)  # option names (--as-of) are not prose
     found = sorted({m.group(0) for m in UNTRANSLATED.finditer(prose)})
     assert not found, f"iku {' '.join(path)} --help: {found}\n{shown}"
+
+
+CLICK_ERRORS = re.compile(r"\b(Option|requires|argument|Got|No such|Invalid|Missing|not a valid|Error)\b")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("template", "--out"),
+        ("status", "--year", "abc"),
+        ("status",),
+        ("nosuch",),
+        ("status", "--year", "2023", "extra"),
+        ("server", "start", "--bogus"),
+        ("web", "add-user", "--role", "bidang"),
+    ],
+    ids=" ".join,
+)
+def test_a_usage_error_is_one_indonesian_line(args, capsys):
+    with pytest.raises(SystemExit) as done:
+        app(list(args))
+    assert done.value.code == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("iku: ") and "\n" not in said, said
+    assert not CLICK_ERRORS.search(said) and not UNTRANSLATED.search(said), said
