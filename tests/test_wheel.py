@@ -123,3 +123,13 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path_factory):
     status = _run(installed, elsewhere, "status", "--year", "2023", "--json")
     assert status.returncode == 0, status.stderr
     assert '"year": 2023' in status.stdout
+
+
+def test_every_module_and_migration_is_in_the_wheel(installed):
+    """A new sub-package must be listed in pyproject.toml; this says which one is not."""
+    (site,) = (installed / "lib").glob("python3*/site-packages")
+    got = {p.relative_to(site / "iku").as_posix() for p in (site / "iku").rglob("*.py")}
+    want = {p.relative_to(REPO / "iku").as_posix() for p in (REPO / "iku").rglob("*.py")}
+    for folder in ("tasks", "flows"):  # installed as iku.tasks and iku.flows
+        want |= {f"{folder}/{p.relative_to(REPO / folder).as_posix()}" for p in (REPO / folder).rglob("*.py")}
+    assert sorted(want - got) == []
