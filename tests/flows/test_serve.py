@@ -86,6 +86,7 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
     server = subprocess.Popen(
         [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=prefect_env,
+        stdin=subprocess.DEVNULL,  # never pytest-xdist's control pipe
         stdout=server_log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -112,6 +113,7 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
                 [str(IKU), "serve"],
                 cwd=tmp_path,
                 env=serve_env,
+                stdin=subprocess.DEVNULL,
                 stdout=serve_log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

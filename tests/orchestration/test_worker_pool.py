@@ -87,7 +87,13 @@ def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path)
         log = (tmp_path / f"{name}.log").open("w")
         logs.append(log)
         return subprocess.Popen(
-            args, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,  # never the test process's stdin (pytest-xdist's control pipe)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     server = start(
