@@ -72,7 +72,7 @@ def test_a_work_pool_with_an_sqlite_warehouse_is_refused_in_one_line(iku_env):
 def test_a_flow_command_with_an_unreachable_prefect_api_says_so_in_one_line(iku_env):
     dead = f"http://127.0.0.1:{free_port()}/api"
     result = subprocess.run(
-        [IKU, "report", "--period", "2023-Q2"],
+        [IKU, "report", "--period", "2023-Q2", "--prefect"],  # a flow run: needs the API
         capture_output=True,
         text=True,
         env=_env(PREFECT_API_URL=dead),
@@ -92,7 +92,7 @@ def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
         return subprocess.run([IKU, *args], capture_output=True, text=True, env=env, timeout=600)
 
     try:
-        first = iku("report", "--period", "2023-Q2")
+        first = iku("report", "--period", "2023-Q2", "--prefect")  # a flow run
         assert first.returncode == 0, first.stderr
         assert "Menyalakan server Prefect lokal" in first.stderr and "siap" in first.stderr
         assert (iku_env / "out" / "2023" / "iku-2023-Q2.json").is_file()
