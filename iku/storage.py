@@ -195,6 +195,26 @@ def read_many(places: list[Remote]) -> dict[Remote, bytes | Unwritable]:
     return found
 
 
+def sync_up(local: Path, remote: Remote) -> int:
+    """Copy the files of a local folder tree into `remote`, those missing there
+    or of another size, and every index.html (rewritten each time); the count."""
+    fs, root = filesystem(remote)
+    root = root.rstrip("/")
+    with reaching(remote, "folder"):
+        there = {
+            name[len(root) :].lstrip("/"): int(info.get("size") or 0)
+            for name, info in fs.find(root, detail=True).items()
+        }
+        sent = 0
+        for path in sorted(p for p in local.rglob("*") if p.is_file()):
+            rel = path.relative_to(local).as_posix()
+            if there.get(rel) == path.stat().st_size and path.name != "index.html":
+                continue
+            write(remote / rel, path.read_bytes())
+            sent += 1
+    return sent
+
+
 def ensure_writable(folder: Where, what: str) -> Where:
     """Prove a file can be written in `folder` (created if needed), before the
     work starts; Unwritable (one line) when it cannot."""
@@ -318,6 +338,7 @@ __all__ = [
     "read_bytes",
     "read_many",
     "relative_href",
+    "sync_up",
     "walk",
     "write",
 ]

@@ -3,6 +3,8 @@ around the rules in iku.consolidation."""
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from iku import archive
+from iku import archive, storage
 from iku.alerts import dispatch
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
@@ -140,6 +142,16 @@ def finish_data_docs(res: Resources) -> Path | None:
         where = str(_docs_path(res))
         dispatch.alert_side_product(res, "GX Data Docs", where, f"{type(exc).__name__}: {exc}", run_logger())
         return None
+    if index is not None and not isinstance(res.output_dir, Path):
+        # built in a local staging folder (GX writes locally only), then copied to the shared store
+        target = res.output_dir / "gx-docs"
+        try:
+            sent = storage.sync_up(_docs_path(res), target)
+        except Unwritable as exc:
+            dispatch.alert_side_product(res, "GX Data Docs", str(target), str(exc), run_logger())
+            return None
+        run_logger().info("GX Data Docs: %s (%d files copied)", target / "index.html", sent)
+        return index
     if index is not None:
         run_logger().info("GX Data Docs: %s", index)
     return index
@@ -177,7 +189,12 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
     return path
 
 
-def _docs_path(res: Resources) -> Where:
+def _docs_path(res: Resources) -> Path:
+    """Where GX renders the Data Docs: <output>/gx-docs, or with a remote output
+    a local staging folder of this machine, copied to <output>/gx-docs after."""
+    if not isinstance(res.output_dir, Path):
+        store = hashlib.sha256(str(res.output_dir).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "iku-gx-docs" / store
     # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
     return (res.output_dir / "gx-docs").resolve()
 
@@ -185,13 +202,11 @@ def _docs_path(res: Resources) -> Where:
 def _data_docs_folder(res: Resources) -> Path | None:
     """The GX Data Docs folder when wanted and writable; an unwritable one is
     logged and alerted, and the run goes on without Data Docs. GX writes its
-    Data Docs to a local folder only: with a remote output store there are none."""
+    Data Docs to a local folder only: with a remote output store they are
+    rendered in a staging folder and copied there (finish_data_docs)."""
     if not res.config.pipeline.gx_data_docs:
         return None
     docs = _docs_path(res)
-    if not isinstance(docs, Path):
-        run_logger().info("GX Data Docs not built: the output %s is a remote store", res.output_dir)
-        return None
     try:
         ensure_writable(docs, "folder GX Data Docs")
         return docs

@@ -149,6 +149,10 @@ def test_sources_on_sftp_archive_and_reports_on_s3_index_from_the_warehouse(
     summary = consolidate_flow()
     assert (summary["new_files"], summary["valid"], summary["invalid"], summary["ignored"]) == (4, 3, 1, 1)
 
+    docs = Remote("s3://iku-laporan/out/gx-docs")  # rendered locally by GX, copied to the shared output
+    assert b"<html" in storage.read_bytes(docs / "index.html").lower()
+    assert any(e.where.name.endswith(".html") and "validations" in e.parts for e in storage.walk(docs))
+
     engine = create_engine(pg_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT sha256, source_path, archive_path FROM submission")).all()
