@@ -28,10 +28,13 @@ browser:
 # Prefect server, PostgreSQL schema or database and ports (tests/test_isolation.py).
 # PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
+# The worker-pool test (marker `workers`) runs alone afterwards: beside another test
+# process its Prefect workers sometimes outlive SIGTERM (killed after the bound).
 test: install browser
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) --durations=15
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not workers" --durations=15
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m workers
 
 # Without the slow Prefect-server and browser tests, for a quick loop.
 test-fast: install
