@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import fcntl
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -77,19 +77,21 @@ def from_row(cls: type[T], row: Row, **columns: str) -> T:
 
 
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
 
 
-def head_revisions() -> set[str]:
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
     """The newest revisions of migrations/versions (those no other revision
-    revises), read from the files as Alembic's ScriptDirectory would give them."""
+    revises), read from the files as Alembic's ScriptDirectory would give them.
+    Plain text matching, no ast: first runs migrate from several threads at once."""
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
-        revisions.add(ast.literal_eval(found["revision"]))
-        down = ast.literal_eval(found.get("down_revision", "None"))
-        revised.update(down if isinstance(down, tuple | list) else [down])
-    return revisions - revised
+        revisions.update(_QUOTED.findall(found["revision"]))
+        revised.update(_QUOTED.findall(found.get("down_revision", "None")))
+    return frozenset(revisions - revised)
 
 
 class Warehouse:
