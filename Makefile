@@ -30,11 +30,12 @@ browser:
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-# The worker-pool test (marker `workers`) runs alone afterwards: beside another test
-# process its Prefect workers sometimes outlive SIGTERM (killed after the bound).
+# Tests marked `alone` (the worker pool, the managed local server) run by themselves
+# afterwards: beside another test process their Prefect workers sometimes outlived
+# SIGTERM and a managed server sometimes died while starting.
 test: install browser
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not workers" --durations=15
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m workers
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not alone" --durations=15
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m alone
 
 # Without the slow Prefect-server and browser tests, for a quick loop.
 test-fast: install

@@ -84,6 +84,7 @@ def test_a_flow_command_with_an_unreachable_prefect_api_says_so_in_one_line(iku_
 
 @pytest.mark.prefect
 @pytest.mark.slow
+@pytest.mark.alone
 def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
     home = tmp_path / "prefect"
     env = _env(IKU_PREFECT_HOME=str(home), IKU_PREFECT_PORT=str(free_port()))

@@ -22,7 +22,13 @@ from loopback import free_port
 from sheetkit import sheet_rows, write_xlsx
 from sqlalchemy import create_engine, text
 
-pytestmark = [pytest.mark.prefect, pytest.mark.postgres, pytest.mark.slow, pytest.mark.workers]
+pytestmark = [
+    pytest.mark.prefect,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.workers,
+    pytest.mark.alone,
+]
 
 BIN = Path(sys.executable).parent
 POOL = "iku-test-pool"
