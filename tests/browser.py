@@ -88,7 +88,7 @@ def _load_page(path: Path, expressions: dict[str, str] | None, width: int) -> Pa
     if exe is None:
         raise FileNotFoundError("chromium not found")
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="iku-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="iku-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
             stdout=subprocess.DEVNULL,

@@ -22,7 +22,9 @@ class Chromium:
         exe = chromium_path()
         if exe is None:
             raise FileNotFoundError("chromium not found")
-        self._profile = tempfile.TemporaryDirectory(prefix="iku-chromium-")
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="iku-chromium-", ignore_cleanup_errors=True
+        )  # helpers may still write
         port = _free_port()
         self._proc = subprocess.Popen(
             [
