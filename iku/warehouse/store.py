@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -422,11 +424,28 @@ def _first_line(error: object) -> str:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _switch_to_wal(cur: sqlite3.Cursor) -> None:
+    """WAL is stored in the file, so this runs once per new database. SQLite
+    answers "database is locked" at once, without its busy timeout, when
+    another connection opens the same new file at that moment (first runs
+    started together), so the switch is tried again for up to 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _chunks(items: list, size: int):
