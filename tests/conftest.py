@@ -13,6 +13,9 @@ from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# No GX worker kept warm after a test's run (each would hold ~250 MB for half an
+# hour); the tests of that worker turn it on themselves.
+os.environ.setdefault("IKU_GX_WORKER_IDLE", "0")
 
 PG_URL = os.environ.get("IKU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # In CI the PostgreSQL tests must run: unreachable is a failure, not a skip.
@@ -57,6 +60,7 @@ def iku_env(tmp_path, monkeypatch):
         "IKU_OUTPUT_DIR": str(tmp_path / "out"),
         "IKU_ARCHIVE_DIR": str(tmp_path / "archive"),
         "IKU_PREFECT_HOME": str(tmp_path / "prefect"),  # never the repository's data/prefect
+        "IKU_GX_WORKER_IDLE": os.environ["IKU_GX_WORKER_IDLE"],
     }
     for key in [
         k for k in os.environ if k.startswith("IKU_") and k not in env and k != "IKU_TEST_POSTGRES_URL"

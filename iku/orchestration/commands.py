@@ -44,9 +44,12 @@ def start() -> None:
 @server_app.command("stop")
 def stop() -> None:
     """Matikan server Prefect lokal; run terjadwal menunggu sampai server menyala lagi."""
+    from iku.validation import warm_worker
+
     info = local_server.stop()
+    warm = warm_worker.stop(local_server.prefect_home())  # the GX worker kept warm beside it
     if info is None:
-        typer.echo("Server Prefect lokal tidak berjalan.")
+        typer.echo("Server Prefect lokal tidak berjalan." + (" Worker GX dihentikan." if warm else ""))
     else:
         typer.echo(f"Server Prefect lokal dihentikan (pid {info.pid}).")
 

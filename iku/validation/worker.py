@@ -13,6 +13,10 @@ portal, the tests: Prefect's threads are running) it is spawned.
 The Data Docs are rendered after the validation, in the worker, while this
 process archives and loads: `validate(..., docs_dir)` answers as soon as the
 problems are known and `docs_done()` waits for the pages.
+
+With the embedded default (the managed local Prefect server) a worker kept
+warm between runs (iku.validation.warm_worker) is used when one answers; the
+first run without one validates in its own worker and starts it for the next.
 """
 
 from __future__ import annotations
@@ -22,21 +26,50 @@ import multiprocessing
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from iku.config import Catalogue
 from iku.domain.model import Problem
 from iku.domain.sheet import Sheet
 
-from . import gx_runner
+from . import gx_runner, warm_worker
 from .frames import Group
 
 _pool: ProcessPoolExecutor | None = None
 _docs: Future | None = None
+_warm: Connection | None = None  # a session with the warm worker, when one answered
+_warm_docs = False  # Data Docs asked of the warm worker, answer not read yet
 
 
-def warm_up() -> ProcessPoolExecutor:
-    """Start the worker (once) and have it import GX in the background."""
+def warm_up(shared: bool = True) -> None:
+    """Find the warm worker, or start this run's own (once) and have it import
+    GX in the background. `shared=False`: this process's own worker only (the
+    portal's long-lived process keeps its own warm)."""
+    global _warm
+    if shared and _warm is None and _pool is None:
+        home = _managed_home()
+        if home is not None:
+            _warm = warm_worker.connect(home)
+            if _warm is None:
+                # for the next run, started as this one exits: not competing with it for the cores
+                atexit.register(warm_worker.start, home)
+    if _warm is None:
+        _local_pool()
+
+
+def _managed_home() -> Path | None:
+    """The managed local server's state folder, when that is the Prefect in use
+    and a warm worker is wanted; None otherwise (a Prefect server or work pool
+    of one's own, the portal's long-lived process, IKU_GX_WORKER_IDLE=0)."""
+    from iku.orchestration import local_server
+
+    if warm_worker.idle_seconds() <= 0 or local_server.configured_api_url():
+        return None
+    return local_server.prefect_home()
+
+
+def _local_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         # fork only while this process has a single thread and no Prefect yet:
@@ -49,29 +82,68 @@ def warm_up() -> ProcessPoolExecutor:
     return _pool
 
 
-def validate(groups: list[Group], docs_dir: Path | None = None) -> dict[int, list[Problem]]:
+def validate(
+    groups: list[Group], docs_dir: Path | None = None, shared: bool = True
+) -> dict[int, list[Problem]]:
     """gx_runner.validate in the worker: one GX validation per suite for every
     group; with `docs_dir`, the Data Docs are then rendered in the background."""
-    global _docs
-    found = warm_up().submit(gx_runner.validate, groups, docs_dir).result()
+    global _docs, _warm_docs
+    warm_up(shared)
+    if _warm is not None:
+        try:
+            found = _call_warm("validate", groups, docs_dir)
+            if docs_dir is not None:
+                _warm.send(("build_docs", (docs_dir,)))
+                _warm_docs = True
+            return found
+        except (OSError, EOFError):  # the warm worker went away: this run's own one takes over
+            _drop_warm()
+    found = _local_pool().submit(gx_runner.validate, groups, docs_dir).result()
     if docs_dir is not None:
-        _docs = warm_up().submit(gx_runner.build_docs, docs_dir)
+        _docs = _local_pool().submit(gx_runner.build_docs, docs_dir)
     return found
 
 
 def docs_done() -> Path | None:
     """Wait for the Data Docs started by `validate`; their index page (None
     when none were asked for). Raises what the rendering raised."""
-    global _docs
+    global _docs, _warm_docs
+    if _warm_docs and _warm is not None:
+        _warm_docs = False
+        try:
+            return _answer(_warm.recv())
+        except (OSError, EOFError):
+            _drop_warm()
+            raise RuntimeError("the warm GX worker stopped while rendering the Data Docs") from None
     pending, _docs = _docs, None
     return pending.result() if pending is not None else None
+
+
+def _call_warm(name: str, *args):
+    assert _warm is not None
+    _warm.send((name, args))
+    return _answer(_warm.recv())
+
+
+def _answer(reply: tuple):
+    status, value = reply
+    if status == "error":
+        raise value
+    return value
+
+
+def _drop_warm() -> None:
+    global _warm, _warm_docs
+    if _warm is not None:
+        _warm.close()
+    _warm, _warm_docs = None, False
 
 
 def validate_bidang(
     sheets: dict[int, Sheet], catalogue: Catalogue, bidang: str, docs_dir: Path | None = None
 ) -> dict[int, list[Problem]]:
     """The sheets of one bidang of one catalogue (the portal's receipts)."""
-    found = validate([Group(catalogue, bidang, sheets)], docs_dir)
+    found = validate([Group(catalogue, bidang, sheets)], docs_dir, shared=False)
     if docs_dir is not None:
         docs_done()
     return found

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from loopback import free_port
+from sheetkit import sheet_rows, write_xlsx
 
 IKU = str(Path(sys.executable).with_name("iku"))
 
@@ -87,11 +90,12 @@ def test_a_flow_command_with_an_unreachable_prefect_api_says_so_in_one_line(iku_
 @pytest.mark.alone
 def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
     home = tmp_path / "prefect"
-    env = _env(IKU_PREFECT_HOME=str(home), IKU_PREFECT_PORT=str(free_port()))
+    env = _env(IKU_PREFECT_HOME=str(home), IKU_PREFECT_PORT=str(free_port()), IKU_GX_WORKER_IDLE="300")
 
     def iku(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([IKU, *args], capture_output=True, text=True, env=env, timeout=600)
 
+    worker_pid = None
     try:
         first = iku("report", "--period", "2023-Q2", "--prefect")  # a flow run
         assert first.returncode == 0, first.stderr
@@ -106,6 +110,25 @@ def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
         assert "Menyalakan" not in second.stderr  # reused, not started again
         assert json.loads((home / "iku-server.json").read_text())["pid"] == state["pid"]
 
+        # the first run with new sheets validates in its own worker and leaves one
+        # warm for the next runs (iku.validation.warm_worker), which stops with the server
+        write_xlsx(iku_env / "inbox" / "perumahan" / "april.xlsx", sheet_rows(month=4))
+        loaded = iku("consolidate")
+        assert loaded.returncode == 0 and "1 berkas baru: 1 valid" in loaded.stdout, loaded.stderr
+        worker_log = home / "gx-worker.log"
+        end = time.monotonic() + 120
+        while "ready" not in (worker_log.read_text() if worker_log.exists() else ""):
+            assert time.monotonic() < end, "no warm GX worker"
+            time.sleep(0.5)
+        worker_pid = int(re.findall(r"ready \(pid (\d+)\)", worker_log.read_text())[0])
+        bad = sheet_rows(month=5)
+        bad[1][4] = -5
+        write_xlsx(iku_env / "inbox" / "perumahan" / "mei.xlsx", bad)
+        checked = iku("consolidate")
+        assert checked.returncode == 0 and "1 tidak valid" in checked.stdout, checked.stderr
+        assert "realisasi" in checked.stdout  # the problem, found by the warm worker
+        assert "validate: ok" in worker_log.read_text()
+
         status = iku("server", "status")
         assert status.returncode == 0 and f"UI: {state['url']}" in status.stdout
         log = (home / "server.log").read_text(errors="replace")
@@ -114,6 +137,10 @@ def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
         stopped = iku("server", "stop")
     assert stopped.returncode == 0 and f"pid {state['pid']}" in stopped.stdout
     assert _gone(state["pid"])
+    end = time.monotonic() + 30
+    while worker_pid is not None and not _gone(worker_pid):
+        assert time.monotonic() < end, "the warm GX worker outlived iku server stop"
+        time.sleep(0.2)
     assert "tidak berjalan" in iku("server", "status").stdout
 
 

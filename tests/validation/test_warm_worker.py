@@ -1,0 +1,153 @@
+"""The GX worker kept warm between runs: a real worker process on its socket,
+answering exactly what an in-process validation answers; refusing strangers,
+making way for new code, stopping on request and when idle."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sheetkit import sheet_rows
+
+from iku.config import load_config
+from iku.domain.sheet import parse_sheet
+from iku.validation import gx_runner, warm_worker, worker
+from iku.validation.frames import Group
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _groups() -> list[Group]:
+    config = load_config(REPO / "config")
+    bad = sheet_rows("perumahan")
+    bad[1][4] = -5  # a negative realisation
+    sheets = {
+        0: parse_sheet(sheet_rows("perumahan"), {"realisasi"}, config.pipeline.limits),
+        1: parse_sheet(bad, {"realisasi"}, config.pipeline.limits),
+    }
+    return [Group(config.catalogue, "perumahan", sheets, config.catalogue.opd.code)]
+
+
+def _pid(home: Path) -> int:
+    found = re.findall(r"ready \(pid (\d+)\)", (home / warm_worker.LOG_FILE).read_text())
+    return int(found[-1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait(condition, seconds: float = 120) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.2)
+
+
+def _started(home: Path, monkeypatch, idle: str = "300"):
+    monkeypatch.setenv("IKU_GX_WORKER_IDLE", idle)
+    warm_worker.start(home)
+    conn = None
+
+    def ready() -> bool:
+        nonlocal conn
+        conn = warm_worker.connect(home)
+        return conn is not None
+
+    _wait(ready)
+    return conn
+
+
+@pytest.mark.slow
+def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
+    home = tmp_path / "prefect"
+    conn = _started(home, monkeypatch)
+    pid = _pid(home)
+    try:
+        assert (home / warm_worker.KEY_FILE).stat().st_mode & 0o077 == 0  # this user's runs only
+        groups = _groups()
+        conn.send(("validate", (groups, None)))
+        status, remote = conn.recv()
+        assert status == "ok"
+        assert remote == gx_runner.validate(groups)  # the same problems, row for row
+        assert remote[0] == [] and [(p.row, p.column) for p in remote[1]] == [(2, "realisasi")]
+
+        conn.send(("os.system", ("true",)))  # only the validation calls are served
+        status, error = conn.recv()
+        assert status == "error" and "unknown call" in str(error)
+        conn.close()
+
+        # a run through iku.validation.worker uses it, Data Docs included
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+        monkeypatch.setenv("IKU_PREFECT_HOME", str(home))
+        monkeypatch.setattr(worker, "_warm", None)
+        monkeypatch.setattr(worker, "_pool", None)
+        found = worker.validate(groups, tmp_path / "docs")
+        assert worker._pool is None  # no GX of its own
+        assert found == remote
+        assert worker.docs_done() == tmp_path / "docs" / "index.html"
+        assert (tmp_path / "docs" / "index.html").is_file()
+        worker._drop_warm()
+        assert "validate: ok" in (home / warm_worker.LOG_FILE).read_text()
+
+        # another user's key (or none) is refused, and the worker lives on
+        (home / warm_worker.KEY_FILE).rename(home / "real.key")
+        (home / warm_worker.KEY_FILE).write_text("0" * 64)
+        assert warm_worker.connect(home) is None
+        (home / "real.key").replace(home / warm_worker.KEY_FILE)
+        assert _alive(pid)
+
+        # a second worker for the same folder makes way for the first
+        warm_worker.start(home)
+        time.sleep(2)
+        assert len(re.findall("ready", (home / warm_worker.LOG_FILE).read_text())) == 1
+
+        assert warm_worker.stop(home) is True
+        _wait(lambda: not _alive(pid), 30)
+        assert warm_worker.connect(home) is None
+    finally:
+        warm_worker.stop(home)
+
+
+@pytest.mark.slow
+def test_new_code_or_suites_replace_the_warm_worker(tmp_path, monkeypatch):
+    home = tmp_path / "prefect"
+    _started(home, monkeypatch).close()
+    pid = _pid(home)
+    monkeypatch.setattr(warm_worker, "fingerprint", lambda: "after an upgrade")
+    assert warm_worker.connect(home) is None  # not used for the new code...
+    _wait(lambda: not _alive(pid), 30)  # ...and gone, so the next run starts a new one
+
+
+@pytest.mark.slow
+def test_an_idle_warm_worker_exits(tmp_path, monkeypatch):
+    home = tmp_path / "prefect"
+    _started(home, monkeypatch, idle="1").close()
+    pid = _pid(home)
+    _wait(lambda: not _alive(pid), 30)
+
+
+def test_no_warm_worker_without_the_managed_server_or_when_turned_off(tmp_path):
+    """Only the embedded default keeps one (a Prefect server of one's own, a
+    work pool: their runs validate in their own worker); IKU_GX_WORKER_IDLE=0
+    turns it off. In a fresh process: this one may have Prefect's settings."""
+    probe = "from iku.validation import worker; print(worker._managed_home())"
+
+    def home(**env: str) -> str:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IKU_GX"))}
+        base.update(IKU_PREFECT_HOME=str(tmp_path), **env)
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=base)
+        return out.stdout.strip() or out.stderr
+
+    assert home() == str(tmp_path)
+    assert home(PREFECT_API_URL="http://127.0.0.1:9/api") == "None"
+    assert home(IKU_GX_WORKER_IDLE="0") == "None"
