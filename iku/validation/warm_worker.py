@@ -70,10 +70,16 @@ def _key(home: Path, create: bool) -> bytes | None:
         if not create:
             return None
         home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under another name, then linked: a run starting at the
+        # same moment never reads half a key, and the first one written stays
+        tmp = home / f".{KEY_FILE}.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+    return path.read_text().strip().encode() or None
 
 
 def connect(home: Path, timeout: float = 2.0) -> Connection | None:
@@ -98,17 +104,21 @@ def connect(home: Path, timeout: float = 2.0) -> Connection | None:
 
 def start(home: Path) -> None:
     """Start a warm worker for `home` in the background (it outlives this
-    command); a second one for the same folder exits at once."""
-    _key(home, create=True)
-    with (home / LOG_FILE).open("ab") as log:
-        subprocess.Popen(
-            [sys.executable, "-m", "iku.validation.warm_worker", str(home)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=home,
-        )
+    command); a second one for the same folder exits at once. A worker that
+    cannot be started is no fault of the run (it goes without one)."""
+    try:
+        _key(home, create=True)
+        with (home / LOG_FILE).open("ab") as log:
+            subprocess.Popen(
+                [sys.executable, "-m", "iku.validation.warm_worker", str(home)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=home,
+            )
+    except OSError:
+        pass
 
 
 def stop(home: Path) -> bool:

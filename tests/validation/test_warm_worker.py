@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -116,6 +117,27 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         assert warm_worker.connect(home) is None
     finally:
         warm_worker.stop(home)
+
+
+@pytest.mark.slow
+def test_a_warm_worker_lost_mid_run_costs_only_time(tmp_path, monkeypatch):
+    """Killed between two calls of a run (out of memory, a reboot of it): the
+    run validates in its own worker, with the same answer."""
+    home = tmp_path / "prefect"
+    _started(home, monkeypatch).close()
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("IKU_PREFECT_HOME", str(home))
+    monkeypatch.setattr(worker, "_warm", None)
+    monkeypatch.setattr(worker, "_pool", None)
+    groups = _groups()
+    first = worker.validate(groups)
+    assert worker._warm is not None and worker._pool is None
+    os.kill(_pid(home), signal.SIGKILL)
+    try:
+        assert worker.validate(groups) == first
+        assert worker._warm is None and worker._pool is not None  # its own worker took over
+    finally:
+        worker._pool.shutdown(cancel_futures=True)
 
 
 @pytest.mark.slow
