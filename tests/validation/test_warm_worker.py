@@ -87,9 +87,10 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         assert status == "error" and "unknown call" in str(error)
         conn.close()
 
-        # a run through iku.validation.worker uses it, Data Docs included
-        monkeypatch.delenv("PREFECT_API_URL", raising=False)
-        monkeypatch.setenv("IKU_PREFECT_HOME", str(home))
+        # a run through iku.validation.worker uses it, Data Docs included (this
+        # test process may run Prefect's test server: the managed server's folder
+        # is named here; which Prefect means "managed" is tested apart, below)
+        monkeypatch.setattr(worker, "_managed_home", lambda: home)
         monkeypatch.setattr(worker, "_warm", None)
         monkeypatch.setattr(worker, "_pool", None)
         found = worker.validate(groups, tmp_path / "docs")
@@ -125,8 +126,7 @@ def test_a_warm_worker_lost_mid_run_costs_only_time(tmp_path, monkeypatch):
     run validates in its own worker, with the same answer."""
     home = tmp_path / "prefect"
     _started(home, monkeypatch).close()
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setenv("IKU_PREFECT_HOME", str(home))
+    monkeypatch.setattr(worker, "_managed_home", lambda: home)
     monkeypatch.setattr(worker, "_warm", None)
     monkeypatch.setattr(worker, "_pool", None)
     groups = _groups()
