@@ -55,7 +55,9 @@ def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> lis
     when = parse_as_of(as_of, res.config.pipeline.timezone)
     data = load_recap(res, parsed, when)
     paths = write_recap(data, res.output_dir / str(parsed.year), res)
-    pdf = write_report_pdf(paths[0], res)  # the same A4 print as the OPD reports
+    # the same A4 print as the OPD reports (by the run's Chromium, when the
+    # scheduled report opened one for every OPD's report and this recap)
+    pdf = write_report_pdf(paths[0], res)
     paths = [*paths, pdf] if pdf is not None else paths
     update_index(res)
     if send:
