@@ -36,6 +36,7 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
     # next OPD's report is written; the PDFs are collected (logged, recorded)
     # in the same order at the end.
     with pdf_printer() as printer:
+        printer.warm_up()
         written_all = []
         for unit in res.units():
             data = steps.load_report(unit, period, as_of)

@@ -157,6 +157,20 @@ class PdfPrinter:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="iku-pdf")
             return self._pool.submit(job, *args)
 
+    def warm_up(self) -> None:
+        """Start Chromium in the background now (its start, about 1 s, then runs
+        while the first report is written); nothing without Chromium."""
+        if self.exe is not None and not self.closing:
+            self.submit(self._warm)
+
+    def _warm(self) -> None:
+        lane = self._lanes.get()
+        try:
+            with contextlib.suppress(PdfFailed):
+                self._ready(lane)
+        finally:
+            self._lanes.put(lane)
+
     def print(self, html: Path, pdf: Path | None = None) -> Path | None:
         """Print `html` to `pdf` (default: beside it, .pdf); None when Chromium is missing."""
         html, pdf = _target(html, pdf)
