@@ -31,21 +31,33 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
     index: with the plain steps of this module, or with `steps` having the same
     names (tasks/reports.py: the flow's tasks)."""
     steps = steps or sys.modules[__name__]
-    paths: list[Where] = []
     # One Chromium prints every OPD's PDF, each in the background while the
     # next OPD's report is written; the PDFs are collected (logged, recorded)
     # in the same order at the end.
     with pdf_printer() as printer:
         printer.warm_up()
-        written_all = []
-        for unit in res.units():
-            data = steps.load_report(unit, period, as_of)
-            written = steps.write_report(data, unit.report_dir(period.year), unit)
-            written_all.append((unit, written, start_pdf(written[0], printer)))
-        for unit, written, printing in written_all:
-            pdf = steps.write_report_pdf(written[0], unit, unit.opd, printing)
-            paths += [*written, pdf] if pdf is not None else written
+        under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]] = []
+        try:
+            for unit in res.units():
+                data = steps.load_report(unit, period, as_of)
+                written = steps.write_report(data, unit.report_dir(period.year), unit)
+                under_way.append((unit, written, start_pdf(written[0], printer)))
+        except Exception:
+            # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
+            _collect_pdfs(steps, under_way)
+            raise
+        paths = _collect_pdfs(steps, under_way)
     steps.update_index(res)
+    return paths
+
+
+def _collect_pdfs(
+    steps: Any, under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]]
+) -> list[Where]:
+    paths: list[Where] = []
+    for unit, written, printing in under_way:
+        pdf = steps.write_report_pdf(written[0], unit, unit.opd, printing)
+        paths += [*written, pdf] if pdf is not None else written
     return paths
 
 

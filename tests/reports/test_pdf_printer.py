@@ -200,3 +200,49 @@ def test_without_chromium_nothing_starts(reports, monkeypatch, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "PDF skipped: chromium not found (apt-get install chromium); iku-2023-Q1.pdf not written"
     ]
+
+
+def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(tools, tmp_path, caplog):
+    """iku report for a kabupaten (report_all): one Chromium for every OPD; when a
+    later OPD's report fails, the earlier OPD keep their PDFs, logged and recorded."""
+    from types import SimpleNamespace
+
+    from kabupatenkit import DINKES, SEED, TWIN, kabupaten_config
+
+    from iku.resources import build_resources
+    from iku.settings import Settings
+    from iku.tasks import report_steps
+    from iku.warehouse.reports import written_reports
+
+    settings = Settings(
+        config_dir=kabupaten_config(tmp_path / "config"),
+        warehouse_url=f"sqlite:///{tmp_path / 'wh.sqlite'}",
+        inbox_dir=tmp_path / "inbox",
+        output_dir=tmp_path / "out",
+        archive_dir=tmp_path / "archive",
+    )
+    res = build_resources(settings)
+    with pdf_printer() as printer:  # report_all's own printer is this one
+        paths = report_steps.report_all(res, Period(2023, 1), AS_OF)
+    assert printer.starts == 1
+    pdfs = [p for p in paths if p.suffix == ".pdf"]
+    assert [p.parent.name for p in pdfs] == [DINKES, SEED, TWIN]
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+
+    def load_report(unit, period, as_of):
+        if unit.opd == TWIN:
+            raise RuntimeError("the warehouse went away")
+        return report_steps.load_report(unit, period, as_of)
+
+    steps = SimpleNamespace(
+        **{n: getattr(report_steps, n) for n in ("write_report", "write_report_pdf", "update_index")}
+    )
+    steps.load_report = load_report
+    with caplog.at_level(logging.INFO, logger="iku"), pytest.raises(RuntimeError, match="went away"):
+        report_steps.report_all(res, Period(2023, 2), AS_OF, steps=steps)
+    out = tmp_path / "out" / "2023"
+    assert (out / DINKES / "iku-2023-Q2.pdf").exists() and (out / SEED / "iku-2023-Q2.pdf").exists()
+    assert not (out / TWIN / "iku-2023-Q2.html").exists()
+    recorded = {(r.opd, r.period, r.format) for r in written_reports(res.warehouse)}
+    assert {(DINKES, "2023-Q2", "pdf"), (SEED, "2023-Q2", "pdf")} <= recorded
+    assert _chromium_children() == []
