@@ -9,8 +9,9 @@ and no port is taken. Chromium runs in a process group of its own, so its
 helpers (zygote, renderers, utilities) all go with it: `close()` asks it to
 quit, then kills whatever of the group is left, then removes the temporary
 profile; `Browser` is a context manager and closes on every exit (exceptions,
-KeyboardInterrupt). If this process dies without closing, the browser reads the
-end of its pipe and quits by itself."""
+KeyboardInterrupt). If this process is killed outright (SIGKILL), the browser
+reads the end of its pipe and quits by itself; only its profile folder
+(iku-chromium-* in the temporary folder) is left then."""
 
 from __future__ import annotations
 
