@@ -6,6 +6,7 @@ from __future__ import annotations
 from prefect import flow
 
 from iku.domain.periods import Period, parse_as_of
+from iku.reports.pdf import pdf_printer
 from iku.resources import build_resources
 from iku.storage import Where
 from iku.tasks import reports as report_tasks
@@ -53,9 +54,14 @@ def recap_flow(period: str, as_of: str | None = None, send: bool = False) -> lis
     parsed = Period.parse(period)
     res = build_resources()
     when = parse_as_of(as_of, res.config.pipeline.timezone)
-    data = load_recap(res, parsed, when)
-    paths = write_recap(data, res.output_dir / str(parsed.year), res)
-    pdf = write_report_pdf(paths[0], res)  # the same A4 print as the OPD reports
+    # the same A4 print as the OPD reports, by the run's Chromium when the
+    # scheduled report opened one for every OPD's report and this recap; else
+    # one started now, while the recap is loaded and written
+    with pdf_printer() as printer:
+        printer.warm_up()
+        data = load_recap(res, parsed, when)
+        paths = write_recap(data, res.output_dir / str(parsed.year), res)
+        pdf = write_report_pdf(paths[0], res)
     paths = [*paths, pdf] if pdf is not None else paths
     update_index(res)
     if send:

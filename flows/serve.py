@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from iku.config import load_config
 from iku.domain.periods import Period
 from iku.domain.schedule import as_of_datetime, last_finished_quarter, last_finished_year
+from iku.reports.pdf import pdf_printer
 from iku.settings import Settings
 
 ReportKind = Literal["quarterly", "annual", "lakip"]
@@ -50,7 +51,8 @@ def scheduled_report_flow(
         paths = lakip_flow(chosen.year)
     else:
         logger.info("%s report for %s (%s)", kind, chosen.slug, why)
-        paths = report_flow(chosen.slug)
-        if recap:
-            paths += recap_flow(chosen.slug, send=True)
+        with pdf_printer():  # one Chromium prints every OPD's PDF and the recap's
+            paths = report_flow(chosen.slug)
+            if recap:
+                paths += recap_flow(chosen.slug, send=True)
     return [str(p) for p in paths]

@@ -7,6 +7,7 @@ flow run's log inside a flow, the `iku` logger outside one."""
 from __future__ import annotations
 
 import sys
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from iku.domain.periods import Period
 from iku.locations import Unwritable
 from iku.reports import ReportData
 from iku.reports.index import written_before
-from iku.reports.pdf import chromium
+from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.tasks._log import run_logger
@@ -30,13 +31,33 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
     index: with the plain steps of this module, or with `steps` having the same
     names (tasks/reports.py: the flow's tasks)."""
     steps = steps or sys.modules[__name__]
-    paths: list[Where] = []
-    for unit in res.units():
-        data = steps.load_report(unit, period, as_of)
-        written = steps.write_report(data, unit.report_dir(period.year), unit)
-        pdf = steps.write_report_pdf(written[0], unit, unit.opd)
-        paths += [*written, pdf] if pdf is not None else written
+    # One Chromium prints every OPD's PDF, each in the background while the
+    # next OPD's report is written; the PDFs are collected (logged, recorded)
+    # in the same order at the end.
+    with pdf_printer() as printer:
+        printer.warm_up()
+        under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]] = []
+        try:
+            for unit in res.units():
+                data = steps.load_report(unit, period, as_of)
+                written = steps.write_report(data, unit.report_dir(period.year), unit)
+                under_way.append((unit, written, start_pdf(written[0], printer)))
+        except Exception:
+            # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
+            _collect_pdfs(steps, under_way)
+            raise
+        paths = _collect_pdfs(steps, under_way)
     steps.update_index(res)
+    return paths
+
+
+def _collect_pdfs(
+    steps: Any, under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]]
+) -> list[Where]:
+    paths: list[Where] = []
+    for unit, written, printing in under_way:
+        pdf = steps.write_report_pdf(written[0], unit, unit.opd, printing)
+        paths += [*written, pdf] if pdf is not None else written
     return paths
 
 
@@ -72,10 +93,21 @@ def _record(res: Resources | None, paths: list[Where], opd: str) -> None:
         record_reports(res.warehouse, reports.written(paths, opd))
 
 
-def write_report_pdf(html: Where, res: Resources | None = None, opd: str = "") -> Where | None:
-    """The signable PDF beside the HTML; a missing Chromium or a failed print
-    costs only the PDF, never the other files. An HTML in a remote store is
-    printed from a local copy and the PDF put beside it there."""
+def start_pdf(html: Where, printer: PdfPrinter) -> Future[Where | None] | None:
+    """The PDF of `html` printing in the background (write_report_pdf collects
+    it); None without Chromium."""
+    if printer.exe is None:
+        return None
+    return printer.submit(_print_pdf, html, printer)
+
+
+def write_report_pdf(
+    html: Where, res: Resources | None = None, opd: str = "", printing: Future[Where | None] | None = None
+) -> Where | None:
+    """The signable PDF beside the HTML (`printing`: already under way, from
+    start_pdf); a missing Chromium or a failed print costs only the PDF, never
+    the other files. An HTML in a remote store is printed from a local copy and
+    the PDF put beside it there."""
     if chromium() is None:  # said here, once, in the run's log
         run_logger().warning(
             "PDF skipped: chromium not found (apt-get install chromium); %s not written",
@@ -83,8 +115,12 @@ def write_report_pdf(html: Where, res: Resources | None = None, opd: str = "") -
         )
         return None
     try:
-        pdf = _print_pdf(html)
-    except (reports.PdfFailed, Unwritable) as exc:
+        if printing is not None:
+            pdf = printing.result()
+        else:
+            with pdf_printer() as printer:  # the run's printer when there is one
+                pdf = _print_pdf(html, printer)
+    except (reports.PdfFailed, Unwritable, OSError) as exc:
         run_logger().warning("PDF not written: %s", exc)
         return None
     if pdf is None:
@@ -94,11 +130,11 @@ def write_report_pdf(html: Where, res: Resources | None = None, opd: str = "") -
     return pdf
 
 
-def _print_pdf(html: Where) -> Where | None:
+def _print_pdf(html: Where, printer: PdfPrinter) -> Where | None:
     if isinstance(html, Path):
-        return reports.write_pdf(html)
+        return printer.print(html)
     with storage.local_copy(html) as local:
-        printed = reports.write_pdf(local)
+        printed = printer.print(local)
         return storage.write(html.with_suffix(".pdf"), printed.read_bytes()) if printed else None
 
 

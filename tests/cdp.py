@@ -1,60 +1,34 @@
 """A small Chromium driver over the DevTools protocol for pages that a person
 clicks through: navigate, type, attach a file, click and wait for the next
-page, read the DOM, take a screenshot. Debian's /usr/bin/chromium, headless."""
+page, read the DOM, take a screenshot. Debian's /usr/bin/chromium, headless,
+through the DevTools session of iku/reports/chromium.py."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import subprocess
-import tempfile
-import time
-import urllib.request
 
-from browser import FLAGS, _free_port, _Session, chromium_path
+from browser import Browser, chromium_path
 
 
 class Chromium:
     def __init__(self, width: int = 1280, height: int = 900, mobile: bool = False):
-        from websockets.sync.client import connect
-
         exe = chromium_path()
         if exe is None:
             raise FileNotFoundError("chromium not found")
-        self._profile = tempfile.TemporaryDirectory(
-            prefix="iku-chromium-", ignore_cleanup_errors=True
-        )  # helpers may still write
-        port = _free_port()
-        self._proc = subprocess.Popen(
-            [
-                exe,
-                *FLAGS,
-                f"--user-data-dir={self._profile.name}",
-                f"--remote-debugging-port={port}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        ws_url = None
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=1) as r:
-                    ws_url = json.load(r)["webSocketDebuggerUrl"]
-                break
-            except OSError:
-                time.sleep(0.2)
-        if ws_url is None:
+        self.cdp = Browser(exe)
+        self.cdp.start(timeout=60)
+        try:
+            target = self.cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.sid = self.cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+                "sessionId"
+            ]
+            self.call("Page.enable")
+            self.call("DOM.enable")
+            self.resize(width, height, mobile)
+        except BaseException:
             self.close()
-            raise RuntimeError("chromium did not open its DevTools port")
-        self._ws = connect(ws_url, max_size=None, open_timeout=30)
-        self.cdp = _Session(self._ws)
-        target = self.cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.sid = self.cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Page.enable")
-        self.call("DOM.enable")
-        self.resize(width, height, mobile)
+            raise
 
     def call(self, method: str, params: dict | None = None, timeout: float = 120) -> dict:
         return self.cdp.call(method, params, session=self.sid, timeout=timeout)
@@ -66,7 +40,7 @@ class Chromium:
         )
 
     def _wait_load(self, timeout: float = 180) -> None:
-        self.cdp.wait_for("Page.loadEventFired", timeout=timeout)
+        self.cdp.wait_for("Page.loadEventFired", session=self.sid, timeout=timeout)
 
     def goto(self, url: str) -> None:
         self.cdp.events.clear()
@@ -120,11 +94,4 @@ class Chromium:
         return base64.b64decode(shot["data"])
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._ws.close()
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-        self._profile.cleanup()
+        self.cdp.close()

@@ -15,7 +15,7 @@ from .html import render_html, render_recap_html
 from .index import write_index, written
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
 from .model import ReportData, build_report_data, load_report_data, report_json
-from .pdf import PdfFailed, write_pdf
+from .pdf import PdfFailed, PdfPrinter, pdf_printer, write_pdf
 from .recap import RecapData, build_recap, load_recap_data, recap_json
 
 
@@ -56,6 +56,7 @@ def render_lakip(data: LakipData, out_dir: Where) -> list[Where]:
 __all__ = [
     "LakipData",
     "PdfFailed",
+    "PdfPrinter",
     "RecapData",
     "ReportData",
     "build_lakip_data",
@@ -65,6 +66,7 @@ __all__ = [
     "load_lakip_data",
     "load_recap_data",
     "load_report_data",
+    "pdf_printer",
     "recap_json",
     "render_excel",
     "render_html",

@@ -4,66 +4,98 @@ The layout is the HTML's own print CSS (templates/partials/style.css): A4
 landscape, page numbers in the @page margin boxes, headings kept with what
 follows, tables breaking between rows with their header repeated, the
 pengesahan block last and never split. Without Chromium the PDF is skipped
-(one logged line): the HTML, Excel and JSON are written all the same."""
+(one logged line): the HTML, Excel and JSON are written all the same.
+
+`write_pdf` prints one file with one Chromium process (`--print-to-pdf`, about
+1 s of start-up each). `pdf_printer()` prints many from one Chromium driven
+over the DevTools protocol (iku/reports/chromium.py): every OPD's report of a
+run and the recap start Chromium once. Both give the same PDF (the same print
+settings: the CSS page size, backgrounds, no header or footer of Chromium's)."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
 import os
-import shutil
+import queue
 import subprocess
 import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
+
+from .chromium import HEADLESS_FLAGS, Browser, CdpError, ChromiumGone, find_chromium
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHROMIUM_NAMES = ("/usr/bin/chromium", "chromium", "chromium-browser")
-# Headless Chromium as the reports and the browser tests (tests/browser.py) run
-# it: no sandbox (root in CI), no GPU, no network chatter of Chromium's own.
-HEADLESS_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 FLAGS = [
     *HEADLESS_FLAGS,
     "--no-pdf-header-footer",  # page numbers come from the CSS, not Chromium's URL and date
 ]
 TIMEOUT_SECONDS = 120
+# Page.printToPDF with what `--print-to-pdf --no-pdf-header-footer` uses.
+PRINT_PARAMS = {"preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False}
+# A batch whose Chromium died this often prints the rest one process per file.
+MAX_RESTARTS = 3
+
+__all__ = [
+    "CHROMIUM_NAMES",
+    "FLAGS",
+    "HEADLESS_FLAGS",
+    "PdfFailed",
+    "PdfPrinter",
+    "chromium",
+    "pdf_printer",
+    "write_pdf",
+]
 
 
 def chromium() -> str | None:
     """Chromium's path; IKU_CHROMIUM overrides (an empty value turns PDFs off)."""
     if "IKU_CHROMIUM" in os.environ:
-        return shutil.which(os.environ["IKU_CHROMIUM"]) if os.environ["IKU_CHROMIUM"] else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+        return find_chromium((os.environ["IKU_CHROMIUM"],)) if os.environ["IKU_CHROMIUM"] else None
+    return find_chromium(CHROMIUM_NAMES)
 
 
 class PdfFailed(Exception):
     """Chromium ran but gave no PDF; the message is one line."""
 
 
-def write_pdf(html: Path, pdf: Path | None = None) -> Path | None:
-    """Print `html` to `pdf` (default: beside it, .pdf); None when Chromium is missing."""
+def _skipped(pdf: Path) -> None:
+    log.warning("PDF skipped: chromium not found (apt-get install chromium); %s not written", pdf.name)
+
+
+def _target(html: Path, pdf: Path | None) -> tuple[Path, Path]:
     html = Path(html).resolve()
-    pdf = Path(pdf) if pdf else html.with_suffix(".pdf")
+    return html, Path(pdf) if pdf else html.with_suffix(".pdf")
+
+
+def _tmp(pdf: Path) -> Path:
+    return pdf.with_name(f".{pdf.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def write_pdf(html: Path, pdf: Path | None = None) -> Path | None:
+    """Print `html` to `pdf` (default: beside it, .pdf) with a Chromium of its
+    own; None when Chromium is missing."""
+    html, pdf = _target(html, pdf)
     exe = chromium()
     if exe is None:
-        log.warning("PDF skipped: chromium not found (apt-get install chromium); %s not written", pdf.name)
+        _skipped(pdf)
         return None
-    tmp = pdf.with_name(f".{pdf.name}.{os.getpid()}.tmp")
+    return _print_one_process(exe, html, pdf)
+
+
+def _print_one_process(exe: str, html: Path, pdf: Path) -> Path:
+    tmp = _tmp(pdf)
     # a profile of its own: two reports printed at once must not share one
-    with tempfile.TemporaryDirectory(prefix="iku-pdf-") as profile:
+    with tempfile.TemporaryDirectory(prefix="iku-pdf-", ignore_cleanup_errors=True) as profile:
         cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp}", html.as_uri()]
         try:
             subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
@@ -75,3 +107,214 @@ def write_pdf(html: Path, pdf: Path | None = None) -> Path | None:
         raise PdfFailed(f"chromium printed no PDF for {html.name}")
     os.replace(tmp, pdf)
     return pdf
+
+
+class _Lane:
+    """One Chromium with one tab, used by one thread at a time."""
+
+    def __init__(self) -> None:
+        self.browser: Browser | None = None
+        self.session = ""
+
+    def close(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+        self.browser, self.session = None, ""
+
+
+class PdfPrinter:
+    """Prints many HTML files from one headless Chromium (started at the first
+    print, closed by `close()`; pdf_printer() does both).
+
+    `print` prints at once; `submit` runs a job (which calls `print`) in the
+    background, so Chromium prints one report while Python writes the next.
+    A failed print costs only its PDF (PdfFailed). A Chromium that exits or
+    stops answering is closed and a new one started for the next file (the file
+    it died on is tried once more in the new one, unless it ran out of time);
+    after MAX_RESTARTS in one batch the rest is printed one process per file."""
+
+    def __init__(self, exe: str | None, timeout: float = TIMEOUT_SECONDS, workers: int = 1) -> None:
+        self.exe = exe
+        self.timeout = timeout
+        self.starts = 0  # Chromium processes started
+        self.restarts = 0
+        self.one_process = False
+        self.closing = False
+        self._lanes: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
+        self._all_lanes = [_Lane() for _ in range(max(1, workers))]
+        for lane in self._all_lanes:
+            self._lanes.put(lane)
+        self._workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._state = threading.Lock()
+
+    def submit(self, job: Callable[..., T], *args: Any) -> Future[T]:
+        """`job(*args)` in a background thread of this printer, in order of submission."""
+        with self._state:
+            if self.closing:
+                raise PdfFailed("the PDF printer is closed")
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="iku-pdf")
+            return self._pool.submit(job, *args)
+
+    def warm_up(self) -> None:
+        """Start Chromium in the background now (its start, about 1 s, then runs
+        while the first report is written); nothing without Chromium."""
+        if self.exe is not None and not self.closing:
+            self.submit(self._warm)
+
+    def _warm(self) -> None:
+        lane = self._lanes.get()
+        try:
+            with contextlib.suppress(PdfFailed):
+                self._ready(lane)
+        finally:
+            self._lanes.put(lane)
+
+    def print(self, html: Path, pdf: Path | None = None) -> Path | None:
+        """Print `html` to `pdf` (default: beside it, .pdf); None when Chromium is missing."""
+        html, pdf = _target(html, pdf)
+        if self.exe is None:
+            _skipped(pdf)
+            return None
+        if not html.is_file():
+            raise PdfFailed(f"{html.name} not found")
+        lane = self._lanes.get()
+        try:
+            data = self._print_in_lane(lane, html)
+        finally:
+            self._lanes.put(lane)
+        if data is None:  # Chromium died too often in this batch
+            return _print_one_process(self.exe, html, pdf)
+        tmp = _tmp(pdf)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, pdf)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return pdf
+
+    def _print_in_lane(self, lane: _Lane, html: Path) -> bytes | None:
+        for attempt in (1, 2):
+            if not self._ready(lane):
+                return None
+            assert lane.browser is not None
+            started = time.monotonic()
+            try:
+                return _print_page(lane.browser, lane.session, html, self.timeout)
+            except ChromiumGone as exc:
+                self._lost(lane, f"{exc} while printing {html.name}")
+                timed_out = time.monotonic() - started >= self.timeout
+                if timed_out or attempt == 2 or self.closing:
+                    raise PdfFailed(f"chromium did not print {html.name}: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _ready(self, lane: _Lane) -> bool:
+        """The lane's Chromium and tab, started (again) when needed; False: print one process per file."""
+        if self.closing:
+            raise PdfFailed("the PDF printer is closed")
+        if lane.browser is not None and lane.browser.alive:
+            return True
+        if lane.browser is not None:
+            self._lost(lane, "chromium exited between two prints")
+        if self.one_process:
+            return False
+        assert self.exe is not None
+        browser = Browser(self.exe)
+        try:
+            browser.start()
+            target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+            browser.call("Page.enable", session=session["sessionId"])
+        except (ChromiumGone, CdpError, OSError) as exc:
+            browser.close()
+            if self.closing:
+                raise PdfFailed("the PDF printer is closed") from None
+            self.one_process = True
+            log.warning("chromium for the PDFs did not start (%s): printing one process per PDF", exc)
+            return False
+        except BaseException:
+            browser.close()
+            raise
+        with self._state:
+            self.starts += 1
+        lane.browser, lane.session = browser, session["sessionId"]
+        return True
+
+    def _lost(self, lane: _Lane, why: str) -> None:
+        lane.close()
+        if self.closing:
+            return
+        with self._state:
+            self.restarts += 1
+            if self.restarts > MAX_RESTARTS:
+                self.one_process = True
+        if self.one_process:
+            log.warning("chromium for the PDFs: %s; printing the rest one process per PDF", why)
+        else:
+            log.warning("chromium for the PDFs: %s; starting it again", why)
+
+    def close(self) -> None:
+        """Stop: jobs not started are dropped, a print under way ends (its
+        Chromium is killed), every Chromium is closed and its profile removed."""
+        with self._state:
+            self.closing = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            for lane in self._all_lanes:  # a print under way fails at once
+                if lane.browser is not None:
+                    lane.browser.kill()
+            pool.shutdown(wait=True)
+        for lane in self._all_lanes:
+            lane.close()
+
+
+def _print_page(browser: Browser, session: str, html: Path, timeout: float) -> bytes:
+    """Load `html` in the lane's tab and print it."""
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        return max(0.0, deadline - time.monotonic())
+
+    try:
+        try:
+            nav = browser.call("Page.navigate", {"url": html.as_uri()}, session=session, timeout=left())
+        except CdpError as exc:
+            raise PdfFailed(f"chromium could not open {html.name}: {exc}") from None
+        if nav.get("errorText"):
+            raise PdfFailed(f"chromium could not open {html.name}: {nav['errorText']}")
+        browser.wait_for("Page.loadEventFired", session=session, timeout=left())
+        try:
+            printed = browser.call("Page.printToPDF", PRINT_PARAMS, session=session, timeout=left())
+        except CdpError as exc:
+            raise PdfFailed(f"chromium printed no PDF for {html.name}: {exc}") from None
+    finally:
+        browser.events.clear()  # this page's events are of no use any more
+    data = base64.b64decode(printed.get("data", ""))
+    if not data.startswith(b"%PDF"):
+        raise PdfFailed(f"chromium printed no PDF for {html.name}")
+    return data
+
+
+_current: ContextVar[PdfPrinter | None] = ContextVar("iku_pdf_printer", default=None)
+
+
+@contextlib.contextmanager
+def pdf_printer(workers: int = 1) -> Iterator[PdfPrinter]:
+    """A PdfPrinter for many PDFs from one Chromium, closed at the end (its
+    processes killed, its profile removed, also on an exception or Ctrl-C).
+    Nested inside another pdf_printer() it is the outer one, so a run that
+    writes every OPD's report and then the recap starts Chromium once."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    printer = PdfPrinter(chromium(), workers=workers)
+    token = _current.set(printer)
+    try:
+        yield printer
+    finally:
+        _current.reset(token)
+        printer.close()

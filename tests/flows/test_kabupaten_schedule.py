@@ -15,6 +15,7 @@ from sheetkit import REPO, sheet_rows, write_xlsx
 
 from iku.config import load_config
 from iku.orchestration.deployments import build_deployments, deployment_specs
+from iku.reports.pdf import pdf_printer
 
 BAPPEDA = "bappeda@kabupaten.example"
 
@@ -65,9 +66,14 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
         from iku.flows.consolidate import consolidate_flow
 
         consolidate_flow()
-        paths = scheduled_report_flow(kind="quarterly", as_of="2023-04-11", recap=True)
+        with pdf_printer() as printer:  # the run's own printer is this one
+            paths = scheduled_report_flow(kind="quarterly", as_of="2023-04-11", recap=True)
     out = iku_env / "out" / "2023"
     assert str(out / SEED / "iku-2023-Q1.json") in paths and str(out / "rekap-2023-Q1.json") in paths
+    if printer.exe is not None:  # every OPD's PDF and the recap's from one Chromium
+        pdfs = [p for p in paths if p.endswith(".pdf")]
+        assert len(pdfs) == 5 and str(out / "rekap-2023-Q1.pdf") in pdfs  # four OPD and the recap
+        assert printer.starts == 1
     recaps = [m for m in smtp.mails if m.rcpt_tos == [BAPPEDA]]
     assert len(recaps) == 1 and "Triwulan I Tahun 2023" in recaps[0].subject
     names = {p.get_filename() for p in recaps[0].message.iter_attachments()}
