@@ -22,6 +22,7 @@ first run without one validates in its own worker and starts it for the next.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import sys
 import threading
@@ -89,7 +90,10 @@ def validate(
     group; with `docs_dir`, the Data Docs are then rendered in the background."""
     global _docs, _warm_docs
     warm_up(shared)
-    if _warm is not None:
+    if shared and _warm is not None:
+        if _warm_docs:  # the Data Docs of an earlier call are answered first, on the same line
+            with contextlib.suppress(Exception):
+                docs_done()
         try:
             found = _call_warm("validate", groups, docs_dir)
             if docs_dir is not None:

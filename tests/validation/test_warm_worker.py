@@ -96,6 +96,9 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         found = worker.validate(groups, tmp_path / "docs")
         assert worker._pool is None  # no GX of its own
         assert found == remote
+        # a second call (a batch halved) while the Data Docs are still due on the same line
+        assert worker.validate(groups[:1]) == remote
+        found = worker.validate(groups, tmp_path / "docs")
         assert worker.docs_done() == tmp_path / "docs" / "index.html"
         assert (tmp_path / "docs" / "index.html").is_file()
         worker._drop_warm()
