@@ -24,7 +24,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from .suites import EXPECTATIONS_DIR
 IDLE_DEFAULT = 1800.0
 KEY_FILE = "gx-worker.key"
 LOG_FILE = "gx-worker.log"
+CALL_TIMEOUT = 900.0  # one validation of a whole kabupaten's month takes seconds; a hung worker, forever
 PACKAGE = Path(__file__).resolve().parents[1]  # the iku package: its code is what the worker runs
 
 # What the worker runs for a client; anything else is refused.
@@ -89,17 +91,29 @@ def connect(home: Path, timeout: float = 2.0) -> Connection | None:
     if key is None:
         return None
     try:
-        conn = Client(address(home), family="AF_UNIX", authkey=key)
-    except Exception:  # none listening, a wrong key, gone mid-handshake
+        conn = Client(address(home), family="AF_UNIX")  # connected; the handshake follows
+    except OSError:  # none listening
         return None
     try:
-        conn.send(("hello", fingerprint()))
-        if conn.poll(timeout) and conn.recv() == ("ok",):
-            return conn
-    except (OSError, EOFError):
+        # the handshake by hand, so a worker that does not answer (stopped,
+        # hung) costs this run `timeout` seconds, never the run itself
+        if conn.poll(timeout):
+            answer_challenge(conn, key)
+            deliver_challenge(conn, key)
+            conn.send(("hello", fingerprint()))
+            if conn.poll(timeout) and conn.recv() == ("ok",):
+                return conn
+    except (OSError, EOFError, AuthenticationError):  # a wrong key, gone mid-handshake
         pass
     conn.close()
     return None
+
+
+def receive(conn: Connection, timeout: float = CALL_TIMEOUT) -> object:
+    """The worker's answer; OSError when none comes in time (a hung worker)."""
+    if not conn.poll(timeout):
+        raise OSError(f"the warm GX worker did not answer in {timeout:.0f} s")
+    return conn.recv()
 
 
 def start(home: Path) -> None:
@@ -138,11 +152,11 @@ def serve(home: Path, idle: float) -> None:
     key = _key(home, create=False)
     if key is None:
         return
+    gx_runner.import_gx()  # before listening: a run that comes meanwhile uses its own worker
     try:
         listener = Listener(address(home), family="AF_UNIX", authkey=key)
     except OSError:  # another worker for this folder listens already
         return
-    gx_runner.import_gx()
     worker = _Worker(fingerprint())
     _log(f"ready (pid {os.getpid()}); exits after {idle:.0f} s without a run")
 

@@ -115,7 +115,7 @@ def docs_done() -> Path | None:
     if _warm_docs and _warm is not None:
         _warm_docs = False
         try:
-            return _answer(_warm.recv())
+            return _answer(warm_worker.receive(_warm))
         except (OSError, EOFError):
             _drop_warm()
             raise RuntimeError("the warm GX worker stopped while rendering the Data Docs") from None
@@ -126,10 +126,10 @@ def docs_done() -> Path | None:
 def _call_warm(name: str, *args):
     assert _warm is not None
     _warm.send((name, args))
-    return _answer(_warm.recv())
+    return _answer(warm_worker.receive(_warm))
 
 
-def _answer(reply: tuple):
+def _answer(reply):
     status, value = reply
     if status == "error":
         raise value

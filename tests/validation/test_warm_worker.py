@@ -144,6 +144,31 @@ def test_a_warm_worker_lost_mid_run_costs_only_time(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+def test_a_hung_warm_worker_costs_a_run_seconds_not_the_run(tmp_path, monkeypatch):
+    home = tmp_path / "prefect"
+    _started(home, monkeypatch).close()
+    pid = _pid(home)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        assert warm_worker.connect(home, timeout=1.0) is None
+        assert time.monotonic() - began < 10
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    conn = warm_worker.connect(home)  # answering again
+    assert conn is not None
+    conn.send(("validate", (_groups(), None)))
+    os.kill(pid, signal.SIGSTOP)  # hung in the middle of a run's call
+    try:
+        with pytest.raises(OSError):
+            warm_worker.receive(conn, timeout=1.0)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        conn.close()
+        warm_worker.stop(home)
+
+
+@pytest.mark.slow
 def test_new_code_or_suites_replace_the_warm_worker(tmp_path, monkeypatch):
     home = tmp_path / "prefect"
     _started(home, monkeypatch).close()
