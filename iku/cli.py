@@ -305,7 +305,7 @@ def consolidate(opd: str | None = typer.Option(None, "--opd", help=OPD_ALL)) -> 
         if scan.new:
             from iku.validation.worker import warm_up
 
-            warm_up()  # GX's 3 s import overlaps Prefect's start-up
+            warm_up()  # the warm GX worker, or this run's own importing GX while Prefect starts
         needs_prefect()
         from iku.flows.consolidate import consolidate_flow
 
