@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from loopback import free_port
+from procs import gone
 from sheetkit import sheet_rows, write_xlsx
 
 IKU = str(Path(sys.executable).with_name("iku"))
@@ -26,15 +27,6 @@ from iku.cli import app
 result = CliRunner().invoke(app, sys.argv[1:])
 print("EXIT", result.exit_code, "PREFECT", any(m == "prefect" or m.startswith("prefect.") for m in sys.modules))
 """
-
-
-def _gone(pid: int) -> bool:
-    """Ended: no such process, or a zombie nobody reaped (the container's init may not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -136,9 +128,9 @@ def test_the_managed_server_starts_once_is_reused_and_stops(iku_env, tmp_path):
     finally:
         stopped = iku("server", "stop")
     assert stopped.returncode == 0 and f"pid {state['pid']}" in stopped.stdout
-    assert _gone(state["pid"])
+    assert gone(state["pid"])
     end = time.monotonic() + 30
-    while worker_pid is not None and not _gone(worker_pid):
+    while worker_pid is not None and not gone(worker_pid):
         assert time.monotonic() < end, "the warm GX worker outlived iku server stop"
         time.sleep(0.2)
     assert "tidak berjalan" in iku("server", "status").stdout

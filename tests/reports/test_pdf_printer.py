@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser import browser_required, chromium_path
+from procs import running
 from report_seed import AS_OF
 
 from iku.domain.periods import Period
@@ -56,36 +57,13 @@ def _text(pdf: Path) -> str:
 
 
 def _group(pgid: int) -> list[int]:
-    """Live (not zombie) processes of process group `pgid`, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, _ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
-        if int(pgrp) == pgid and state != "Z":
-            found.append(int(entry.name))
-    return found
+    """Live (not zombie) processes of process group `pgid`."""
+    return [p.pid for p in running() if p.pgrp == pgid]
 
 
 def _chromium_children() -> list[int]:
     """Processes of ours (children of this test process) that run Chromium."""
-    mine = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmd = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and b"chromium" in cmd and stat.rsplit(")", 1)[1].split()[0] != "Z":
-            mine.append(int(entry.name))
-    return mine
+    return [p.pid for p in running() if p.ppid == os.getpid() and b"chromium" in p.cmdline]
 
 
 def _browsers(printer: PdfPrinter) -> list:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procs import gone
 from sheetkit import sheet_rows
 
 from iku.config import load_config
@@ -37,14 +38,6 @@ def _groups() -> list[Group]:
 def _pid(home: Path) -> int:
     found = re.findall(r"ready \(pid (\d+)\)", (home / warm_worker.LOG_FILE).read_text())
     return int(found[-1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait(condition, seconds: float = 120) -> None:
@@ -109,7 +102,7 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         (home / warm_worker.KEY_FILE).write_text("0" * 64)
         assert warm_worker.connect(home) is None
         (home / "real.key").replace(home / warm_worker.KEY_FILE)
-        assert _alive(pid)
+        assert not gone(pid)
 
         # a second worker for the same folder makes way for the first
         warm_worker.start(home)
@@ -117,7 +110,7 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         assert len(re.findall("ready", (home / warm_worker.LOG_FILE).read_text())) == 1
 
         assert warm_worker.stop(home) is True
-        _wait(lambda: not _alive(pid), 30)
+        _wait(lambda: gone(pid), 30)
         assert warm_worker.connect(home) is None
     finally:
         warm_worker.stop(home)
@@ -175,7 +168,7 @@ def test_new_code_or_suites_replace_the_warm_worker(tmp_path, monkeypatch):
     pid = _pid(home)
     monkeypatch.setattr(warm_worker, "fingerprint", lambda: "after an upgrade")
     assert warm_worker.connect(home) is None  # not used for the new code...
-    _wait(lambda: not _alive(pid), 30)  # ...and gone, so the next run starts a new one
+    _wait(lambda: gone(pid), 30)  # ...and gone, so the next run starts a new one
 
 
 @pytest.mark.slow
@@ -183,7 +176,7 @@ def test_an_idle_warm_worker_exits(tmp_path, monkeypatch):
     home = tmp_path / "prefect"
     _started(home, monkeypatch, idle="1").close()
     pid = _pid(home)
-    _wait(lambda: not _alive(pid), 30)
+    _wait(lambda: gone(pid), 30)
 
 
 def test_no_warm_worker_without_the_managed_server_or_when_turned_off(tmp_path):
