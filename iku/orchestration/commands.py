@@ -48,10 +48,11 @@ def stop() -> None:
 
     info = local_server.stop()
     warm = warm_worker.stop(local_server.prefect_home())  # the GX worker kept warm beside it
+    also = " Worker GX dihentikan." if warm else ""
     if info is None:
-        typer.echo("Server Prefect lokal tidak berjalan." + (" Worker GX dihentikan." if warm else ""))
+        typer.echo("Server Prefect lokal tidak berjalan." + also)
     else:
-        typer.echo(f"Server Prefect lokal dihentikan (pid {info.pid}).")
+        typer.echo(f"Server Prefect lokal dihentikan (pid {info.pid})." + also)
 
 
 @server_app.command("status")
