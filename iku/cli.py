@@ -288,7 +288,12 @@ def _resources(opd: str | None = None):
 
 
 @app.command()
-def consolidate(opd: str | None = typer.Option(None, "--opd", help=OPD_ALL)) -> None:
+def consolidate(
+    opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
+    via_prefect: bool = typer.Option(
+        False, "--prefect", help="Jalankan sebagai flow Prefect (tercatat di UI Prefect), bukan langsung."
+    ),
+) -> None:
     """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
     from iku.consolidation import summarise
     from iku.queries import scan_units
@@ -297,11 +302,13 @@ def consolidate(opd: str | None = typer.Option(None, "--opd", help=OPD_ALL)) -> 
     res = _resources(opd)
     checkpoint("consolidate-start")
     ensure_writable(res.settings.archive_dir, "folder arsip")
-    # Nothing new and nothing left to deliver: answer without starting Prefect
-    # (a cron that polls often should cost well under a second).
+    # Nothing new and nothing left to deliver: answer at once (a cron that
+    # polls often should cost well under a second).
     scan = scan_units(res)
     waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
-    if scan.new or waiting or _outbox_waiting(res):
+    if not (scan.new or waiting or _outbox_waiting(res)):
+        summary = summarise([], scan.known, scan.skipped)
+    elif via_prefect:
         if scan.new:
             from iku.validation.worker import warm_up
 
@@ -310,10 +317,15 @@ def consolidate(opd: str | None = typer.Option(None, "--opd", help=OPD_ALL)) -> 
         from iku.flows.consolidate import consolidate_flow
 
         _quiet_tracebacks()
-
         summary = consolidate_flow(opd=opd)
     else:
-        summary = summarise([], scan.known, scan.skipped)
+        # In this process, without a Prefect flow (Prefect's import and a flow
+        # run cost more than a run with one new sheet): the same steps, run
+        # lock and log lines as the flow the scheduled deployments run.
+        from iku.tasks.consolidate_steps import consolidate_all
+
+        with _step_log():
+            summary = consolidate_all(res)
     for line in summary.get("ignored_files", []):
         console.print(f"diabaikan: {line}", markup=False, highlight=False, soft_wrap=True)
     table = problems_table(summary.get("problem_files", []))

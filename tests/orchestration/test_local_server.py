@@ -56,6 +56,30 @@ def test_commands_without_a_flow_never_import_prefect(iku_env, tmp_path, args):
     assert "PREFECT False" in out.stdout, out.stdout
 
 
+def test_consolidate_loads_new_sheets_without_prefect_unless_asked(iku_env, tmp_path):
+    """A manual run composes the same steps in its own process; --prefect makes it a flow run."""
+    write_xlsx(iku_env / "inbox" / "perumahan" / "april.xlsx", sheet_rows(month=4))
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "consolidate"], capture_output=True, text=True, env=_env(), timeout=300
+    )
+    assert "EXIT 0 PREFECT False" in out.stdout, out.stdout + out.stderr
+    status = subprocess.run(
+        [IKU, "status", "--year", "2023", "--json"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    april = [c for c in json.loads(status.stdout)["submissions"] if c["month"] == 4]
+    assert [c["status"] for c in april] == ["late", "missing"]  # loaded; perkim sent nothing
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    write_xlsx(iku_env / "inbox" / "perumahan" / "mei.xlsx", sheet_rows(month=5))
+    flow = subprocess.run(
+        [IKU, "consolidate", "--prefect"],
+        capture_output=True,
+        text=True,
+        env=_env(PREFECT_API_URL=dead),
+        timeout=120,
+    )
+    assert flow.returncode == 6 and "tidak menjawab" in flow.stderr  # it asked Prefect for a flow run
+
+
 def test_a_work_pool_with_an_sqlite_warehouse_is_refused_in_one_line(iku_env):
     result = subprocess.run(
         [IKU, "deploy", "--pool", "p"], capture_output=True, text=True, env=_env(), timeout=120

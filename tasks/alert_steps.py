@@ -1,0 +1,173 @@
+"""The alert steps as plain functions over iku.alerts.dispatch (thin: log and
+delegate); tasks/alerts.py wraps them as Prefect tasks for the flows.
+
+Delivery never fails the calling flow: a refused SMTP server or a webhook
+answering 500 is retried with back-off, and what still fails stays in the
+warehouse for the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from iku.alerts import dispatch, messages
+from iku.domain.model import SubmissionRecord
+from iku.domain.status import MonthSubmission
+from iku.reports import RecapData, recap_json
+from iku.resources import Resources
+from iku.tasks._log import run_logger
+
+
+def alert_channels(res: Resources) -> list[str]:
+    """The channels alerts go out by; none configured means nothing is sent."""
+    return dispatch.channels(res)
+
+
+def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
+    """Queue one alert per invalid or unreadable record, per configured channel.
+    Without `records`: the outbox, every such file the warehouse holds without
+    its alert (also those of a run killed before it alerted). Each OPD's own."""
+    queued = sum(
+        dispatch.raise_submission_alerts(
+            unit, None if records is None else [r for r in records if (r.opd or res.opd) == unit.opd]
+        )
+        for unit in res.units()
+    )
+    if alert_channels(res):  # without a channel, deliver-alerts says so once
+        run_logger().info("invalid/unreadable files: %d new alert(s) queued", queued)
+    return queued
+
+
+def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None) -> bool:
+    """Queue the recap of this run's new files for the planning team (delivered
+    with every other alert by deliver-alerts)."""
+    log = run_logger()
+    if not alert_channels(res):
+        return False  # deliver-alerts says once that nothing is sent
+    try:
+        key = dispatch.queue_recap(res, records, as_of)
+    except Exception as exc:
+        log.error("recap not queued: %s: %s", type(exc).__name__, exc)
+        return False
+    log.info("recap %s", "queued" if key else "already queued for these files")
+    return key is not None
+
+
+def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
+    """Send every undelivered alert (also those left by earlier runs); never raises."""
+    log = run_logger()
+    # each OPD's alerts, to its own recipients; and, with every OPD in the run,
+    # a kabupaten recap an earlier run could not deliver
+    boxes: list[tuple[Resources, str | None]] = (
+        [(unit, None) for unit in res.units()] if alert_channels(res) else []
+    )
+    if res.multi and not res.selected and dispatch.kabupaten_channels(res):
+        boxes.append((res, dispatch.KABUPATEN_BOX))
+    if not boxes:
+        log.warning(
+            "no alert channel configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and IKU_ALERT_EMAIL_TO, "
+            "or IKU_ALERT_WEBHOOK_URL): no alert or recap is sent"
+        )
+        return {"delivered": 0, "failed": 0}
+    result: dict = {"delivered": 0, "failed": 0}
+    for unit, box in boxes:
+        for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff, box=box).items():
+            result[key] = result.get(key, 0) + value if isinstance(value, int) else value
+    log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
+    return result
+
+
+def send_recap(
+    res: Resources,
+    records: list[SubmissionRecord],
+    as_of: datetime | None = None,
+    backoff: list[float] | None = None,
+) -> bool:
+    """One recap to the planning team after a consolidation that found new files."""
+    log = run_logger()
+    if not alert_channels(res):
+        return False  # deliver-alerts says once that nothing is sent
+    try:
+        sent = False
+        for unit in res.units():
+            mine = [r for r in records if (r.opd or res.opd) == unit.opd]
+            if mine:
+                sent = dispatch.send_recap(unit, mine, as_of, log=log, backoff=backoff) or sent
+    except Exception as exc:
+        log.error("recap not queued: %s: %s", type(exc).__name__, exc)
+        return False
+    log.info("recap %s", "queued and sent" if sent else "already sent for these files")
+    return sent
+
+
+def raise_missing_alerts(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> list[MonthSubmission]:
+    found, queued = [], 0
+    for unit in res.units():
+        cells, n = dispatch.raise_missing_alerts(unit, as_of, period)
+        found += [replace(c, opd=unit.opd) if res.multi else c for c in cells]
+        queued += n
+    log = run_logger()
+    for c in found:
+        log.warning(
+            "missing: %sbidang %s, %d-%02d", f"OPD {c.opd}, " if c.opd else "", c.bidang, c.year, c.month
+        )
+    log.info(
+        "%d submission(s) missing at %s%s",
+        len(found),
+        as_of.isoformat(),
+        f": {queued} new alert(s) queued" if alert_channels(res) else "",
+    )
+    return found
+
+
+def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
+    cells, queued, n = [], 0, None
+    for unit in res.units():
+        mine, q, n = dispatch.raise_reminders(unit, as_of)
+        cells += [replace(c, opd=unit.opd) if res.multi else c for c in mine]
+        queued += q
+    if n is None:
+        run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
+    else:
+        run_logger().info(
+            "H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued
+        )
+    return cells
+
+
+def send_kabupaten_recap(
+    res: Resources, data: RecapData, files: list[Path], backoff: list[float] | None = None
+) -> dict:
+    """The recap of every OPD, its files attached, to the kabupaten (pipeline.yaml
+    kabupaten.email, else IKU_ALERT_EMAIL_TO) and the webhook. Once per period
+    and set of figures; never fails the run that wrote the recap."""
+    log = run_logger()
+    if not dispatch.kabupaten_channels(res):
+        log.warning(
+            "no channel for the kabupaten recap (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and kabupaten.email "
+            "or IKU_ALERT_EMAIL_TO, or IKU_ALERT_WEBHOOK_URL): the recap is written, not sent"
+        )
+        return {"queued": 0, "delivered": 0, "failed": 0}
+    figures = recap_json(data)
+    figures.pop("as_of")  # the same figures a day later are the same recap
+    digest = hashlib.sha256(json.dumps(figures, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        msg = messages.kabupaten_recap(data, files, digest)
+        result = dispatch.send_kabupaten_recap(res, msg, log=log, backoff=backoff)
+    except Exception as exc:  # the recap files stand; the next run sends what is queued
+        log.error("kabupaten recap not sent: %s: %s", type(exc).__name__, exc)
+        return {"queued": 0, "delivered": 0, "failed": 1, "error": type(exc).__name__}
+    log.info(
+        "kabupaten recap %s: %s; delivered %d, not delivered %d",
+        data.period.slug,
+        "queued" if result["queued"] else "already queued for these figures",
+        result["delivered"],
+        result["failed"],
+    )
+    return result

@@ -1,0 +1,338 @@
+"""The steps of a consolidation as plain functions, and their composition:
+tasks/consolidate.py wraps the steps as Prefect tasks (with retries) for the
+flow and the scheduled deployments; `iku consolidate` runs them in its own
+process without Prefect (whose import and flow run cost more than a run with
+one new sheet). They log through run_logger: the flow run's log inside a flow,
+the `iku` logger outside one. The rules they apply live in iku.consolidation."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from iku import archive, storage
+from iku.alerts import dispatch
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, summarise, to_record
+from iku.domain.model import SubmissionRecord
+from iku.locations import Unwritable, ensure_writable
+from iku.queries import scan_units
+from iku.reports.index import written
+from iku.resources import Resources
+from iku.storage import Where
+from iku.tasks._log import run_logger
+from iku.tasks._progress import progress
+from iku.tasks.alert_steps import deliver_alerts, queue_recap, raise_submission_alerts
+from iku.tasks.report_steps import update_index
+from iku.testhook import checkpoint
+from iku.validation.worker import warm_up
+from iku.warehouse.reports import record_reports
+from iku.warehouse.store import RUN_LOCK
+
+__all__ = ["deliver_alerts", "queue_recap", "raise_submission_alerts", "update_index"]  # steps too
+
+
+def carry(value: Any) -> Any:
+    """A value passed between steps as it is (tasks/consolidate.py: quote())."""
+    return value
+
+
+def consolidate_all(res: Resources, steps: Any = None) -> dict:
+    """Validate, archive and load every new sheet of `res` (every OPD, or the
+    one selected), then alert each OPD's own recipients; the run's summary.
+    With the plain steps of this module, or with `steps` having the same names
+    (tasks/consolidate.py: the flow's tasks)."""
+    steps = steps or sys.modules[__name__]
+    run_at = datetime.now(UTC)
+    scan, records = load_new_files(res, steps)
+    # Alerts follow from the warehouse (an outbox), not from this run's memory:
+    # what a killed run recorded but never alerted is alerted now.
+    steps.raise_submission_alerts(res)
+    if records:
+        steps.write_validation_page(res, steps.carry(records), run_at)  # side products: never fail the run
+        steps.update_index(res)
+        steps.queue_recap(res, steps.carry(records))
+    steps.deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
+    if scan.new:
+        steps.finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
+    summary = summarise(records, scan.known, scan.skipped)
+    run_logger().info(
+        "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",
+        summary["new_files"],
+        summary["valid"],
+        summary["invalid"],
+        summary["unreadable"],
+        summary["ignored"],
+        summary["known_files"],
+    )
+    summary["problem_files"] = [  # what `iku consolidate` prints, file by file
+        {
+            "file": r.file_name,
+            "bidang": r.bidang,
+            "status": r.status,
+            "problems": [p.as_dict() for p in r.problems],
+        }
+        for r in records
+        if r.status != "valid"
+    ]
+    return summary
+
+
+def load_new_files(res: Resources, steps: Any = None) -> tuple[Scan, list[SubmissionRecord]]:
+    """The run's core under the run lock: find, read, validate, archive and load
+    every new file. consolidate_all calls it, and so do the tests that hold the
+    consolidation rules (tests/test_consolidation.py, the portal's)."""
+    steps = steps or sys.modules[__name__]
+    with res.warehouse.exclusive(RUN_LOCK):
+        scan = steps.find_new_files(res)
+        files = scan.new
+        if files:
+            warm_up()  # GX imports in its worker while the sheets are read
+        outcomes = steps.read_sheets(res, steps.carry(files))
+        problems = steps.validate_sheets(res, steps.carry(outcomes)) if outcomes else {}
+        records = steps.archive_and_load(res, steps.carry(outcomes), steps.carry(problems))
+    return scan, records
+
+
+def find_new_files(res: Resources) -> Scan:
+    """Every file under the bidang source folders not processed before; retried
+    because a source folder may be a network share that blinks. Every entry not
+    read (hidden, lock file, link, pipe, unreadable) is named with its reason."""
+    log = run_logger()
+    scan = scan_units(res)
+    for bidang, folder in scan.absent_folders.items():
+        log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
+    log_skipped(scan)
+    log.info(
+        "%d files in the sources, %d new, %d ignored",
+        scan.known + len(scan.new),
+        len(scan.new),
+        len(scan.skipped),
+    )
+    return scan
+
+
+def log_skipped(scan: Scan) -> None:
+    log = run_logger()
+    for s in scan.skipped:
+        log.warning("ignored (bidang %s): %s: %s", s.bidang, s.shown, s.reason)
+        if s.error:
+            log.error("unexpected error while scanning %s:\n%s", s.shown, s.error)
+
+
+def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
+    configs = {u.opd: u.config for u in res.units()}
+    outcomes = []
+    for f in progress(files, "Membaca berkas"):
+        outcomes.append(read_file(f, configs.get(f.opd, res.config)))
+        checkpoint("sheet-read")
+    for o in outcomes:
+        if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback
+            run_logger().error("unexpected error while reading %s:\n%s", o.file.name, o.error)
+    unreadable = sum(o.unreadable is not None for o in outcomes)
+    if unreadable:
+        run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
+    return outcomes
+
+
+def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]:
+    """One GX validation per suite over every readable new sheet of the run,
+    of every bidang of every OPD, each sheet checked against its own OPD's
+    catalogue; the Data Docs are rendered afterwards, in the GX worker."""
+    from iku.validation.frames import Group
+
+    groups = []
+    for unit in res.units():
+        for bidang in unit.config.catalogue.bidang:
+            sheets = {
+                i: o.sheet
+                for i, o in enumerate(outcomes)
+                if o.sheet is not None
+                and o.file.opd in ("", unit.opd)
+                and o.file.bidang == bidang.code
+                and o.sheet.rows
+                and not o.sheet.problems
+            }
+            if sheets:
+                groups.append(Group(unit.config.catalogue, bidang.code, sheets, unit.opd))
+    problems = _validate_isolated(outcomes, groups, _data_docs_folder(res))
+    checkpoint("validated")
+    return problems
+
+
+def _validate_isolated(
+    outcomes: list[ReadOutcome], groups: list, docs: Path | None
+) -> dict[int, list | None]:
+    """A batch GX could not check is halved, and each half checked again
+    (without Data Docs, should they be the cause), so a sheet that breaks the
+    validator is held back alone (None: not recorded, checked again next run)
+    while every other sheet goes on."""
+    from iku.validation import worker
+
+    try:
+        return dict(worker.validate(groups, docs))
+    except Exception:
+        failed = traceback.format_exc()
+    ids = [(g, i) for g in groups for i in g.sheets]
+    if len(ids) == 1:
+        path = outcomes[ids[0][1]].file.path
+        run_logger().error("%s could not be validated; held back for the next run:\n%s", path, failed)
+        return {ids[0][1]: None}
+    found: dict[int, list | None] = {}
+    for part in (ids[: len(ids) // 2], ids[len(ids) // 2 :]):
+        found.update(_validate_isolated(outcomes, _regroup(part), None))
+    return found
+
+
+def _regroup(ids: list) -> list:
+    """(group, file id) pairs back into groups of the same OPD and bidang."""
+    from dataclasses import replace
+
+    groups: dict[int, tuple] = {}
+    for group, i in ids:
+        groups.setdefault(id(group), (group, {}))[1][i] = group.sheets[i]
+    return [replace(group, sheets=sheets) for group, sheets in groups.values()]
+
+
+def finish_data_docs(res: Resources) -> Path | None:
+    """Wait for the Data Docs the GX worker renders while the run loads. A side
+    product: when they cannot be written, the run stands (logged, alerted)."""
+    from iku.validation import worker
+
+    try:
+        index = worker.docs_done()
+    except Exception as exc:
+        where = str(_docs_path(res))
+        dispatch.alert_side_product(res, "GX Data Docs", where, f"{type(exc).__name__}: {exc}", run_logger())
+        return None
+    if index is not None and not isinstance(res.output_dir, Path):
+        # built in a local staging folder (GX writes locally only), then copied to the shared store
+        target = res.output_dir / "gx-docs"
+        try:
+            sent = storage.sync_up(_docs_path(res), target)
+        except Unwritable as exc:
+            dispatch.alert_side_product(res, "GX Data Docs", str(target), str(exc), run_logger())
+            return None
+        run_logger().info("GX Data Docs: %s (%d files copied)", target / "index.html", sent)
+        return index
+    if index is not None:
+        run_logger().info("GX Data Docs: %s", index)
+    return index
+
+
+def write_validation_page(res: Resources, records: list[SubmissionRecord], run_at: datetime) -> Where | None:
+    """The run's validation page for people (out/validasi/), linked from out/index.html.
+    A side product: when it cannot be written, the run goes on (logged, alerted)."""
+    from iku.reports.validation_page import write_validation_page as write
+
+    tz = res.config.pipeline.timezone
+    # with several OPD: one page per OPD, under out/<opd>/validasi/, with its own catalogue
+    pages = (
+        [(res.output_dir, records, res.config.catalogue)]
+        if not res.multi
+        else [
+            (res.output_dir / u.opd, [r for r in records if r.opd == u.opd], u.config.catalogue)
+            for u in res.units()
+        ]
+    )
+    path = None
+    for folder, mine, catalogue in pages:
+        if not mine:
+            continue
+        try:
+            path = write(folder, mine, catalogue, tz, run_at)
+            record_reports(res.warehouse, written([path], catalogue.opd.code))
+        except (OSError, Unwritable) as exc:
+            dispatch.alert_side_product(
+                res, "halaman validasi", str(folder), f"{type(exc).__name__}: {exc}", run_logger()
+            )
+            return None
+        run_logger().info("validation page: %s", path)
+    return path
+
+
+def _docs_path(res: Resources) -> Path:
+    """Where GX renders the Data Docs: <output>/gx-docs, or with a remote output
+    a local staging folder of this machine, copied to <output>/gx-docs after."""
+    if not isinstance(res.output_dir, Path):
+        store = hashlib.sha256(str(res.output_dir).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "iku-gx-docs" / store
+    # GX wants an absolute folder; IKU_OUTPUT_DIR defaults to a relative one
+    return (res.output_dir / "gx-docs").resolve()
+
+
+def _data_docs_folder(res: Resources) -> Path | None:
+    """The GX Data Docs folder when wanted and writable; an unwritable one is
+    logged and alerted, and the run goes on without Data Docs. GX writes its
+    Data Docs to a local folder only: with a remote output store they are
+    rendered in a staging folder and copied there (finish_data_docs)."""
+    if not res.config.pipeline.gx_data_docs:
+        return None
+    docs = _docs_path(res)
+    try:
+        ensure_writable(docs, "folder GX Data Docs")
+        return docs
+    except Unwritable as exc:
+        dispatch.alert_side_product(res, "GX Data Docs", str(docs), str(exc), run_logger())
+        return None
+
+
+def archive_and_load(
+    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
+) -> list[SubmissionRecord]:
+    """Archive every file, then record them oldest first, so a later file for
+    the same month is the revision. Files are committed in batches; a file is
+    never half-loaded. A file whose validation failed (problems None) is
+    archived but not recorded, so the next run checks it again."""
+    log = run_logger()
+    order = sorted(
+        range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
+    )
+    records = []
+    for i in progress(order, "Mengarsipkan berkas"):
+        o = outcomes[i]
+        stored: Where | None = None
+        if not o.file.truncated:  # a file over the size limit was never read whole
+            try:
+                stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
+            except OSError as exc:  # the archive is no side product: nothing loads unarchived
+                raise Unwritable(
+                    f"folder arsip {res.settings.archive_dir} tidak dapat ditulis ({exc.strerror or exc})"
+                ) from None
+        found = problems.get(i, [])
+        if found is None:
+            log.warning("%s: not recorded this run (validation failed); retried next run", o.file.path)
+            continue
+        records.append(to_record(o, found, stored))
+    loaded = []
+    size = res.config.pipeline.load_batch_files
+    by_opd: dict[str, list[SubmissionRecord]] = {}
+    for record in records:  # oldest first within each OPD too
+        record.opd = record.opd or res.opd
+        by_opd.setdefault(record.opd, []).append(record)
+    for opd, batch in (
+        (opd, mine[start : start + size])
+        for opd, mine in by_opd.items()
+        for start in range(0, len(mine), size)
+    ):
+        for record, sub_id in zip(batch, res.warehouse.record_many(opd, batch)):
+            if sub_id is None:
+                log.info("%s was recorded by a concurrent run; skipped", record.source_path)
+                continue
+            if record.status != "valid":
+                log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
+                for p in record.problems:
+                    log.warning(
+                        "%s: row %s, column %s: %s",
+                        record.file_name,
+                        p.row if p.row is not None else "-",
+                        p.column or "-",
+                        p.message,
+                    )
+            loaded.append(record)
+        checkpoint("batch-committed")
+    return loaded
