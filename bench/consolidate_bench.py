@@ -7,7 +7,8 @@ In a temporary folder, each `iku` command in a fresh process, as a user runs it:
   (1c) `iku consolidate` with one new sheet, the first to validate: no warm
       GX worker yet (it validates in its own, and leaves one warm),
   (1) `iku consolidate` with one new sheet, the GX worker warm,
-  (r) `iku report --period 2023-Q1`,
+  (1p) the same as a Prefect flow run (`--prefect`), for comparison,
+  (r) `iku report --period 2023-Q1`, and (rp) as a flow run,
   (a) `iku consolidate` on N new sheets and, in a fresh warehouse, on 2N,
   (c) a plain python-calamine read of the same N and 2N files (timed inside
       its process: a per-sheet mean, no start-up in it).
@@ -86,6 +87,8 @@ class ConsolidateFigures:
     read_s: float  # (c) N sheets
     read_2n_s: float  # (c) 2N sheets
     one_sheet_cold: Run | None = None  # (1c): the first run with new sheets, no warm GX worker yet
+    one_sheet_flow: Run | None = None  # (1p): (1) as a Prefect flow run
+    report_flow: Run | None = None  # (rp): (r) as a Prefect flow run
 
     @property
     def slope_ms(self) -> float:
@@ -314,8 +317,23 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
         one = _timed(["consolidate"], small, tmp / "one.log", "(1) one new sheet, GX worker warm", echo)
         if valid_count(one.output) != 1:
             echo(f"  WARNING: the one new sheet was not loaded as valid: {_summary_line(one.output)}")
+        generate_bulk(config, tmp / "small" / "inbox", 1, seed=seed + 102)
+        one_flow = _timed(
+            ["consolidate", "--prefect"],
+            small,
+            tmp / "one-flow.log",
+            "(1p) one new sheet, as a flow run",
+            echo,
+        )
         r = _timed(
             ["report", "--period", "2023-Q1"], small, tmp / "r.log", "(r) iku report --period 2023-Q1", echo
+        )
+        r_flow = _timed(
+            ["report", "--period", "2023-Q1", "--prefect"],
+            small,
+            tmp / "r-flow.log",
+            "(rp) as a flow run",
+            echo,
         )
 
         runs, reads = {}, {}
@@ -332,7 +350,18 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
             reads[label] = _read_loop(tmp, paths, label)
             echo(f"  (c) calamine read only, {count} sheets: {reads[label]:.2f} s")
         return ConsolidateFigures(
-            n, start, b, one, r, runs["n"], runs["2n"], reads["n"], reads["2n"], one_sheet_cold=cold
+            n,
+            start,
+            b,
+            one,
+            r,
+            runs["n"],
+            runs["2n"],
+            reads["n"],
+            reads["2n"],
+            one_sheet_cold=cold,
+            one_sheet_flow=one_flow,
+            report_flow=r_flow,
         )
     finally:
         stop_servers(server_env)
@@ -369,10 +398,22 @@ def summary_rows(f: ConsolidateFigures) -> list[tuple[str, str, str, str]]:
             verdict(f.one_sheet.seconds <= GOAL_ONE_SHEET_S),
         ),
         (
+            "one new sheet (1p), as a Prefect flow run (--prefect)",
+            f.one_sheet_flow.shown if f.one_sheet_flow else "-",
+            "",
+            "-",
+        ),
+        (
             "iku report --period 2023-Q1 (r)",
             f.report.shown,
             f"<= {GOAL_REPORT_S:g} s",
             verdict(f.report.seconds <= GOAL_REPORT_S),
+        ),
+        (
+            "iku report --period 2023-Q1 --prefect (rp)",
+            f.report_flow.shown if f.report_flow else "-",
+            "",
+            "-",
         ),
         (f"consolidate {f.n} new sheets (a)", f.first.shown, "", "-"),
         (f"consolidate {2 * f.n} new sheets (a)", f.first_2n.shown, "", "-"),

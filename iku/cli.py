@@ -256,6 +256,8 @@ def _installation():
 
 
 OPD_ALL = "Kode OPD (berkas config/opd/<kode>.yaml); bawaan: semua OPD."
+# the manual commands run their steps in-process: a flow run costs more than the work
+VIA_PREFECT = "Jalankan sebagai flow Prefect (tercatat di UI Prefect), bukan langsung."
 OPD_ONE = "Kode OPD (berkas config/opd/<kode>.yaml); wajib bila ada lebih dari satu OPD."
 
 
@@ -290,9 +292,7 @@ def _resources(opd: str | None = None):
 @app.command()
 def consolidate(
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
-    via_prefect: bool = typer.Option(
-        False, "--prefect", help="Jalankan sebagai flow Prefect (tercatat di UI Prefect), bukan langsung."
-    ),
+    via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
     from iku.consolidation import summarise
@@ -386,9 +386,7 @@ def status(
 def report(
     period: str = typer.Option(..., "--period", help="YYYY-Qn (triwulan) atau YYYY (tahunan)."),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
-    via_prefect: bool = typer.Option(
-        False, "--prefect", help="Jalankan sebagai flow Prefect (tercatat di UI Prefect), bukan langsung."
-    ),
+    via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Tulis laporan triwulan (YYYY-Qn) atau tahunan (YYYY): HTML, Excel dan JSON."""
     from iku.domain.periods import Period
@@ -446,6 +444,7 @@ def recap(
         "--send",
         help="Kirim juga ke alamat kabupaten (pipeline.yaml kabupaten.email) dengan berkas terlampir.",
     ),
+    via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Rekap kabupaten: IKU, predikat, rata-rata dan penyampaian setiap OPD (HTML, Excel, JSON)."""
     from iku.domain.periods import Period
@@ -453,32 +452,48 @@ def recap(
 
     parsed = _arg(Period.parse, period)
     _renstra_all(None, parsed.year)
-    _arg(parse_as_of, as_of, _config().pipeline.timezone)
+    when = _arg(parse_as_of, as_of, _config().pipeline.timezone)
     ensure_writable(load_settings().output_dir / str(parsed.year), "folder laporan")
-    needs_prefect()
-    from iku.flows.reports import recap_flow
+    if via_prefect:
+        needs_prefect()
+        from iku.flows.reports import recap_flow
 
-    for path in recap_flow(period, as_of=as_of, send=send):
-        console.print(str(path))
+        _quiet_tracebacks()
+        paths = recap_flow(period, as_of=as_of, send=send)
+    else:  # the flow's steps in this process, as `iku report` runs
+        from iku.tasks.report_steps import recap_all
+
+        res = _resources()
+        with _step_log():
+            paths = recap_all(res, parsed, when, send=send)
+    for path in paths:
+        console.print(str(path), soft_wrap=True, highlight=False, markup=False)
 
 
 @app.command()
 def lakip(
     year: int = typer.Option(..., "--year", help="Tahun (dalam periode Renstra)."),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
+    via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Tulis bahan LAKIP akhir tahun (lakip-Y.xlsx, lakip-Y.json)."""
     from iku.settings import load_settings
 
     _renstra_all(opd, year)
     ensure_writable(load_settings().output_dir / str(year), "folder laporan")
-    needs_prefect()
-    from iku.flows.reports import lakip_flow
+    if via_prefect:
+        needs_prefect()
+        from iku.flows.reports import lakip_flow
 
-    _quiet_tracebacks()
+        _quiet_tracebacks()
+        paths = lakip_flow(year, opd=opd)
+    else:  # the flow's steps in this process, as `iku report` runs
+        from iku.tasks.report_steps import lakip_all
 
-    for path in lakip_flow(year, opd=opd):
-        console.print(str(path))
+        with _step_log():
+            paths = lakip_all(_resources(opd), year)
+    for path in paths:
+        console.print(str(path), soft_wrap=True, highlight=False, markup=False)
 
 
 @app.command("import-history")

@@ -1,8 +1,10 @@
-"""The steps of a quarterly or annual report as plain functions: the Prefect
-tasks of tasks/reports.py wrap them (with retries) for the flows and the
-scheduled deployments, and `iku report` runs them in its own process without
-Prefect (whose import alone costs about 1 s). They log through run_logger: the
-flow run's log inside a flow, the `iku` logger outside one."""
+"""The steps of the reports (quarterly or annual, the kabupaten recap, the
+LAKIP feed) as plain functions, and their compositions: the Prefect tasks of
+tasks/reports.py wrap them (with retries) for the flows and the scheduled
+deployments, and `iku report`, `iku recap` and `iku lakip` run them in their
+own process without Prefect (whose import alone costs about 1 s). They log
+through run_logger: the flow run's log inside a flow, the `iku` logger outside
+one."""
 
 from __future__ import annotations
 
@@ -17,13 +19,16 @@ from iku import reports, storage
 from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
-from iku.reports import ReportData
+from iku.reports import LakipData, RecapData, ReportData
 from iku.reports.index import written_before
 from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.tasks._log import run_logger
+from iku.tasks.alert_steps import send_kabupaten_recap
 from iku.warehouse.reports import record_reports, written_reports
+
+__all__ = ["send_kabupaten_recap"]  # a step of recap_all too
 
 
 def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = None) -> list[Where]:
@@ -47,6 +52,39 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
             _collect_pdfs(steps, under_way)
             raise
         paths = _collect_pdfs(steps, under_way)
+    steps.update_index(res)
+    return paths
+
+
+def recap_all(
+    res: Resources, period: Period, as_of: datetime, send: bool = False, steps: Any = None
+) -> list[Where]:
+    """The kabupaten recap of every OPD (HTML, Excel, JSON, PDF), then the
+    output index; with `send`, e-mailed (files attached) to the kabupaten and
+    posted to the webhook. Plain steps, or `steps` (tasks/reports.py)."""
+    steps = steps or sys.modules[__name__]
+    # the same A4 print as the OPD reports, by the run's Chromium when the
+    # scheduled report opened one for every OPD's report and this recap; else
+    # one started now, while the recap is loaded and written
+    with pdf_printer() as printer:
+        printer.warm_up()
+        data = steps.load_recap(res, period, as_of)
+        paths = steps.write_recap(data, res.output_dir / str(period.year), res)
+        pdf = steps.write_report_pdf(paths[0], res)
+    paths = [*paths, pdf] if pdf is not None else paths
+    steps.update_index(res)
+    if send:
+        steps.send_kabupaten_recap(res, data, paths)
+    return paths
+
+
+def lakip_all(res: Resources, year: int, steps: Any = None) -> list[Where]:
+    """Every OPD's year-end LAKIP feed (Excel, JSON), then the output index."""
+    steps = steps or sys.modules[__name__]
+    paths: list[Where] = []
+    for unit in res.units():
+        data = steps.load_lakip(unit, year)
+        paths += steps.write_lakip(data, unit.report_dir(year), unit)
     steps.update_index(res)
     return paths
 
@@ -76,6 +114,43 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
             "%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct
         )
     return data
+
+
+def load_lakip(res: Resources, year: int) -> LakipData:
+    data = reports.load_lakip_data(res, year)
+    run_logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
+    return data
+
+
+def write_lakip(data: LakipData, out_dir: Where, res: Resources | None = None) -> list[Where]:
+    with _writing(out_dir):
+        paths = reports.render_lakip(data, out_dir)
+    for p in paths:
+        run_logger().info("wrote %s", p)
+    _record(res, paths, data.config.catalogue.opd.code)
+    return paths
+
+
+def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
+    data = reports.load_recap_data(res, period, as_of)
+    rate = data.rate
+    run_logger().info(
+        "recap %s: %d OPD, %d indicators; %d of %d due sheets received",
+        period.slug,
+        len(data.opds),
+        data.indicators,
+        rate.received,
+        rate.expected,
+    )
+    return data
+
+
+def write_recap(data: RecapData, out_dir: Where, res: Resources | None = None) -> list[Where]:
+    with _writing(out_dir):
+        paths = reports.render_recap(data, out_dir)
+    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    _record(res, paths, "")
+    return paths
 
 
 def write_report(data: ReportData, out_dir: Where, res: Resources | None = None) -> list[Where]:
