@@ -31,7 +31,17 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consolidate_bench import REPO, Run, _timed, free_port, iku_env, start_server, stop_servers, valid_count
+from consolidate_bench import (
+    REPO,
+    Run,
+    _timed,
+    free_port,
+    iku_env,
+    start_server,
+    stop_servers,
+    valid_count,
+    wait_for_warm_worker,
+)
 
 GOAL_CONSOLIDATE_S = 10.0
 GOAL_REPORTS_S = 10.0
@@ -137,14 +147,11 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
             t = time.perf_counter()
             sheets, year = write_sheets(config_dir, tmp / data / "inbox", months)
             echo(f"  {sheets} sheets of {opd_count} OPD generated in {time.perf_counter() - t:.1f} s")
-            if data == "half":  # warm-up: the server's first flow run, not counted
-                _timed(
-                    ["report", "--period", f"{year}-Q1", "--prefect", "--opd", "opd-01"],
-                    {**env(data), "IKU_CHROMIUM": ""},
-                    tmp / "warm.log",
-                    "warm-up",
-                    echo,
-                )
+            if data == "half":  # warm-up, not counted: a first run leaves the GX worker warm
+                write_sheets(config_dir, tmp / "warm" / "inbox", 1)
+                _timed(["consolidate"], env("warm"), tmp / "warm.log", "warm-up", echo)
+                if not wait_for_warm_worker(env("warm")):
+                    echo("  WARNING: no warm GX worker started; the runs below start their own")
             run = _timed(
                 ["consolidate"], env(data), tmp / f"{data}.log", f"consolidate {sheets} sheets", echo
             )

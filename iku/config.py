@@ -447,7 +447,12 @@ class Installation(BaseModel):
         return [self.config(c) for c in ([self.check(code)] if code else self.codes)]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser where built (as in the wheels PyPI serves): 40 OPD catalogues
+# parse in 0.05 s instead of about 0.4 s
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """safe_load, except that a key given twice in one mapping is an error:
     plain YAML keeps the last one silently, hiding a typo'd target or limit."""
 
@@ -464,7 +469,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     None, None, f"kunci '{key}' ditulis dua kali", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -584,8 +590,44 @@ def catalogue_files(directory: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+_Stamp = tuple[object, ...]
+_loaded: dict[_Stamp, Installation] = {}  # by _stamp: read again only when a file changed
+
+
 def load_installation(directory: Path | str) -> Installation:
+    """The configuration folder read and checked; a command asks for it several
+    times (its checks, then its run), so the result is kept while no file of it
+    changes (the models are frozen)."""
     directory = Path(directory)
+    stamp = _stamp(directory)
+    found = _loaded.get(stamp)
+    if found is None:
+        found = _read_installation(directory)
+        if len(_loaded) >= 8:
+            _loaded.clear()
+        _loaded[stamp] = found
+    return found
+
+
+def _stamp(directory: Path) -> _Stamp:
+    """Every file the configuration is read from, with its size and modification time."""
+    stamps: list[_Stamp] = []
+    for path in (
+        directory / PIPELINE_FILE,
+        directory / OPD_FILE,
+        directory / RPJMD_FILE,
+        *catalogue_files(directory),
+    ):
+        try:
+            st = path.stat()
+        except OSError:
+            stamps.append((path.name, None))
+        else:
+            stamps.append((path.name, st.st_mtime_ns, st.st_size, st.st_ino))
+    return (str(directory.absolute()), *stamps)
+
+
+def _read_installation(directory: Path) -> Installation:
     pipe_path = directory / PIPELINE_FILE
     files = catalogue_files(directory)
     if files and (directory / OPD_FILE).exists():

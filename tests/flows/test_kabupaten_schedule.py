@@ -15,7 +15,7 @@ from sheetkit import REPO, sheet_rows, write_xlsx
 
 from iku.config import load_config
 from iku.orchestration.deployments import build_deployments, deployment_specs
-from iku.reports.pdf import pdf_printer
+from iku.reports.pdf import LANES, pdf_printer
 
 BAPPEDA = "bappeda@kabupaten.example"
 
@@ -73,7 +73,7 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
     if printer.exe is not None:  # every OPD's PDF and the recap's from one Chromium
         pdfs = [p for p in paths if p.endswith(".pdf")]
         assert len(pdfs) == 5 and str(out / "rekap-2023-Q1.pdf") in pdfs  # four OPD and the recap
-        assert printer.starts == 1
+        assert 1 <= printer.starts <= LANES  # two print at once on two cores
     recaps = [m for m in smtp.mails if m.rcpt_tos == [BAPPEDA]]
     assert len(recaps) == 1 and "Triwulan I Tahun 2023" in recaps[0].subject
     names = {p.get_filename() for p in recaps[0].message.iter_attachments()}
