@@ -6,9 +6,7 @@ from prefect import flow
 
 from iku.resources import build_resources
 from iku.tasks import consolidate as consolidate_tasks
-from iku.tasks.consolidate_steps import consolidate_all, load_new_files
-
-__all__ = ["load_new_files"]  # the run's core, as the tests call it
+from iku.tasks.consolidate_steps import consolidate_all
 
 
 @flow(name="iku-consolidate", log_prints=True)

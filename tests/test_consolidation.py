@@ -1,5 +1,5 @@
-"""Consolidation end to end through the flow's own core (load_new_files: the
-real Prefect tasks, against the session's Prefect test server), on SQLite and
+"""Consolidation end to end through the run's own core (load_new_files: the
+steps a manual run and, as tasks, the flow run), on SQLite and
 on a real PostgreSQL: bad input is recorded, archived and never damages good
 data; revisions; re-runs; concurrent runs."""
 
