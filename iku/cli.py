@@ -179,6 +179,9 @@ class _App(typer.Typer):
             if STATE.debug:
                 traceback.print_exception(exc)
             typer.echo(f"iku: {_one_line(message)}", err=True)
+        else:
+            if code == 130:  # Ctrl-C: Typer ends the command with 130 itself, and silently
+                typer.echo(f"iku: {exit_for(KeyboardInterrupt())[1]}", err=True)
         # The exit handlers still run (Prefect's log and event flushes, the GX
         # worker's shutdown); only the interpreter's last garbage collections over
         # every object Prefect created are skipped: 0.7 s of a command's exit.

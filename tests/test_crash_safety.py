@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from loopback import SmtpReceiver, WebhookReceiver
+from procs import running
 from sheetkit import sheet_rows, write_csv, write_xlsx
 
 from iku.warehouse import Warehouse
@@ -170,3 +171,42 @@ def test_warehouse_dropped_mid_run_exits_4_with_one_line(crash_env, iku_env, tmp
     assert proc.returncode == 4, out + err
     assert err.strip().splitlines()[-1].startswith("iku: gudang data tidak dapat dipakai")
     assert "Traceback" not in err
+
+
+def test_ctrl_c_mid_run_ends_with_one_line_and_the_rerun_loads_everything(crash_env, iku_env, tmp_path):
+    """SIGINT (Ctrl-C) while the sheets are validated: exit 130 with one line, no
+    traceback, no GX worker left; the next run loads every file exactly once."""
+    files = _inbox(iku_env / "inbox")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    proc = subprocess.Popen(
+        [IKU, "consolidate"],
+        env={**crash_env, "IKU_TEST_PAUSE_AT": f"validated@{hooks}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # as a terminal delivers it: not ignored, as it is in a shell's background job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (hooks / "validated.reached").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal's whole foreground group
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "iku: dihentikan." and "Traceback" not in err
+    end = time.monotonic() + 15
+    while [p for p in running() if p.pgrp == proc.pid]:  # nothing of the run is left
+        assert time.monotonic() < end, "a process of the interrupted run outlived it"
+        time.sleep(0.1)
+    _consolidate(crash_env, None, hooks)
+    wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
+    shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
+    assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas
+    wh.engine.dispose()

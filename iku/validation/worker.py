@@ -24,6 +24,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -77,10 +79,18 @@ def _local_pool() -> ProcessPoolExecutor:
         # forking a process that runs Prefect's threads is unsafe
         alone = threading.active_count() == 1 and "prefect" not in sys.modules
         method = "fork" if alone else "spawn"
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context(method), initializer=_quiet_on_ctrl_c
+        )
         _pool.submit(gx_runner.import_gx)
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def _quiet_on_ctrl_c() -> None:
+    """In the worker: Ctrl-C reaches the terminal's whole process group, and the
+    command says the one line; the worker ends at once, without a traceback."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 
 def validate(
