@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# the test harness's Prefect server sends no telemetry (no lookup of an outside host)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # No GX worker kept warm after a test's run (each would hold ~250 MB for half an
 # hour); the tests of that worker turn it on themselves.
 os.environ.setdefault("IKU_GX_WORKER_IDLE", "0")
