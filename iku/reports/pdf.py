@@ -128,8 +128,9 @@ class _Lane:
 
 
 class PdfPrinter:
-    """Prints many HTML files from one headless Chromium (started at the first
-    print, closed by `close()`; pdf_printer() does both).
+    """Prints many HTML files from one headless Chromium per lane (`workers`
+    lanes; each started at its first print, closed by `close()`;
+    pdf_printer() does both).
 
     `print` prints at once; `submit` runs a job (which calls `print`) in the
     background, so Chromium prints one report while Python writes the next.
@@ -311,7 +312,10 @@ def _print_page(browser: Browser, session: str, frame: str, html: Path, timeout:
     def left() -> float:
         return max(0.0, deadline - time.monotonic())
 
-    text = html.read_text(encoding="utf-8")
+    try:
+        text = html.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # not a report this pipeline wrote
+        raise PdfFailed(f"{html.name} is not UTF-8 HTML ({exc.reason})") from None
     try:
         try:
             browser.call(

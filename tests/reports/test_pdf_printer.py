@@ -106,7 +106,11 @@ def test_a_bad_file_in_the_middle_costs_only_its_pdf(tools, reports, tmp_path):
         assert printer.print(reports[0]) is not None
         with pytest.raises(PdfFailed, match=r"missing\.html not found"):
             printer.print(missing)
-        assert printer.starts == 1  # a missing file is no reason to restart
+        latin = tmp_path / "latin.html"
+        latin.write_bytes(b"<!doctype html><p>Rp 1.000 \xb1 5</p>")  # not UTF-8: not one of ours
+        with pytest.raises(PdfFailed, match=r"latin\.html is not UTF-8"):
+            printer.print(latin)
+        assert printer.starts == 1  # a missing or foreign file is no reason to restart
         started = time.monotonic()
         with pytest.raises(PdfFailed, match=r"hangs\.html"):
             printer.print(hangs)  # too big: the page's timeout, then a new Chromium
@@ -115,7 +119,7 @@ def test_a_bad_file_in_the_middle_costs_only_its_pdf(tools, reports, tmp_path):
         assert printer.starts == 2
     finally:
         printer.close()
-    assert not (tmp_path / "missing.pdf").exists() and not (tmp_path / "hangs.pdf").exists()
+    assert not any((tmp_path / f"{n}.pdf").exists() for n in ("missing", "hangs", "latin"))
     assert not list(tmp_path.rglob("*.tmp"))
     assert _chromium_children() == []
 
