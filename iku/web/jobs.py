@@ -2,8 +2,9 @@
 
 One small door (`JobRunner.start`): each job runs the ordinary `iku` command in
 a child process, so it is the same code as the schedule, with the same lock and
-the same "nothing new" shortcut; with PREFECT_API_URL set, it is recorded by the
-Prefect server like any other run. A consolidation asked for while one runs is
+the same "nothing new" shortcut. With PREFECT_API_URL set (a Prefect server of
+the installation's own) it runs as a flow run (`--prefect`), recorded there like
+any other; with the embedded default it runs its steps in-process, as typed. A consolidation asked for while one runs is
 coalesced into one more run after it, so a burst of uploads costs two runs.
 """
 
@@ -16,6 +17,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+FLOW_COMMANDS = ("consolidate", "report", "recap", "lakip")  # a flow run with --prefect
 
 
 @dataclass
@@ -31,6 +34,16 @@ class Job:
     @property
     def running(self) -> bool:
         return self.finished_at is None
+
+
+def _last_line(done: subprocess.CompletedProcess) -> str:
+    """What the portal shows of a finished job: the command's summary (its last
+    line on stdout) when it did its job, else its one line of failure (stderr);
+    the log lines on stderr are for the engineers."""
+    out = done.stdout.strip().splitlines()
+    err = done.stderr.strip().splitlines()
+    lines = out if done.returncode == 0 and out else err or out
+    return lines[-1] if lines else ""
 
 
 class JobRunner:
@@ -49,6 +62,8 @@ class JobRunner:
             if key in self._running:
                 self._again.add(key)
                 return None
+            if self.env.get("PREFECT_API_URL") and argv[0] in FLOW_COMMANDS:
+                argv = [*argv, "--prefect"]
             job = Job(label, argv, opd)
             self._running[key] = job
             self.history.appendleft(job)
@@ -72,8 +87,7 @@ class JobRunner:
                     text=True,
                     timeout=3600,
                 )
-                lines = (done.stdout + done.stderr).strip().splitlines()
-                job.exit_code, job.last_line = done.returncode, (lines[-1] if lines else "")
+                job.exit_code, job.last_line = done.returncode, _last_line(done)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 job.exit_code, job.last_line = -1, str(exc)
             job.finished_at = datetime.now(UTC)

@@ -68,3 +68,20 @@ def test_an_upload_is_consolidated_right_away(portal_factory, prefect_server, tm
     logs = portal.res.warehouse.submission_logs(portal.res.opd, 2023)
     assert [(s.status, s.month) for s in logs] == [("valid", 4)]
     assert "data yang berlaku" in c.get("/opd/disperkim-tjb/bidang/perumahan/2023/4").text
+
+
+def test_a_job_is_a_flow_run_only_with_a_prefect_server_of_ones_own(iku_env):
+    """The summary line is what the portal shows; with PREFECT_API_URL the job
+    asks for a flow run (here: an address nobody answers, so exit 6)."""
+    from loopback import free_port
+
+    plain = JobRunner()
+    job = plain.start("laporan", ["report", "--period", "2023-Q1"])
+    assert plain.wait_idle(timeout=300)
+    assert job.argv == ["report", "--period", "2023-Q1"] and job.exit_code == 0
+    assert job.last_line.endswith("iku-2023-Q1.pdf") or job.last_line.endswith("iku-2023-Q1.json")
+    flows = JobRunner({"PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"})
+    job = flows.start("laporan", ["report", "--period", "2023-Q1"])
+    assert flows.wait_idle(timeout=300)
+    assert job.argv[-1] == "--prefect" and job.exit_code == 6
+    assert job.last_line.startswith("iku: server Prefect di PREFECT_API_URL=")
