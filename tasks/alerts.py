@@ -7,20 +7,16 @@ warehouse for the next run.
 
 from __future__ import annotations
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from iku.tasks import alert_steps as plain
+from iku.tasks._step import step
 from iku.tasks.alert_steps import alert_channels
 
 __all__ = ["alert_channels"]
 
-raise_submission_alerts = task(name="raise-submission-alerts", cache_policy=NO_CACHE)(
-    plain.raise_submission_alerts
-)
-queue_recap = task(name="queue-recap", cache_policy=NO_CACHE)(plain.queue_recap)
-deliver_alerts = task(name="deliver-alerts", cache_policy=NO_CACHE)(plain.deliver_alerts)
-send_recap = task(name="send-recap", cache_policy=NO_CACHE)(plain.send_recap)
-raise_missing_alerts = task(name="raise-missing-alerts", cache_policy=NO_CACHE)(plain.raise_missing_alerts)
-raise_reminders = task(name="raise-reminders", cache_policy=NO_CACHE)(plain.raise_reminders)
-send_kabupaten_recap = task(name="send-kabupaten-recap", cache_policy=NO_CACHE)(plain.send_kabupaten_recap)
+raise_submission_alerts = step(plain.raise_submission_alerts, "raise-submission-alerts", retries=False)
+queue_recap = step(plain.queue_recap, "queue-recap", retries=False)
+deliver_alerts = step(plain.deliver_alerts, "deliver-alerts", retries=False)
+send_recap = step(plain.send_recap, "send-recap", retries=False)
+raise_missing_alerts = step(plain.raise_missing_alerts, "raise-missing-alerts", retries=False)
+raise_reminders = step(plain.raise_reminders, "raise-reminders", retries=False)
+send_kabupaten_recap = step(plain.send_kabupaten_recap, "send-kabupaten-recap", retries=False)

@@ -36,11 +36,6 @@ from iku.warehouse.store import RUN_LOCK
 __all__ = ["deliver_alerts", "queue_recap", "raise_submission_alerts", "update_index"]  # steps too
 
 
-def carry(value: Any) -> Any:
-    """A value passed between steps as it is (tasks/consolidate.py: quote())."""
-    return value
-
-
 def consolidate_all(res: Resources, steps: Any = None) -> dict:
     """Validate, archive and load every new sheet of `res` (every OPD, or the
     one selected), then alert each OPD's own recipients; the run's summary.
@@ -53,9 +48,9 @@ def consolidate_all(res: Resources, steps: Any = None) -> dict:
     # what a killed run recorded but never alerted is alerted now.
     steps.raise_submission_alerts(res)
     if records:
-        steps.write_validation_page(res, steps.carry(records), run_at)  # side products: never fail the run
+        steps.write_validation_page(res, records, run_at)  # side products: never fail the run
         steps.update_index(res)
-        steps.queue_recap(res, steps.carry(records))
+        steps.queue_recap(res, records)
     steps.deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
     if scan.new:
         steps.finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
@@ -92,9 +87,9 @@ def load_new_files(res: Resources, steps: Any = None) -> tuple[Scan, list[Submis
         files = scan.new
         if files:
             warm_up()  # GX imports in its worker while the sheets are read
-        outcomes = steps.read_sheets(res, steps.carry(files))
-        problems = steps.validate_sheets(res, steps.carry(outcomes)) if outcomes else {}
-        records = steps.archive_and_load(res, steps.carry(outcomes), steps.carry(problems))
+        outcomes = steps.read_sheets(res, files)
+        problems = steps.validate_sheets(res, outcomes) if outcomes else {}
+        records = steps.archive_and_load(res, outcomes, problems)
     return scan, records
 
 
