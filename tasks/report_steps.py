@@ -38,21 +38,43 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
     steps = steps or sys.modules[__name__]
     # One Chromium prints every OPD's PDF, each in the background while the
     # next OPD's report is written; the PDFs are collected (logged, recorded)
-    # in the same order at the end.
+    # in the same order at the end. One step per OPD (its data, its files, its
+    # PDF started), not one per file: in a flow run each step is a task run,
+    # and 40 OPD x 3 task runs cost the schedule's run about 2 s.
     with pdf_printer() as printer:
         printer.warm_up()
-        under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]] = []
+        under_way: list[PdfUnderWay] = []
         try:
             for unit in res.units():
-                data = steps.load_report(unit, period, as_of)
-                written = steps.write_report(data, unit.report_dir(period.year), unit)
-                under_way.append((unit, written, start_pdf(written[0], printer)))
+                under_way.append(steps.write_opd_report(unit, period, as_of, printer))
         except Exception:
             # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
-            _collect_pdfs(steps, under_way)
+            steps.collect_pdfs(under_way)
             raise
-        paths = _collect_pdfs(steps, under_way)
+        paths = steps.collect_pdfs(under_way)
     steps.update_index(res)
+    return paths
+
+
+# an OPD's report written (the files) and its PDF printing (None without Chromium)
+PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]
+
+
+def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter) -> PdfUnderWay:
+    """One OPD's report: its data loaded, its HTML, Excel and JSON written, its
+    PDF started on `printer` (collect_pdfs waits for it)."""
+    data = load_report(unit, period, as_of)
+    written = write_report(data, unit.report_dir(period.year), unit)
+    return unit, written, start_pdf(written[0], printer)
+
+
+def collect_pdfs(under_way: list[PdfUnderWay]) -> list[Where]:
+    """Every OPD's files and its PDF once printed (logged and recorded; a PDF
+    that failed costs only itself)."""
+    paths: list[Where] = []
+    for unit, written, printing in under_way:
+        pdf = write_report_pdf(written[0], unit, unit.opd, printing)
+        paths += [*written, pdf] if pdf is not None else written
     return paths
 
 
@@ -86,16 +108,6 @@ def lakip_all(res: Resources, year: int, steps: Any = None) -> list[Where]:
         data = steps.load_lakip(unit, year)
         paths += steps.write_lakip(data, unit.report_dir(year), unit)
     steps.update_index(res)
-    return paths
-
-
-def _collect_pdfs(
-    steps: Any, under_way: list[tuple[Resources, list[Where], Future[Where | None] | None]]
-) -> list[Where]:
-    paths: list[Where] = []
-    for unit, written, printing in under_way:
-        pdf = steps.write_report_pdf(written[0], unit, unit.opd, printing)
-        paths += [*written, pdf] if pdf is not None else written
     return paths
 
 

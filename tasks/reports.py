@@ -12,8 +12,8 @@ from iku.tasks.alerts import send_kabupaten_recap
 
 __all__ = ["send_kabupaten_recap"]
 
-load_report = step(plain.load_report, "load-report-data")
-write_report = step(plain.write_report, "render-report")
+write_opd_report = step(plain.write_opd_report, "write-opd-report")
+collect_pdfs = step(plain.collect_pdfs, "collect-report-pdfs")
 write_report_pdf = step(plain.write_report_pdf, "print-report-pdf")
 update_index = step(plain.update_index, "update-report-index")
 load_lakip = step(plain.load_lakip, "load-lakip-data")

@@ -216,15 +216,13 @@ def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(too
     assert [p.parent.name for p in pdfs] == [DINKES, SEED, TWIN]
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
 
-    def load_report(unit, period, as_of):
+    def write_opd_report(unit, period, as_of, printer):
         if unit.opd == TWIN:
             raise RuntimeError("the warehouse went away")
-        return report_steps.load_report(unit, period, as_of)
+        return report_steps.write_opd_report(unit, period, as_of, printer)
 
-    steps = SimpleNamespace(
-        **{n: getattr(report_steps, n) for n in ("write_report", "write_report_pdf", "update_index")}
-    )
-    steps.load_report = load_report
+    steps = SimpleNamespace(**{n: getattr(report_steps, n) for n in ("collect_pdfs", "update_index")})
+    steps.write_opd_report = write_opd_report
     with caplog.at_level(logging.INFO, logger="iku"), pytest.raises(RuntimeError, match="went away"):
         report_steps.report_all(res, Period(2023, 2), AS_OF, steps=steps)
     out = tmp_path / "out" / "2023"
