@@ -27,7 +27,9 @@ def scheduled_report_flow(
     (YYYY-Qn for quarterly, YYYY otherwise) names one explicitly. With `recap`
     (an installation of several OPD), after every OPD's report the kabupaten
     recap of the same period, sent to the kabupaten."""
-    from iku.flows.reports import lakip_flow, recap_flow, report_flow
+    from iku.resources import build_resources
+    from iku.tasks import reports as report_tasks
+    from iku.tasks.report_steps import lakip_all, recap_all, report_all
 
     if kind not in ("quarterly", "annual", "lakip"):
         raise ValueError(f"kind must be quarterly, annual or lakip, not {kind!r}")
@@ -46,13 +48,17 @@ def scheduled_report_flow(
         else:
             chosen = Period.parse(str(last_finished_year(when, pipe.deadline_day, pipe.timezone)))
         why = f"the last one whose deadline had passed on {when:%Y-%m-%d}"
+    # the compositions of the report flows, their steps as this run's own tasks
+    # (a subflow run each would cost its start and end, about 0.8 s each)
+    res = build_resources()
     if kind == "lakip":
         logger.info("LAKIP feed for %d (%s)", chosen.year, why)
-        paths = lakip_flow(chosen.year)
+        paths = lakip_all(res, chosen.year, steps=report_tasks)
     else:
         logger.info("%s report for %s (%s)", kind, chosen.slug, why)
+        now = as_of_datetime(None, pipe.timezone)  # as_of picks the period; the data is today's
         with pdf_printer():  # one Chromium prints every OPD's PDF and the recap's
-            paths = report_flow(chosen.slug)
+            paths = report_all(res, chosen, now, steps=report_tasks)
             if recap:
-                paths += recap_flow(chosen.slug, send=True)
+                paths += recap_all(res, chosen, now, send=True, steps=report_tasks)
     return [str(p) for p in paths]
