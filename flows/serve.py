@@ -57,8 +57,9 @@ def scheduled_report_flow(
     else:
         logger.info("%s report for %s (%s)", kind, chosen.slug, why)
         now = as_of_datetime(None, pipe.timezone)  # as_of picks the period; the data is today's
-        with pdf_printer():  # one Chromium prints every OPD's PDF and the recap's
-            paths = report_all(res, chosen, now, steps=report_tasks)
-            if recap:
-                paths += recap_all(res, chosen, now, send=True, steps=report_tasks)
+        # one printer for every OPD's PDF and the recap's; the recap is written
+        # while the OPD's PDFs still print
+        then = (lambda: recap_all(res, chosen, now, send=True, steps=report_tasks)) if recap else None
+        with pdf_printer():
+            paths = report_all(res, chosen, now, steps=report_tasks, and_then=then)
     return [str(p) for p in paths]

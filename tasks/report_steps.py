@@ -9,6 +9,7 @@ one."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,10 +32,18 @@ from iku.warehouse.reports import record_reports, written_reports
 __all__ = ["send_kabupaten_recap"]  # a step of recap_all too
 
 
-def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = None) -> list[Where]:
+def report_all(
+    res: Resources,
+    period: Period,
+    as_of: datetime,
+    steps: Any = None,
+    and_then: Callable[[], list[Where]] | None = None,
+) -> list[Where]:
     """Every OPD's report of `period` (HTML, Excel, JSON, PDF), then the output
     index: with the plain steps of this module, or with `steps` having the same
-    names (tasks/reports.py: the flow's tasks)."""
+    names (tasks/reports.py: the flow's tasks). `and_then` (the schedule's
+    recap) runs once every OPD's files are written, while their PDFs still
+    print; its paths follow theirs."""
     steps = steps or sys.modules[__name__]
     # One Chromium prints every OPD's PDF, each in the background while the
     # next OPD's report is written; the PDFs are collected (logged, recorded)
@@ -47,13 +56,14 @@ def report_all(res: Resources, period: Period, as_of: datetime, steps: Any = Non
         try:
             for unit in res.units():
                 under_way.append(steps.write_opd_report(unit, period, as_of, printer))
+            after = and_then() if and_then is not None else []
         except Exception:
             # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
             steps.collect_pdfs(under_way)
             raise
         paths = steps.collect_pdfs(under_way)
     steps.update_index(res)
-    return paths
+    return paths + after
 
 
 # an OPD's report written (the files) and its PDF printing (None without Chromium)

@@ -70,6 +70,9 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
             paths = scheduled_report_flow(kind="quarterly", as_of="2023-04-11", recap=True)
     out = iku_env / "out" / "2023"
     assert str(out / SEED / "iku-2023-Q1.json") in paths and str(out / "rekap-2023-Q1.json") in paths
+    # the recap is written while the OPD's PDFs print; its files are listed after theirs
+    first_recap = min(i for i, p in enumerate(paths) if "rekap-" in p)
+    assert all("rekap-" in p for p in paths[first_recap:])
     if printer.exe is not None:  # every OPD's PDF and the recap's from one Chromium
         pdfs = [p for p in paths if p.endswith(".pdf")]
         assert len(pdfs) == 5 and str(out / "rekap-2023-Q1.pdf") in pdfs  # four OPD and the recap
