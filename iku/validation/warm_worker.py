@@ -116,23 +116,24 @@ def receive(conn: Connection, timeout: float = CALL_TIMEOUT) -> object:
     return conn.recv()
 
 
-def start(home: Path) -> None:
+def start(home: Path) -> int | None:
     """Start a warm worker for `home` in the background (it outlives this
-    command); a second one for the same folder exits at once. A worker that
-    cannot be started is no fault of the run (it goes without one)."""
+    command); its pid. A second one for the same folder exits once it has
+    imported GX and found the first listening. A worker that cannot be started
+    is no fault of the run (it goes without one): None."""
     try:
         _key(home, create=True)
         with (home / LOG_FILE).open("ab") as log:
-            subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "iku.validation.warm_worker", str(home)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=home,
-            )
+            ).pid
     except OSError:
-        pass
+        return None
 
 
 def stop(home: Path) -> bool:

@@ -105,8 +105,9 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         assert not gone(pid)
 
         # a second worker for the same folder makes way for the first
-        warm_worker.start(home)
-        time.sleep(2)
+        second = warm_worker.start(home)
+        assert second is not None
+        _wait(lambda: gone(second), 120)  # it imported GX, found the first listening, and left
         assert len(re.findall("ready", (home / warm_worker.LOG_FILE).read_text())) == 1
 
         assert warm_worker.stop(home) is True
