@@ -32,6 +32,10 @@ from iku.warehouse.reports import record_reports, written_reports
 __all__ = ["send_kabupaten_recap"]  # a step of recap_all too
 
 
+# an OPD's report written (the files) and its PDF printing (None without Chromium)
+PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]
+
+
 def report_all(
     res: Resources,
     period: Period,
@@ -64,10 +68,6 @@ def report_all(
         paths = steps.collect_pdfs(under_way)
     steps.update_index(res)
     return paths + after
-
-
-# an OPD's report written (the files) and its PDF printing (None without Chromium)
-PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]
 
 
 def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter) -> PdfUnderWay:

@@ -150,7 +150,6 @@ class PdfPrinter:
         self._idle = list(self._all_lanes)  # lanes no thread uses now
         self._warming = 0  # lanes starting their Chromium for warm_up
         self._lane_free = threading.Condition()
-        self._workers = max(1, workers)
         self._pool: ThreadPoolExecutor | None = None
         self._state = threading.Lock()
 
@@ -160,7 +159,7 @@ class PdfPrinter:
             if self.closing:
                 raise PdfFailed("the PDF printer is closed")
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="iku-pdf")
+                self._pool = ThreadPoolExecutor(len(self._all_lanes), thread_name_prefix="iku-pdf")
             return self._pool.submit(job, *args)
 
     def warm_up(self) -> None:
