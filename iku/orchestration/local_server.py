@@ -95,6 +95,22 @@ def _alive(pid: int) -> bool:
     return b"prefect" in cmdline and b"server" in cmdline
 
 
+def _exists(pid: int) -> bool:
+    """The process has not ended yet. Not `_alive`: an exiting process has already
+    dropped its command line, and "stopped" must mean ended (a zombie counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return not Path("/proc/self").exists()  # no /proc: trust the signal check
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 def read_state(home: Path | None = None) -> ServerInfo | None:
     """The server this data folder started, if its process still lives."""
     home = home or prefect_home()
@@ -214,12 +230,15 @@ def stop(timeout: float = 30.0) -> ServerInfo | None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(info.pid, signal.SIGTERM)
             end = time.monotonic() + timeout
-            while _alive(info.pid) and time.monotonic() < end:
+            while _exists(info.pid) and time.monotonic() < end:
                 _reap(info.pid)
                 time.sleep(0.2)
-            if _alive(info.pid):
+            if _exists(info.pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(info.pid, signal.SIGKILL)
+                while _exists(info.pid) and time.monotonic() < end + 5:
+                    _reap(info.pid)
+                    time.sleep(0.1)
         (home / STATE_FILE).unlink(missing_ok=True)
         return info
 
