@@ -334,8 +334,10 @@ class Rpjmd(_Strict):
 
     def check_sources(self, catalogues: dict[str, Catalogue]) -> None:
         """Every source names an OPD of the installation and one of its indicators;
-        a ratio is never summed (ratios are not added, CONTRACT §4)."""
+        a ratio is never summed (ratios are not added, CONTRACT §4); the sources of a
+        sum or mean share one unit (hectares added to houses mean nothing)."""
         for ind in self.indicators:
+            units: dict[str, str] = {}
             for opd, code in ind.feeds():
                 if opd not in catalogues:
                     raise ValueError(
@@ -349,6 +351,12 @@ class Rpjmd(_Strict):
                         f"{ind.code}: {opd}/{code} berupa rasio dan tidak dapat dijumlahkan "
                         "(pakai rule mean atau value)"
                     )
+                units.setdefault(" ".join(found.unit.casefold().split()), f"{opd}/{code} ({found.unit})")
+            if len(units) > 1:
+                raise ValueError(
+                    f"{ind.code}: sumber yang {'dijumlahkan' if ind.rule == 'sum' else 'dirata-rata'} "
+                    f"bersatuan berbeda: {', '.join(units.values())}"
+                )
 
 
 class Pipeline(_Strict):

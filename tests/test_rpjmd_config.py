@@ -58,6 +58,15 @@ def test_without_the_file_there_is_none(config):
             "IKD-03: dinkes-tjb/IKU-01 berupa rasio dan tidak dapat dijumlahkan",
         ),
         (
+            lambda i: i[0].update(sources=["disperkim-tjb/IKU-01", "disperkim-tjb/IKU-03"]),
+            "IKD-01: sumber yang dijumlahkan bersatuan berbeda: disperkim-tjb/IKU-01 (Unit), "
+            "disperkim-tjb/IKU-03 (Perumahan)",
+        ),
+        (
+            lambda i: i[2].update(sources=["dinkes-tjb/IKU-01", "dinkes-tjb/IKU-03"]),
+            "IKD-03: sumber yang dirata-rata bersatuan berbeda: dinkes-tjb/IKU-01 (%), dinkes-tjb/IKU-03 (Kasus)",
+        ),
+        (
             lambda i: i[1].update(sources=["dinkes-tjb/IKU-02", "dinkes-tjb/IKU-04"]),
             "rule value mengambil nilai satu indikator OPD, bukan 2",
         ),
