@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
+    # Many mail servers refuse a message above 10–25 MB; attachments that would
+    # pass this size stay on the server and the body names them instead.
+    smtp_max_message_bytes: int = Field(10_000_000, gt=0)
     alert_email_from: str | None = None
     alert_email_to: str | None = Field(None, description="comma-separated")
     alert_webhook_url: str | None = None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from iku import storage
 from iku.domain.text import one_line
+from iku.formatting import num
 from iku.settings import Settings
 from iku.storage import Where
 
@@ -69,12 +70,36 @@ def build_email(
             gone.append(where.name)
     if gone:  # moved or deleted since it was queued: the rest still goes
         body += "\n\n(Berkas tidak ditemukan lagi saat pengiriman: " + ", ".join(gone) + ")"
+    present, too_big = _within(present, settings.smtp_max_message_bytes - 2 * len(body.encode()) - 4096)
+    if too_big:
+        body += (
+            f"\n\n(Tidak dilampirkan agar e-mail tidak melebihi {num(settings.smtp_max_message_bytes / 1e6, 1)} MB "
+            "(IKU_SMTP_MAX_MESSAGE_BYTES); berkasnya tersimpan di server: "
+            + ", ".join(f"{name} ({num(size / 1e6, 1)} MB)" for name, size in too_big)
+            + ")"
+        )
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
     for name, data in present:
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = kind.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg
+
+
+def _within(
+    files: list[tuple[str, bytes]], room: int
+) -> tuple[list[tuple[str, bytes]], list[tuple[str, int]]]:
+    """The files that fit in `room` bytes once base64-encoded (4/3 of their size,
+    plus a part header), in their order; a file too big is skipped, not the rest."""
+    kept, skipped = [], []
+    for name, data in files:
+        cost = (len(data) + 2) // 3 * 4 * 77 // 76 + 512
+        if cost <= room:
+            kept.append((name, data))
+            room -= cost
+        else:
+            skipped.append((name, len(data)))
+    return kept, skipped
 
 
 def send_email(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -39,7 +40,9 @@ def recap(tmp_path, smtp):
     pipeline["kabupaten"] = {"name": "Pemerintah Kabupaten Contoh", "email": [BAPPEDA, ORGANISASI]}
     (config / "pipeline.yaml").write_text(yaml.safe_dump(pipeline, allow_unicode=True), encoding="utf-8")
 
-    def make(hook: WebhookReceiver | None = None, planning: str | None = "perencanaan@kabupaten.example"):
+    def make(
+        hook: WebhookReceiver | None = None, planning: str | None = "perencanaan@kabupaten.example", **more
+    ):
         return build_resources(
             Settings(
                 _env_file=None,
@@ -54,6 +57,7 @@ def recap(tmp_path, smtp):
                 alert_email_from="iku@kabupaten.example",
                 alert_email_to=planning,
                 alert_webhook_url=hook.url if hook else None,
+                **more,
             )
         )
 
@@ -112,6 +116,23 @@ def test_the_recap_reaches_the_kabupaten_with_its_files(recap, smtp):
     assert send_kabupaten_recap.fn(res, data, paths, backoff=[0])["queued"] == 0
     assert len(smtp.mails) == 1
     assert all(not res.warehouse.alerts(u.opd) for u in res.units())  # no OPD's box holds it
+
+
+def test_a_file_too_big_for_the_mail_server_stays_on_the_server_and_is_named(recap, smtp):
+    """Mail servers refuse messages above 10-25 MB: what would pass
+    IKU_SMTP_MAX_MESSAGE_BYTES is not attached, the body says where it is."""
+    make, data, paths = recap
+    html = next(p for p in paths if p.suffix == ".html")
+    with html.open("a", encoding="utf-8") as grown:  # a recap of many OPD, many pages
+        grown.write("<!--" + "x" * 3_000_000 + "-->")
+    res = make(smtp_max_message_bytes=2_000_000)
+    assert send_kabupaten_recap.fn(res, data, paths, backoff=[0])["delivered"] == 1
+    (mail,) = smtp.mails
+    assert len(mail.message.as_bytes()) < 2_000_000
+    assert sorted(_attachments(mail)) == ["rekap-2023-Q1.json", "rekap-2023-Q1.xlsx"]  # the rest still goes
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "Tidak dilampirkan agar e-mail tidak melebihi 2 MB (IKU_SMTP_MAX_MESSAGE_BYTES)" in body
+    assert re.search(r"rekap-2023-Q1\.html \(3(,\d)? MB\)", body) and str(html) in body  # named, and where
 
 
 def test_a_webhook_that_is_down_does_not_stop_the_mail_and_the_next_run_sends_it(recap, smtp):
