@@ -11,6 +11,7 @@ so an operator can fix it without reading a traceback.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from functools import cached_property
@@ -286,6 +287,7 @@ class RpjmdIndicator(_Strict):
     targets: dict[int, float | None] = {}
     rule: Literal["sum", "mean", "value"]
     sources: list[str] = Field(min_length=1)
+    weights: list[float] | None = None  # `mean` only: one positive weight per source, in order
     note: str = ""  # e.g. the RPJMD's formula text
 
     @field_validator("targets")
@@ -310,6 +312,23 @@ class RpjmdIndicator(_Strict):
         if self.rule == "value" and len(self.sources) != 1:
             raise ValueError(f"rule value mengambil nilai satu indikator OPD, bukan {len(self.sources)}")
         return self
+
+    @model_validator(mode="after")
+    def _weights_fit(self) -> RpjmdIndicator:
+        if self.weights is None:
+            return self
+        if self.rule != "mean":
+            raise ValueError(f"weights (bobot) hanya untuk rule mean, bukan {self.rule}")
+        if len(self.weights) != len(self.sources):
+            raise ValueError(
+                f"weights berisi {len(self.weights)} bobot untuk {len(self.sources)} sumber; satu bobot per sumber"
+            )
+        if not all(math.isfinite(w) and w > 0 for w in self.weights):
+            raise ValueError(f"setiap bobot harus lebih besar dari 0: {self.weights}")
+        return self
+
+    def weight(self, index: int) -> float:
+        return self.weights[index] if self.weights else 1.0
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)

@@ -76,6 +76,9 @@ def test_without_the_file_there_is_none(config):
         (lambda i: i[1].update(code="IKD-01"), "kode IKU kabupaten berulang"),
         (lambda i: i[0].update(rule="median"), "indicators.0.rule"),
         (lambda i: i[0].update(weight=2), "indicators.0.weight"),
+        (lambda i: i[0].update(weights=[1, 2]), "weights (bobot) hanya untuk rule mean, bukan sum"),
+        (lambda i: i[2].update(weights=[1]), "weights berisi 1 bobot untuk 2 sumber"),
+        (lambda i: i[2].update(weights=[1, 0]), "setiap bobot harus lebih besar dari 0"),
     ],
 )
 def test_a_bad_kabupaten_iku_is_refused_naming_file_and_fault(config, change, message):

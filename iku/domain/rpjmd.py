@@ -3,8 +3,9 @@ OPD indicators that feed it. Pure: the rule, the feeding realisations, the
 target and the polarity in; the figures the recap shows out.
 
 - `sum`: the realisations added (counts and levels; a ratio is never summed,
-  the configuration refuses it); `mean`: their plain average, each OPD counting
-  once; `value`: the realisation of the one indicator named.
+  the configuration refuses it); `mean`: their average, each source counting
+  once or by its configured weight; `value`: the realisation of the one
+  indicator named.
 - A feeding indicator without data leaves the kabupaten figure empty and is
   named ("data belum lengkap"): a partial sum would pass for a low realisation.
 - Capaian and predikat by the §4 formulas of the indicator's polarity; no
@@ -33,6 +34,7 @@ class Feed:
     opd: str
     indicator: str
     realisation: float | None
+    weight: float = 1.0  # in a `mean` only
 
     @property
     def ref(self) -> str:
@@ -50,8 +52,11 @@ class RpjmdResult:
     why: str | None  # why there is no capaian (None when there is one)
 
 
-def combine(rule: Rule, values: Sequence[float | None]) -> float | None:
-    """The kabupaten realisation from its feeds; None when any feed has none."""
+def combine(
+    rule: Rule, values: Sequence[float | None], weights: Sequence[float] | None = None
+) -> float | None:
+    """The kabupaten realisation from its feeds; None when any feed has none.
+    `weights` (a `mean` only): one per value; none means each counts once."""
     if not values or any(finite(v) is None for v in values):
         return None
     numbers = [float(v) for v in values if v is not None]
@@ -59,8 +64,12 @@ def combine(rule: Rule, values: Sequence[float | None]) -> float | None:
         if len(numbers) != 1:
             raise ValueError(f"rule value takes exactly one feed, not {len(numbers)}")
         return numbers[0]
-    total = sum(numbers)
-    return finite(total / len(numbers) if rule == "mean" else total)
+    if rule == "sum":
+        return finite(sum(numbers))
+    w = list(weights) if weights is not None else [1.0] * len(numbers)
+    if len(w) != len(numbers) or not all(x > 0 for x in w):
+        raise ValueError(f"a mean takes one positive weight per feed, not {w}")
+    return finite(sum(x * v for x, v in zip(w, numbers, strict=True)) / sum(w))
 
 
 def evaluate(
@@ -73,7 +82,7 @@ def evaluate(
 ) -> RpjmdResult:
     """Realisation, capaian and predikat of one kabupaten IKU over a period."""
     missing = tuple(f.ref for f in feeds if finite(f.realisation) is None)
-    realisation = round2(combine(rule, [f.realisation for f in feeds]))
+    realisation = round2(combine(rule, [f.realisation for f in feeds], [f.weight for f in feeds]))
     pct = achievement_pct(realisation, target, polarity)
     label = predicate(pct, bands)
     if pct is not None:

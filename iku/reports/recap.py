@@ -17,6 +17,7 @@ from iku.domain.achievement import Average, average, round2
 from iku.domain.periods import QUARTER_NAMES, Period
 from iku.domain.recap import NO_RATE, ReportingRate, add_distributions, reporting_rate
 from iku.domain.rpjmd import RULE_ID, Feed, RpjmdResult, evaluate
+from iku.formatting import num
 
 from .model import ReportData, clean_number, load_report_data
 
@@ -69,13 +70,19 @@ class RpjmdRow:
     result: RpjmdResult
 
     @property
+    def weighted(self) -> bool:
+        return self.indicator.weights is not None
+
+    @property
     def rule_label(self) -> str:
-        return RULE_ID[self.indicator.rule]
+        return RULE_ID[self.indicator.rule] + (" tertimbang" if self.weighted else "")
 
     @property
     def rule_text(self) -> str:
-        """How it is computed, in words: e.g. "jumlah dari disperkim-tjb/IKU-02, dinkes-tjb/IKU-03"."""
-        return f"{self.rule_label} dari {', '.join(f.feed.ref for f in self.feeds)}"
+        """How it is computed, in words: e.g. "jumlah dari disperkim-tjb/IKU-02, dinkes-tjb/IKU-03",
+        "rata-rata tertimbang dari dinkes-tjb/IKU-01 (bobot 2), dpmptsp-tjb/IKU-01 (bobot 1)"."""
+        parts = (f.feed.ref + (f" (bobot {num(f.feed.weight)})" if self.weighted else "") for f in self.feeds)
+        return f"{self.rule_label} dari {', '.join(parts)}"
 
 
 @dataclass
@@ -130,9 +137,9 @@ def rpjmd_rows(rpjmd: Rpjmd, reports: list[ReportData]) -> list[RpjmdRow]:
     out = []
     for ind in rpjmd.indicators:
         feeds = []
-        for opd, code in ind.feeds():
+        for i, (opd, code) in enumerate(ind.feeds()):
             data, row = rows.get((opd, code), (None, None))
-            feed = Feed(opd, code, row.achievement.realisation if row is not None else None)
+            feed = Feed(opd, code, row.achievement.realisation if row is not None else None, ind.weight(i))
             feeds.append(
                 FeedRow(
                     feed,
@@ -256,6 +263,7 @@ def rpjmd_json(row: RpjmdRow) -> dict:
         "unit": ind.unit,
         "polarity": ind.polarity,
         "rule": ind.rule,
+        "weighted": ind.weights is not None,
         "target": clean_number(res.target),
         "realisation": clean_number(res.realisation),
         "achievement_pct": res.achievement_pct,
@@ -269,6 +277,7 @@ def rpjmd_json(row: RpjmdRow) -> dict:
                 "name": f.name,
                 "unit": f.unit,
                 "realisation": clean_number(round2(f.feed.realisation)),
+                "weight": f.feed.weight,
             }
             for f in row.feeds
         ],

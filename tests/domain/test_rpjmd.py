@@ -27,6 +27,10 @@ def test_sum_mean_and_value():
     assert combine("sum", [120, 30, 0]) == 150
     assert combine("mean", [90, 95]) == 92.5
     assert combine("value", [14.2]) == 14.2
+    assert combine("mean", [90, 60], [2, 1]) == 80  # weighted: (2×90 + 60) / 3
+    assert combine("mean", [90, 60], [1, 1]) == combine("mean", [90, 60])
+    with pytest.raises(ValueError):
+        combine("mean", [90, 60], [1])
     with pytest.raises(ValueError, match="exactly one"):
         combine("value", [1, 2])
 

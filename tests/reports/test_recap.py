@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import yaml
 from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 
@@ -164,6 +165,7 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
         "unit": "Unit",
         "polarity": "up",
         "rule": "value",
+        "weighted": False,
         "target": 150,
         "realisation": 120,
         "achievement_pct": 80.0,
@@ -177,6 +179,7 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
                 "name": "Perbaikan Rumah Tidak Layak Huni bagi MBR",
                 "unit": "Unit",
                 "realisation": 120,
+                "weight": 1.0,
             }
         ],
         "missing": [],
@@ -202,6 +205,24 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
         80,
         "Tinggi",
     ]
+
+
+def test_a_weighted_mean_counts_each_source_by_its_weight(kabupaten, tmp_path):
+    """weights: a source that matters more counts more; the reports say so."""
+    rpjmd_file = kabupaten.settings.config_dir / "rpjmd.yaml"
+    doc = yaml.safe_load(rpjmd_file.read_text(encoding="utf-8"))
+    doc["indicators"][2]["weights"] = [3, 1]
+    rpjmd_file.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    res = build_resources(kabupaten.settings)
+    data = load_recap_data(res, Period.parse("2023-Q1"), datetime(2023, 4, 15, tzinfo=WIB))
+    row = data.rpjmd[2]
+    seed_04 = next(r for r in data.opds[1].report.rows if r.indicator.code == "IKU-04")
+    assert row.result.realisation == round((3 * 90 + seed_04.achievement.realisation) / 4, 2)
+    assert row.rule_text == f"rata-rata tertimbang dari {DINKES}/IKU-01 (bobot 3), {SEED}/IKU-04 (bobot 1)"
+    payload = recap_json(data)["rpjmd"][2]
+    assert payload["weighted"] is True and [f["weight"] for f in payload["feeds"]] == [3.0, 1.0]
+    html = render_recap(data, tmp_path / "out")[0].read_text(encoding="utf-8")
+    assert "Rata-rata tertimbang dari:" in html and "(bobot 3)" in html
 
 
 @pytest.mark.browser
