@@ -479,7 +479,7 @@ def lakip(
     opd: str | None = typer.Option(None, "--opd", help=OPD_ALL),
     via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
-    """Tulis bahan LAKIP akhir tahun (lakip-Y.xlsx, lakip-Y.json)."""
+    """Tulis bahan LAKIP akhir tahun (lakip-Y.xlsx, lakip-Y.json); untuk semua OPD dengan rpjmd.yaml juga lakip-kabupaten-Y."""
     from iku.settings import load_settings
 
     _renstra_all(opd, year)

@@ -111,12 +111,17 @@ def recap_all(
 
 
 def lakip_all(res: Resources, year: int, steps: Any = None) -> list[Where]:
-    """Every OPD's year-end LAKIP feed (Excel, JSON), then the output index."""
+    """Every OPD's year-end LAKIP feed (Excel, JSON); when the run covers every
+    OPD and config/rpjmd.yaml names IKU of the kabupaten, the kabupaten's feed
+    built from theirs; then the output index."""
     steps = steps or sys.modules[__name__]
     paths: list[Where] = []
+    lakips: dict[str, LakipData] = {}
     for unit in res.units():
-        data = steps.load_lakip(unit, year)
+        lakips[unit.opd] = data = steps.load_lakip(unit, year)
         paths += steps.write_lakip(data, unit.report_dir(year), unit)
+    if not res.selected and res.installation is not None and res.installation.rpjmd.indicators:
+        paths += steps.write_kabupaten_lakip(res, lakips, year)
     steps.update_index(res)
     return paths
 
@@ -142,6 +147,26 @@ def load_lakip(res: Resources, year: int) -> LakipData:
     data = reports.load_lakip_data(res, year)
     run_logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
     return data
+
+
+def write_kabupaten_lakip(res: Resources, lakips: dict[str, LakipData], year: int) -> list[Where]:
+    """The kabupaten's own IKU year by year, from the OPD feeds just built."""
+    rpjmd = res.installation.rpjmd if res.installation is not None else None
+    data = reports.build_kabupaten_lakip(rpjmd, lakips, year, res.kabupaten_name) if rpjmd else None
+    if data is None:
+        return []
+    out_dir = res.output_dir / str(year)
+    with _writing(out_dir):
+        paths = reports.render_kabupaten_lakip(data, out_dir)
+    run_logger().info(
+        "LAKIP kabupaten %d: %d IKU over %s; wrote %s",
+        year,
+        len(data.rows),
+        data.years,
+        ", ".join(str(p) for p in paths),
+    )
+    _record(res, paths, "")
+    return paths
 
 
 def write_lakip(data: LakipData, out_dir: Where, res: Resources | None = None) -> list[Where]:

@@ -14,6 +14,7 @@ from .excel import render_excel
 from .html import render_html, render_recap_html
 from .index import write_index, written
 from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
+from .lakip_kabupaten import KabupatenLakipData, build_kabupaten_lakip, kabupaten_lakip_json
 from .model import ReportData, build_report_data, load_report_data, report_json
 from .pdf import PdfFailed, PdfPrinter, pdf_printer, write_pdf
 from .recap import RecapData, build_recap, load_recap_data, recap_json
@@ -45,6 +46,17 @@ def render_recap(data: RecapData, out_dir: Where) -> list[Where]:
     ]
 
 
+def render_kabupaten_lakip(data: KabupatenLakipData, out_dir: Where) -> list[Where]:
+    """Write lakip-kabupaten-<year>.xlsx/.json into `out_dir` (the year folder)."""
+    from .lakip_kabupaten_excel import render_kabupaten_lakip_excel
+
+    base = out_dir / f"lakip-kabupaten-{data.year}"
+    return [
+        write(base.with_suffix(".xlsx"), render_kabupaten_lakip_excel(data)),
+        write(base.with_suffix(".json"), dump_json(kabupaten_lakip_json(data))),
+    ]
+
+
 def render_lakip(data: LakipData, out_dir: Where) -> list[Where]:
     base = out_dir / f"lakip-{data.year}"
     return [
@@ -54,11 +66,13 @@ def render_lakip(data: LakipData, out_dir: Where) -> list[Where]:
 
 
 __all__ = [
+    "KabupatenLakipData",
     "LakipData",
     "PdfFailed",
     "PdfPrinter",
     "RecapData",
     "ReportData",
+    "build_kabupaten_lakip",
     "build_lakip_data",
     "build_recap",
     "build_report_data",

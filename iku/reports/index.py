@@ -19,9 +19,11 @@ from iku.warehouse.reports import WrittenReport
 
 from .html import environment
 
-# iku-2023-Q2.html, lakip-2023.json, rekap-2023-Q1.pdf, validasi-20230508-090000.html
+# iku-2023-Q2.html, lakip-2023.json, lakip-kabupaten-2023.xlsx, rekap-2023-Q1.pdf,
+# validasi-20230508-090000.html
+KABUPATEN_KINDS = ("rekap", "lakip-kabupaten")  # of every OPD: recorded under no OPD
 _NAME = re.compile(
-    r"^(?:(?P<kind>iku|lakip|rekap)-(?P<period>\d{4}(?:-Q[1-4])?)\.(?P<fmt>html|pdf|xlsx|json)"
+    r"^(?:(?P<kind>iku|lakip-kabupaten|lakip|rekap)-(?P<period>\d{4}(?:-Q[1-4])?)\.(?P<fmt>html|pdf|xlsx|json)"
     r"|validasi-(?P<run>\d{8}-\d{6})\.html)$"
 )
 _FORMAT_ORDER = {"html": 0, "pdf": 1, "xlsx": 2, "json": 3}
@@ -41,7 +43,7 @@ def written(paths: list[Where], opd: str) -> list[WrittenReport]:
             kind, period, form = m["kind"], m["period"], m["fmt"]
         found.append(
             WrittenReport(
-                opd="" if kind == "rekap" else opd,
+                opd="" if kind in KABUPATEN_KINDS else opd,
                 period=period,
                 kind=kind,
                 format=form,
@@ -76,6 +78,8 @@ def _title(kind: str, period: str) -> tuple[tuple[int, int], str]:
     year, _, quarter = period.partition("-Q")
     if kind == "lakip":
         return (6, 0), f"Bahan LAKIP/LKjIP {year} (Bab III)"
+    if kind == "lakip-kabupaten":
+        return (6, 1), f"Bahan LKjIP kabupaten {year} (IKU RPJMD)"
     when = f"{QUARTER_NAMES.get(int(quarter))} {year}" if quarter else f"tahunan {year}"
     order = int(quarter) if quarter else 5
     if kind == "rekap":

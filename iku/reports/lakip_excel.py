@@ -16,6 +16,8 @@ from iku.formatting import local_datetime
 from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 
 if TYPE_CHECKING:
+    from iku.config import Indicator, RpjmdIndicator
+
     from .lakip import LakipData, LakipRow
 
 HEADER_ROW = 3  # 0-based: title, subtitle, blank, header
@@ -71,12 +73,12 @@ class Grid:
         if value is None:
             self.lines = max(self.lines, text_lines(empty, self.widths[col]))
 
-    def ident(self, no: int, r: LakipRow) -> None:
+    def ident(self, no: int, ind: Indicator | RpjmdIndicator) -> None:
         """No, Kode, Indikator Kinerja, Satuan: the first four columns of every analysis."""
         self.ws.write_number(self.row, 0, no, self.st.center)
-        self.text(1, r.indicator.code, self.st.center)
-        self.text(2, r.indicator.name)
-        self.text(3, r.indicator.unit, self.st.center)
+        self.text(1, ind.code, self.st.center)
+        self.text(2, ind.name)
+        self.text(3, ind.unit, self.st.center)
 
 
 IDENT = [("No", 5), ("Kode", 9), ("Indikator Kinerja", 40), ("Satuan", 10)]
@@ -104,7 +106,7 @@ def _target_sheet(wb, st: Styles, data: LakipData) -> None:
     for no, r in enumerate(data.rows, start=1):
         f = r.current
         g.next_row()
-        g.ident(no, r)
+        g.ident(no, r.indicator)
         g.number(4, f.target, empty="belum ditetapkan")
         g.number(5, round2(f.realisation))
         g.number(6, f.achievement_pct, st.pct)
@@ -144,7 +146,7 @@ def _years_sheet(wb, st: Styles, data: LakipData) -> None:
     )
     for no, r in enumerate(data.rows, start=1):
         g.next_row()
-        g.ident(no, r)
+        g.ident(no, r.indicator)
         for j, f in enumerate(r.years):
             col = 4 + 3 * j
             g.number(col, f.target, empty="belum ditetapkan")
@@ -185,7 +187,7 @@ def _progress_sheet(wb, st: Styles, data: LakipData) -> None:
     for no, r in enumerate(data.rows, start=1):
         p = r.progress
         g.next_row()
-        g.ident(no, r)
+        g.ident(no, r.indicator)
         g.text(4, p.rule)
         g.number(5, round2(p.value), empty="belum ada data")
         g.number(6, p.basis_target, empty="belum ditetapkan")  # as Tabel E.81 column 6
@@ -215,7 +217,7 @@ def _standard_sheet(wb, st: Styles, data: LakipData) -> None:
     for no, r in enumerate(data.rows, start=1):
         s = r.standard
         g.next_row()
-        g.ident(no, r)
+        g.ident(no, r.indicator)
         if s is None:
             g.ws.merge_range(g.row, 4, g.row, 8, "", st.center)
             g.text(4, "standar belum ditetapkan", st.center, width=76)

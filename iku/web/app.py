@@ -60,7 +60,7 @@ STATUS_LABEL = {
 }
 FILE_STATUS_LABEL = {"valid": "diterima", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
 REPORT_NAME = re.compile(r"^(iku|lakip)-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
-RECAP_NAME = re.compile(r"^rekap-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
+RECAP_NAME = re.compile(r"^(rekap-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)|lakip-kabupaten-\d{4}\.(xlsx|json))$")
 OPD = "/opd/{opd}"  # the prefix of every route about one OPD's data
 NOT_ALLOWED = "Anda tidak berhak membuka halaman ini."
 MEDIA = {

@@ -153,6 +153,7 @@ def test_api_by_token(portal, tmp_path):
             f"{portal.url}/api/submissions",
             headers={"authorization": f"Bearer {portal.tokens[role]}"},
             files={"file": ("b.xlsx", data)},
+            timeout=180,
         )
         assert r.status_code == 200 and r.json()["bidang"] == folder
         assert r.json()["status"] == ("valid" if folder == "perkim" else "invalid")
@@ -170,5 +171,6 @@ def test_a_removed_account_is_signed_out_at_once(portal):
         f"{portal.url}/api/submissions",
         headers={"authorization": f"Bearer {portal.tokens['bidang_b']}"},
         files={"file": ("x.csv", b"a;b\n")},
+        timeout=180,
     )
     assert r.status_code == 401

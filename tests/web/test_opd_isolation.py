@@ -132,6 +132,7 @@ def test_a_token_of_opd_a_writes_to_opd_a_only(kab, tmp_path):
         f"{kab.url}/api/submissions",
         headers={"authorization": f"Bearer {kab.tokens['bidang_a']}"},
         files={"file": ("m.xlsx", data)},
+        timeout=180,
     )
     assert r.status_code == 200 and r.json()["status"] == "valid" and not traces(kab, r.text)
     assert state_of_b(kab) == before
@@ -206,5 +207,5 @@ def test_old_one_opd_addresses_lead_to_the_accounts_own_opd(kab):
         f"/opd/{SEED}/perencana?tahun=2023"
     )
     assert kab.client("kabupaten").get("/laporan").headers["location"] == "/kabupaten"
-    assert httpx.get(f"{kab.url}/perencana").headers["location"] == "/masuk"
+    assert httpx.get(f"{kab.url}/perencana", timeout=180).headers["location"] == "/masuk"
     assert kab.client("rencana").get("/lain").status_code == 404

@@ -79,7 +79,10 @@ def test_token_decides_the_bidang(portal, tmp_path):
 
 def test_api_refuses_without_a_valid_token(portal, tmp_path):
     data = xlsx_bytes(tmp_path)
-    assert httpx.post(f"{portal.url}/api/submissions", files={"file": ("a.xlsx", data)}).status_code == 401
+    assert (
+        httpx.post(f"{portal.url}/api/submissions", files={"file": ("a.xlsx", data)}, timeout=180).status_code
+        == 401
+    )
     forged = portal.tokens["bidang_a"][:-4] + "AAAA"
     for token in (forged, "iku_nothing_here", "garbage"):
         r = api(portal, "bidang_a", data, token=token)

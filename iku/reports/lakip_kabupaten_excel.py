@@ -1,0 +1,97 @@
+"""The kabupaten's LKjIP feed as a workbook: its IKU year by year against the
+RPJMD targets (IKU Kabupaten), then the OPD figures each was computed from
+(Sumber OPD), A4 landscape like the OPD feed."""
+
+from __future__ import annotations
+
+import io
+
+from iku.domain.achievement import round2
+from iku.domain.renstra import SOURCE_LABELS
+from iku.formatting import num
+
+from .excel import Styles, new_workbook, put_predicate
+from .lakip_excel import IDENT, Grid
+from .lakip_kabupaten import KabupatenLakipData
+
+
+def render_kabupaten_lakip_excel(data: KabupatenLakipData) -> bytes:
+    buffer = io.BytesIO()
+    wb = new_workbook(buffer)
+    st = Styles(wb, data.bands)
+    _indicators(wb, st, data)
+    _sources(wb, st, data)
+    wb.close()
+    return buffer.getvalue()
+
+
+def _indicators(wb, st: Styles, data: KabupatenLakipData) -> None:
+    columns = list(IDENT)
+    for yr in data.years:
+        columns += [(f"Target {yr}", 10), (f"Realisasi {yr}", 10), (f"Capaian {yr} (%)", 10)]
+    columns += [
+        (f"Predikat {data.year}", 13),
+        ("Target akhir RPJMD", 12),
+        ("Cara hitung", 34),
+        (f"Keterangan {data.year}", 28),
+    ]
+    g = Grid(
+        wb,
+        st,
+        "IKU Kabupaten",
+        f"Capaian Indikator Kinerja Utama Kabupaten Tahun {data.year} dan Tahun-tahun Sebelumnya",
+        f"{data.region}. Dihitung dari indikator perangkat daerah (lembar Sumber OPD).",
+        columns,
+    )
+    last = 4 + 3 * len(data.years)
+    for no, r in enumerate(data.rows, start=1):
+        g.next_row()
+        g.ident(no, r.indicator)
+        by_year = {y.year: y for y in r.years}
+        for k, yr in enumerate(data.years):
+            res = by_year[yr].result if yr in by_year else None
+            col = 4 + 3 * k
+            g.number(col, res.target if res else None, empty="belum ditetapkan" if res else "-")
+            g.number(col + 1, round2(res.realisation) if res else None, empty="-")
+            g.number(col + 2, res.achievement_pct if res else None, st.pct, "-")
+        current = by_year.get(data.year)
+        put_predicate(g.ws, g.row, last, current.result.predicate if current else None, st)
+        end = r.end_target
+        g.text(last + 1, f"{num(end[1])} ({end[0]})" if end else "belum ditetapkan", st.center)
+        g.text(last + 2, r.rule_text)
+        g.text(last + 3, current.result.why if current else "belum ada data", st.flag)
+    g.finish_row()
+
+
+def _sources(wb, st: Styles, data: KabupatenLakipData) -> None:
+    columns = [("IKU kabupaten", 11), ("Sumber", 22), ("Perangkat daerah", 28), ("Indikator", 40)]
+    columns += [("Satuan", 10), ("Bobot", 7)]
+    columns += [(f"Realisasi {yr}", 11) for yr in data.years]
+    columns.append(("Sumber data per tahun", 34))
+    g = Grid(
+        wb,
+        st,
+        "Sumber OPD",
+        f"Indikator Perangkat Daerah yang Membentuk IKU Kabupaten, Tahun {data.years[0] if data.years else data.year}"
+        f"–{data.year}",
+        "Angka setiap tahun sama dengan bahan LKjIP perangkat daerah itu sendiri (lembar bulanan atau data historis).",
+        columns,
+    )
+    for r in data.rows:
+        for i, s in enumerate(r.sources):
+            g.next_row()
+            g.text(0, r.indicator.code, st.center)
+            g.text(1, s.ref)
+            g.text(2, s.opd_name)
+            g.text(3, s.name)
+            g.text(4, s.unit, st.center)
+            g.number(5, s.weight if r.weighted else None, empty="-")
+            by_year = {y.year: y.figures[i] for y in r.years}
+            for k, yr in enumerate(data.years):
+                f = by_year.get(yr)
+                g.number(6 + k, round2(f.realisation) if f else None, empty="belum ada data" if f else "-")
+            g.text(
+                6 + len(data.years),
+                "\n".join(f"{y.year}: {SOURCE_LABELS[y.figures[i].source]}" for y in r.years),
+            )
+    g.finish_row()
