@@ -46,6 +46,7 @@ def kab(portal_factory, tmp_path):
         unit.report_dir(2023).mkdir(parents=True, exist_ok=True)
         (unit.report_dir(2023) / "iku-2023-Q1.json").write_text(f'{{"opd": "{unit.opd}"}}')
     (p.res.output_dir / "2023" / "rekap-2023-Q1.json").write_text(f'{{"rekap": "{MARK}"}}')
+    (p.res.output_dir / "2023" / "lakip-kabupaten-2023.json").write_text(f'{{"lakip": "{MARK}"}}')
     b.warehouse.add_alert(
         TWIN,
         cause_key="uji",
@@ -189,6 +190,8 @@ def test_kabupaten_reads_every_opd_and_changes_nothing(kab, tmp_path):
     )
     assert "rekap-2023-Q1.json" in overview
     assert MARK in k.get("/kabupaten/rekap/2023/rekap-2023-Q1.json").text
+    assert "lakip-kabupaten-2023.json" in overview  # the kabupaten's LKjIP feed too
+    assert MARK in k.get("/kabupaten/rekap/2023/lakip-kabupaten-2023.json").text
     assert kab.sha_b[:16] in k.get(f"/opd/{TWIN}/bidang/perumahan/2023/4").text
     assert MARK in k.get(f"/opd/{TWIN}/peringatan").text
     assert TWIN in k.get(f"/opd/{TWIN}/laporan/2023/iku-2023-Q1.json").text
