@@ -99,3 +99,11 @@ def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, mon
     printed = out.getvalue()  # the newcomer sees them at the end of the demo
     assert "IKU kabupaten (RPJMD), rekap-2023.json" in printed and "IKD-03" in printed
     assert "jumlah: disperkim-tjb/IKU-01" in printed
+    # and their LKjIP feed: the same year as the annual recap shows, beside earlier years
+    lakip = json.loads((workdir / "out" / "2023" / "lakip-kabupaten-2023.json").read_text(encoding="utf-8"))
+    this_year = {k["code"]: k["years"][-1] for k in lakip["indicators"]}
+    assert {c: y["year"] for c, y in this_year.items()} == dict.fromkeys(rpjmd, 2023)
+    assert {c: y["realisation"] for c, y in this_year.items()} == {
+        c: k["realisation"] for c, k in rpjmd.items()
+    }
+    assert "lakip-kabupaten-2023.xlsx" in printed

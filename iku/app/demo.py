@@ -380,7 +380,8 @@ def _print_kabupaten_iku(recap: Path, console: Console) -> None:
             num(k["realisation"]),
             pct(k["achievement_pct"]),
             k["verdict"] or k["predicate"] or k["why"] or "–",
-            f"{RULE_ID[k['rule']]}: " + ", ".join(f"{f['opd']}/{f['indicator']}" for f in k["feeds"]),
+            f"{RULE_ID[k['rule']]}{' tertimbang' if k.get('weighted') else ''}: "
+            + ", ".join(f"{f['opd']}/{f['indicator']}" for f in k["feeds"]),
         )
     console.print(table)
 
