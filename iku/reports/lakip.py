@@ -206,6 +206,15 @@ def _causes_json(causes: tuple[Cause, ...]) -> list[dict]:
     return [{"text": c.text, "months": list(c.months), "files": list(c.files)} for c in causes]
 
 
+def causes_json(causes: Causes) -> dict:
+    """faktor pendorong, penghambat and tindak lanjut, each with its months and files."""
+    return {
+        "supporting": _causes_json(causes.supporting),
+        "inhibiting": _causes_json(causes.inhibiting),
+        "follow_up": _causes_json(causes.follow_up),
+    }
+
+
 def lakip_json(data: LakipData) -> dict:
     opd = data.config.catalogue.opd
     return {
@@ -228,9 +237,7 @@ def lakip_json(data: LakipData) -> dict:
                 **_ident(r),
                 "achievement_pct": r.current.achievement_pct,
                 "predicate": r.current.predicate,
-                "supporting": _causes_json(r.causes.supporting),
-                "inhibiting": _causes_json(r.causes.inhibiting),
-                "follow_up": _causes_json(r.causes.follow_up),
+                **causes_json(r.causes),
             }
             for r in data.rows
         ],

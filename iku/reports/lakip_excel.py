@@ -230,7 +230,7 @@ def _standard_sheet(wb, st: Styles, data: LakipData) -> None:
     g.finish_row()
 
 
-def _causes_text(causes) -> str:
+def causes_text(causes) -> str:
     return "\n".join(f"• {c.text} ({c.months_text})" for c in causes) or "–"
 
 
@@ -260,9 +260,9 @@ def _causes_sheet(wb, st: Styles, data: LakipData) -> None:
         g.text(2, r.indicator.name)
         g.number(3, f.achievement_pct, st.pct)
         put_predicate(g.ws, g.row, 4, f.predicate, st)
-        g.text(5, _causes_text(c.supporting))  # write_string: never a formula
-        g.text(6, _causes_text(c.inhibiting))
-        g.text(7, _causes_text(c.follow_up))
+        g.text(5, causes_text(c.supporting))  # write_string: never a formula
+        g.text(6, causes_text(c.inhibiting))
+        g.text(7, causes_text(c.follow_up))
     g.finish_row()
 
 

@@ -16,11 +16,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from iku.config import PredicateBand, Rpjmd, RpjmdIndicator
+from iku.domain.causes import Causes
 from iku.domain.renstra import YearFigure
 from iku.domain.rpjmd import RULE_ID, Feed, RpjmdResult, evaluate
 from iku.formatting import num
 
-from .lakip import LakipData
+from .lakip import LakipData, causes_json
 from .model import clean_number
 
 
@@ -34,6 +35,8 @@ class Source:
     name: str
     unit: str
     weight: float
+    current: YearFigure  # the report year, in the OPD's own feed
+    causes: Causes  # the OPD bidang's faktor pendorong / penghambat / tindak lanjut of the year
 
     @property
     def ref(self) -> str:
@@ -89,7 +92,18 @@ def _row(ind: RpjmdIndicator, lakips: dict[str, LakipData], bands: list[Predicat
         data = lakips[opd]
         row = next(r for r in data.rows if r.indicator.code == code)
         name = data.config.catalogue.opd.name
-        sources.append(Source(opd, name, code, row.indicator.name, row.indicator.unit, ind.weight(i)))
+        sources.append(
+            Source(
+                opd,
+                name,
+                code,
+                row.indicator.name,
+                row.indicator.unit,
+                ind.weight(i),
+                row.current,
+                row.causes,
+            )
+        )
         figures.append({f.year: f for f in row.years})
     common = sorted(set.intersection(*(set(f) for f in figures)))
     years = []
@@ -172,6 +186,17 @@ def kabupaten_lakip_json(data: KabupatenLakipData) -> dict:
                 if r.end_target
                 else None,
                 "years": [_result_json(y, r) for y in r.years],
+                # the causes of success or failure, from the OPD indicators' own feeds
+                "causes": [
+                    {
+                        "opd": s.opd,
+                        "indicator": s.indicator,
+                        "achievement_pct": s.current.achievement_pct,
+                        "predicate": s.current.predicate,
+                        **causes_json(s.causes),
+                    }
+                    for s in r.sources
+                ],
             }
             for r in data.rows
         ],

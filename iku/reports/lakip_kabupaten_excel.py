@@ -11,7 +11,7 @@ from iku.domain.renstra import SOURCE_LABELS
 from iku.formatting import num
 
 from .excel import Styles, new_workbook, put_predicate
-from .lakip_excel import IDENT, Grid
+from .lakip_excel import IDENT, Grid, causes_text
 from .lakip_kabupaten import KabupatenLakipData
 
 
@@ -21,6 +21,7 @@ def render_kabupaten_lakip_excel(data: KabupatenLakipData) -> bytes:
     st = Styles(wb, data.bands)
     _indicators(wb, st, data)
     _sources(wb, st, data)
+    _causes(wb, st, data)
     wb.close()
     return buffer.getvalue()
 
@@ -94,4 +95,38 @@ def _sources(wb, st: Styles, data: KabupatenLakipData) -> None:
                 6 + len(data.years),
                 "\n".join(f"{y.year}: {SOURCE_LABELS[y.figures[i].source]}" for y in r.years),
             )
+    g.finish_row()
+
+
+def _causes(wb, st: Styles, data: KabupatenLakipData) -> None:
+    y = data.year
+    g = Grid(
+        wb,
+        st,
+        "Analisis Penyebab",
+        f"Analisis Penyebab Keberhasilan/Kegagalan IKU Kabupaten Tahun {y}",
+        "Dari bahan LKjIP setiap perangkat daerah sumber: faktor pendorong, faktor penghambat dan tindak lanjut "
+        "pada lembar bulanan bidangnya; dalam kurung: bulan yang menyebutkannya.",
+        [
+            ("IKU kabupaten", 11),
+            ("Sumber", 22),
+            ("Indikator", 34),
+            (f"Capaian {y} (%)", 10),
+            ("Predikat", 12),
+            ("Faktor pendorong", 32),
+            ("Faktor penghambat", 32),
+            ("Tindak lanjut", 32),
+        ],
+    )
+    for r in data.rows:
+        for s in r.sources:
+            g.next_row()
+            g.text(0, r.indicator.code, st.center)
+            g.text(1, f"{s.ref}\n{s.opd_name}")
+            g.text(2, s.name)
+            g.number(3, s.current.achievement_pct, st.pct, "-")
+            put_predicate(g.ws, g.row, 4, s.current.predicate, st)
+            g.text(5, causes_text(s.causes.supporting))
+            g.text(6, causes_text(s.causes.inhibiting))
+            g.text(7, causes_text(s.causes.follow_up))
     g.finish_row()

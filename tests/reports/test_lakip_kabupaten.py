@@ -22,7 +22,14 @@ def _installation(iku_env, monkeypatch):
     monkeypatch.setenv("IKU_CONFIG_DIR", str(config))
     inbox = iku_env / "inbox"
     for month in (1, 2, 3):
-        write_xlsx(inbox / SEED / "perumahan" / f"{month}.xlsx", sheet_rows(month=month, value=40))
+        rows = sheet_rows(month=month, value=40)
+        if month == 3:  # the bidang says why, in the faktor columns (CONTRACT §2)
+            rows = [rows[0] + ["faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]] + [
+                r
+                + (["DAK cair tepat waktu", "hujan", "percepat lelang"] if r[3] == "IKU-01" else ["", "", ""])
+                for r in rows[1:]
+            ]
+        write_xlsx(inbox / SEED / "perumahan" / f"{month}.xlsx", rows)
     write_xlsx(inbox / DINKES / "kesmas" / "1.xlsx", dinkes_rows(month=1))
     assert run("consolidate").returncode == 0
     history = write_history(
@@ -61,8 +68,16 @@ def test_the_kabupaten_feed_compares_its_iku_across_years(iku_env, monkeypatch):
     assert ikd02["years"][0]["missing"] == [f"{DINKES}/IKU-02"]
     assert ikd03["years"][1]["why"].startswith("data belum lengkap")  # the DPMPTSP sent nothing
 
+    # why: the faktor the feeding OPD's bidang wrote, as its own feed gathers them
+    cause = ikd01["causes"][0]
+    assert (cause["opd"], cause["indicator"]) == (SEED, "IKU-01")
+    assert [(c["text"], c["months"]) for c in cause["supporting"]] == [("DAK cair tepat waktu", [3])]
+    assert [c["text"] for c in cause["inhibiting"]] == ["hujan"] and ikd01["causes"][1]["supporting"] == []
+
     book = openpyxl.load_workbook(out / "lakip-kabupaten-2023.xlsx")
-    assert book.sheetnames == ["IKU Kabupaten", "Sumber OPD"]
+    assert book.sheetnames == ["IKU Kabupaten", "Sumber OPD", "Analisis Penyebab"]
+    why = [c.value for c in book["Analisis Penyebab"][5]]
+    assert why[0] == "IKD-01" and why[5] == "• DAK cair tepat waktu (Maret)" and why[6] == "• hujan (Maret)"
     sheet = book["IKU Kabupaten"]
     header = [c.value for c in sheet[4]]
     assert header[:4] == ["No", "Kode", "Indikator Kinerja", "Satuan"]
