@@ -111,6 +111,21 @@ class Standard(_Strict):
     source: str = Field(min_length=1)  # e.g. "SPM nasional"
 
 
+QuarterPlan = tuple[float | None, float | None, float | None, float | None]
+
+
+def plans_not_negative(plans: dict[int, QuarterPlan]) -> None:
+    for year, plan in plans.items():
+        if any(v is not None and v < 0 for v in plan):
+            raise ValueError(f"rencana_aksi {year}: target triwulan tidak boleh negatif")
+
+
+def quarter_target(plans: dict[int, QuarterPlan], year: int, quarter: int) -> float | None:
+    """The Rencana Aksi target through the end of `quarter`; None when not set."""
+    plan = plans.get(year)
+    return None if plan is None else plan[quarter - 1]
+
+
 class Indicator(_Strict):
     code: str = Field(pattern=r"^IKU-\d{2,3}$")
     name: str
@@ -127,7 +142,7 @@ class Indicator(_Strict):
     # The Rencana Aksi: per year, the targets through the end of TW I, II, III and
     # IV, cumulative in the indicator's own terms (count: the running sum; ratio
     # and level: the value expected at the quarter's end). null = not set.
-    rencana_aksi: dict[int, tuple[float | None, float | None, float | None, float | None]] = {}
+    rencana_aksi: dict[int, QuarterPlan] = {}
 
     @field_validator("targets")
     @classmethod
@@ -138,16 +153,13 @@ class Indicator(_Strict):
         return self.targets.get(year)
 
     def quarter_target(self, year: int, quarter: int) -> float | None:
-        """The Rencana Aksi target through the end of `quarter`; None when not set."""
-        plan = self.rencana_aksi.get(year)
-        return None if plan is None else plan[quarter - 1]
+        return quarter_target(self.rencana_aksi, year, quarter)
 
     @model_validator(mode="after")
     def _plan(self) -> Indicator:
+        plans_not_negative(self.rencana_aksi)
         for year, plan in self.rencana_aksi.items():
             given = [v for v in plan if v is not None]
-            if any(v < 0 for v in given):
-                raise ValueError(f"rencana_aksi {year}: target triwulan tidak boleh negatif")
             if self.kind == "count" and given != sorted(given):
                 raise ValueError(
                     f"rencana_aksi {year}: target indikator jumlah (count) bersifat kumulatif dan tidak boleh turun ({list(plan)})"
@@ -289,6 +301,9 @@ class RpjmdIndicator(_Strict):
     sources: list[str] = Field(min_length=1)
     weights: list[float] | None = None  # `mean` only: one positive weight per source, in order
     note: str = ""  # e.g. the RPJMD's formula text
+    # the kabupaten's Rencana Aksi: per year, the targets through the end of TW I-IV,
+    # in the IKU's own terms (as the OPD catalogues'); null = not set
+    rencana_aksi: dict[int, QuarterPlan] = {}
 
     @field_validator("targets")
     @classmethod
@@ -332,6 +347,14 @@ class RpjmdIndicator(_Strict):
 
     def target(self, year: int) -> float | None:
         return self.targets.get(year)
+
+    def quarter_target(self, year: int, quarter: int) -> float | None:
+        return quarter_target(self.rencana_aksi, year, quarter)
+
+    @model_validator(mode="after")
+    def _plan(self) -> RpjmdIndicator:
+        plans_not_negative(self.rencana_aksi)
+        return self
 
     def feeds(self) -> list[tuple[str, str]]:
         """The (OPD code, indicator code) pairs it is computed from."""

@@ -79,6 +79,11 @@ def test_without_the_file_there_is_none(config):
         (lambda i: i[0].update(weights=[1, 2]), "weights (bobot) hanya untuk rule mean, bukan sum"),
         (lambda i: i[2].update(weights=[1]), "weights berisi 1 bobot untuk 2 sumber"),
         (lambda i: i[2].update(weights=[1, 0]), "setiap bobot harus lebih besar dari 0"),
+        (
+            lambda i: i[0].update(rencana_aksi={2023: [10, -1, 50, 170]}),
+            "target triwulan tidak boleh negatif",
+        ),
+        (lambda i: i[0].update(rencana_aksi={2023: [10, 50]}), "indicators.0.rencana_aksi"),
     ],
 )
 def test_a_bad_kabupaten_iku_is_refused_naming_file_and_fault(config, change, message):

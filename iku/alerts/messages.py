@@ -484,6 +484,12 @@ def kabupaten_recap(data: RecapData, files: list[Path], fingerprint: str) -> Ale
                 f"  - {k.indicator.code} {k.indicator.name}: realisasi {num(r.realisation)} {k.indicator.unit}, "
                 f"{target}, capaian {pct(r.achievement_pct)}"
                 + (f" ({r.verdict or r.predicate})" if r.predicate else "")
+                + (
+                    f"; terhadap Rencana Aksi {num(r.target_quarter)}: {pct(r.achievement_quarter_pct)}"
+                    + (f" ({r.predicate_quarter})" if r.predicate_quarter else "")
+                    if r.target_quarter is not None
+                    else ""
+                )
                 + (f"; {r.why}" if r.why else "")
                 + f" [{k.rule_text}]"
             )

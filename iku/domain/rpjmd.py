@@ -50,6 +50,10 @@ class RpjmdResult:
     verdict: str | None  # the predicate as a verdict: only at the year's end
     missing: tuple[str, ...]  # feeding indicators without data, as opd/IKU-xx
     why: str | None  # why there is no capaian (None when there is one)
+    # against the kabupaten's Rencana Aksi, in a quarterly recap only
+    target_quarter: float | None = None
+    achievement_quarter_pct: float | None = None
+    predicate_quarter: str | None = None
 
 
 def combine(
@@ -79,8 +83,10 @@ def evaluate(
     polarity: str,
     bands: Sequence[PredicateBand],
     provisional: bool = False,
+    target_quarter: float | None = None,
 ) -> RpjmdResult:
-    """Realisation, capaian and predikat of one kabupaten IKU over a period."""
+    """Realisation, capaian and predikat of one kabupaten IKU over a period; with
+    `target_quarter` (the Rencana Aksi through the quarter's end) also against it."""
     missing = tuple(f.ref for f in feeds if finite(f.realisation) is None)
     realisation = round2(combine(rule, [f.realisation for f in feeds], [f.weight for f in feeds]))
     pct = achievement_pct(realisation, target, polarity)
@@ -103,4 +109,7 @@ def evaluate(
         verdict=None if provisional else label,
         missing=missing,
         why=why,
+        target_quarter=target_quarter,
+        achievement_quarter_pct=(q := achievement_pct(realisation, target_quarter, polarity)),
+        predicate_quarter=predicate(q, bands),
     )

@@ -129,6 +129,11 @@ class RecapData:
     def indicators(self) -> int:
         return sum(len(o.report.rows) for o in self.opds)
 
+    @property
+    def rpjmd_planned(self) -> bool:
+        """A quarterly recap whose kabupaten IKU have a Rencana Aksi target to show."""
+        return any(k.result.target_quarter is not None for k in self.rpjmd)
+
 
 def rpjmd_rows(rpjmd: Rpjmd, reports: list[ReportData]) -> list[RpjmdRow]:
     """Each kabupaten IKU from the realisations of the OPD indicators that feed it,
@@ -156,6 +161,7 @@ def rpjmd_rows(rpjmd: Rpjmd, reports: list[ReportData]) -> list[RpjmdRow]:
             ind.polarity,
             reports[0].bands,
             provisional=reports[0].provisional,
+            target_quarter=ind.quarter_target(period.year, period.quarter) if period.quarter else None,
         )
         out.append(RpjmdRow(ind, tuple(feeds), result))
     return out
@@ -251,12 +257,21 @@ def recap_json(data: RecapData) -> dict:
             "average": _average_json("Rata-rata capaian seluruh IKU perangkat daerah", data.average),
             "submissions": data.rate.as_json(),
         },
-        "rpjmd": [rpjmd_json(row) for row in data.rpjmd],
+        "rpjmd": [rpjmd_json(row, quarterly=data.period.quarter is not None) for row in data.rpjmd],
     }
 
 
-def rpjmd_json(row: RpjmdRow) -> dict:
+def rpjmd_json(row: RpjmdRow, quarterly: bool = False) -> dict:
     ind, res = row.indicator, row.result
+    plan = (
+        {
+            "target_quarter": clean_number(res.target_quarter),
+            "achievement_quarter_pct": res.achievement_quarter_pct,
+            "predicate_quarter": res.predicate_quarter,
+        }
+        if quarterly
+        else {}
+    )
     return {
         "code": ind.code,
         "name": ind.name,
@@ -282,4 +297,5 @@ def rpjmd_json(row: RpjmdRow) -> dict:
             for f in row.feeds
         ],
         "missing": list(res.missing),
+        **plan,
     }

@@ -135,6 +135,12 @@ def _rpjmd(ws, data: RecapData, st: Styles) -> None:
         "Cara hitung",
         "Keterangan",
     ]
+    if data.rpjmd_planned:  # appended, so the columns before keep their places
+        names += [
+            f"Rencana Aksi s.d. {data.period.title_id}",
+            "Capaian thd Rencana Aksi (%)",
+            "Predikat thd Rencana Aksi",
+        ]
     _title(ws, data, st, len(names))
     _header(ws, 3, names, st)
     row = 4
@@ -149,6 +155,10 @@ def _rpjmd(ws, data: RecapData, st: Styles) -> None:
         put_predicate(ws, row, 6, res.verdict or res.predicate, st)
         put_text(ws, row, 7, k.rule_text, st.text)
         put_text(ws, row, 8, res.why or "", st.flag)
+        if data.rpjmd_planned:
+            put_number(ws, row, 9, res.target_quarter, st, empty="belum ditetapkan")
+            put_number(ws, row, 10, res.achievement_quarter_pct, st, st.pct, "-")
+            put_predicate(ws, row, 11, res.predicate_quarter, st)
         row += 1
         for f in k.feeds:
             put_text(ws, row, 0, f.feed.ref, st.text)
@@ -160,4 +170,5 @@ def _rpjmd(ws, data: RecapData, st: Styles) -> None:
     ws.set_column(1, 1, 55)
     ws.set_column(2, 6, 14)
     ws.set_column(7, 8, 40)
+    ws.set_column(9, 11, 14)
     print_setup(ws, 3, 3)

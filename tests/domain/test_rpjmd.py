@@ -67,3 +67,12 @@ def test_no_target_no_capaian():
 def test_mid_year_the_predicate_is_no_verdict():
     result = evaluate("sum", feeds(60, 10), 170, "up", BANDS, provisional=True)
     assert result.predicate == "Sangat Rendah" and result.verdict is None
+
+
+def test_the_rencana_aksi_judges_the_quarter_by_the_polarity():
+    up = evaluate("sum", feeds(60, 10), 170, "up", BANDS, provisional=True, target_quarter=70)
+    assert (up.achievement_quarter_pct, up.predicate_quarter) == (100.0, "Sangat Tinggi")
+    down = evaluate("value", feeds(16), 14, "down", BANDS, provisional=True, target_quarter=15)
+    assert down.achievement_quarter_pct == round((2 * 15 - 16) / 15 * 100, 2)
+    none = evaluate("sum", feeds(60, None), 170, "up", BANDS, target_quarter=70)
+    assert none.achievement_quarter_pct is None and none.predicate_quarter is None

@@ -183,6 +183,10 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
             }
         ],
         "missing": [],
+        # a quarterly recap: against the kabupaten's Rencana Aksi (none configured here)
+        "target_quarter": None,
+        "achievement_quarter_pct": None,
+        "predicate_quarter": None,
     }
     assert payload[0]["missing"] == [f"{TWIN}/IKU-02"] and payload[0]["feeds"][1]["realisation"] is None
 
@@ -205,6 +209,35 @@ def test_the_kabupaten_own_iku_from_the_opd_that_feed_them(kabupaten, tmp_path):
         80,
         "Tinggi",
     ]
+
+
+def test_the_kabupaten_rencana_aksi_judges_the_quarter(kabupaten, tmp_path):
+    """rencana_aksi in rpjmd.yaml: the quarterly recap holds the kabupaten IKU
+    against the target through the quarter's end, as the OPD reports do."""
+    rpjmd_file = kabupaten.settings.config_dir / "rpjmd.yaml"
+    doc = yaml.safe_load(rpjmd_file.read_text(encoding="utf-8"))
+    doc["indicators"][1]["rencana_aksi"] = {2023: [100, 150, 150, 150]}  # IKD-02, the seed's IKU-02
+    rpjmd_file.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    res = build_resources(kabupaten.settings)
+    data = load_recap_data(res, Period.parse("2023-Q1"), datetime(2023, 4, 15, tzinfo=WIB))
+    plan = data.rpjmd[1].result
+    assert (plan.realisation, plan.target_quarter, plan.achievement_quarter_pct) == (120, 100, 120.0)
+    assert (
+        plan.predicate_quarter == "Sangat Tinggi" and plan.verdict is None
+    )  # the year's is still provisional
+    assert data.rpjmd[0].result.target_quarter is None
+    payload = recap_json(data)["rpjmd"]
+    assert (payload[1]["target_quarter"], payload[1]["predicate_quarter"]) == (100, "Sangat Tinggi")
+    html_path, xlsx_path, _ = render_recap(data, tmp_path / "out")
+    html = html_path.read_text(encoding="utf-8")
+    assert "Rencana Aksi s.d. Triwulan I" in html and "Capaian thd Rencana Aksi (%)" in html
+    ws = openpyxl.load_workbook(xlsx_path)["IKU Kabupaten"]
+    assert ws.cell(4, 10).value.startswith("Rencana Aksi s.d.")
+    ikd02 = next(r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "IKD-02")
+    assert ikd02[9:12] == (100, 120, "Sangat Tinggi")
+    # the year's recap has no quarter to judge
+    annual = load_recap_data(res, Period.parse("2023"), datetime(2024, 1, 15, tzinfo=WIB))
+    assert not annual.rpjmd_planned and "target_quarter" not in recap_json(annual)["rpjmd"][1]
 
 
 def test_a_weighted_mean_counts_each_source_by_its_weight(kabupaten, tmp_path):
