@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from iku.config import PredicateBand, Rpjmd, RpjmdIndicator
 from iku.domain.causes import Causes
 from iku.domain.renstra import YearFigure
-from iku.domain.rpjmd import RULE_ID, Feed, RpjmdResult, evaluate
-from iku.formatting import num
+from iku.domain.rpjmd import Feed, RpjmdResult, evaluate
 
 from .lakip import LakipData, causes_json
 from .model import clean_number
+from .recap import rule_text
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,7 @@ class KabupatenLakipRow:
 
     @property
     def rule_text(self) -> str:
-        label = RULE_ID[self.indicator.rule] + (" tertimbang" if self.weighted else "")
-        parts = (s.ref + (f" (bobot {num(s.weight)})" if self.weighted else "") for s in self.sources)
-        return f"{label} dari {', '.join(parts)}"
+        return rule_text(self.indicator, [(s.ref, s.weight) for s in self.sources])
 
     @property
     def end_target(self) -> tuple[int, float] | None:

@@ -8,6 +8,7 @@ Each OPD's figures come from the same build as its own report
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -75,14 +76,24 @@ class RpjmdRow:
 
     @property
     def rule_label(self) -> str:
-        return RULE_ID[self.indicator.rule] + (" tertimbang" if self.weighted else "")
+        return rule_label(self.indicator)
 
     @property
     def rule_text(self) -> str:
-        """How it is computed, in words: e.g. "jumlah dari disperkim-tjb/IKU-02, dinkes-tjb/IKU-03",
-        "rata-rata tertimbang dari dinkes-tjb/IKU-01 (bobot 2), dpmptsp-tjb/IKU-01 (bobot 1)"."""
-        parts = (f.feed.ref + (f" (bobot {num(f.feed.weight)})" if self.weighted else "") for f in self.feeds)
-        return f"{self.rule_label} dari {', '.join(parts)}"
+        return rule_text(self.indicator, [(f.feed.ref, f.feed.weight) for f in self.feeds])
+
+
+def rule_label(ind: RpjmdIndicator) -> str:
+    return RULE_ID[ind.rule] + (" tertimbang" if ind.weights is not None else "")
+
+
+def rule_text(ind: RpjmdIndicator, sources: Sequence[tuple[str, float]]) -> str:
+    """How a kabupaten IKU is computed, in words: e.g. "jumlah dari disperkim-tjb/IKU-02,
+    dinkes-tjb/IKU-03", "rata-rata tertimbang dari dinkes-tjb/IKU-01 (bobot 2), dpmptsp-tjb/IKU-01
+    (bobot 1)"; `sources` are (opd/code, weight)."""
+    weighted = ind.weights is not None
+    parts = (ref + (f" (bobot {num(weight)})" if weighted else "") for ref, weight in sources)
+    return f"{rule_label(ind)} dari {', '.join(parts)}"
 
 
 @dataclass
