@@ -8,6 +8,7 @@ point and announces it with a file; the test kills it there (no sleeps)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from loopback import SmtpReceiver, WebhookReceiver
-from procs import running
+from procs import gone, running
 from sheetkit import sheet_rows, write_csv, write_xlsx
 
 from iku.warehouse import Warehouse
@@ -206,6 +207,44 @@ def test_ctrl_c_mid_run_ends_with_one_line_and_the_rerun_loads_everything(crash_
         assert time.monotonic() < end, "a process of the interrupted run outlived it"
         time.sleep(0.1)
     _consolidate(crash_env, None, hooks)
+    wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
+    shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
+    assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas
+    wh.engine.dispose()
+
+
+def test_a_command_killed_alone_takes_its_gx_worker_along(crash_env, iku_env, tmp_path):
+    """`kill -9` of the command only (the OOM killer, systemd's KillMode=process):
+    its forked GX worker held the run lock and waited for ever, so every later
+    run hung. It now dies with the command; the next run loads every file."""
+    files = _inbox(iku_env / "inbox")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    proc = subprocess.Popen(
+        [IKU, "consolidate"],
+        env={**crash_env, "IKU_TEST_PAUSE_AT": f"sheet-read@{hooks}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (hooks / "sheet-read.reached").exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        workers = [p.pid for p in running() if p.ppid == proc.pid]
+        assert workers, "no GX worker was started"
+        os.kill(proc.pid, signal.SIGKILL)  # the command alone, not its process group
+        proc.wait(timeout=60)
+        end = time.monotonic() + 15
+        while not all(gone(w) for w in workers):
+            assert time.monotonic() < end, "the GX worker outlived the killed command"
+            time.sleep(0.1)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    (hooks / "sheet-read.reached").unlink()
+    _consolidate(crash_env, None, hooks)  # not waiting on a lock held by an orphan
     wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
     shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
     assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas

@@ -192,8 +192,16 @@ def write_kabupaten_config(folder: Path) -> Path:
     if not (source / "opd.yaml").is_file():
         source = shipped("config")
     if folder.exists():
-        shutil.rmtree(folder)
+        # only a folder an earlier demo wrote is replaced: never someone's own configuration
+        if folder.is_dir() and (not any(folder.iterdir()) or (folder / MARKER).is_file()):
+            shutil.rmtree(folder)
+        else:
+            raise ValueError(
+                f"demo akan menimpa {folder}, yang tidak ditulis demo sebelumnya. "
+                "Pindahkan folder itu atau pilih --workdir lain."
+            )
     (folder / "opd").mkdir(parents=True)
+    (folder / MARKER).write_text('{"written_by": "iku demo --kabupaten"}\n', encoding="utf-8")
     shutil.copy(source / "pipeline.yaml", folder / "pipeline.yaml")
     code = load_installation(source).codes[0]
     shutil.copy(source / "opd.yaml", folder / "opd" / f"{code}.yaml")
@@ -213,6 +221,10 @@ def write_kabupaten_config(folder: Path) -> Path:
 def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
     """The demo's environment (no alerts, quiet Prefect), its places, checked and cleared."""
     if workdir is not None:
+        if workdir.exists() and not workdir.is_dir():
+            raise ValueError(f"--workdir {workdir} bukan folder")
+        if workdir.resolve() == Path(workdir.resolve().anchor):
+            raise ValueError("--workdir tidak boleh akar sistem berkas (/); pilih folder tersendiri")
         _point_env_at(workdir)
     for var in _ALERT_VARS:
         os.environ.pop(var, None)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -80,17 +81,37 @@ def _local_pool() -> ProcessPoolExecutor:
         alone = threading.active_count() == 1 and "prefect" not in sys.modules
         method = "fork" if alone else "spawn"
         _pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context(method), initializer=_quiet_on_ctrl_c
+            max_workers=1,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_in_worker,
+            initargs=(os.getpid() if alone else None,),
         )
         _pool.submit(gx_runner.import_gx)
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
 
 
-def _quiet_on_ctrl_c() -> None:
+def _in_worker(forked_from: int | None) -> None:
     """In the worker: Ctrl-C reaches the terminal's whole process group, and the
-    command says the one line; the worker ends at once, without a traceback."""
+    command says the one line; the worker ends at once, without a traceback.
+
+    A forked worker also dies with the command that forked it: it holds copies of
+    the command's files, the run lock among them, and the pipe it waits on never
+    reaches its end while it holds the writing side itself. Orphaned by a killed
+    command, it kept the lock and every later run waited for ever."""
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if forked_from is not None:
+        _die_with_parent(forked_from)
+
+
+def _die_with_parent(parent: int) -> None:
+    try:  # Linux: the kernel sends SIGKILL when the parent ends (PR_SET_PDEATHSIG)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the call above
+        os._exit(1)
 
 
 def validate(
