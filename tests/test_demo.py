@@ -107,3 +107,17 @@ def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, mon
         c: k["realisation"] for c, k in rpjmd.items()
     }
     assert "lakip-kabupaten-2023.xlsx" in printed
+
+
+def test_the_kabupaten_demo_never_replaces_a_configuration_it_did_not_write(tmp_path):
+    from iku.app.demo import write_kabupaten_config
+
+    mine = tmp_path / "kabupaten-config" / "mine.yaml"
+    mine.parent.mkdir()
+    mine.write_text("punya saya\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="tidak ditulis demo sebelumnya"):
+        write_kabupaten_config(mine.parent)
+    assert mine.read_text(encoding="utf-8") == "punya saya\n"
+    mine.unlink()  # an empty folder, then the demo's own: replaced
+    assert (write_kabupaten_config(mine.parent) / "opd").is_dir()
+    assert (write_kabupaten_config(mine.parent) / "rpjmd.yaml").is_file()
