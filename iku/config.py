@@ -16,11 +16,19 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from iku.domain.kinds import IndicatorKind
 from iku.domain.places import Location, Where
@@ -32,6 +40,19 @@ PIPELINE_FILE = "pipeline.yaml"
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line for the operator."""
+
+
+def _not_yes_no(value: object) -> object:
+    # YAML reads yes/no/true/false as booleans, which pydantic would take for 1 and 0
+    if isinstance(value, bool):
+        raise ValueError(f"harus angka, bukan {str(value).lower()} (ya/tidak)")
+    return value
+
+
+# Numbers of the configuration: never a YAML boolean, never .nan or .inf (the
+# reports' JSON cannot hold them and every sum they touch would break).
+Number = Annotated[float, BeforeValidator(_not_yes_no), Field(allow_inf_nan=False)]
+Whole = Annotated[int, BeforeValidator(_not_yes_no)]
 
 
 class _Strict(BaseModel):
@@ -52,7 +73,7 @@ class Opd(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     region: str
-    renstra_period: tuple[int, int]
+    renstra_period: tuple[Whole, Whole]
     pengesahan: Pengesahan | None = None
     # The OPD's planning team (Subbag Perencanaan): its alerts and recaps
     email: list[str] = []
@@ -100,18 +121,18 @@ class Bidang(_Strict):
 
 
 class Baseline(_Strict):
-    value: float | None = None
+    value: Number | None = None
     text: str = "-"
 
 
 class Standard(_Strict):
     """A national or provincial standard the LKjIP holds the year against (e.g. an SPM)."""
 
-    value: float
+    value: Number
     source: str = Field(min_length=1)  # e.g. "SPM nasional"
 
 
-QuarterPlan = tuple[float | None, float | None, float | None, float | None]
+QuarterPlan = tuple[Number | None, Number | None, Number | None, Number | None]
 
 
 def plans_not_negative(plans: dict[int, QuarterPlan]) -> None:
@@ -136,7 +157,7 @@ class Indicator(_Strict):
     kind: IndicatorKind
     polarity: Literal["up", "down"]
     baseline: Baseline = Baseline()
-    targets: dict[int, float | None]
+    targets: dict[Whole, Number | None]
     formula: str = ""
     standard: Standard | None = None
     # The Rencana Aksi: per year, the targets through the end of TW I, II, III and
@@ -210,17 +231,17 @@ class Catalogue(_Strict):
 
 
 class Limits(_Strict):
-    max_file_bytes: int = Field(5_000_000, gt=0)
-    max_rows: int = Field(500, gt=0)
-    max_uncompressed_bytes: int = Field(50_000_000, gt=0)
-    max_compression_ratio: float = Field(200, gt=1)
+    max_file_bytes: Whole = Field(5_000_000, gt=0)
+    max_rows: Whole = Field(500, gt=0)
+    max_uncompressed_bytes: Whole = Field(50_000_000, gt=0)
+    max_compression_ratio: Number = Field(200, gt=1)
     # Largest realisasi, pembilang or penyebut accepted; a larger one is a row
     # problem (a typo, or 1e300 that would break every sum in the reports).
-    max_value: float = Field(1_000_000_000_000, gt=0, allow_inf_nan=False)
+    max_value: Number = Field(1_000_000_000_000, gt=0)
 
 
 class PredicateBand(_Strict):
-    min: float | None
+    min: Number | None
     label: str
 
 
@@ -234,7 +255,7 @@ class Schedules(_Strict):
     consolidate: str = "0 7 * * *"
     reminder_days_before: list[int] = [3, 1]
     reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    check_missing_days_after: int = Field(1, ge=1, le=27)
+    check_missing_days_after: Whole = Field(1, ge=1, le=27)
     check_missing_time: str = Field("07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     quarterly_report_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     annual_report_time: str = Field("10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -259,15 +280,15 @@ class AlertPolicy(_Strict):
     """Delivery of alerts: one first attempt, then up to `retry_attempts` retries,
     waiting retry_backoff_seconds[i] before retry i (the last value repeats)."""
 
-    retry_attempts: int = Field(3, ge=0)
-    retry_backoff_seconds: list[float] = Field([1, 4, 15], min_length=1)
-    timeout_seconds: float = Field(20, gt=0)
+    retry_attempts: Whole = Field(3, ge=0)
+    retry_backoff_seconds: list[Number] = Field([1, 4, 15], min_length=1)
+    timeout_seconds: Number = Field(20, gt=0)
     # All delivery of one run together, back-off included: a server that accepts
     # and never answers cannot hold a run; what is left waits for the next run.
-    max_total_seconds: float = Field(90, gt=0)
+    max_total_seconds: Number = Field(90, gt=0)
     # The outbox looks this far back for invalid files without their alert (a
     # run killed before alerting), so enabling e-mail later does not mail history.
-    catch_up_days: int = Field(31, ge=1)
+    catch_up_days: Whole = Field(31, ge=1)
 
 
 class Kabupaten(_Strict):
@@ -296,10 +317,10 @@ class RpjmdIndicator(_Strict):
     name: str = Field(min_length=1)
     unit: str
     polarity: Literal["up", "down"]
-    targets: dict[int, float | None] = {}
+    targets: dict[Whole, Number | None] = {}
     rule: Literal["sum", "mean", "value"]
     sources: list[str] = Field(min_length=1)
-    weights: list[float] | None = None  # `mean` only: one positive weight per source, in order
+    weights: list[Number] | None = None  # `mean` only: one positive weight per source, in order
     note: str = ""  # e.g. the RPJMD's formula text
     # the kabupaten's Rencana Aksi: per year, the targets through the end of TW I-IV,
     # in the IKU's own terms (as the OPD catalogues'); null = not set
@@ -403,13 +424,13 @@ class Rpjmd(_Strict):
 
 class Pipeline(_Strict):
     timezone: str = "Asia/Jakarta"
-    deadline_day: int = Field(10, ge=1, le=28)
+    deadline_day: Whole = Field(10, ge=1, le=28)
     limits: Limits = Limits()
     predicates: list[PredicateBand]
-    at_risk_below_pct: float = 76
+    at_risk_below_pct: Number = 76
     sources: dict[str, Location] = {}  # plain paths or fsspec URLs (iku.storage)
     gx_data_docs: bool = True
-    load_batch_files: int = Field(500, ge=1)  # files per warehouse transaction
+    load_batch_files: Whole = Field(500, ge=1)  # files per warehouse transaction
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
     kabupaten: Kabupaten = Kabupaten()
@@ -555,7 +576,7 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "int_from_float": "harus bilangan bulat, bukan pecahan {input}",
     "float_type": "harus angka, bukan {input}",
     "float_parsing": "harus angka, bukan {input}",
-    "finite_number": "harus angka terhingga",
+    "finite_number": "harus angka terhingga, bukan {input}",
     "bool_type": "harus true atau false, bukan {input}",
     "bool_parsing": "harus true atau false, bukan {input}",
     "list_type": "harus berupa daftar (- nilai per baris)",

@@ -105,6 +105,9 @@ ENGLISH_PYDANTIC = (
             "schedules.reminder_time: '8 pagi' tidak sesuai pola",
         ),
         (("predicates:", "predikat:"), "predicates: wajib diisi"),
+        # YAML reads yes/true as booleans: never taken for 1
+        (("deadline_day: 10", "deadline_day: true"), "deadline_day: harus angka, bukan true (ya/tidak)"),
+        (("max_rows: 500", "max_rows: yes"), "limits.max_rows: harus angka, bukan true (ya/tidak)"),
     ],
 )
 def test_pydantic_faults_are_told_in_indonesian(config_copy, edit, expected):
@@ -126,3 +129,23 @@ def test_an_environment_variable_fault_is_told_in_indonesian(monkeypatch):
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert str(err.value) == "variabel lingkungan IKU_SMTP_PORT: harus bilangan bulat, bukan 'dua-lima'"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (".nan", "harus angka terhingga, bukan nan"),
+        (".inf", "harus angka terhingga, bukan inf"),
+        ("1e400", "harus angka terhingga, bukan '1e400'"),
+        ("yes", "harus angka, bukan true (ya/tidak)"),
+    ],
+)
+def test_a_target_is_a_finite_number_never_a_boolean(config_copy, written, expected):
+    """A NaN target made the report JSON unreadable (NaN is no JSON); `yes` became 1."""
+    path = config_copy / "opd.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "2023: 150" in text
+    path.write_text(text.replace("2023: 150", f"2023: {written}", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(config_copy)
+    assert "targets.2023" in str(err.value) and expected in str(err.value), str(err.value)
