@@ -34,6 +34,24 @@ class Settings(BaseSettings):
     alert_email_to: str | None = Field(None, description="comma-separated")
     alert_webhook_url: str | None = None
 
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "bukan URL gudang data SQLAlchemy, mis. sqlite:///data/iku.sqlite atau "
+                "postgresql+psycopg://user@host/db"
+            ) from None
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            # a database in memory ends with the command: everything loaded would be lost
+            raise ValueError("SQLite di memori kehilangan semua data saat perintah selesai; pakai berkas")
+        return value
+
     @field_validator("alert_email_from", "alert_email_to")
     @classmethod
     def _addresses(cls, value: str | None) -> str | None:

@@ -50,6 +50,29 @@ def test_unreachable_warehouse_exits_non_zero(iku_env):
     assert result.stderr.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize(
+    ("url", "code", "said"),
+    [
+        ("garbage", 3, "bukan URL gudang data SQLAlchemy"),
+        ("", 3, "bukan URL gudang data SQLAlchemy"),
+        ("foo://", 3, "basis data 'foo' tidak didukung"),
+        ("mysql://a@127.0.0.1:1/x", 3, "pustakanya tidak terpasang"),
+        ("sqlite://", 3, "SQLite di memori kehilangan semua data"),  # loaded, then lost at exit
+        ("sqlite:///:memory:", 3, "SQLite di memori"),
+        ("sqlite:///{notes}", 4, "file is not a database"),
+    ],
+)
+def test_a_warehouse_url_that_cannot_work_is_told_in_one_line(iku_env, url, code, said):
+    """Found by a hostile run: these ended as 'kesalahan tak terduga' (exit 1), or
+    an in-memory SQLite loaded every file and forgot it at exit (exit 0)."""
+    notes = iku_env / "catatan.txt"
+    notes.write_text("bukan basis data\n" * 200, encoding="utf-8")
+    result = run("consolidate", env={"IKU_WAREHOUSE_URL": url.replace("{notes}", str(notes))})
+    assert result.returncode == code and said in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert notes.read_text(encoding="utf-8") == "bukan basis data\n" * 200  # opened, never written
+
+
 @pytest.mark.prefect
 def test_template_then_consolidate_it_roundtrip(iku_env, prefect_server):
     """The sheet `iku template` writes, filled in as a person would, is consolidated

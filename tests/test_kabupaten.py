@@ -70,7 +70,7 @@ def test_source_folders_per_opd_and_bidang(tmp_path):
     config = kabupaten_config(tmp_path / "config")
     with (config / "opd" / f"{DINKES}.yaml").open("a", encoding="utf-8") as fh:
         fh.write(f"sources:\n  yankes: {tmp_path / 'share' / 'yankes'}\n")
-    res = build_resources(_settings(tmp_path, config, "sqlite://"))
+    res = build_resources(_settings(tmp_path, config, f"sqlite:///{tmp_path / 'iku.sqlite'}"))
     dirs = {u.opd: u.source_dirs() for u in res.units()}
     inbox = tmp_path / "inbox"
     assert dirs[SEED] == {"perumahan": inbox / SEED / "perumahan", "perkim": inbox / SEED / "perkim"}
@@ -78,7 +78,7 @@ def test_source_folders_per_opd_and_bidang(tmp_path):
     assert dirs[DINKES]["yankes"] == tmp_path / "share" / "yankes"
     assert [u.opd for u in build_resources(res.settings, opd=TWIN).units()] == [TWIN]
     # the single-OPD layout keeps <inbox>/<bidang>/
-    single = build_resources(_settings(tmp_path, REPO / "config", "sqlite://"))
+    single = build_resources(_settings(tmp_path, REPO / "config", f"sqlite:///{tmp_path / 'iku.sqlite'}"))
     assert single.source_dir("perumahan") == inbox / "perumahan"
     assert single.report_dir(2023) == tmp_path / "out" / "2023"
     assert res.unit(SEED).report_dir(2023) == tmp_path / "out" / "2023" / SEED

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, NoSuchModuleError
 
 from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord
 
@@ -105,7 +105,15 @@ class Warehouse:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise WarehouseUnavailable(f"gudang data {self.url.database}: {exc.strerror}") from None
-        self.engine: Engine = create_engine(self.url, future=True)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (NoSuchModuleError, ImportError) as exc:  # an unknown database, or its driver missing
+            from iku.config import ConfigError
+
+            raise ConfigError(
+                f"IKU_WAREHOUSE_URL: basis data '{self.url.drivername}' tidak didukung atau "
+                f"pustakanya tidak terpasang ({_first_line(exc)}); pakai sqlite:/// atau postgresql+psycopg://"
+            ) from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -133,7 +141,7 @@ class Warehouse:
                 with self.engine.begin() as conn:
                     cfg.attributes["connection"] = conn
                     command.upgrade(cfg, "head")
-        except OperationalError as exc:
+        except DatabaseError as exc:  # unreachable, or a file that is no database
             raise WarehouseUnavailable(
                 f"gudang data tidak dapat dibuka {self!r}: {_first_line(exc.orig)}"
             ) from None
