@@ -9,6 +9,7 @@ reader ignores and are there for the person filling the sheet.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from iku.domain.kinds import NUMBER_COLUMNS, number_columns
 from iku.domain.periods import deadline, month_name
 from iku.excel_layout import row_height
 from iku.formatting import local_datetime, num
+from iku.storage import Unwritable
 
 SHEET_NAME = "Realisasi"
 HELP_SHEET_NAME = "Petunjuk"
@@ -103,17 +105,32 @@ _INPUT_HELP = {
 
 
 def write_template(config: Config, bidang: str, year: int, month: int, out: Path) -> Path:
-    """Write the submission sheet for one bidang and month to `out` (.xlsx)."""
+    """Write the submission sheet for one bidang and month to `out` (.xlsx):
+    only a regular file (or a new one) is written, never a folder, pipe or device."""
+    out = Path(out)
+    data = template_bytes(config, bidang, year, month)
+    try:
+        if out.exists() and not out.is_file():
+            raise Unwritable(
+                f"{out} bukan berkas biasa (folder, pipa atau perangkat); pilih nama berkas .xlsx"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        raise Unwritable(f"lembar isian tidak dapat ditulis ke {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def template_bytes(config: Config, bidang: str, year: int, month: int) -> bytes:
+    """The submission sheet for one bidang and month (.xlsx), in memory."""
     cat, pipe = config.catalogue, config.pipeline
     b = cat.bidang_by_code(bidang)
     indicators = cat.indicators_of(bidang)
     if not indicators:
         raise ValueError(f"bidang '{bidang}' has no indicators in the catalogue")
     due = deadline(year, month, pipe.deadline_day, pipe.timezone)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-
-    wb = xlsxwriter.Workbook(str(out))
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
     wb.set_properties(
         {
             "title": f"Realisasi IKU {b.name} {month_name(month)} {year}",
@@ -142,7 +159,7 @@ def write_template(config: Config, bidang: str, year: int, month: int, out: Path
 
     _write_help(wb, config, bidang, year, month, due, indicators)
     wb.close()
-    return out
+    return buffer.getvalue()
 
 
 def _formats(wb: xlsxwriter.Workbook) -> SimpleNamespace:

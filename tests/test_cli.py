@@ -295,3 +295,26 @@ def test_consolidate_prints_each_problem_and_ends_with_one_summary_line(iku_env,
         assert words in out, words
     last = out.strip().splitlines()[-1]
     assert last.startswith("3 berkas baru: 1 valid, 1 tidak valid, 1 tidak terbaca")
+
+
+@pytest.mark.parametrize("target", ["folder", "fifo", "device", "empty", "too-long"])
+def test_template_into_something_that_is_no_file_is_refused_in_one_line(iku_env, target):
+    """Found by a hostile run: a folder or an empty name ended in exit 1, /dev/full
+    in a traceback, a named pipe hung for ever."""
+    out = {
+        "folder": str(iku_env),
+        "fifo": str(iku_env / "pipa"),
+        "device": "/dev/full",
+        "empty": "",
+        "too-long": str(iku_env / ("x" * 300 + ".xlsx")),
+    }[target]
+    if target == "fifo":
+        os.mkfifo(out)
+    result = subprocess.run(
+        [IKU, "template", "--bidang", "perumahan", "--period", "2023-04", "--out", out],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

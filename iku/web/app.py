@@ -15,11 +15,9 @@ tests/web/test_opd_isolation.py tries every route as an account of another OPD.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -382,16 +380,11 @@ async def month_page(request: Request) -> Response:
 
 @route(MONTH + "/templat", "read_bidang")
 async def template_download(request: Request) -> Response:
-    from iku.sheet_template import write_template
+    from iku.sheet_template import template_bytes
 
     unit, bidang, year, month = _period(request)
     name = f"realisasi-{bidang}-{year}-{month:02d}.xlsx"
-
-    def build() -> bytes:
-        with tempfile.TemporaryDirectory() as tmp:
-            return write_template(unit.config, bidang, year, month, Path(tmp) / name).read_bytes()
-
-    data = await run_in_threadpool(build)
+    data = await run_in_threadpool(template_bytes, unit.config, bidang, year, month)
     return Response(
         data,
         media_type=MEDIA[".xlsx"],
