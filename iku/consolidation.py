@@ -196,7 +196,7 @@ def incoming(
         path=path,
         sha256=sha,
         data=data,
-        received_at=datetime.fromtimestamp(info.st_mtime, tz=UTC),
+        received_at=received_at(datetime.fromtimestamp(info.st_mtime, tz=UTC)),
         size=max(info.st_size, len(data)),
         truncated=len(data) > max_bytes,
         opd=opd,
@@ -204,6 +204,15 @@ def incoming(
     if key is not None and key[3:7] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
         _this_scan[key] = found
     return None if sha in known else found
+
+
+def received_at(modified: datetime | None) -> datetime:
+    """When a file counts as received (CONTRACT §3): its modification time, but
+    never later than now. A clock set wrong on a bidang's computer (or a copy
+    keeping a future stamp) would otherwise make a sheet already loaded show as
+    missing until that date, and its alerts fire."""
+    now = datetime.now(UTC)
+    return now if modified is None or modified > now else modified
 
 
 # The CLI scans to learn whether there is anything new, then the flow scans again in
@@ -279,7 +288,7 @@ def remote_incoming(
         path=entry.where,
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
-        received_at=entry.modified or datetime.now(UTC),
+        received_at=received_at(entry.modified),
         size=max(entry.size, len(data)),
         truncated=len(data) > max_bytes,
         opd=opd,

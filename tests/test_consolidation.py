@@ -232,6 +232,22 @@ def test_revision_supersedes_and_rerun_does_nothing(res):
     assert consolidate(res) == []
 
 
+def test_a_modification_time_in_the_future_counts_as_received_now(res):
+    """Found by a hostile run: a sheet stamped 2100 was loaded, yet showed as
+    missing (its month's status waited for 2100) and would have been alerted."""
+    from iku.queries import submission_matrix
+
+    inbox = res.settings.inbox_dir
+    touch(write_xlsx(inbox / "perumahan" / "mei.xlsx", sheet_rows(month=5)), datetime(2100, 1, 1, tzinfo=UTC))
+    before = datetime.now(UTC)
+    assert [r.status for r in consolidate(res)] == ["valid"]
+    (log,) = res.warehouse.submission_logs(res.opd, 2023)
+    assert before <= log.received_at <= datetime.now(UTC)
+    cells = submission_matrix(res, 2023, 12, datetime.now(UTC))
+    may = next(c for c in cells if c.bidang == "perumahan" and c.month == 5)
+    assert may.status == "late"  # received (late: the deadline was in 2023), never "missing"
+
+
 def test_two_runs_at_once_never_load_a_file_twice(res):
     inbox = res.settings.inbox_dir
     for month in range(1, 7):
