@@ -331,6 +331,8 @@ def consolidate(
             summary = consolidate_all(res)
     for line in summary.get("ignored_files", []):
         console.print(f"diabaikan: {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in _unread_places(res, scan):
+        console.print(f"peringatan: {line}", markup=False, highlight=False, soft_wrap=True)
     table = problems_table(summary.get("problem_files", []))
     if table is not None:
         console.print(table)
@@ -341,6 +343,21 @@ def consolidate(
         highlight=False,
         soft_wrap=True,  # one line, however narrow the terminal
     )
+
+
+def _unread_places(res, scan) -> list[str]:
+    """Where files would never be read: a mistyped inbox, a missing bidang folder,
+    a file or folder beside the bidang folders. Said on every run, so a typo in
+    IKU_INBOX_DIR never passes for a month in which nobody sent anything."""
+    from iku import storage
+
+    inbox = res.settings.inbox_dir
+    if not storage.is_dir(inbox):
+        return [
+            f"kotak masuk {inbox} tidak ada atau bukan folder (IKU_INBOX_DIR): tidak ada berkas yang dibaca"
+        ]
+    absent = [f"folder sumber bidang {b} tidak ada: {folder}" for b, folder in scan.absent_folders.items()]
+    return absent + scan.strays
 
 
 def _outbox_waiting(res) -> bool:

@@ -5,12 +5,13 @@ by consolidate_all), which tasks/consolidate.py wraps as Prefect tasks for the f
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import stat
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -321,6 +322,52 @@ class Scan:
     known: int  # files whose bytes were processed before
     absent_folders: dict[str, Where]  # bidang -> configured folder that does not exist
     skipped: list[Skipped] = field(default_factory=list)  # not read: hidden, lock, links, pipes, errors
+    strays: list[str] = field(default_factory=list)  # entries of the inbox no source folder covers
+
+
+def stray_entries(inbox: Where, sources: Sequence[Where]) -> list[str]:
+    """What lies in a local inbox outside every source folder, each with why it
+    is never read: a file dropped beside the bidang folders, or a folder named
+    after no bidang (or OPD), such as `Perkim` for `perkim`; also one level
+    down, in each OPD's folder. Remote inboxes are not walked (listing them
+    costs requests)."""
+    if isinstance(inbox, Remote) or not inbox.is_dir():
+        return []
+    local = [f for f in sources if isinstance(f, Path)]
+    if inbox in local:
+        return []  # a source folder itself: everything in it is read
+    covered: set[str] = set()
+    for folder in local:
+        with contextlib.suppress(ValueError):
+            parts = folder.relative_to(inbox).parts
+            if parts:
+                covered.add(parts[0])
+    known = {name.casefold(): name for name in covered}
+    found = []
+    try:
+        entries = sorted(inbox.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        name = entry.name
+        if name in covered or name.startswith("."):
+            continue
+        shown = shown_name(str(entry))
+        if not entry.is_dir():
+            found.append(
+                f"{shown}: berkas di luar folder bidang, tidak diproses; pindahkan ke folder bidangnya"
+            )
+        elif name.casefold() in known:
+            found.append(
+                f"{shown}: folder tidak dikenal, tidak diproses; maksudnya '{known[name.casefold()]}'?"
+            )
+        else:
+            found.append(
+                f"{shown}: folder tidak dikenal, tidak diproses (yang dikenal: {', '.join(sorted(covered))})"
+            )
+    for name in sorted(covered):  # an OPD's folder holding its bidang folders
+        found += stray_entries(inbox / name, local)
+    return found
 
 
 def _candidates(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from iku.consolidation import Scan, scan_opds
+from iku.consolidation import Scan, scan_opds, stray_entries
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
@@ -14,11 +14,25 @@ from iku.resources import Resources
 
 
 def scan_units(res: Resources) -> Scan:
-    """The new files of every OPD the run covers (each against the hashes of its own OPD)."""
-    return scan_opds(
+    """The new files of every OPD the run covers (each against the hashes of its own
+    OPD), and what lies in the inbox outside every source folder of the installation."""
+    scan = scan_opds(
         [(u.opd, u.source_dirs(), res.warehouse.known_hashes(u.opd)) for u in res.units()],
         res.config.pipeline.limits.max_file_bytes,
     )
+    folders = [d for u in _all_units(res) for d in u.source_dirs().values()]
+    scan.strays = stray_entries(res.settings.inbox_dir, folders)
+    return scan
+
+
+def _all_units(res: Resources) -> list[Resources]:
+    """Every OPD of the installation, also when the run covers one (--opd):
+    another OPD's folder is no stray."""
+    from iku.resources import build_resources
+
+    if res.installation is None or not res.selected:
+        return res.units()
+    return build_resources(res.settings).units()
 
 
 def submission_matrix(

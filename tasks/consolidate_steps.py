@@ -101,6 +101,8 @@ def find_new_files(res: Resources) -> Scan:
     scan = scan_units(res)
     for bidang, folder in scan.absent_folders.items():
         log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
+    for stray in scan.strays:
+        log.warning("not read, outside every source folder: %s", stray)
     log_skipped(scan)
     log.info(
         "%d files in the sources, %d new, %d ignored",

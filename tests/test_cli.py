@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sheetkit import sheet_rows, write_xlsx
 
 IKU = str(Path(sys.executable).with_name("iku"))
 
@@ -318,3 +319,27 @@ def test_template_into_something_that_is_no_file_is_refused_in_one_line(iku_env,
     )
     assert result.returncode == 5, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_places_no_file_is_read_from_are_said_on_every_run(iku_env):
+    """Found by a hostile run: a mistyped inbox, a folder in the wrong case or a file
+    beside the bidang folders were passed over in silence, every run."""
+    inbox = iku_env / "inbox"
+    write_xlsx(inbox / "Perkim" / "mei.xlsx", sheet_rows("perkim", month=5))
+    write_xlsx(inbox / "april.xlsx", sheet_rows(month=4))
+    write_xlsx(inbox / "lain" / "x.xlsx", sheet_rows(month=4))
+    result = run("consolidate")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("0 berkas baru")  # the summary stays the last line
+    assert f"peringatan: folder sumber bidang perumahan tidak ada: {inbox / 'perumahan'}" in lines
+    assert (
+        f"peringatan: {inbox / 'Perkim'}: folder tidak dikenal, tidak diproses; maksudnya 'perkim'?" in lines
+    )
+    assert any(
+        line.startswith(f"peringatan: {inbox / 'april.xlsx'}: berkas di luar folder bidang") for line in lines
+    )
+    assert any(line.startswith(f"peringatan: {inbox / 'lain'}: folder tidak dikenal") for line in lines)
+    mistyped = run("consolidate", env={"IKU_INBOX_DIR": str(iku_env / "kotak-masuk")})
+    assert mistyped.returncode == 0
+    assert "peringatan: kotak masuk" in mistyped.stdout and "(IKU_INBOX_DIR)" in mistyped.stdout

@@ -323,3 +323,21 @@ def test_a_sheet_that_breaks_the_validator_is_held_back_and_the_rest_loads(res, 
     monkeypatch.setattr(worker, "validate", real)
     second = consolidate(res)
     assert [(r.month, r.status) for r in second] == [(6, "valid")]
+
+
+def test_strays_one_level_down_in_a_kabupaten_inbox(tmp_path):
+    from iku.consolidation import stray_entries
+
+    inbox = tmp_path / "inbox"
+    sources = [inbox / "dinkes" / "kesmas", inbox / "dinkes" / "yankes", inbox / "disperkim" / "perumahan"]
+    for folder in [*sources, inbox / "dinkes" / "Kesmas", inbox / ".tersembunyi"]:
+        folder.mkdir(parents=True)
+    (inbox / "dinkes" / "catatan.xlsx").write_bytes(b"x")
+    (inbox / "disperkim" / "perumahan" / "a.xlsx").write_bytes(b"x")  # in a source folder: read, no stray
+    found = stray_entries(inbox, sources)
+    assert found == [
+        f"{inbox / 'dinkes' / 'Kesmas'}: folder tidak dikenal, tidak diproses; maksudnya 'kesmas'?",
+        f"{inbox / 'dinkes' / 'catatan.xlsx'}: berkas di luar folder bidang, tidak diproses; "
+        "pindahkan ke folder bidangnya",
+    ]
+    assert stray_entries(inbox / "dinkes" / "kesmas", [inbox / "dinkes" / "kesmas"]) == []
