@@ -82,7 +82,7 @@ def load_new_files(res: Resources, steps: Any = None) -> tuple[Scan, list[Submis
     every new file. consolidate_all calls it, and so do the tests that hold the
     consolidation rules (tests/test_consolidation.py, the portal's)."""
     steps = steps or sys.modules[__name__]
-    with res.warehouse.exclusive(RUN_LOCK):
+    with res.warehouse.exclusive(RUN_LOCK, waiting=_say_waiting):
         scan = steps.find_new_files(res)
         files = scan.new
         if files:
@@ -91,6 +91,10 @@ def load_new_files(res: Resources, steps: Any = None) -> tuple[Scan, list[Submis
         problems = steps.validate_sheets(res, outcomes) if outcomes else {}
         records = steps.archive_and_load(res, outcomes, problems)
     return scan, records
+
+
+def _say_waiting() -> None:
+    run_logger().warning("menunggu run konsolidasi lain selesai (kunci konsolidasi sedang dipegang)")
 
 
 def find_new_files(res: Resources) -> Scan:

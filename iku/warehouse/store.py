@@ -6,7 +6,7 @@ import fcntl
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -154,12 +154,18 @@ class Warehouse:
             return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """Hold a lock across processes, so two runs never load the same file twice."""
+    def exclusive(self, name: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold a lock across processes, so two runs never load the same file twice.
+        `waiting` is called once when another process holds it (then this one waits)."""
         if self.is_sqlite:
             lock_path = Path(self.url.database or "iku.sqlite").with_suffix(f".{name}.lock")
             with lock_path.open("a") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if waiting is not None:
+                        waiting()
+                    fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield
                 finally:
@@ -168,7 +174,11 @@ class Warehouse:
             # one lock per database and schema: warehouses side by side never wait for each other
             key = "hashtextextended(:n || '/' || current_database() || '/' || coalesce(current_schema(), ''), 0)"
             with self.engine.connect() as conn:
-                conn.execute(text(f"SELECT pg_advisory_lock({key})"), {"n": name})
+                got = conn.scalar(text(f"SELECT pg_try_advisory_lock({key})"), {"n": name})
+                if not got:
+                    if waiting is not None:
+                        waiting()
+                    conn.execute(text(f"SELECT pg_advisory_lock({key})"), {"n": name})
                 conn.commit()
                 try:
                     yield

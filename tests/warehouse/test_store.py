@@ -110,3 +110,31 @@ def test_first_runs_at_once_on_an_empty_warehouse_all_migrate(warehouse_url):
     assert errors == []
     wh = Warehouse(warehouse_url)
     assert {"submission", "realisation", "alert"} <= set(inspect(wh.engine).get_table_names())
+
+
+def test_a_run_that_must_wait_for_the_lock_is_told_so(warehouse_url):
+    """A second consolidation waited in silence; it is now told once, then waits."""
+    wh, other = Warehouse(warehouse_url), Warehouse(warehouse_url)
+    wh.migrate()
+    told, order = [], []
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with wh.exclusive("uji"):
+            holding.set()
+            release.wait(30)
+            order.append("first done")
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert holding.wait(30)
+    threading.Timer(0.5, release.set).start()
+    with other.exclusive("uji", waiting=lambda: told.append("waiting")):
+        order.append("second in")
+    first.join(30)
+    assert told == ["waiting"] and order == ["first done", "second in"]
+    with other.exclusive("uji", waiting=lambda: told.append("again")):
+        pass
+    assert told == ["waiting"]  # free: nobody is told to wait
+    wh.engine.dispose()
+    other.engine.dispose()
