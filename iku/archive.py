@@ -25,5 +25,9 @@ def store(root: Where, sha256: str, extension: str, data: bytes) -> Where:
     so a crash never leaves a half file under a valid name."""
     target = archive_path(root, sha256, extension)
     if storage.exists(target):
+        if storage.is_dir(target):  # never record a file as archived when it is not
+            raise storage.Unwritable(
+                f"arsip {target} sudah ada sebagai folder, bukan berkas; pindahkan folder itu"
+            )
         return target
     return storage.write(target, data)

@@ -219,6 +219,21 @@ def test_unwritable_output_or_archive_exits_5(iku_env, sheets):
     assert consolidate.returncode == 5 and "folder arsip" in one_line(consolidate)
 
 
+def test_a_folder_where_the_archive_copy_belongs_stops_the_load_in_one_line(iku_env, sheets):
+    """Found by a hostile run: the file was recorded as archived at a folder's path."""
+    import hashlib
+
+    sheet = sheets.xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheets.rows(month=4))
+    sha = hashlib.sha256(sheet.read_bytes()).hexdigest()
+    (iku_env / "archive" / sha[:2] / f"{sha}.xlsx").mkdir(parents=True)
+    result = run("consolidate")
+    last = result.stderr.strip().splitlines()[-1]  # after the run's log lines
+    assert result.returncode == 5 and "sudah ada sebagai folder" in last and "Traceback" not in result.stderr
+    status = run("status", "--year", "2023", "--json")
+    april = [c for c in json.loads(status.stdout)["submissions"] if c["month"] == 4]
+    assert {c["status"] for c in april} != {"on_time"} and all(c["received_at"] is None for c in april)
+
+
 def test_an_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(iku_env):
     env = {"IKU_TEST_FAIL_AT": "consolidate-start"}
     plain = run("consolidate", env=env)
