@@ -12,7 +12,8 @@ from iku.storage import Location
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IKU_", extra="ignore")
+    # an empty variable (KEY= in an env file) means unset, never "the current folder"
+    model_config = SettingsConfigDict(env_prefix="IKU_", extra="ignore", env_ignore_empty=True)
 
     # IKU_CONFIG_DIR, else ./config when present, else the shipped config/ (iku/shipped.py)
     config_dir: Path = Field(default_factory=default_config_dir)

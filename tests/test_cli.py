@@ -55,7 +55,6 @@ def test_unreachable_warehouse_exits_non_zero(iku_env):
     ("url", "code", "said"),
     [
         ("garbage", 3, "bukan URL gudang data SQLAlchemy"),
-        ("", 3, "bukan URL gudang data SQLAlchemy"),
         ("foo://", 3, "basis data 'foo' tidak didukung"),
         ("mysql://a@127.0.0.1:1/x", 3, "pustakanya tidak terpasang"),
         ("sqlite://", 3, "SQLite di memori kehilangan semua data"),  # loaded, then lost at exit

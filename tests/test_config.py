@@ -149,3 +149,20 @@ def test_a_target_is_a_finite_number_never_a_boolean(config_copy, written, expec
     with pytest.raises(ConfigError) as err:
         load_config(config_copy)
     assert "targets.2023" in str(err.value) and expected in str(err.value), str(err.value)
+
+
+def test_an_empty_environment_variable_means_unset(monkeypatch):
+    """KEY= in an env file: the default, never the current folder (found by a hostile run)."""
+    from pathlib import Path
+
+    from iku.settings import load_settings
+
+    for key in ("IKU_OUTPUT_DIR", "IKU_INBOX_DIR", "IKU_ARCHIVE_DIR", "IKU_WAREHOUSE_URL", "IKU_SMTP_PORT"):
+        monkeypatch.setenv(key, "")
+    settings = load_settings()
+    assert (settings.output_dir, settings.inbox_dir, settings.archive_dir) == (
+        Path("out"),
+        Path("data/inbox"),
+        Path("data/archive"),
+    )
+    assert settings.warehouse_url == "sqlite:///data/iku.sqlite" and settings.smtp_port == 587

@@ -188,7 +188,7 @@ def write_kabupaten_config(folder: Path) -> Path:
     from iku.config import RPJMD_FILE, ConfigError, load_installation
     from iku.shipped import shipped
 
-    source = Path(os.environ.get("IKU_CONFIG_DIR", shipped("config")))
+    source = Path(os.environ.get("IKU_CONFIG_DIR") or shipped("config"))
     if not (source / "opd.yaml").is_file():
         source = shipped("config")
     if folder.exists():

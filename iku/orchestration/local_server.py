@@ -61,11 +61,11 @@ class ServerInfo:
 
 
 def prefect_home() -> Path:
-    return Path(os.environ.get("IKU_PREFECT_HOME", "data/prefect")).resolve()
+    return Path(os.environ.get("IKU_PREFECT_HOME") or "data/prefect").resolve()
 
 
 def start_timeout() -> float:
-    raw = os.environ.get("IKU_PREFECT_START_TIMEOUT", "300")
+    raw = os.environ.get("IKU_PREFECT_START_TIMEOUT") or "300"
     try:
         return max(1.0, float(raw))
     except ValueError:
@@ -150,7 +150,7 @@ def _port_free(port: int) -> bool:
 
 
 def _choose_port(say: Callable[[str], None]) -> int:
-    raw = os.environ.get("IKU_PREFECT_PORT", "4200")
+    raw = os.environ.get("IKU_PREFECT_PORT") or "4200"
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise PrefectServerError(f"IKU_PREFECT_PORT={raw!r} bukan nomor port (1-65535)")
     wanted = int(raw)
