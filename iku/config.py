@@ -83,6 +83,13 @@ class Opd(_Strict):
     def _addresses(cls, addresses: list[str]) -> list[str]:
         return [check_email(a) for a in addresses]
 
+    @field_validator("renstra_period")
+    @classmethod
+    def _in_order(cls, period: tuple[int, int]) -> tuple[int, int]:
+        if period[0] > period[1]:
+            raise ValueError(f"tahun awal {period[0]} sesudah tahun akhir {period[1]}; tulis [awal, akhir]")
+        return period
+
     @property
     def years(self) -> list[int]:
         return list(range(self.renstra_period[0], self.renstra_period[1] + 1))

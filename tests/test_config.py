@@ -166,3 +166,14 @@ def test_an_empty_environment_variable_means_unset(monkeypatch):
         Path("data/archive"),
     )
     assert settings.warehouse_url == "sqlite:///data/iku.sqlite" and settings.smtp_port == 587
+
+
+def test_a_renstra_period_written_backwards_is_named(config_copy):
+    path = config_copy / "opd.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("renstra_period: [2022, 2026]", "renstra_period: [2026, 2022]", 1), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(config_copy)
+    assert "renstra_period: tahun awal 2026 sesudah tahun akhir 2022" in str(err.value)
