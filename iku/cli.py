@@ -352,7 +352,11 @@ def _unread_places(res, scan) -> list[str]:
     from iku import storage
 
     inbox = res.settings.inbox_dir
-    if not storage.is_dir(inbox):
+    try:
+        present = storage.is_dir(inbox)
+    except storage.Unwritable as exc:  # a shared store that stopped answering after the scan
+        return [str(exc)]
+    if not present:
         return [
             f"kotak masuk {inbox} tidak ada atau bukan folder (IKU_INBOX_DIR): tidak ada berkas yang dibaca"
         ]
