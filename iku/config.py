@@ -11,7 +11,6 @@ so an operator can fix it without reading a traceback.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from functools import cached_property
@@ -170,7 +169,7 @@ class Indicator(_Strict):
     # The Rencana Aksi: per year, the targets through the end of TW I, II, III and
     # IV, cumulative in the indicator's own terms (count: the running sum; ratio
     # and level: the value expected at the quarter's end). null = not set.
-    rencana_aksi: dict[int, QuarterPlan] = {}
+    rencana_aksi: dict[Whole, QuarterPlan] = {}
 
     @field_validator("targets")
     @classmethod
@@ -260,7 +259,7 @@ class Schedules(_Strict):
     the reminders, the missing check and the reports with it."""
 
     consolidate: str = "0 7 * * *"
-    reminder_days_before: list[int] = [3, 1]
+    reminder_days_before: list[Whole] = [3, 1]
     reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     check_missing_days_after: Whole = Field(1, ge=1, le=27)
     check_missing_time: str = Field("07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -331,7 +330,7 @@ class RpjmdIndicator(_Strict):
     note: str = ""  # e.g. the RPJMD's formula text
     # the kabupaten's Rencana Aksi: per year, the targets through the end of TW I-IV,
     # in the IKU's own terms (as the OPD catalogues'); null = not set
-    rencana_aksi: dict[int, QuarterPlan] = {}
+    rencana_aksi: dict[Whole, QuarterPlan] = {}
 
     @field_validator("targets")
     @classmethod
@@ -366,7 +365,7 @@ class RpjmdIndicator(_Strict):
             raise ValueError(
                 f"weights berisi {len(self.weights)} bobot untuk {len(self.sources)} sumber; satu bobot per sumber"
             )
-        if not all(math.isfinite(w) and w > 0 for w in self.weights):
+        if not all(w > 0 for w in self.weights):
             raise ValueError(f"setiap bobot harus lebih besar dari 0: {self.weights}")
         return self
 
