@@ -82,12 +82,8 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 def _alive(pid: int) -> bool:
     """The pid runs a Prefect server (after a reboot the recorded pid may be anyone's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not _exists(pid):
         return False
-    except PermissionError:
-        pass
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:

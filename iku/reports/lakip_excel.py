@@ -17,6 +17,7 @@ from .excel import Styles, new_workbook, print_setup, put_number, put_predicate,
 
 if TYPE_CHECKING:
     from iku.config import Indicator, RpjmdIndicator
+    from iku.domain.causes import Causes
 
     from .lakip import LakipData, LakipRow
 
@@ -72,6 +73,13 @@ class Grid:
         put_number(self.ws, self.row, col, value, self.st, fmt, empty)
         if value is None:
             self.lines = max(self.lines, text_lines(empty, self.widths[col]))
+
+    def causes(self, col: int, causes: Causes) -> None:
+        """Faktor pendorong, penghambat and tindak lanjut in three columns from `col`
+        (write_string: what a bidang typed never becomes a formula)."""
+        self.text(col, causes_text(causes.supporting))
+        self.text(col + 1, causes_text(causes.inhibiting))
+        self.text(col + 2, causes_text(causes.follow_up))
 
     def ident(self, no: int, ind: Indicator | RpjmdIndicator) -> None:
         """No, Kode, Indikator Kinerja, Satuan: the first four columns of every analysis."""
@@ -260,9 +268,7 @@ def _causes_sheet(wb, st: Styles, data: LakipData) -> None:
         g.text(2, r.indicator.name)
         g.number(3, f.achievement_pct, st.pct)
         put_predicate(g.ws, g.row, 4, f.predicate, st)
-        g.text(5, causes_text(c.supporting))  # write_string: never a formula
-        g.text(6, causes_text(c.inhibiting))
-        g.text(7, causes_text(c.follow_up))
+        g.causes(5, c)
     g.finish_row()
 
 

@@ -11,7 +11,7 @@ from iku.domain.renstra import SOURCE_LABELS
 from iku.formatting import num
 
 from .excel import Styles, new_workbook, put_predicate
-from .lakip_excel import IDENT, Grid, causes_text
+from .lakip_excel import IDENT, Grid
 from .lakip_kabupaten import KabupatenLakipData
 
 
@@ -126,7 +126,5 @@ def _causes(wb, st: Styles, data: KabupatenLakipData) -> None:
             g.text(2, s.name)
             g.number(3, s.current.achievement_pct, st.pct, "-")
             put_predicate(g.ws, g.row, 4, s.current.predicate, st)
-            g.text(5, causes_text(s.causes.supporting))
-            g.text(6, causes_text(s.causes.inhibiting))
-            g.text(7, causes_text(s.causes.follow_up))
+            g.causes(5, s.causes)
     g.finish_row()
