@@ -73,23 +73,37 @@ def _consolidate(env: dict, pause_at: str | None, hooks: Path) -> None:
         done = subprocess.run([IKU, "consolidate"], env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         return
-    reached = hooks / f"{pause_at}.reached"
-    proc = subprocess.Popen(
-        [IKU, "consolidate"],
-        env={**env, "IKU_TEST_PAUSE_AT": f"{pause_at}@{hooks}"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the GX worker dies with it
-    )
-    deadline = time.monotonic() + 600
-    while not reached.exists():
-        if proc.poll() is not None:
-            pytest.fail(f"iku consolidate ended before {pause_at}:\n{proc.stdout.read().decode()}")
-        assert time.monotonic() < deadline, f"{pause_at} never reached"
-        time.sleep(0.05)
+    proc = _start_paused(env, pause_at, hooks, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL
-    reached.unlink()
+    (hooks / f"{pause_at}.reached").unlink()
+
+
+def _start_paused(env: dict, point: str, hooks: Path, **popen) -> subprocess.Popen:
+    """Start `iku consolidate` in a process group of its own (so the whole run can be
+    signalled) and return once iku.testhook holds it at `point`."""
+    proc = subprocess.Popen(
+        [IKU, "consolidate"],
+        env={**env, "IKU_TEST_PAUSE_AT": f"{point}@{hooks}"},
+        start_new_session=True,
+        **popen,
+    )
+    deadline = time.monotonic() + 600
+    while not (hooks / f"{point}.reached").exists():
+        if proc.poll() is not None:
+            pytest.fail(f"iku consolidate ended before {point}:\n{proc.communicate()}")
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"{point} never reached")
+        time.sleep(0.05)
+    return proc
+
+
+def _every_file_loaded_once(iku_env: Path, files: dict[str, Path]) -> None:
+    wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
+    shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
+    assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas
+    wh.engine.dispose()
 
 
 @pytest.mark.parametrize("point", ["sheet-read", "validated", "batch-committed", "alert-delivered"])
@@ -180,21 +194,17 @@ def test_ctrl_c_mid_run_ends_with_one_line_and_the_rerun_loads_everything(crash_
     files = _inbox(iku_env / "inbox")
     hooks = tmp_path / "hooks"
     hooks.mkdir()
-    proc = subprocess.Popen(
-        [IKU, "consolidate"],
-        env={**crash_env, "IKU_TEST_PAUSE_AT": f"validated@{hooks}"},
+    proc = _start_paused(
+        crash_env,
+        "validated",
+        hooks,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
         # as a terminal delivers it: not ignored, as it is in a shell's background job
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        deadline = time.monotonic() + 600
-        while not (hooks / "validated.reached").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGINT)  # the terminal's whole foreground group
         out, err = proc.communicate(timeout=120)
     finally:
@@ -207,10 +217,7 @@ def test_ctrl_c_mid_run_ends_with_one_line_and_the_rerun_loads_everything(crash_
         assert time.monotonic() < end, "a process of the interrupted run outlived it"
         time.sleep(0.1)
     _consolidate(crash_env, None, hooks)
-    wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
-    shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
-    assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas
-    wh.engine.dispose()
+    _every_file_loaded_once(iku_env, files)
 
 
 def test_a_command_killed_alone_takes_its_gx_worker_along(crash_env, iku_env, tmp_path):
@@ -220,18 +227,8 @@ def test_a_command_killed_alone_takes_its_gx_worker_along(crash_env, iku_env, tm
     files = _inbox(iku_env / "inbox")
     hooks = tmp_path / "hooks"
     hooks.mkdir()
-    proc = subprocess.Popen(
-        [IKU, "consolidate"],
-        env={**crash_env, "IKU_TEST_PAUSE_AT": f"sheet-read@{hooks}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _start_paused(crash_env, "sheet-read", hooks, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 600
-        while not (hooks / "sheet-read.reached").exists():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
         workers = [p.pid for p in running() if p.ppid == proc.pid]
         assert workers, "no GX worker was started"
         os.kill(proc.pid, signal.SIGKILL)  # the command alone, not its process group
@@ -245,7 +242,4 @@ def test_a_command_killed_alone_takes_its_gx_worker_along(crash_env, iku_env, tm
             os.killpg(proc.pid, signal.SIGKILL)
     (hooks / "sheet-read.reached").unlink()
     _consolidate(crash_env, None, hooks)  # not waiting on a lock held by an orphan
-    wh = Warehouse(f"sqlite:///{iku_env / 'data' / 'iku.sqlite'}")
-    shas = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
-    assert sorted(s.sha256 for s in wh.submission_logs(OPD)) == shas
-    wh.engine.dispose()
+    _every_file_loaded_once(iku_env, files)
