@@ -41,13 +41,15 @@ test: install browser
 test-fast: install
 	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not prefect and not browser"
 
-# ruff (lint, import order, format), mypy, and the documentation site built with
-# --strict (a broken link fails; about 2 s); .ci/run calls this before the tests.
+# ruff (lint, import order, format), mypy, the documentation site built with --strict
+# (a broken link fails; about 2 s), every IKU_* of the code in deploy/iku.env.example,
+# and the README's links; .ci/run calls this before the tests.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	$(BIN)/python deploy/check_env_example.py
 	@# the README lives outside the site: its links to files are checked here
 	@grep -oE '\]\([^)#:]+' README.md | cut -c3- | while read -r f; do test -e "$$f" || { echo "README.md: broken link $$f"; exit 1; }; done
 
