@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench browser clean
+.PHONY: install demo test test-fast lint docs bench browser clean
 
 install: $(STAMP)
 
@@ -41,11 +41,21 @@ test: install browser
 test-fast: install
 	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not prefect and not browser"
 
-# ruff (lint, import order, format) and mypy; .ci/run calls this before the tests.
+# ruff (lint, import order, format), mypy, the documentation site built with --strict
+# (a broken link fails; about 2 s), every IKU_* of the code in deploy/iku.env.example,
+# and the README's links; .ci/run calls this before the tests.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	$(BIN)/python deploy/check_env_example.py
+	@# the README lives outside the site: its links to files are checked here
+	@grep -oE '\]\([^)#:]+' README.md | cut -c3- | while read -r f; do test -e "$$f" || { echo "README.md: broken link $$f"; exit 1; }; done
+
+# The documentation site (MkDocs Material) into site/.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: install
 	$(BIN)/python bench/run.py
