@@ -212,6 +212,8 @@ def _budget_years(value: dict[int, Any], key: str) -> dict[int, Any]:
 
 
 class _Budgeted(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
     # Anggaran kas: per year the rupiah planned to be spent through the end of
     # TW I, II, III and IV, cumulative (like rencana_aksi); null where not set.
     anggaran_kas: dict[Whole, QuarterPlan] = {}
@@ -239,15 +241,11 @@ class SubKegiatanEntry(_Strict):
 
 
 class KegiatanEntry(_Budgeted):
-    code: Code
-    name: str = Field(min_length=1)
     indicators: list[str] = []  # empty: every IKU of its program
     sub_kegiatan: list[SubKegiatanEntry] = []
 
 
 class ProgramEntry(_Budgeted):
-    code: Code
-    name: str = Field(min_length=1)
     indicators: list[str] = []  # the IKU this program supports
     kegiatan: list[KegiatanEntry] = []
 
@@ -318,7 +316,8 @@ class Catalogue(_Strict):
         unknown = set(self.sources) - set(codes)
         if unknown:
             raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
-        for entry in [e for p in self.programs for e in (p, *p.kegiatan)]:
+        entries: list[_Budgeted] = [e for p in self.programs for e in (p, *p.kegiatan)]
+        for entry in entries:
             for year in [*entry.anggaran_kas, *entry.pagu_renstra]:
                 if year not in self.opd.years:
                     raise ValueError(f"programs: {entry.code}: tahun anggaran {year} di luar periode Renstra")

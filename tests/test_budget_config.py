@@ -80,3 +80,14 @@ def test_faults_in_the_programs_exit_3_with_one_line(iku_env, config_copy, edit,
     assert result.returncode == 3
     lines = [line for line in (result.stderr + result.stdout).strip().splitlines() if line.strip()]
     assert len(lines) == 1 and "opd.yaml" in lines[0] and expected in lines[0]
+
+
+def test_the_commented_example_in_the_shipped_catalogue_is_valid(config_copy):
+    path = config_copy / "opd.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("# programs:")
+    example = "\n".join(line[2:] if line.startswith("# ") else line for line in text[start:].splitlines())
+    path.write_text(text[:start] + example + "\n", encoding="utf-8")
+    programs = load_installation(config_copy).config().catalogue.budget_programs
+    assert [p.code for p in programs] == ["1.04.02", "1.04.03"]
+    assert programs[0].kegiatan[0].sub_kegiatan[1].code == "1.04.02.2.01.0002"

@@ -27,7 +27,11 @@ _BIDANG = r"(?:\d{2}|XX)"
 PROGRAM_CODE = re.compile(rf"^{_URUSAN}\.{_BIDANG}\.\d{{2}}$")  # 1.04.02
 KEGIATAN_CODE = re.compile(rf"^{_URUSAN}\.{_BIDANG}\.\d{{2}}\.[1-9]\.\d{{2}}$")  # 1.04.02.2.01
 SUB_KEGIATAN_CODE = re.compile(rf"^{_URUSAN}\.{_BIDANG}\.\d{{2}}\.[1-9]\.\d{{2}}\.\d{{4}}$")  # ...0001
-CODE_PATTERNS = {"program": PROGRAM_CODE, "kegiatan": KEGIATAN_CODE, "sub_kegiatan": SUB_KEGIATAN_CODE}
+CODE_PATTERNS: dict[Level, re.Pattern[str]] = {
+    "program": PROGRAM_CODE,
+    "kegiatan": KEGIATAN_CODE,
+    "sub_kegiatan": SUB_KEGIATAN_CODE,
+}
 CODE_EXAMPLES = {"program": "1.04.02", "kegiatan": "1.04.02.2.01", "sub_kegiatan": "1.04.02.2.01.0001"}
 
 # The efficiency rule every report states (NOTES: the ratio most LKjIPs use).

@@ -22,7 +22,7 @@ never counted.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -139,7 +139,7 @@ class Header:
     bulan: int | None
 
 
-def _best(names: list[str], rank) -> int | None:
+def _best(names: list[str], rank: Callable[[str], int | None]) -> int | None:
     ranked = [(r, -i) for i, n in enumerate(names) if (r := rank(n)) is not None]
     return -max(ranked)[1] if ranked else None
 
@@ -265,7 +265,7 @@ def read_rows(cells: Cells, header: Header) -> tuple[list[BudgetRow], list[Probl
     for offset, raw in enumerate(cells[header.row + 1 :]):
         excel_row = header.row + 2 + offset
 
-        def cell(index: int | None, raw=raw) -> object:
+        def cell(index: int | None, raw: Sequence[object] = raw) -> object:
             return raw[index] if index is not None and index < len(raw) else None
 
         code = (cell_text(cell(header.code)) or "").replace(" ", "").rstrip(".")

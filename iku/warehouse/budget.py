@@ -90,7 +90,7 @@ def record_budget_file(wh: Warehouse, opd: str, rec: BudgetFileRecord) -> Record
         )
         if rec.status == "valid":
             period = (f.opd_code == opd, f.year == rec.year, f.month == rec.month)
-            earlier = conn.scalar(select(func.count()).where(*period, f.status == "valid"))
+            earlier = conn.scalar(select(func.count()).where(*period, f.status == "valid")) or 0
             conn.execute(update(budget_file).where(*period).values(is_current=False))
             b = budget_line.c
             conn.execute(
