@@ -299,7 +299,8 @@ def read_rows(cells: Cells, header: Header) -> tuple[list[BudgetRow], list[Probl
             key = f"{context}|{code}" if context else f"|{code}"
         else:
             context, key = None, code
-        if key in first_row:
+        counted = kind != "above" and not key.startswith("|")  # rows above the programs never count
+        if counted and key in first_row:
             problems.append(
                 Problem(
                     f"Kode {code} ditulis lebih dari sekali (pertama di baris {first_row[key]}).",

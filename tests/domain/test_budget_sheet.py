@@ -184,3 +184,42 @@ def test_a_cumulative_drop_is_a_warning_naming_the_code():
         "Realisasi kumulatif 1.04.02 (Rp350.000.000,00) lebih rendah daripada bulan sebelumnya (Rp400.000.000,00)"
     )
     assert cumulative_drops(now, {}) == []
+
+
+def test_a_semicolon_csv_with_murni_and_perubahan_columns_reads_the_pagu_as_it_stands(tmp_path):
+    text = (
+        "LAPORAN REALISASI ANGGARAN;;;;;\n"
+        "Keadaan sampai dengan 31 Agustus 2024;;;;;\n"
+        "Kode;Uraian;Anggaran Murni;Anggaran Perubahan;Realisasi s.d. Bulan Ini;Sisa\n"
+        "1.04.03;Program Kawasan Permukiman;400.000.000,00;450.000.000,00;300.000.000,50;149.999.999,50\n"
+        "1.04.03.2.01;Penataan Kawasan Kumuh;400.000.000,00;450.000.000,00;300.000.000,50;149.999.999,50\n"
+    )
+    path = tmp_path / "lra.csv"
+    path.write_text(text, encoding="utf-8")
+    sheet = parse_budget(read_cells(path.read_bytes(), ".csv"), PROGRAMS)
+    assert sheet.problems == [] and (sheet.year, sheet.month) == (2024, 8)
+    assert figures(sheet) == {
+        "1.04.03": (450_000_000, 300_000_000.5),
+        "1.04.03.2.01": (450_000_000, 300_000_000.5),
+    }
+
+
+def test_numbers_typed_as_numbers_read_like_indonesian_text(tmp_path):
+    rows = [["Kode", "Uraian", "Pagu", "Realisasi"], ["1.04.03.2.01", "Penataan", 450000000, 300000000.5]]
+    sheet = parse_budget(
+        read_cells(write_sheet(tmp_path / "n.xlsx", rows).read_bytes(), ".xlsx"), PROGRAMS, (2024, 8)
+    )
+    assert figures(sheet)["1.04.03"] == (450_000_000, 300_000_000.5)
+
+
+def test_rows_above_the_programs_may_repeat_as_they_are_never_counted():
+    cells = [
+        ["kode", "uraian", "anggaran", "realisasi"],
+        ["5", "BELANJA", "900", "90"],  # an account summary before any program
+        ["1.04", "URUSAN PERUMAHAN", "500", "50"],
+        ["1.04.03", "Program Kawasan Permukiman", "500", "50"],
+        ["1.04", "URUSAN PERUMAHAN (lanjutan)", "400", "40"],
+        ["5", "BELANJA", "900", "90"],
+    ]
+    sheet = parse_budget(cells, PROGRAMS, (2024, 2))
+    assert sheet.problems == [] and figures(sheet) == {"1.04.03": (500, 50)}
