@@ -141,8 +141,8 @@ def write_sheet(path: Path, rows, sheet_name: str = "LRA") -> Path:
     return path
 
 
-def with_programs(config_dir: Path) -> Path:
-    """The shipped catalogue with PROGRAMS_YAML appended."""
-    opd = config_dir / "opd.yaml"
+def with_programs(config_dir: Path, file: str | None = "opd.yaml") -> Path:
+    """The catalogue `config_dir/file` (or the file `config_dir` itself) with PROGRAMS_YAML appended."""
+    opd = config_dir / file if file else config_dir
     opd.write_text(opd.read_text(encoding="utf-8") + PROGRAMS_YAML, encoding="utf-8")
     return config_dir

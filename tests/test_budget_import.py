@@ -158,3 +158,22 @@ def test_without_programs_there_is_no_template_and_no_import(iku_env, config_cop
         budget_template_bytes(res.config, 2024, 3)
     done = import_budget(res, write_sheet(tmp_path / "lra.xlsx", sipd_rows(month=3)), (2024, 3))
     assert done.refused and "belum mendaftar program" in done.problems[0].message
+
+
+def test_in_the_kabupaten_layout_each_opd_keeps_its_own_budget(iku_env, tmp_path, monkeypatch):
+    from kabupatenkit import SEED, TWIN, kabupaten_config
+
+    from iku.config import UnknownOpd
+
+    config = kabupaten_config(tmp_path / "kab", dinkes=False)
+    with_programs(config / "opd" / f"{TWIN}.yaml", file=None)
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(config))
+    res = build_resources()  # every OPD; the first (the seed) has no programs
+    path = write_sheet(tmp_path / "lra.xlsx", sipd_rows(month=3))
+    assert import_budget(res, path, (2024, 3)).refused  # the seed: no programs listed
+    done = import_budget(res, path, (2024, 3), TWIN)  # the same bytes are another OPD's file
+    assert done.status == "loaded"
+    assert current_budget(res.warehouse, TWIN, 2024).lines["1.04.02"].pagu == 1_250_000_000
+    assert current_budget(res.warehouse, SEED, 2024) is None
+    with pytest.raises(UnknownOpd):
+        import_budget(res, path, (2024, 3), "tidak-ada")
