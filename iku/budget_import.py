@@ -113,11 +113,11 @@ def import_budget(
     year, month = (sheet.year, sheet.month) if sheet is not None else (None, None)
     if period is not None and year is None:
         year, month = period
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(sheet.warnings) if sheet is not None and not problems else []
     if sheet is not None and not problems and year is not None and month is not None:
         previous = previous_budget(wh, unit.opd, year, month)
         if previous is not None:
-            warnings = cumulative_drops(sheet.figures, previous.lines)
+            warnings += cumulative_drops(sheet.figures, previous.lines)
     stored = archive.store(unit.settings.archive_dir, sha, ext, data)
     record = BudgetFileRecord(
         sha256=sha,

@@ -89,6 +89,7 @@ class BudgetSheet:
     month: int | None = None
     lines: list[BudgetLine] = field(default_factory=list)  # one per configured code with figures
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # loaded all the same
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (code, uraian) of unlisted programs
     rows: list[BudgetRow] = field(default_factory=list)
 
@@ -439,8 +440,23 @@ def parse_budget(
             )
         )
     sheet.left_out = unlisted_programs(rows, programs)
-    if not sheet.problems:
-        sheet.lines = attribute(rows, programs)
+    if sheet.problems:
+        return sheet
+    sheet.lines = attribute(rows, programs)
+    found = {line.code for line in sheet.lines}
+    if programs and not found & {p.code for p in programs}:
+        # the wrong OPD's export, or an empty template: loading it would blank the month
+        listed = ", ".join(p.code for p in programs)
+        sheet.problems.append(
+            Problem(f"Tidak ada angka untuk program mana pun dalam katalog OPD ini ({listed}).")
+        )
+        sheet.lines = []
+        return sheet
+    for p in programs:
+        if p.code not in found:
+            sheet.warnings.append(
+                Problem(f"Program {p.code} ({p.name}) tidak ada di berkas ini; anggarannya kosong bulan ini.")
+            )
     return sheet
 
 

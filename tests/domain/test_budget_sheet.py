@@ -223,3 +223,19 @@ def test_rows_above_the_programs_may_repeat_as_they_are_never_counted():
     ]
     sheet = parse_budget(cells, PROGRAMS, (2024, 2))
     assert sheet.problems == [] and figures(sheet) == {"1.04.03": (500, 50)}
+
+
+def test_a_file_without_any_listed_program_is_refused_and_a_missing_program_is_a_warning():
+    other = [["kode", "uraian", "anggaran", "realisasi"], ["1.03.02", "Program Jalan", "900", "90"]]
+    sheet = parse_budget(other, PROGRAMS, (2024, 2))
+    assert [p.message for p in sheet.problems] == [
+        "Tidak ada angka untuk program mana pun dalam katalog OPD ini (1.04.02, 1.04.03)."
+    ]
+    assert sheet.left_out == [("1.03.02", "Program Jalan")] and sheet.lines == []
+    partial = parse_budget(
+        [*other, ["1.04.03", "Program Kawasan Permukiman", "500", "50"]], PROGRAMS, (2024, 2)
+    )
+    assert partial.problems == [] and [line.code for line in partial.lines] == ["1.04.03"]
+    assert [w.message for w in partial.warnings] == [
+        "Program 1.04.02 (Program Pengembangan Perumahan) tidak ada di berkas ini; anggarannya kosong bulan ini."
+    ]
