@@ -283,6 +283,25 @@ def read_rows(cells: Cells, header: Header) -> tuple[list[BudgetRow], list[Probl
                 )
             )
             continue
+        if kind in ("program", "kegiatan", "sub_kegiatan"):
+            context, key = code, code
+        elif kind == "akun":
+            key = f"{context}|{code}" if context else f"|{code}"
+        else:
+            context, key = None, code
+        if kind == "above" or key.startswith("|"):
+            # urusan, SKPD and account summaries above the programs (or SIPD's
+            # column-number row 1 2 3 4 ...) are never counted, so never checked
+            continue
+        if key in first_row:
+            problems.append(
+                Problem(
+                    f"Kode {code} ditulis lebih dari sekali (pertama di baris {first_row[key]}).",
+                    excel_row,
+                    "kode",
+                )
+            )
+            continue
         pagu = _money(cell(header.pagu), excel_row, "anggaran", problems)
         realisation = _money(cell(header.realisation), excel_row, "realisasi", problems)
         if pagu is not None and realisation is not None and 0 <= pagu < realisation:
@@ -294,22 +313,6 @@ def read_rows(cells: Cells, header: Header) -> tuple[list[BudgetRow], list[Probl
                     "realisasi",
                 )
             )
-        if kind in ("program", "kegiatan", "sub_kegiatan"):
-            context, key = code, code
-        elif kind == "akun":
-            key = f"{context}|{code}" if context else f"|{code}"
-        else:
-            context, key = None, code
-        counted = kind != "above" and not key.startswith("|")  # rows above the programs never count
-        if counted and key in first_row:
-            problems.append(
-                Problem(
-                    f"Kode {code} ditulis lebih dari sekali (pertama di baris {first_row[key]}).",
-                    excel_row,
-                    "kode",
-                )
-            )
-            continue
         first_row[key] = excel_row
         name = clean_cell_text(cell_text(cell(header.name)) or "")
         rows.append(BudgetRow(excel_row, code, kind, name, pagu, realisation, key))

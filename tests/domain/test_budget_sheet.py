@@ -212,9 +212,10 @@ def test_numbers_typed_as_numbers_read_like_indonesian_text(tmp_path):
     assert figures(sheet)["1.04.03"] == (450_000_000, 300_000_000.5)
 
 
-def test_rows_above_the_programs_may_repeat_as_they_are_never_counted():
+def test_rows_above_the_programs_may_repeat_and_are_not_checked_as_they_are_never_counted():
     cells = [
         ["kode", "uraian", "anggaran", "realisasi"],
+        [1, 2, 3, 4],  # SIPD numbers its columns below the header
         ["5", "BELANJA", "900", "90"],  # an account summary before any program
         ["1.04", "URUSAN PERUMAHAN", "500", "50"],
         ["1.04.03", "Program Kawasan Permukiman", "500", "50"],
