@@ -328,3 +328,37 @@ def planned_pct(
         return None
     planned = plan[year][quarter - 1]
     return None if planned is None else round(planned / pagu * 100, 2)
+
+
+def indicator_quarter_realisation(
+    programs: Sequence[Program], by_month: Mapping[int, Lines], indicator: str
+) -> list[float | None]:
+    """Tabel E.81 columns 9-12 (Rp) of an indicator: realisasi within each triwulan,
+    summed over the programs that list it; None for a quarter none of them has."""
+    per_program = [quarter_realisation(by_month, p.code) for p in programs_of(programs, indicator)]
+    quarters: list[float | None] = []
+    for q in range(4):
+        given = [r[q] for r in per_program if r[q] is not None]
+        quarters.append(sum(v for v in given if v is not None) if given else None)
+    return quarters
+
+
+def indicator_pagu_renstra(programs: Sequence[Program], indicator: str, year: int) -> float | None:
+    """Tabel E.81 column 6 (Rp): the Renstra's pagu of `year` over the programs
+    listing the indicator; None when none of them configures one."""
+    given = [
+        p.pagu_renstra[year]
+        for p in programs_of(programs, indicator)
+        if p.pagu_renstra and year in p.pagu_renstra
+    ]
+    return sum(given) if given else None
+
+
+def monthly_absorption(by_month: Mapping[int, Lines], code: str) -> dict[int, float | None]:
+    """Absorption (%) of one code at the end of each month with data, for the
+    chart against the anggaran kas (planned_pct)."""
+    return {
+        month: absorption_pct(lines[code].pagu, lines[code].realisation)
+        for month, lines in sorted(by_month.items())
+        if code in lines
+    }

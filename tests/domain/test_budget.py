@@ -19,6 +19,9 @@ from iku.domain.budget import (
     efficiency_label,
     indicator_budget,
     indicator_json,
+    indicator_pagu_renstra,
+    indicator_quarter_realisation,
+    monthly_absorption,
     opd_total,
     planned_pct,
     programs_json,
@@ -169,3 +172,21 @@ def test_the_plan_share_of_the_pagu():
 )
 def test_catalogue_problems_are_one_indonesian_line_each(programs, message):
     assert catalogue_problems(programs, ["IKU-01"]) == [message]
+
+
+def test_e81_rupiah_columns_of_an_indicator():
+    def month(a, b):
+        return {"1.04.02": line("1.04.02", "program", 1e9, a), "1.04.03": line("1.04.03", "program", 5e8, b)}
+
+    by_month = {
+        3: month(2e8, 1e8),
+        6: month(5e8, 1.5e8),
+        7: {"1.04.03": line("1.04.03", "program", 5e8, 2e8)},
+    }
+    both = (PROGRAMS[0], Program("1.04.03", "Q", ("IKU-01",), pagu_renstra={2024: 4e8}))
+    # TW I 2e8 + 1e8; TW II (5e8 - 2e8) + (1.5e8 - 1e8); TW III only 1.04.03 (July) 2e8 - 1.5e8
+    assert indicator_quarter_realisation(both, by_month, "IKU-01") == [3e8, 3.5e8, 5e7, None]
+    assert indicator_quarter_realisation(both, by_month, "IKU-03") == [None] * 4
+    assert indicator_pagu_renstra(both, "IKU-01", 2024) == 4e8  # 1.04.02 configures none
+    assert indicator_pagu_renstra(both, "IKU-01", 2025) is None
+    assert monthly_absorption(by_month, "1.04.02") == {3: 20.0, 6: 50.0}
