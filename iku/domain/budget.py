@@ -94,15 +94,15 @@ class Program:
         return [k for k in self.kegiatan if not k.indicators or indicator in k.indicators]
 
 
-def catalogue_codes(programs: Iterable[Program]) -> dict[str, Level]:
-    """Every configured code with its level."""
-    codes: dict[str, Level] = {}
+def catalogue_names(programs: Iterable[Program]) -> dict[str, tuple[Level, str]]:
+    """Every configured code with its level and name, in cascade order."""
+    codes: dict[str, tuple[Level, str]] = {}
     for p in programs:
-        codes[p.code] = "program"
+        codes[p.code] = ("program", p.name)
         for k in p.kegiatan:
-            codes[k.code] = "kegiatan"
+            codes[k.code] = ("kegiatan", k.name)
             for s in k.sub_kegiatan:
-                codes[s.code] = "sub_kegiatan"
+                codes[s.code] = ("sub_kegiatan", s.name)
     return codes
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .budget import BudgetLine, Level, Program, catalogue_codes, code_level, is_under
+from .budget import BudgetLine, Level, Program, catalogue_names, code_level, is_under
 from .model import Problem
 from .numbers import NotANumber, parse_number
 from .periods import MONTHS_ID, month_number
@@ -369,14 +369,14 @@ def unlisted_programs(rows: Sequence[BudgetRow], programs: Sequence[Program]) ->
 
 
 def attribute(rows: Sequence[BudgetRow], programs: Sequence[Program]) -> list[BudgetLine]:
-    """One line per configured code the file gives figures for, in catalogue order."""
-    names = {r.code: r.name for r in rows if r.kind != "akun"}
-    configured: Mapping[str, Level] = catalogue_codes(programs)
+    """One line per configured code the file gives figures for, in catalogue
+    order, named as the catalogue names it (a SIPD export writes capitals)."""
+    configured: Mapping[str, tuple[Level, str]] = catalogue_names(programs)
     lines = []
-    for code, level in configured.items():
+    for code, (level, name) in configured.items():
         found = code_figures(code, rows)
         if found is not None:
-            lines.append(BudgetLine(code, level, names.get(code, ""), found[0], found[1]))
+            lines.append(BudgetLine(code, level, name, found[0], found[1]))
     return lines
 
 

@@ -40,7 +40,7 @@ def test_a_sipd_export_gives_each_configured_code_its_own_row_or_the_sum_below(t
         "1.04.03.2.01": (500_000_000, 150_000_000),
     }
     assert {line.code: line.level for line in sheet.lines}["1.04.02.2.01.0002"] == "sub_kegiatan"
-    assert sheet.figures["1.04.02"].name == "PROGRAM PENGEMBANGAN PERUMAHAN"
+    assert sheet.figures["1.04.02"].name == "Program Pengembangan Perumahan"  # the catalogue's name
     # the secretariat's program is named and left out, not refused
     assert sheet.left_out == [("1.04.01", "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA")]
 
