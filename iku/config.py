@@ -25,10 +25,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from iku.domain import budget as budget_model
 from iku.domain.kinds import IndicatorKind
 from iku.domain.places import Location, Where
 
@@ -194,6 +196,80 @@ class Indicator(_Strict):
         return self
 
 
+# -- programs, kegiatan and sub kegiatan (CONTRACT §11) --------------------------
+
+Code = Annotated[str, BeforeValidator(lambda v: str(v).strip() if isinstance(v, str) else v)]
+
+
+def _budget_years(value: dict[int, Any], key: str) -> dict[int, Any]:
+    for year, figures in value.items():
+        if not 1900 <= year <= 2200:
+            raise ValueError(f"{key}: {year} bukan tahun")
+        numbers = figures if isinstance(figures, tuple) else (figures,)
+        if any(v is not None and v < 0 for v in numbers):
+            raise ValueError(f"{key} {year}: rupiah tidak boleh negatif")
+    return value
+
+
+class _Budgeted(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    # Anggaran kas: per year the rupiah planned to be spent through the end of
+    # TW I, II, III and IV, cumulative (like rencana_aksi); null where not set.
+    anggaran_kas: dict[Whole, QuarterPlan] = {}
+    pagu_renstra: dict[Whole, Number] = {}  # the Renstra's pagu per year (Tabel E.81 column 6)
+
+    @field_validator("anggaran_kas")
+    @classmethod
+    def _plan_rising(cls, plans: dict[int, QuarterPlan]) -> dict[int, QuarterPlan]:
+        _budget_years(plans, "anggaran_kas")
+        for year, plan in plans.items():
+            given = [v for v in plan if v is not None]
+            if given != sorted(given):
+                raise ValueError(f"anggaran_kas {year}: rencana kumulatif per triwulan tidak boleh turun")
+        return plans
+
+    @field_validator("pagu_renstra")
+    @classmethod
+    def _pagu_years(cls, pagu: dict[int, float]) -> dict[int, float]:
+        return _budget_years(pagu, "pagu_renstra")
+
+
+class SubKegiatanEntry(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+
+
+class KegiatanEntry(_Budgeted):
+    indicators: list[str] = []  # empty: every IKU of its program
+    sub_kegiatan: list[SubKegiatanEntry] = []
+
+
+class ProgramEntry(_Budgeted):
+    indicators: list[str] = []  # the IKU this program supports
+    kegiatan: list[KegiatanEntry] = []
+
+    def domain(self) -> budget_model.Program:
+        return budget_model.Program(
+            code=self.code,
+            name=self.name,
+            indicators=tuple(self.indicators),
+            kegiatan=tuple(
+                budget_model.Kegiatan(
+                    code=k.code,
+                    name=k.name,
+                    sub_kegiatan=tuple(budget_model.SubKegiatan(s.code, s.name) for s in k.sub_kegiatan),
+                    indicators=tuple(k.indicators),
+                    anggaran_kas=k.anggaran_kas or None,
+                    pagu_renstra=k.pagu_renstra or None,
+                )
+                for k in self.kegiatan
+            ),
+            anggaran_kas=self.anggaran_kas or None,
+            pagu_renstra=self.pagu_renstra or None,
+        )
+
+
 class Catalogue(_Strict):
     """The OPD, its bidang and its IKU, as config/opd.yaml states them."""
 
@@ -202,6 +278,26 @@ class Catalogue(_Strict):
     indicators: list[Indicator]
     # A source folder other than the default, per bidang of this OPD
     sources: dict[str, Location] = {}  # plain paths or fsspec URLs (iku.storage)
+    # Optional: the programs, kegiatan and sub kegiatan below the IKU (CONTRACT §11)
+    programs: list[ProgramEntry] = []
+
+    @field_validator("programs")
+    @classmethod
+    def _cascade(cls, programs: list[ProgramEntry], info: ValidationInfo) -> list[ProgramEntry]:
+        indicators = info.data.get("indicators")
+        if indicators is None:  # the indicators have their own error
+            return programs
+        problems = budget_model.catalogue_problems(
+            [p.domain() for p in programs], [i.code for i in indicators]
+        )
+        if problems:
+            raise ValueError(problems[0])
+        return programs
+
+    @cached_property
+    def budget_programs(self) -> tuple[budget_model.Program, ...]:
+        """The programs as the budget computations take them (empty without `programs:`)."""
+        return tuple(p.domain() for p in self.programs)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -220,6 +316,11 @@ class Catalogue(_Strict):
         unknown = set(self.sources) - set(codes)
         if unknown:
             raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
+        entries: list[_Budgeted] = [e for p in self.programs for e in (p, *p.kegiatan)]
+        for entry in entries:
+            for year in [*entry.anggaran_kas, *entry.pagu_renstra]:
+                if year not in self.opd.years:
+                    raise ValueError(f"programs: {entry.code}: tahun anggaran {year} di luar periode Renstra")
         return self
 
     def indicator(self, code: str) -> Indicator:

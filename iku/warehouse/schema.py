@@ -180,3 +180,49 @@ report_file = Table(
     UniqueConstraint("location"),
     Index("ix_report_file_period", "opd_code", "period"),
 )
+
+# Each budget realisation sheet received (CONTRACT §11), valid or not; as
+# `submission`, a later valid file of the same (OPD, year, month) is the next
+# revision and becomes current, the earlier stays.
+budget_file = Table(
+    "budget_file",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("year", Integer),
+    Column("month", Integer),
+    Column("file_name", String(512), nullable=False),
+    Column("source_path", Text, nullable=False),
+    Column("archive_path", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # valid | invalid
+    Column("problems", JSON, nullable=False),
+    Column("warnings", JSON, nullable=False),  # e.g. a cumulative realisation lower than the month before
+    Column("revision", Integer),  # 1, 2, ... among the valid files of (year, month)
+    Column("is_current", Boolean, nullable=False, default=False),
+    UniqueConstraint("opd_code", "sha256"),
+    Index("ix_budget_file_period", "opd_code", "year", "month"),
+)
+
+# Pagu (as it stood that month) and realisation (cumulative from 1 January) of
+# each configured program, kegiatan and sub kegiatan, per valid budget file.
+budget_line = Table(
+    "budget_line",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("budget_file_id", Integer, ForeignKey("budget_file.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("level", String(16), nullable=False),  # program | kegiatan | sub_kegiatan
+    Column("name", Text, nullable=False),
+    Column("pagu", Float, nullable=False),
+    Column("realisation", Float, nullable=False),
+    Column("is_current", Boolean, nullable=False, default=False),
+    Index("ix_budget_line_current", "opd_code", "year", "is_current"),
+    Index("ix_budget_line_file", "budget_file_id"),
+)
