@@ -675,10 +675,7 @@ class Sakip:
             if value is not None:
                 q = q.where(column == value)
         with self.engine.connect() as conn:
-            return [
-                Evidence(**{**r._mapping, "uploaded_at": _utc(r.uploaded_at)})
-                for r in conn.execute(q)
-            ]
+            return [Evidence(**{**r._mapping, "uploaded_at": _utc(r.uploaded_at)}) for r in conn.execute(q)]
 
     def months_missing_evidence(
         self, opd: str, year: int, required: Iterable[str], months: Iterable[int]
