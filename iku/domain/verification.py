@@ -117,7 +117,7 @@ def _month_open(state: MonthState | None, locked: bool, year: int, month: int) -
     if locked:
         quarter = (month - 1) // 3 + 1
         raise TransitionRefused(
-            f"{month_label(year, month)} termasuk {quarter_label(year, quarter)} yang sudah dikunci; "
+            f"{month_label(year, month)} termasuk {quarter_label(year, quarter)} yang sudah disetujui dan dikunci; "
             "buka kuncinya dulu (iku unlock)"
         )
     if state is None:
@@ -125,7 +125,9 @@ def _month_open(state: MonthState | None, locked: bool, year: int, month: int) -
 
 
 def verify(role: str, state: MonthState | None, *, locked: bool, year: int, month: int) -> MonthState:
-    """diterima or dikembalikan -> diverifikasi (the perencana may change a return)."""
+    """diterima or dikembalikan -> diverifikasi (the perencana may change a return).
+    `locked`: the month's quarter is approved (a quarter closed only by
+    lock_after_days is still verified and approved)."""
     check_role(role, "verify")
     _month_open(state, locked, year, month)
     if state == "diverifikasi":
@@ -158,7 +160,8 @@ def approve(
     quarter: int,
 ) -> str:
     """A quarter -> disetujui (locked), when every expected bidang has every
-    month of it verified. `states` maps (bidang, month) to its state."""
+    month of it verified. `states` maps (bidang, month) to its state; `locked`:
+    approved already (a quarter closed by lock_after_days can be approved)."""
     check_role(role, "approve")
     if locked:
         raise TransitionRefused(f"{quarter_label(year, quarter)} sudah disetujui dan dikunci")

@@ -409,10 +409,14 @@ class Sakip:
         now = now or datetime.now(UTC)
         with self.engine.begin() as conn:
             view = self._month(conn, opd, bidang, year, month, now)
+            # only an approval stops verification: a quarter closed by lock_after_days
+            # takes no new data, but its months are still verified, then approved
+            approval = _approvals(conn, opd, year).get(quarter_of(month))
+            approved = approval is not None and approval.locked
             if action == "verify":
-                state = rules.verify(role, view.state, locked=view.locked, year=year, month=month)
+                state = rules.verify(role, view.state, locked=approved, year=year, month=month)
             else:
-                state = rules.return_month(role, view.state, note, locked=view.locked, year=year, month=month)
+                state = rules.return_month(role, view.state, note, locked=approved, year=year, month=month)
                 note = (note or "").strip()
             values = dict(
                 state=state, submission_id=view.submission_id, note=note, changed_by=actor, changed_at=now
@@ -490,7 +494,7 @@ class Sakip:
                 role,
                 states,
                 expected,
-                locked=self._locked(approval, year, quarter, now),
+                locked=approval is not None and approval.locked,  # closed by lock_after_days: approvable
                 year=year,
                 quarter=quarter,
             )

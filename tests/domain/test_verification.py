@@ -61,7 +61,7 @@ def test_return_needs_a_note_and_then_a_resubmission_is_verified():
         (lambda: verify("perencana", "diverifikasi", **OPEN), "April 2023 sudah diverifikasi"),
         (
             lambda: verify("perencana", "diterima", locked=True, year=2023, month=4),
-            "Triwulan II 2023 yang sudah dikunci; buka kuncinya dulu",
+            "Triwulan II 2023 yang sudah disetujui dan dikunci; buka kuncinya dulu",
         ),
         (lambda: return_month("perencana", "dikembalikan", "lagi", **OPEN), "sudah dikembalikan"),
         (lambda: return_month("perencana", None, "catatan", **OPEN), "belum mempunyai kiriman yang valid"),

@@ -133,7 +133,7 @@ def test_a_locked_month_records_a_file_that_never_becomes_current_until_unlock(w
     assert (approved.state, approved.locked, approved.approval.approved_by) == ("disetujui", True, "Kadis")
     assert sakip.is_locked(OPD, 2023, 5) and not sakip.is_locked(OPD, 2023, 7)
     assert sakip.locked_months(OPD, 2023) == {4, 5, 6}
-    with pytest.raises(TransitionRefused, match="sudah dikunci; buka kuncinya dulu"):
+    with pytest.raises(TransitionRefused, match="sudah disetujui dan dikunci; buka kuncinya dulu"):
         sakip.return_month(OPD, "perumahan", 2023, 5, "salah", actor="Rina", role="perencana")
 
     held = record_as_consolidation_will(wh, record("late5", month=5, value=999))
@@ -189,6 +189,14 @@ def test_a_quarter_closes_by_itself_after_lock_after_days(wh):
     assert sakip.is_locked(OPD, 2023, 5)
     assert not sakip.is_locked(OPD, 2023, 5, now=datetime(2023, 7, 10, tzinfo=UTC))
     assert sakip.quarter(OPD, 2023, 2).state is None  # closed, not approved
+    # closed months are still verified and the quarter approved (approval after the close)
+    for month in (4, 6):
+        wh.record(OPD, record(f"m{month}", month=month))
+    with wh.engine.begin() as conn:
+        conn.execute(update(submission).values(processed_at=datetime(2023, 6, 10, tzinfo=UTC)))
+    for month in (4, 5, 6):
+        sakip.verify(OPD, "perumahan", 2023, month, actor="Rina", role="perencana")
+    assert sakip.approve(OPD, 2023, 2, ["perumahan"], actor="Kadis", role="kepala").state == "disetujui"
     assert sakip.unlock(OPD, 2023, 2, "Data terlambat diterima", actor="Kadis", role="kepala") == [
         ("perumahan", 2023, 5)
     ]
