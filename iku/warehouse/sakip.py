@@ -575,6 +575,26 @@ class Sakip:
                     changed.append(period)
             return changed
 
+    # -- plausibility -----------------------------------------------------
+    def follow_up(self, opd: str, year: int) -> list[dict[str, object]]:
+        """The "perlu dicek" list: the plausibility warnings kept with the current
+        submissions of `year`, by bidang and month, each with its file."""
+        q = (
+            select(submission.c.bidang, submission.c.month, submission.c.file_name, submission.c.warnings)
+            .where(
+                submission.c.opd_code == opd,
+                submission.c.year == year,
+                submission.c.is_current.is_(True),
+            )
+            .order_by(submission.c.month, submission.c.bidang)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {"bidang": r.bidang, "month": r.month, "file_name": r.file_name, **warning}
+                for r in conn.execute(q)
+                for warning in r.warnings or []
+            ]
+
     # -- audit log -------------------------------------------------------
     def audit(self, opd: str | None = None, *, role: str = "operator") -> list[AuditEntry]:
         """The audit log, oldest first: one OPD's, or every OPD's when none is named."""

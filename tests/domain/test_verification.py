@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from iku.config import ConfigError, load_config
 from iku.domain.verification import (
     QuarterApproval,
     StoredState,
@@ -149,3 +150,14 @@ def test_lock_after_days_closes_a_quarter_n_days_after_its_end():
     assert not quarter_locked(reopened, 2023, 2, datetime(2023, 8, 1, tzinfo=UTC), lock_after_days=15)
     early = QuarterApproval(None, None, False, "Kepala", datetime(2023, 7, 10, tzinfo=UTC), "koreksi")
     assert quarter_locked(early, 2023, 2, datetime(2023, 8, 1, tzinfo=UTC), lock_after_days=15)
+
+
+def test_lock_after_days_in_pipeline_yaml(config_copy):
+    path = config_copy / "pipeline.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert load_config(config_copy).pipeline.lock_after_days is None
+    path.write_text(text + "lock_after_days: 30\n", encoding="utf-8")
+    assert load_config(config_copy).pipeline.lock_after_days == 30
+    path.write_text(text + "lock_after_days: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lock_after_days: tidak boleh kurang dari 1"):
+        load_config(config_copy)

@@ -269,6 +269,11 @@ def test_the_submission_keeps_its_plausibility_warnings(wh):
     with wh.engine.begin() as conn:
         conn.execute(update(submission).where(submission.c.id == sub_id).values(warnings=[warning]))
         assert conn.scalar(select(submission.c.warnings).where(submission.c.id == sub_id)) == [warning]
+    assert Sakip(wh).follow_up(OPD, 2023) == [
+        {"bidang": "perumahan", "month": 4, "file_name": "w1.xlsx", **warning}
+    ]
+    wh.record(OPD, record("w2", value=15))  # the corrected file has no warning: off the list
+    assert Sakip(wh).follow_up(OPD, 2023) == []
 
 
 # -- evidence ------------------------------------------------------------------
