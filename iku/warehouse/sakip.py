@@ -159,6 +159,12 @@ class Evidence:
     uploaded_at: datetime
 
 
+def _utc_now(now: datetime | None) -> datetime:
+    """`now` (or the clock) in UTC: SQLite keeps a datetime without its offset,
+    so every stored time is UTC (as the rest of the warehouse)."""
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
 def month_target(bidang: str, year: int, month: int) -> str:
     return f"{bidang}/{year}-{month:02d}"
 
@@ -208,7 +214,7 @@ def lock_start(
         )
         if not reopened:
             starts.append(closing.astimezone(UTC))
-    return min(starts) if starts else now
+    return (min(starts) if starts else now).astimezone(UTC)
 
 
 def _set_current(conn: Connection, opd: str, period: Period, submission_id: int | None) -> None:
@@ -251,7 +257,7 @@ def hold_locked(
     a locked quarter, the current data goes back to the latest valid submission
     recorded before the lock began. Returns those periods (their new files are
     "terkunci": recorded, never current)."""
-    now = now or datetime.now(UTC)
+    now = _utc_now(now)
     held: set[Period] = set()
     approvals: dict[tuple[int, int], QuarterApproval | None] = {}
     for period in sorted(set(periods)):
@@ -336,7 +342,7 @@ class Sakip:
     def states(self, opd: str, year: int, now: datetime | None = None) -> dict[tuple[str, int], MonthView]:
         """The verification of every bidang-month of `year` that has a current
         valid submission or a stored state, by (bidang, month)."""
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         with self.engine.connect() as conn:
             current = {
                 (r.bidang, r.month): r.id
@@ -365,7 +371,7 @@ class Sakip:
 
     def quarter(self, opd: str, year: int, quarter: int, now: datetime | None = None) -> QuarterView:
         """A quarter's approval (by whom, when) and whether it is locked now."""
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         with self.engine.connect() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
         return QuarterView(
@@ -373,7 +379,7 @@ class Sakip:
         )
 
     def locked_months(self, opd: str, year: int, now: datetime | None = None) -> set[int]:
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         with self.engine.connect() as conn:
             approvals = _approvals(conn, opd, year)
         return {
@@ -406,7 +412,7 @@ class Sakip:
         role: str,
         now: datetime | None,
     ) -> MonthView:
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         with self.engine.begin() as conn:
             view = self._month(conn, opd, bidang, year, month, now)
             # only an approval stops verification: a quarter closed by lock_after_days
@@ -481,7 +487,7 @@ class Sakip:
         """Approve and lock the quarter; every month of every bidang in `bidang`
         (those expected to submit) must be verified. Under the consolidation's
         lock, so no file becomes current between the check and the lock."""
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         expected = list(bidang)
         with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
@@ -534,7 +540,7 @@ class Sakip:
         """Open a locked quarter with a reason; in each of its months the latest
         valid submission becomes current (what arrived meanwhile). Returns the
         bidang-months whose current data changed."""
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
             rules.unlock(
@@ -648,7 +654,7 @@ class Sakip:
                 f"{name}: jenis berkas tidak diterima; bukti dukung berupa PDF, JPG, PNG atau XLSX"
             )
         digest = sha256_of(data).hexdigest()
-        now = now or datetime.now(UTC)
+        now = _utc_now(now)
         stored = archive.store(archive_root, digest, EVIDENCE_TYPES[content_type], data)
         row = dict(
             opd_code=opd,

@@ -7,6 +7,7 @@ import hashlib
 import io
 import zipfile
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -379,9 +380,9 @@ def test_states_of_a_year_for_the_matrix(wh):
     sakip = Sakip(wh)
     wh.record(OPD, record("m4", month=4))
     wh.record(OPD, record("p4", month=4, bidang="perkim"))
-    sakip.verify(
-        OPD, "perkim", 2023, 4, actor="Rina", role="perencana", now=datetime(2023, 5, 12, tzinfo=UTC)
-    )
+    # a time given in WIB is the same moment when read back (SQLite keeps no offset)
+    wib = datetime(2023, 5, 12, 7, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    sakip.verify(OPD, "perkim", 2023, 4, actor="Rina", role="perencana", now=wib)
     states = sakip.states(OPD, 2023)
     assert {k: v.state for k, v in states.items()} == {
         ("perkim", 4): "diverifikasi",
