@@ -53,6 +53,14 @@ ACTION_WORDS: dict[Action, str] = {
     "approve": "menyetujui triwulan",
     "unlock": "membuka kunci triwulan",
 }
+# The audit log's action codes as a reader sees them (iku audit, the portal)
+AUDIT_ACTION_LABELS = {
+    "verify": "verifikasi bulan",
+    "return": "pengembalian bulan",
+    "approve": "persetujuan triwulan",
+    "unlock": "buka kunci triwulan",
+    "evidence": "unggah bukti dukung",
+}
 STATE_LABELS: dict[str | None, str] = {
     "diterima": "diterima",
     "diverifikasi": "diverifikasi",

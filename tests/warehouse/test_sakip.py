@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from iku.domain.model import SubmissionRecord, ValueRow
-from iku.domain.verification import TransitionRefused
+from iku.domain.verification import AUDIT_ACTION_LABELS, TransitionRefused
 from iku.warehouse import Warehouse
 from iku.warehouse.sakip import EvidenceRefused, Sakip, hold_locked, sniff
 from iku.warehouse.schema import AUDIT_LOG_GUARDS, audit_log, metadata, submission
@@ -171,6 +171,7 @@ def test_a_locked_month_records_a_file_that_never_becomes_current_until_unlock(w
         ("approve", "2023-Q2", None),
         ("unlock", "2023-Q2", "Koreksi realisasi Mei"),
     ]
+    assert {e.action for e in sakip.audit(OPD)} == {"verify", "approve", "unlock"} <= set(AUDIT_ACTION_LABELS)
     # approved again once the new month is verified
     sakip.verify(OPD, "perumahan", 2023, 5, actor="Rina", role="perencana")
     assert sakip.approve(OPD, 2023, 2, ["perumahan"], actor="Kadis", role="kepala").state == "disetujui"
@@ -338,6 +339,7 @@ def test_evidence_is_archived_under_its_hash_once_per_indicator_month(wh, tmp_pa
         ("IKU-03", 6),
     }
     assert [e.action for e in sakip.audit(OPD)] == ["evidence"] * 3
+    assert AUDIT_ACTION_LABELS["evidence"] == "unggah bukti dukung"
 
 
 def test_evidence_refusals(wh, tmp_path):
@@ -397,3 +399,29 @@ def test_states_of_a_year_for_the_matrix(wh):
     }
     assert sakip.states("opd-lain", 2023) == {}
     assert sakip.states(OPD, 2024) == {}
+
+
+def test_the_migration_goes_down_and_up_again(wh):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from iku.warehouse.store import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    sakip_tables = {"verification", "quarter_approval", "audit_log", "evidence"}
+    with wh.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005_reports")
+    inspector = inspect(wh.engine)
+    assert not sakip_tables & set(inspector.get_table_names())
+    assert "warnings" not in {c["name"] for c in inspector.get_columns("submission")}
+    with wh.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert sakip_tables <= set(inspect(wh.engine).get_table_names())
+    wh.record(OPD, record("d1"))
+    Sakip(wh).verify(OPD, "perumahan", 2023, 4, actor="Rina", role="perencana")
+    with pytest.raises(DatabaseError, match="log audit tidak dapat"), wh.engine.begin() as conn:
+        conn.execute(audit_log.delete())
