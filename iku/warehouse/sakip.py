@@ -339,9 +339,13 @@ class Sakip:
             stored.at if held and stored else None,
         )
 
-    def states(self, opd: str, year: int, now: datetime | None = None) -> dict[tuple[str, int], MonthView]:
+    def states(
+        self, opd: str, year: int, now: datetime | None = None, *, bidang: Iterable[str] = ()
+    ) -> dict[tuple[str, int], MonthView]:
         """The verification of every bidang-month of `year` that has a current
-        valid submission or a stored state, by (bidang, month)."""
+        valid submission or a stored state, by (bidang, month); with `bidang`,
+        every month of those too (state None where nothing valid came), so a
+        matrix cell always has its `locked`."""
         now = _utc_now(now)
         with self.engine.connect() as conn:
             current = {
@@ -366,7 +370,7 @@ class Sakip:
             key: self._view(
                 key[0], year, key[1], current.get(key), stored.get(key), locked[quarter_of(key[1])]
             )
-            for key in sorted(set(current) | set(stored))
+            for key in sorted(set(current) | set(stored) | {(b, m) for b in bidang for m in range(1, 13)})
         }
 
     def quarter(self, opd: str, year: int, quarter: int, now: datetime | None = None) -> QuarterView:

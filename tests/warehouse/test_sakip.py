@@ -398,6 +398,9 @@ def test_states_of_a_year_for_the_matrix(wh):
         "verification_at": "2023-05-12T00:00:00+00:00",
     }
     assert sakip.states("opd-lain", 2023) == {}
+    matrix = sakip.states(OPD, 2023, bidang=["perumahan", "perkim"])
+    assert len(matrix) == 24 and matrix[("perkim", 4)] == states[("perkim", 4)]
+    assert (matrix[("perkim", 5)].state, matrix[("perkim", 5)].locked) == (None, False)
     assert sakip.states(OPD, 2024) == {}
 
 
