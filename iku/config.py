@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,6 +157,59 @@ def quarter_target(plans: dict[int, QuarterPlan], year: int, quarter: int) -> fl
     return None if plan is None else plan[quarter - 1]
 
 
+class PlausibleRange(_Strict):
+    """The range a month's figure is expected in; either end may be open."""
+
+    min: Number | None = None
+    max: Number | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlausibleRange:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(
+                f"plausible_range: min {_shown(self.min)} lebih besar dari max {_shown(self.max)}"
+            )
+        return self
+
+
+class PkRevision(_Strict):
+    """One signing of the Perjanjian Kinerja (PK awal, PK perubahan ...): its
+    date, its label and the targets it states (CONTRACT §12)."""
+
+    date: date
+    label: str = Field(min_length=1)
+    targets: dict[str, Number] = Field(min_length=1)
+
+    @field_validator("targets")
+    @classmethod
+    def _not_negative(cls, targets: dict[str, float]) -> dict[str, float]:
+        for code, value in targets.items():
+            if value < 0:
+                raise ValueError(f"target {code} negatif ({_shown(value)}); target tidak boleh kurang dari 0")
+        return targets
+
+
+def check_pk_years(pk: dict[int, list[PkRevision]]) -> dict[int, list[PkRevision]]:
+    """Each year's revisions dated in that year, in date order, one per date:
+    which revision was in force on a day must never be ambiguous."""
+    for year, revisions in pk.items():
+        for rev in revisions:
+            if rev.date.year != year:
+                raise ValueError(f"{year}: '{rev.label}' bertanggal {rev.date}, di luar tahun {year}")
+        for before, after in pairwise(revisions):
+            if after.date == before.date:
+                raise ValueError(
+                    f"{year}: '{before.label}' dan '{after.label}' bertanggal sama ({after.date}); "
+                    "satu revisi per tanggal"
+                )
+            if after.date < before.date:
+                raise ValueError(
+                    f"{year}: '{after.label}' ({after.date}) ditulis sesudah '{before.label}' "
+                    f"({before.date}); urutkan revisi menurut tanggal"
+                )
+    return pk
+
+
 class Indicator(_Strict):
     code: str = Field(pattern=r"^IKU-\d{2,3}$")
     name: str
@@ -172,6 +227,12 @@ class Indicator(_Strict):
     # IV, cumulative in the indicator's own terms (count: the running sum; ratio
     # and level: the value expected at the quarter's end). null = not set.
     rencana_aksi: dict[Whole, QuarterPlan] = {}
+    # Plausibility (CONTRACT §12): a month outside this range is "perlu dicek",
+    # never refused. The range holds the month's realisasi (count, level) or
+    # pembilang ÷ penyebut × 100 (ratio).
+    plausible_range: PlausibleRange | None = None
+    # A month without bukti dukung (evidence files) is flagged on the matrix and in the reminders.
+    evidence_required: bool = False
 
     @field_validator("targets")
     @classmethod
@@ -298,6 +359,27 @@ class Catalogue(_Strict):
     def budget_programs(self) -> tuple[budget_model.Program, ...]:
         """The programs as the budget computations take them (empty without `programs:`)."""
         return tuple(p.domain() for p in self.programs)
+
+    # The Perjanjian Kinerja per year, its revisions in date order (CONTRACT §12)
+    perjanjian_kinerja: dict[Whole, list[PkRevision]] = {}
+
+    @field_validator("perjanjian_kinerja")
+    @classmethod
+    def _pk_in_order(cls, pk: dict[int, list[PkRevision]]) -> dict[int, list[PkRevision]]:
+        return check_pk_years(pk)
+
+    @model_validator(mode="after")
+    def _pk_known(self) -> Catalogue:
+        for year, revisions in self.perjanjian_kinerja.items():
+            if year not in self.opd.years:
+                raise ValueError(f"perjanjian_kinerja: tahun {year} di luar periode Renstra")
+            for rev in revisions:
+                unknown = sorted(set(rev.targets) - {i.code for i in self.indicators})
+                if unknown:
+                    raise ValueError(
+                        f"perjanjian_kinerja {year} '{rev.label}': indikator tidak dikenal {', '.join(unknown)}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -541,6 +623,9 @@ class Pipeline(_Strict):
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
     kabupaten: Kabupaten = Kabupaten()
+    # Like DHIS2's expiry days: a quarter closes by itself this many days after
+    # its end (a later file is recorded, never current) until it is unlocked.
+    lock_after_days: Whole | None = Field(None, ge=1)
 
     @field_validator("timezone")
     @classmethod
@@ -649,6 +734,18 @@ class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
             seen.add(key)
         mapping: dict[Any, Any] = super().construct_mapping(node, deep)
         return mapping
+
+    def construct_calendar_date(self, node: yaml.ScalarNode) -> object:
+        # PyYAML raises a bare ValueError (a traceback) for 2023-02-30
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tanggal '{node.value}' tidak ada di kalender", node.start_mark
+            ) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_calendar_date)
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:

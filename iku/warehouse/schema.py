@@ -4,6 +4,7 @@ hold every OPD of the kabupaten. Changes go through an Alembic migration."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     Column,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 
 metadata = MetaData(
@@ -48,6 +50,8 @@ submission = Table(
     Column("problems", JSON, nullable=False),
     Column("revision", Integer),  # 1, 2, ... among the valid files of (bidang, year, month)
     Column("is_current", Boolean, nullable=False, default=False),
+    # plausibility warnings ("perlu dicek", never a refusal): PlausibilityWarning.as_dict() each (migration 0007)
+    Column("warnings", JSON),
     UniqueConstraint("opd_code", "sha256"),
     Index("ix_submission_period", "opd_code", "bidang", "year", "month"),
 )
@@ -225,4 +229,106 @@ budget_line = Table(
     Column("is_current", Boolean, nullable=False, default=False),
     Index("ix_budget_line_current", "opd_code", "year", "is_current"),
     Index("ix_budget_line_file", "budget_file_id"),
+)
+
+# -- SAKIP cycle (CONTRACT §12, migration 0007) ---------------------------------
+# The verification state of each bidang-month, for the submission it was given
+# for: when another submission becomes current the state no longer holds and
+# the month is `diterima` again (iku.domain.verification.month_state).
+verification = Table(
+    "verification",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("bidang", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # diverifikasi | dikembalikan (diterima is not stored)
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("note", Text),  # the return note the bidang reads
+    Column("changed_by", String(128), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("opd_code", "bidang", "year", "month"),
+)
+
+# The latest approval and the latest unlock of an OPD's quarter; every earlier
+# one is in audit_log. `locked` is true from approval to unlock.
+quarter_approval = Table(
+    "quarter_approval",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer, nullable=False),
+    Column("approved_by", String(128)),  # null for a quarter closed by lock_after_days, then unlocked
+    Column("approved_at", DateTime(timezone=True)),
+    Column("locked", Boolean, nullable=False, default=False),
+    Column("unlocked_by", String(128)),
+    Column("unlocked_at", DateTime(timezone=True)),
+    Column("unlock_reason", Text),
+    UniqueConstraint("opd_code", "year", "quarter"),
+)
+
+# Who did what, when, and the note: append-only. Triggers abort every UPDATE
+# and DELETE (and TRUNCATE on PostgreSQL), whoever connects.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(16), nullable=False),  # verify | return | approve | unlock | evidence
+    Column("target", String(128), nullable=False),  # e.g. perumahan/2023-04, 2023-Q2
+    Column("note", Text),
+    Index("ix_audit_log_opd", "opd_code", "id"),
+)
+
+# The migration creates the same triggers (its own copy: a migration stays as it
+# was written); these serve metadata.create_all.
+AUDIT_LOG_GUARDS = {
+    "sqlite": [
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'log audit tidak dapat diubah'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'log audit tidak dapat dihapus'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'log audit tidak dapat diubah atau dihapus'; END $$",
+        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+for _dialect, _statements in AUDIT_LOG_GUARDS.items():
+    for _statement in _statements:
+        event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+event.listen(
+    audit_log,
+    "after_drop",
+    DDL("DROP FUNCTION IF EXISTS audit_log_append_only()").execute_if(dialect="postgresql"),
+)
+
+# Bukti dukung: files behind an indicator's month, archived under their SHA-256.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opd_code", String(64), nullable=False),
+    Column("bidang", String(64), nullable=False),
+    Column("indicator_code", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", String(512), nullable=False),
+    Column("archive_path", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("uploaded_by", String(128), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("opd_code", "sha256", "indicator_code", "year", "month"),
+    Index("ix_evidence_month", "opd_code", "year", "month"),
 )
