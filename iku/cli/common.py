@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,8 +42,13 @@ def one_opd(opd: str | None):
     """The one OPD a command works on: `opd`, or the only one there is."""
     inst = installation()
     if opd is None and len(inst.codes) > 1:
-        raise BadArgument(f"ada {len(inst.codes)} OPD; pilih satu dengan --opd ({', '.join(inst.codes)})")
+        raise BadArgument(choose_opd(inst.codes))
     return inst.config(opd)
+
+
+def choose_opd(codes: Sequence[str]) -> str:
+    """What a command that needs one OPD says when --opd is missing and there are several."""
+    return f"ada {len(codes)} OPD; pilih satu dengan --opd ({', '.join(codes)})"
 
 
 def renstra_all(opd: str | None, year: int, what: str = "tahun") -> None:

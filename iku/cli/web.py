@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from iku.cli.common import resources
+from iku.cli.common import choose_opd, resources
 from iku.cli.errors import fail, guarded
 
 PORTAL = "iku web"  # the portal's commands begin their one line with it
@@ -70,10 +70,19 @@ def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:
     elif role == "kabupaten" or len(inst.codes) == 1:
         opd = res.opd
     else:
-        raise ValueError(f"ada {len(inst.codes)} OPD; pilih satu dengan --opd ({', '.join(inst.codes)})")
+        raise ValueError(choose_opd(inst.codes))
     if bidang is not None and bidang not in {b.code for b in res.unit(opd).config.catalogue.bidang}:
         raise ValueError(f"bidang '{bidang}' tidak dikenal di OPD {opd}")
     return opd
+
+
+def _check_username(username: str) -> None:
+    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
+        raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
+
+
+def _no_such_user(username: str) -> ValueError:
+    return ValueError(f"pengguna '{username}' tidak ada")
 
 
 @web_app.command("add-user")
@@ -94,8 +103,7 @@ def add_user(
 
     res = resources()
     opd = _account_opd(res, role, opd, bidang)
-    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
-        raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
+    _check_username(username)
     Accounts(res.warehouse).add(
         opd=opd, username=username, role=role, bidang=bidang, password_hash=hash_password(_read_password())
     )
@@ -130,7 +138,7 @@ def remove_user(username: str = typer.Argument(...)) -> None:
     from iku.warehouse.accounts import Accounts
 
     if not Accounts(resources().warehouse).remove(username):
-        raise ValueError(f"pengguna '{username}' tidak ada")
+        raise _no_such_user(username)
     typer.echo(f"akun {username} dihapus.")
 
 
@@ -143,7 +151,7 @@ def set_password(username: str = typer.Argument(...)) -> None:
 
     res = resources()
     if not Accounts(res.warehouse).set_password(username, hash_password(_read_password())):
-        raise ValueError(f"pengguna '{username}' tidak ada")
+        raise _no_such_user(username)
     typer.echo(f"kata sandi {username} diganti.")
 
 
@@ -160,7 +168,7 @@ def add_token(
     accounts = Accounts(resources().warehouse)
     account = accounts.get(username)
     if account is None:
-        raise ValueError(f"pengguna '{username}' tidak ada")
+        raise _no_such_user(username)
     if account.role != "bidang":
         raise ValueError("token API hanya untuk akun bidang (token menentukan bidangnya)")
     token, key_id, secret_hash = new_token()
