@@ -52,8 +52,15 @@ def consolidate(
     waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
     if not (scan.new or waiting or _outbox_waiting(res)):
         summary = summarise([], scan.known, scan.skipped)
-    elif via_prefect:
-        if scan.new:
+    else:
+        summary = _consolidation(res, opd, via_prefect, bool(scan.new))
+    _print_summary(summary, _unread_places(res, scan))
+
+
+def _consolidation(res, opd: str | None, via_prefect: bool, new_files: bool) -> dict:
+    """Run the consolidation: as a Prefect flow run, or its steps in this process."""
+    if via_prefect:
+        if new_files:
             from iku.validation.worker import warm_up
 
             warm_up()  # the warm GX worker, or this run's own importing GX while Prefect starts
@@ -61,16 +68,14 @@ def consolidate(
         from iku.flows.consolidate import consolidate_flow
 
         quiet_tracebacks()
-        summary = consolidate_flow(opd=opd)
-    else:
-        # In this process, without a Prefect flow (Prefect's import and a flow
-        # run cost more than a run with one new sheet): the same steps, run
-        # lock and log lines as the flow the scheduled deployments run.
-        from iku.tasks.consolidate_steps import consolidate_all
+        return consolidate_flow(opd=opd)
+    # In this process, without a Prefect flow (Prefect's import and a flow
+    # run cost more than a run with one new sheet): the same steps, run
+    # lock and log lines as the flow the scheduled deployments run.
+    from iku.tasks.consolidate_steps import consolidate_all
 
-        with step_log():
-            summary = consolidate_all(res)
-    _print_summary(summary, _unread_places(res, scan))
+    with step_log():
+        return consolidate_all(res)
 
 
 def _print_summary(summary: dict, unread: list[str]) -> None:
