@@ -317,7 +317,7 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
 
 def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str, dict]:
     """2. Consolidation, on PREFECT_API_URL's server or the local one iku manages (left running)."""
-    from iku.orchestration.commands import needs_prefect
+    from iku.cli.common import needs_prefect
 
     api_url = needs_prefect(console.print)
     from iku.flows.consolidate import consolidate_flow

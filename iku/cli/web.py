@@ -4,42 +4,14 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
 
 import typer
 
+from iku.cli.common import choose_opd, resources
+from iku.cli.errors import fail, guarded
+
+PORTAL = "iku web"  # the portal's commands begin their one line with it
 web_app = typer.Typer(add_completion=False, help="Portal penyampaian (iku web) dan akun-akunnya.")
-
-
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"iku web: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code)
-
-
-def _guarded(fn):
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        from iku.config import ConfigError
-        from iku.warehouse import WarehouseUnavailable
-
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(f"konfigurasi tidak valid: {exc}", 3)
-        except WarehouseUnavailable as exc:
-            _fail(str(exc), 4)
-        except OSError as exc:
-            _fail(f"{exc.strerror or exc}: {exc.filename or ''}", 5)
-        except ValueError as exc:
-            _fail(str(exc), 2)
-
-    return wrapper
-
-
-def _resources():
-    from iku.resources import build_resources
-
-    return build_resources()
 
 
 def _read_password() -> str:
@@ -62,11 +34,13 @@ def _check_address(host: str, port: int) -> None:
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
-        _fail(f"IKU_WEB_HOST/IKU_WEB_PORT: {host}:{port} tidak dapat dipakai ({exc.strerror or exc})", 3)
+        raise fail(
+            f"IKU_WEB_HOST/IKU_WEB_PORT: {host}:{port} tidak dapat dipakai ({exc.strerror or exc})", 3, PORTAL
+        ) from exc
 
 
 @web_app.callback(invoke_without_command=True)
-@_guarded
+@guarded(who=PORTAL)
 def web(ctx: typer.Context) -> None:
     """Jalankan portal di IKU_WEB_HOST:IKU_WEB_PORT (bawaan 127.0.0.1:8040)."""
     if ctx.invoked_subcommand is not None:
@@ -78,7 +52,7 @@ def web(ctx: typer.Context) -> None:
 
     settings = WebSettings()
     _check_address(settings.host, settings.port)
-    res = _resources()
+    res = resources()
     app = create_app(res, settings)
     warm_up(res)
     typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/")
@@ -96,14 +70,23 @@ def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:
     elif role == "kabupaten" or len(inst.codes) == 1:
         opd = res.opd
     else:
-        raise ValueError(f"ada {len(inst.codes)} OPD; pilih satu dengan --opd ({', '.join(inst.codes)})")
+        raise ValueError(choose_opd(inst.codes))
     if bidang is not None and bidang not in {b.code for b in res.unit(opd).config.catalogue.bidang}:
         raise ValueError(f"bidang '{bidang}' tidak dikenal di OPD {opd}")
     return opd
 
 
+def _check_username(username: str) -> None:
+    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
+        raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
+
+
+def _no_such_user(username: str) -> ValueError:
+    return ValueError(f"pengguna '{username}' tidak ada")
+
+
 @web_app.command("add-user")
-@_guarded
+@guarded(who=PORTAL)
 def add_user(
     username: str = typer.Argument(..., help="Nama pengguna"),
     role: str = typer.Option(..., "--role", help="bidang | perencana | kabupaten"),
@@ -118,10 +101,9 @@ def add_user(
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import hash_password
 
-    res = _resources()
+    res = resources()
     opd = _account_opd(res, role, opd, bidang)
-    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
-        raise ValueError("nama pengguna: hanya huruf, angka, '.', '-' dan '_' (paling panjang 64)")
+    _check_username(username)
     Accounts(res.warehouse).add(
         opd=opd, username=username, role=role, bidang=bidang, password_hash=hash_password(_read_password())
     )
@@ -130,14 +112,14 @@ def add_user(
 
 
 @web_app.command("users")
-@_guarded
+@guarded(who=PORTAL)
 def users(
     opd: str | None = typer.Option(None, "--opd", help="Hanya akun OPD ini; bawaan: semua akun."),
 ) -> None:
     """Daftar akun portal: nama, peran, OPD, bidang (tanpa kata sandi)."""
     from iku.warehouse.accounts import Accounts
 
-    res = _resources()
+    res = resources()
     if opd is not None:
         res.installation.check(opd)
     shown = [
@@ -150,31 +132,31 @@ def users(
 
 
 @web_app.command("remove-user")
-@_guarded
+@guarded(who=PORTAL)
 def remove_user(username: str = typer.Argument(...)) -> None:
     """Hapus akun beserta token API-nya (sesinya berakhir seketika)."""
     from iku.warehouse.accounts import Accounts
 
-    if not Accounts(_resources().warehouse).remove(username):
-        raise ValueError(f"pengguna '{username}' tidak ada")
+    if not Accounts(resources().warehouse).remove(username):
+        raise _no_such_user(username)
     typer.echo(f"akun {username} dihapus.")
 
 
 @web_app.command("set-password")
-@_guarded
+@guarded(who=PORTAL)
 def set_password(username: str = typer.Argument(...)) -> None:
     """Ganti kata sandi akun (sesi yang terbuka berakhir)."""
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import hash_password
 
-    res = _resources()
+    res = resources()
     if not Accounts(res.warehouse).set_password(username, hash_password(_read_password())):
-        raise ValueError(f"pengguna '{username}' tidak ada")
+        raise _no_such_user(username)
     typer.echo(f"kata sandi {username} diganti.")
 
 
 @web_app.command("add-token")
-@_guarded
+@guarded(who=PORTAL)
 def add_token(
     username: str = typer.Argument(...),
     label: str | None = typer.Option(None, "--label", help="Untuk apa token ini"),
@@ -183,10 +165,10 @@ def add_token(
     from iku.warehouse.accounts import Accounts
     from iku.web.passwords import new_token
 
-    accounts = Accounts(_resources().warehouse)
+    accounts = Accounts(resources().warehouse)
     account = accounts.get(username)
     if account is None:
-        raise ValueError(f"pengguna '{username}' tidak ada")
+        raise _no_such_user(username)
     if account.role != "bidang":
         raise ValueError("token API hanya untuk akun bidang (token menentukan bidangnya)")
     token, key_id, secret_hash = new_token()

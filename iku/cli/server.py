@@ -1,12 +1,12 @@
-"""`iku server start|stop|status` (CONTRACT §5) and the guard the flow commands
-call before they import Prefect. Registered in iku/cli.py."""
+"""The schedules and the Prefect server they run on (CONTRACT §5): `iku server
+start|stop|status` (the local Prefect server), `iku serve` and `iku deploy`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import typer
 
+from iku.cli.common import needs_prefect
+from iku.cli.errors import fail
 from iku.orchestration import local_server
 
 server_app = typer.Typer(
@@ -15,29 +15,13 @@ server_app = typer.Typer(
 )
 
 
-def _one_line(message: str, code: int) -> None:
-    typer.echo(f"iku: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code)
-
-
-def needs_prefect(say: Callable[[str], None] | None = None) -> str:
-    """Before a flow runs: PREFECT_API_URL's server, or the managed local one
-    (started once, then reused). A server that cannot be reached ends the
-    command with one line and exit code 6."""
-    try:
-        return local_server.use_prefect(say)
-    except local_server.PrefectServerError as exc:
-        _one_line(str(exc), local_server.EXIT_CODE)
-        raise  # unreachable: _one_line raises
-
-
 @server_app.command("start")
 def start() -> None:
     """Nyalakan server Prefect lokal di latar belakang (tidak berbuat apa-apa bila sudah berjalan)."""
     try:
         info = local_server.running() or local_server.start(lambda m: typer.echo(m))
     except local_server.PrefectServerError as exc:
-        _one_line(str(exc), local_server.EXIT_CODE)
+        raise fail(str(exc), local_server.EXIT_CODE) from exc
     typer.echo(f"Server Prefect lokal berjalan (pid {info.pid}). UI: {info.url}")
 
 
@@ -74,6 +58,14 @@ def status() -> None:
     typer.echo(f"Server Prefect lokal berjalan (pid {info.pid}). UI: {info.url}")
 
 
+def serve() -> None:
+    """Jalankan jadwal tanpa penjagaan (deployment Prefect dilayani dari proses ini)."""
+    needs_prefect()
+    from iku.orchestration.deployments import serve_all
+
+    serve_all()
+
+
 def deploy(
     pool: str = typer.Option(..., "--pool", help="Nama work pool (tipe process; dibuat bila belum ada)"),
 ) -> None:
@@ -84,7 +76,7 @@ def deploy(
 
     if is_sqlite(Settings().warehouse_url):
         # each worker would silently fill its own SQLite file
-        _one_line(
+        raise fail(
             "work pool menolak gudang data SQLite: setiap worker akan mengisi berkasnya sendiri; "
             "setel IKU_WAREHOUSE_URL ke PostgreSQL (postgresql+psycopg://...)",
             2,
@@ -95,9 +87,13 @@ def deploy(
     try:
         names, withheld = deploy_to_pool(pool)
     except ConfigError as exc:
-        _one_line(f"konfigurasi tidak valid: {exc}", 3)
+        raise fail(f"konfigurasi tidak valid: {exc}", 3) from exc
     except ValueError as exc:
-        _one_line(str(exc), 2)
+        raise fail(str(exc), 2) from exc
+    _print_deployed(pool, names, withheld)
+
+
+def _print_deployed(pool: str, names: list[str], withheld: list[str]) -> None:
     for name in names:
         typer.echo(f"  {name}")
     typer.echo(f"{len(names)} deployment terdaftar di work pool '{pool}'.")
