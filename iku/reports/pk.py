@@ -130,7 +130,7 @@ class PkDocument:
     sasaran: tuple[PkSasaran, ...]
     programs: tuple[PkProgramRow, ...]
     total_pagu: float | None  # over the programs with a pagu
-    budget_note: str  # where the pagu come from, in one sentence
+    budget_note: str  # where the pagu come from, in one sentence ("" without programs)
 
     @property
     def title(self) -> str:
@@ -222,7 +222,7 @@ def _programs(
             why = "Pagu belum tersedia."
         rows.append(PkProgramRow(n, p.code, p.name, pagu, source, f"{why} {supports}".strip(), p.indicators))
     if not programs:
-        note = "Program belum dikonfigurasi di katalog OPD (programs)."
+        note = ""  # the table's one row says it
     elif budget is not None:
         note = (
             f"Anggaran: pagu APBD {year} menurut data realisasi anggaran "
