@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from browser import browser_required, chromium_path
+from kabupatenkit import DINKES, SEED, kabupaten_config
 
 from iku.config import Catalogue, load_config
 from iku.domain.budget import BudgetLine
@@ -68,10 +69,11 @@ def _catalogue_yaml(
     signatories: str = SIGNATORIES,
     extra: str = PK + PROGRAMS,
     replace: dict[str, str] | None = None,
+    file: str = "opd.yaml",
 ) -> Path:
     """config/opd.yaml of `config_dir` with the signatories under opd:, `extra`
     appended and the texts of `replace` replaced."""
-    path = config_dir / "opd.yaml"
+    path = config_dir / file
     text = path.read_text(encoding="utf-8")
     for before, after in (replace or {}).items():
         assert before in text
@@ -305,6 +307,25 @@ def test_without_chromium_only_the_html(pk_res, monkeypatch):
     paths = write_pk(pk_res, 2023, date(2023, 9, 1))
     assert paths == [pk_res.report_dir(2023) / "perjanjian-kinerja-2023.html"]
     assert stat.S_IMODE(paths[0].stat().st_mode) == 0o600
+
+
+def test_every_opd_of_a_kabupaten_in_its_folder(iku_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("IKU_CHROMIUM", "")
+    config = kabupaten_config(tmp_path / "kab", twin=False)
+    _catalogue_yaml(config / "opd", extra=PK, file=f"{SEED}.yaml")  # a PK; Dinas Kesehatan: none
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(config))
+    out = Path(Settings().output_dir) / "2023"
+    paths = write_pk(build_resources(Settings()), 2023, date(2023, 9, 1))
+    assert paths == [
+        out / DINKES / "perjanjian-kinerja-2023.html",
+        out / SEED / "perjanjian-kinerja-2023.html",
+    ]
+    dinkes, seed = (p.read_text(encoding="utf-8") for p in paths)
+    assert "DINAS KESEHATAN" in dinkes and "Perjanjian Kinerja tahun 2023 belum tercatat" in dinkes
+    assert "DINAS PERUMAHAN" in seed and "PK perubahan, tanggal 15 Agustus 2023" in seed
+    # one OPD chosen (--opd): only its document, written again
+    again = write_pk(build_resources(Settings(), opd=SEED), 2023, date(2023, 5, 1))
+    assert again == [paths[1]] and "PK awal, tanggal 31 Januari 2023" in paths[1].read_text(encoding="utf-8")
 
 
 # -- the PDF ----------------------------------------------------------------------------
