@@ -123,6 +123,7 @@ class PkDocument:
     target_source: str  # pk | renstra: where the document's targets come from
     revision: PkRevision | None  # the revision in force on as_of
     earlier: tuple[PkRevision, ...]  # the revisions it replaces, oldest first
+    first_dated: PkRevision | None  # without a revision in force: the year's first, dated later
     first: PkParty  # the Kepala Dinas
     second: PkParty  # the Bupati
     place: str | None
@@ -148,6 +149,12 @@ class PkDocument:
         """The plain statement that the targets are the Renstra's; None with a PK."""
         if self.revision is not None:
             return None
+        if self.first_dated is not None:  # a PK for the year, dated after the day
+            return (
+                f"Perjanjian Kinerja tahun {self.year} belum berlaku per {fmt.day(self.as_of)} "
+                f"({self.first_dated.label} bertanggal {fmt.day(self.first_dated.date)}). Target dalam "
+                f"dokumen ini adalah target Renstra tahun {self.year}; dokumen ini konsep."
+            )
         return (
             f"Perjanjian Kinerja tahun {self.year} belum tercatat per {fmt.day(self.as_of)} "
             f"(perjanjian_kinerja di katalog OPD). Target dalam dokumen ini adalah target Renstra "
@@ -240,6 +247,8 @@ def build_pk_document(
     force that day (else the Renstra's targets), the programs with the pagu of
     `budget` (iku.warehouse.budget), else their Renstra pagu of the year."""
     day = as_of.date() if isinstance(as_of, datetime) else as_of
+    if budget is not None and budget.year != year:
+        raise ValueError(f"budget figures of {budget.year} for the PK of {year}")
     opd = catalogue.opd
     revision = latest_revision(catalogue, year, day)
     earlier = tuple(
@@ -265,6 +274,7 @@ def build_pk_document(
         target_source="pk" if revision else "renstra",
         revision=revision,
         earlier=earlier,
+        first_dated=None if revision else next(iter(catalogue.perjanjian_kinerja.get(year, [])), None),
         first=first,
         second=second,
         place=sign.place if sign else None,
@@ -312,8 +322,10 @@ def default_as_of(catalogue: Catalogue, year: int, today: date) -> date:
 
 def pk_budget(res: Resources, year: int, as_of: date) -> BudgetMonth | None:
     """The budget figures the pagu come from: the latest imported month of `year`
-    up to the revision's month (the pagu the PK was signed with), else the
-    earliest imported one; None when the year has none."""
+    up to the day's month (the pagu as it stood while the revision shown was in
+    force: after an APBD-Perubahan, the changed pagu), else the earliest
+    imported one (a PK printed before the first sheet came); None when the year
+    has none."""
     months = budget_months(res.warehouse, res.opd, year)
     if not months:
         return None

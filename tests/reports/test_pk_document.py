@@ -166,6 +166,9 @@ def test_without_a_pk_the_renstra_targets_said_plainly(config_copy):
         assert all(r.source == "renstra" for s in doc.sasaran for r in s.rows)
         assert doc.revision_text == f"Target Renstra tahun {year} (Perjanjian Kinerja belum tercatat)"
         assert f"target Renstra tahun {year}" in doc.fallback_notice
+        assert (
+            "belum berlaku per 30 Januari 2023 (PK awal bertanggal 31 Januari 2023)" in doc.fallback_notice
+        ) == (year == 2023)
         t = _targets(doc)
         assert t["IKU-02"] == ("150 Unit", "renstra", "")  # no per-row note: the notice says it
         html = render_pk_html(doc)
@@ -209,6 +212,9 @@ def test_programs_with_and_without_budget(config_copy):
     html = render_pk_html(doc)
     assert "Rp 1.425.500.000,5" in html and "Rp 2.025.500.000,5" in html
     assert "belum termasuk" not in html
+
+    with pytest.raises(ValueError, match="budget figures of 2023 for the PK of 2024"):
+        build_pk_document(cat, 2024, date(2024, 9, 1), budget)
 
     # a budget sheet naming one program only: the other keeps its Renstra pagu or none
     partial = build_pk_document(cat, 2023, date(2023, 9, 1), _month(8, {"1.04.03": 5e8}))
