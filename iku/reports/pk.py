@@ -30,7 +30,7 @@ from iku.domain.budget import Program
 from iku.domain.periods import month_name
 from iku.domain.pk import latest_revision, pk_targets
 from iku.resources import Resources
-from iku.storage import Where
+from iku.storage import Unwritable, Where
 from iku.warehouse.budget import BudgetMonth, budget_months
 from iku.warehouse.reports import record_reports
 
@@ -345,14 +345,21 @@ def load_pk_document(res: Resources, year: int, as_of: date | None = None) -> Pk
 
 def write_pk(res: Resources, year: int, as_of: date | None = None) -> list[Where]:
     """perjanjian-kinerja-<year>.html and .pdf of each OPD `res` covers, in its
-    report folder of the year (out/<year>/, or out/<year>/<opd>/), files 0600.
-    Without Chromium, or when the print fails, only the HTML (logged)."""
+    report folder of the year (out/<year>/, or out/<year>/<opd>/), files 0600;
+    the paths written, in OPD order. Without Chromium, or when the print fails,
+    only the HTML (logged). A folder that cannot be written: Unwritable (exit 5)."""
     paths: list[Where] = []
     with pdf_printer() as printer:
         for unit in res.units():
             doc = load_pk_document(unit, year, as_of)
             text = render_pk_html(doc)
-            html = storage.write(unit.report_dir(year) / f"{doc.basename}.html", text)
+            folder = unit.report_dir(year)
+            try:
+                html = storage.write(folder / f"{doc.basename}.html", text)
+            except OSError as exc:  # one line for the operator, exit 5 (as every report)
+                raise Unwritable(
+                    f"Perjanjian Kinerja tidak dapat ditulis ke {folder} ({exc.strerror or type(exc).__name__})"
+                ) from None
             done = [html]
             pdf = _print(html, text, printer)
             if pdf is not None:
@@ -371,9 +378,9 @@ def _print(html: Where, text: str, printer: PdfPrinter) -> Where | None:
         local.write_text(text, encoding="utf-8")
         try:
             printed = printer.print(local)
-        except (PdfFailed, OSError) as exc:
+            if printed is None:  # no Chromium: logged by the printer
+                return None
+            return storage.write(html.with_suffix(".pdf"), printed.read_bytes())
+        except (PdfFailed, Unwritable, OSError) as exc:
             log.warning("PDF not written: %s", exc)
             return None
-        if printed is None:
-            return None
-        return storage.write(html.with_suffix(".pdf"), printed.read_bytes())

@@ -28,6 +28,7 @@ from iku.reports.pk import (
 )
 from iku.resources import build_resources
 from iku.settings import Settings
+from iku.storage import Unwritable
 from iku.warehouse.budget import BudgetFileRecord, BudgetMonth, record_budget_file
 
 KEPALA = "Ir. Budi Santoso, M.T."
@@ -332,6 +333,15 @@ def test_every_opd_of_a_kabupaten_in_its_folder(iku_env, tmp_path, monkeypatch):
     # one OPD chosen (--opd): only its document, written again
     again = write_pk(build_resources(Settings(), opd=SEED), 2023, date(2023, 5, 1))
     assert again == [paths[1]] and "PK awal, tanggal 31 Januari 2023" in paths[1].read_text(encoding="utf-8")
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(pk_res, monkeypatch):
+    monkeypatch.setenv("IKU_CHROMIUM", "")
+    blocker = pk_res.output_dir / "2023"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("a file where the year folder should be", encoding="utf-8")
+    with pytest.raises(Unwritable, match=r"^Perjanjian Kinerja tidak dapat ditulis ke .*/out/2023 \("):
+        write_pk(pk_res, 2023, date(2023, 9, 1))
 
 
 # -- the PDF ----------------------------------------------------------------------------
