@@ -78,6 +78,9 @@ class Opd(_Strict):
     region: str
     renstra_period: tuple[Whole, Whole]
     pengesahan: Pengesahan | None = None
+    # The Bupati (Wali Kota) of the region: pihak kedua of the Perjanjian Kinerja;
+    # without it the document leaves a line for the name
+    bupati: str | None = None
     # The OPD's planning team (Subbag Perencanaan): its alerts and recaps
     email: list[str] = []
 
