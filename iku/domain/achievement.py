@@ -144,7 +144,6 @@ class Achievement:
     quarters: dict[int, float | None]  # TW I-IV each alone; None after the period
     achievement_pct: float | None
     predicate: str | None
-    months_expected: tuple[int, ...]
     months_missing: tuple[int, ...]
     projected_value: float | None = None  # early warning, Q1-Q3 only
     projected_pct: float | None = None
@@ -160,10 +159,6 @@ class Achievement:
     provisional: bool = False
     trend: tuple[MonthPoint, ...] = ()
     flags: tuple[str, ...] = field(default=())
-
-    @property
-    def complete(self) -> bool:
-        return not self.months_missing
 
     def as_json(self) -> dict[str, Any]:
         """The per-indicator figures of CONTRACT §7 (identity fields added by the caller)."""
@@ -267,7 +262,6 @@ def compute(
         quarters=quarters,
         achievement_pct=pct,
         predicate=predicate(pct, bands),
-        months_expected=tuple(months),
         months_missing=missing,
         projected_value=projected_value,
         projected_pct=projected_pct,

@@ -13,7 +13,8 @@ from iku.storage import Where, write
 from .excel import render_excel
 from .html import render_html, render_recap_html
 from .index import write_index, written
-from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
+from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data
+from .lakip_excel import render_lakip_excel
 from .lakip_kabupaten import KabupatenLakipData, build_kabupaten_lakip, kabupaten_lakip_json
 from .model import ReportData, build_report_data, load_report_data, report_json
 from .pdf import PdfFailed, PdfPrinter, pdf_printer, write_pdf

@@ -30,13 +30,6 @@ from iku.domain.renstra import (
 )
 from iku.domain.status import MonthSubmission
 
-STATUS_LABELS = {
-    "on_time": "Tepat waktu",
-    "late": "Terlambat",
-    "invalid": "Tidak valid",
-    "missing": "Belum masuk",
-    "pending": "Menunggu",
-}
 NO_ACHIEVEMENT = "Tanpa capaian"
 NO_VERDICT = "Tanpa predikat (capaian sementara)"
 
@@ -54,7 +47,6 @@ class IndicatorReport:
     indicator: Indicator
     bidang_name: str
     achievement: Achievement
-    renstra_target: float | None  # the target of the Renstra's last year
     notes: tuple[Note, ...] = ()
     # Tabel E.81: column 7 (through last year) and columns 14-15 (through this period)
     renstra_before: RenstraProgress | None = None
@@ -117,10 +109,6 @@ class ReportData:
     @property
     def is_quarterly(self) -> bool:
         return self.period.quarter is not None
-
-    @property
-    def renstra_end_year(self) -> int:
-        return self.catalogue.opd.renstra_period[1]
 
     @property
     def provisional(self) -> bool:
@@ -254,7 +242,6 @@ def build_report_data(
                 indicator=ind,
                 bidang_name=cat.bidang_by_code(ind.bidang).name,
                 achievement=ach,
-                renstra_target=ind.target(cat.opd.renstra_period[1]),
                 notes=texts("note"),
                 supporting=texts("supporting"),
                 inhibiting=texts("inhibiting"),
