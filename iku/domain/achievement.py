@@ -322,3 +322,43 @@ def average(
             total = sum((Decimal(repr(v)) for v in values), Decimal(0))
             mean = float((total / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
     return Average(mean, predicate(mean, bands) if verdict else None, tuple(over), tuple(without))
+
+
+Coded = Sequence[tuple[str, Achievement]]  # (indicator code, its achievement), in report order
+
+
+def plan_average(rows: Coded, bands: Sequence[PredicateBand]) -> Average:
+    """The mean capaian against the Rencana Aksi of the quarter (a verdict)."""
+    return average(((c, a.achievement_quarter_pct, a.why_no_quarter_pct()) for c, a in rows), bands)
+
+
+def year_average(rows: Coded, bands: Sequence[PredicateBand], verdict: bool = True) -> Average:
+    """The mean year-to-date capaian against the year's target."""
+    return average(((c, a.achievement_pct, a.why_no_pct()) for c, a in rows), bands, verdict=verdict)
+
+
+def projected_average(rows: Coded, bands: Sequence[PredicateBand]) -> Average:
+    """The mean projected year-end capaian (TW I-III)."""
+    return average(((c, a.projected_pct, a.why_no_pct()) for c, a in rows), bands)
+
+
+def year_headline(rows: Coded, bands: Sequence[PredicateBand], period: Period) -> tuple[str, Average]:
+    """The year-to-date average with its label: provisional (no predicate) in TW I-III."""
+    if period.quarter in (1, 2, 3):
+        label = f"Rata-rata capaian s.d. {period.title_id} terhadap target tahunan ({PROVISIONAL})"
+        return label, year_average(rows, bands, verdict=False)
+    return f"Rata-rata tingkat capaian kinerja {period.year}", year_average(rows, bands)
+
+
+def headline_average(rows: Coded, bands: Sequence[PredicateBand], period: Period) -> tuple[str, Average]:
+    """The one average a report leads with, and its label: Tabel E.81's closing
+    row "Rata-rata capaian kinerja", the first average of the HTML report and
+    the OPD's figure in the kabupaten recap.
+
+    A quarterly report where some indicator has a Rencana Aksi target for the
+    quarter is judged against the Rencana Aksi (the quarter's own verdict, as
+    Permendagri 86/2017 evaluates each TW); otherwise the year-to-date capaian
+    against the year's target, a predicate only at the year's end."""
+    if period.quarter is not None and any(a.target_quarter is not None for _, a in rows):
+        return f"Rata-rata capaian terhadap Rencana Aksi s.d. {period.title_id}", plan_average(rows, bands)
+    return year_headline(rows, bands, period)

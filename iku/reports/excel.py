@@ -279,10 +279,7 @@ def _e81_sheet(wb, st: Styles, data: ReportData) -> None:
 
     # The regulation's closing rows: average, predicate, causes and follow-up,
     # pre-filled with the bidang's words and left editable (yellow).
-    averages = data.averages()
-    label, avg = averages[-2] if data.provisional else averages[-1]
-    if data.is_quarterly and data.has_plan:
-        label, avg = averages[0]
+    label, avg = data.headline_average()
     span = last - 6
     closing = [
         ("Rata-rata capaian kinerja (%)", avg.pct, f"{label}: {avg.describe()}"),

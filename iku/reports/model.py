@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue, Config, Indicator, PredicateBand
 from iku.domain.achievement import (
-    PROVISIONAL,
     Achievement,
     Average,
-    average,
     compute,
+    headline_average,
+    projected_average,
+    year_headline,
 )
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
@@ -129,53 +130,21 @@ class ReportData:
         out.append((empty, counts.get(empty, 0)))
         return out
 
+    def coded(self) -> list[tuple[str, Achievement]]:
+        return [(r.indicator.code, r.achievement) for r in self.rows]
+
+    def headline_average(self) -> tuple[str, Average]:
+        """The average the report leads with (see iku.domain.achievement.headline_average)."""
+        return headline_average(self.coded(), self.bands, self.period)
+
     def averages(self) -> list[tuple[str, Average]]:
-        """The averages the report states, each saying what it runs over."""
-        rows, bands = self.rows, self.bands
-        out = []
-        if self.is_quarterly and self.has_plan:
-            out.append(
-                (
-                    f"Rata-rata capaian terhadap Rencana Aksi s.d. {self.period.title_id}",
-                    average(
-                        (
-                            (
-                                r.indicator.code,
-                                r.achievement.achievement_quarter_pct,
-                                r.achievement.why_no_quarter_pct(),
-                            )
-                            for r in rows
-                        ),
-                        bands,
-                    ),
-                )
-            )
-        yearly = average(
-            ((r.indicator.code, r.achievement.achievement_pct, r.achievement.why_no_pct()) for r in rows),
-            bands,
-            verdict=not self.provisional,
-        )
+        """The averages the report states, the headline first, each saying what it runs over."""
+        rows, bands = self.coded(), self.bands
+        out = [headline_average(rows, bands, self.period)]
+        if self.is_quarterly and self.has_plan:  # the headline is the Rencana Aksi's: the year's beside it
+            out.append(year_headline(rows, bands, self.period))
         if self.provisional:
-            out.append(
-                (
-                    f"Rata-rata capaian s.d. {self.period.title_id} terhadap target tahunan ({PROVISIONAL})",
-                    yearly,
-                )
-            )
-            out.append(
-                (
-                    "Rata-rata proyeksi capaian akhir tahun",
-                    average(
-                        (
-                            (r.indicator.code, r.achievement.projected_pct, r.achievement.why_no_pct())
-                            for r in rows
-                        ),
-                        bands,
-                    ),
-                )
-            )
-        else:
-            out.append((f"Rata-rata tingkat capaian kinerja {self.period.year}", yearly))
+            out.append(("Rata-rata proyeksi capaian akhir tahun", projected_average(rows, bands)))
         return out
 
     def at_risk(self) -> list[IndicatorReport]:
