@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 
 from iku import formatting as fmt
-from iku.domain.achievement import round2
+from iku.domain.achievement import Achievement, round2
 from iku.domain.periods import month_name
 from iku.excel_layout import row_height as _row_height
 from iku.formatting import STATUS_COLOURS, STATUS_LABELS
@@ -88,10 +88,15 @@ class Styles:
         self.sign_name = wb.add_format(
             {**base, "font_size": 10, "align": "center", "bold": True, "underline": 1}
         )
-        self.pred = {
-            b.label: wb.add_format(
+        self.pred = self._predicate_formats(bands)
+        self.status = self._status_formats()
+
+    def _predicate_formats(self, bands) -> dict[str, xlsxwriter.format.Format]:
+        """A predicate cell coloured by its band."""
+        return {
+            b.label: self.wb.add_format(
                 {
-                    **base,
+                    **self.base,
                     "bold": True,
                     "align": "center",
                     "border": 1,
@@ -100,10 +105,13 @@ class Styles:
             )
             for b in bands
         }
-        self.status = {
-            k: wb.add_format(
+
+    def _status_formats(self) -> dict[str, xlsxwriter.format.Format]:
+        """A submission status cell in its colour, white text on the dark ones."""
+        return {
+            k: self.wb.add_format(
                 {
-                    **base,
+                    **self.base,
                     "align": "center",
                     "border": 1,
                     "bg_color": c,
@@ -354,9 +362,32 @@ def _e81_closing(ws, st: Styles, data: ReportData, row: int) -> int:
 def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
     """The capaian per indicator: against the Rencana Aksi (quarterly) and the
     year's target, with the bidang's faktor columns, editable."""
-    year = data.period.year
     ws = wb.add_worksheet("Evaluasi Capaian")
-    q = data.period.quarter
+    cols = _evaluation_columns(data)
+    last = len(cols) - 1
+    ws.merge_range(
+        0, 0, 0, last, f"EVALUASI CAPAIAN INDIKATOR KINERJA UTAMA {data.period.title_id.upper()}", st.title
+    )
+    ws.merge_range(1, 0, 1, last, f"{data.catalogue.opd.name} {data.catalogue.opd.region}", st.subtitle)
+    head = 3
+    for col, (label, width) in enumerate(cols):
+        ws.set_column(col, col, width)
+        ws.write_string(head, col, label, st.header)
+    ws.set_row(head, row_height(*((label, width) for label, width in cols), minimum=30))
+    bidang_col = [label for label, _ in cols].index("Bidang penanggung jawab")
+    row = head + 1
+    for no, r in enumerate(data.rows, start=1):
+        _evaluation_row(ws, st, data, r, row, no, bidang_col)
+        row += 1
+    row = _evaluation_averages(ws, st, data, row + 1, last)
+    _signature(ws, st, data, row + 1, last - 3, last)
+    ws.freeze_panes(head + 1, 3)
+    print_setup(ws, head, head)
+
+
+def _evaluation_columns(data: ReportData) -> list[tuple[str, float]]:
+    """The sheet's (header, width): quarterly against the Rencana Aksi, annual per TW."""
+    year, q = data.period.year, data.period.quarter
     tw = f"TW {ROMAN[q - 1]}" if q else ""
     end = month_name(data.period.end_month)
     cols: list[tuple[str, float]] = [
@@ -381,68 +412,64 @@ def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
     else:
         cols += [(f"Realisasi TW {r}", 10) for r in ROMAN]
         cols += [(f"Realisasi {year}", 10), ("Tingkat capaian (%)", 10), ("Predikat", 12)]
-    cols += [
+    return cols + [
         ("Bidang penanggung jawab", 14),
         ("Faktor pendorong", 30),
         ("Faktor penghambat", 30),
         ("Tindak lanjut", 30),
         ("Keterangan", 30),
     ]
-    last = len(cols) - 1
-    ws.merge_range(
-        0, 0, 0, last, f"EVALUASI CAPAIAN INDIKATOR KINERJA UTAMA {data.period.title_id.upper()}", st.title
-    )
-    ws.merge_range(1, 0, 1, last, f"{data.catalogue.opd.name} {data.catalogue.opd.region}", st.subtitle)
-    head = 3
-    for col, (label, width) in enumerate(cols):
-        ws.set_column(col, col, width)
-        ws.write_string(head, col, label, st.header)
-    ws.set_row(head, row_height(*((label, width) for label, width in cols), minimum=30))
-    index = {label: i for i, (label, _) in enumerate(cols)}
-    row = head + 1
-    for no, r in enumerate(data.rows, start=1):
-        a, ind = r.achievement, r.indicator
-        ws.write_number(row, 0, no, st.center)
-        put_text(ws, row, 1, ind.code, st.center)
-        put_text(ws, row, 2, ind.name, st.text)
-        put_text(ws, row, 3, ind.unit, st.center)
-        put_number(ws, row, 4, a.target, st, empty="belum ditetapkan")
-        c = 5
-        if data.is_quarterly:
-            put_number(ws, row, c, a.target_quarter, st, empty="belum ditetapkan")
-            put_number(ws, row, c + 1, round2(a.realisation_quarter), st)
-            put_number(ws, row, c + 2, round2(a.realisation), st)
-            put_number(ws, row, c + 3, a.achievement_quarter_pct, st, st.pct)
-            put_predicate(ws, row, c + 4, a.predicate_quarter, st)
-            put_number(ws, row, c + 5, a.achievement_pct, st, st.pct)
-            if a.provisional:
-                put_text(ws, row, c + 6, "sementara" if a.achievement_pct is not None else None, st.center)
-                put_number(ws, row, c + 7, a.projected_pct, st, st.pct)
-                put_predicate(ws, row, c + 8, a.projected_predicate, st)
-            else:
-                put_predicate(ws, row, c + 6, a.predicate, st)
-                put_text(ws, row, c + 7, None, st.center)
-                put_text(ws, row, c + 8, None, st.center)
-        else:
-            for i in range(4):
-                put_number(ws, row, c + i, round2(a.quarters[i + 1]), st)
-            put_number(ws, row, c + 4, round2(a.realisation), st)
-            put_number(ws, row, c + 5, a.achievement_pct, st, st.pct)
-            put_predicate(ws, row, c + 6, a.predicate, st)
-        bidang_col = index["Bidang penanggung jawab"]
-        put_text(ws, row, bidang_col, r.bidang_name, st.text)
-        cells = [
-            "\n".join(_notes(r.supporting)),
-            "\n".join(_notes(r.inhibiting)),
-            "\n".join(_notes(r.follow_up)),
-            "\n".join(list(a.flags) + _notes(r.notes)),
-        ]
-        for i, text in enumerate(cells):
-            put_text(ws, row, bidang_col + 1 + i, text, st.flag if i == 3 and a.flags else st.fill_text)
-        ws.set_row(row, row_height((ind.name, 34), (r.bidang_name, 14), *((t, 30) for t in cells)))
-        row += 1
 
-    row += 1
+
+def _evaluation_row(
+    ws, st: Styles, data: ReportData, r: IndicatorReport, row: int, no: int, bidang_col: int
+) -> None:
+    a, ind = r.achievement, r.indicator
+    ws.write_number(row, 0, no, st.center)
+    put_text(ws, row, 1, ind.code, st.center)
+    put_text(ws, row, 2, ind.name, st.text)
+    put_text(ws, row, 3, ind.unit, st.center)
+    put_number(ws, row, 4, a.target, st, empty="belum ditetapkan")
+    if data.is_quarterly:
+        _quarter_figures(ws, st, a, row, 5)
+    else:
+        for i in range(4):
+            put_number(ws, row, 5 + i, round2(a.quarters[i + 1]), st)
+        put_number(ws, row, 9, round2(a.realisation), st)
+        put_number(ws, row, 10, a.achievement_pct, st, st.pct)
+        put_predicate(ws, row, 11, a.predicate, st)
+    put_text(ws, row, bidang_col, r.bidang_name, st.text)
+    cells = [
+        "\n".join(_notes(r.supporting)),
+        "\n".join(_notes(r.inhibiting)),
+        "\n".join(_notes(r.follow_up)),
+        "\n".join(list(a.flags) + _notes(r.notes)),
+    ]
+    for i, text in enumerate(cells):
+        put_text(ws, row, bidang_col + 1 + i, text, st.flag if i == 3 and a.flags else st.fill_text)
+    ws.set_row(row, row_height((ind.name, 34), (r.bidang_name, 14), *((t, 30) for t in cells)))
+
+
+def _quarter_figures(ws, st: Styles, a: Achievement, row: int, c: int) -> None:
+    """Against the Rencana Aksi, then the year to date: provisional with its projection in TW I-III."""
+    put_number(ws, row, c, a.target_quarter, st, empty="belum ditetapkan")
+    put_number(ws, row, c + 1, round2(a.realisation_quarter), st)
+    put_number(ws, row, c + 2, round2(a.realisation), st)
+    put_number(ws, row, c + 3, a.achievement_quarter_pct, st, st.pct)
+    put_predicate(ws, row, c + 4, a.predicate_quarter, st)
+    put_number(ws, row, c + 5, a.achievement_pct, st, st.pct)
+    if a.provisional:
+        put_text(ws, row, c + 6, "sementara" if a.achievement_pct is not None else None, st.center)
+        put_number(ws, row, c + 7, a.projected_pct, st, st.pct)
+        put_predicate(ws, row, c + 8, a.projected_predicate, st)
+    else:
+        put_predicate(ws, row, c + 6, a.predicate, st)
+        put_text(ws, row, c + 7, None, st.center)
+        put_text(ws, row, c + 8, None, st.center)
+
+
+def _evaluation_averages(ws, st: Styles, data: ReportData, row: int, last: int) -> int:
+    """Every average the report states, each saying what it runs over; the next row."""
     for label, avg in data.averages():
         ws.merge_range(row, 0, row, 4, label, st.bold_wrap)
         put_number(ws, row, 5, avg.pct, st, st.pct)
@@ -451,9 +478,7 @@ def _evaluation_sheet(wb, st: Styles, data: ReportData) -> None:
         ws.merge_range(row, 7, row, last, avg.describe(), st.text)
         ws.set_row(row, row_height((label, 60), (avg.describe(), 150), minimum=24))
         row += 1
-    _signature(ws, st, data, row + 1, last - 3, last)
-    ws.freeze_panes(head + 1, 3)
-    print_setup(ws, head, head)
+    return row
 
 
 def _monthly_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
