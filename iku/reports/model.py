@@ -25,6 +25,7 @@ from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
 from iku.domain.renstra import (
     RenstraProgress,
+    YearFigure,
     from_achievement,
     renstra_progress,
     year_figure,
@@ -175,63 +176,27 @@ def build_report_data(
         key=lambda v: (v.indicator, v.month, v.revision),
     )
     renstra = cat.opd.renstra_period
-    earlier_years = range(renstra[0], year)
-    by_indicator: dict[str, list[MonthlyValue]] = {}
+    earlier_values: dict[str, list[MonthlyValue]] = {}
     for v in values:
         if renstra[0] <= v.year < year:
-            by_indicator.setdefault(v.indicator, []).append(v)
+            earlier_values.setdefault(v.indicator, []).append(v)
     imported = {(h.indicator, h.year): h for h in history or []}
-    note_months = set(_period_months(period))
 
     groups: dict[str, list[IndicatorReport]] = {}
     tujuan: dict[str, str] = {}
     for ind in cat.indicators:
         mine = [v for v in in_scope if v.indicator == ind.code]
-        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
         earlier = [
             year_figure(
-                compute(ind, by_indicator.get(ind.code, []), Period(y), pipe.predicates),
+                compute(ind, earlier_values.get(ind.code, []), Period(y), pipe.predicates),
                 imported.get((ind.code, y)),
                 ind.polarity,
                 pipe.predicates,
             )
-            for y in earlier_years
+            for y in range(renstra[0], year)
         ]
-        now = from_achievement(ach)
-
-        def texts(attr: str, mine=mine) -> tuple[Note, ...]:
-            return tuple(
-                Note(v.month, v.bidang, text.strip(), v.file_name)
-                for v in mine
-                if (text := getattr(v, attr)) and text.strip() and v.month in note_months
-            )
-
-        groups.setdefault(ind.sasaran, []).append(
-            IndicatorReport(
-                indicator=ind,
-                bidang_name=cat.bidang_by_code(ind.bidang).name,
-                achievement=ach,
-                notes=texts("note"),
-                supporting=texts("supporting"),
-                inhibiting=texts("inhibiting"),
-                follow_up=texts("follow_up"),
-                renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
-                if earlier
-                else None,
-                renstra=renstra_progress(ind.kind, ind.polarity, [*earlier, now], ind.targets, renstra),
-            )
-        )
+        groups.setdefault(ind.sasaran, []).append(_indicator_report(config, ind, mine, earlier, period))
         tujuan.setdefault(ind.sasaran, ind.tujuan)
-
-    seen: dict[str, SourceFile] = {}
-    for v in in_scope:
-        seen.setdefault(
-            v.sha256,
-            SourceFile(
-                v.file_name, v.sha256, v.bidang, v.year, v.month, v.revision, v.received_at.astimezone(tz)
-            ),
-        )
-    sources = sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
 
     return ReportData(
         catalogue=cat,
@@ -241,11 +206,58 @@ def build_report_data(
         groups=[SasaranGroup(s, tujuan[s], tuple(rows)) for s, rows in groups.items()],
         submissions=list(submissions),
         values=in_scope,
-        sources=sources,
+        sources=_sources(in_scope, tz),
         bands=list(pipe.predicates),
         at_risk_below_pct=pipe.at_risk_below_pct,
         timezone=pipe.timezone,
     )
+
+
+def _indicator_report(
+    config: Config, ind: Indicator, mine: list[MonthlyValue], earlier: list[YearFigure], period: Period
+) -> IndicatorReport:
+    """One indicator's row: its achievement, the bidang's words of the period's
+    months, and the Renstra progress through last year and through this period."""
+    cat, pipe = config.catalogue, config.pipeline
+    renstra = cat.opd.renstra_period
+    ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+    note_months = set(_period_months(period))
+
+    def texts(attr: str) -> tuple[Note, ...]:
+        return tuple(
+            Note(v.month, v.bidang, text.strip(), v.file_name)
+            for v in mine
+            if (text := getattr(v, attr)) and text.strip() and v.month in note_months
+        )
+
+    return IndicatorReport(
+        indicator=ind,
+        bidang_name=cat.bidang_by_code(ind.bidang).name,
+        achievement=ach,
+        notes=texts("note"),
+        supporting=texts("supporting"),
+        inhibiting=texts("inhibiting"),
+        follow_up=texts("follow_up"),
+        renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
+        if earlier
+        else None,
+        renstra=renstra_progress(
+            ind.kind, ind.polarity, [*earlier, from_achievement(ach)], ind.targets, renstra
+        ),
+    )
+
+
+def _sources(in_scope: list[MonthlyValue], tz: ZoneInfo) -> list[SourceFile]:
+    """Each source file once, by month, bidang and revision."""
+    seen: dict[str, SourceFile] = {}
+    for v in in_scope:
+        seen.setdefault(
+            v.sha256,
+            SourceFile(
+                v.file_name, v.sha256, v.bidang, v.year, v.month, v.revision, v.received_at.astimezone(tz)
+            ),
+        )
+    return sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
 
 
 def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
