@@ -172,23 +172,22 @@ class Achievement:
 
     def why_no_pct(self) -> str | None:
         """Why there is no capaian against the year's target (None when there is one)."""
-        if self.achievement_pct is not None:
-            return None
-        if self.target is None:
-            return NO_TARGET
-        if self.target == 0:
-            return "target nol"
-        return NO_DATA
+        return _why_none(self.achievement_pct, self.target, NO_TARGET, "target nol")
 
     def why_no_quarter_pct(self) -> str | None:
         """Why there is no capaian against the Rencana Aksi (None when there is one)."""
-        if self.achievement_quarter_pct is not None:
-            return None
-        if self.target_quarter is None:
-            return NO_PLAN
-        if self.target_quarter == 0:
-            return "target triwulan nol"
-        return NO_DATA
+        return _why_none(self.achievement_quarter_pct, self.target_quarter, NO_PLAN, "target triwulan nol")
+
+
+def _why_none(pct: float | None, target: float | None, no_target: str, zero_target: str) -> str | None:
+    """No capaian: no target, a zero target, or no data (None when there is a capaian)."""
+    if pct is not None:
+        return None
+    if target is None:
+        return no_target
+    if target == 0:
+        return zero_target
+    return NO_DATA
 
 
 def missing_label(months: Sequence[int]) -> str:
@@ -225,30 +224,6 @@ def compute(
             at_risk_below_pct is not None and projected_pct is not None and projected_pct < at_risk_below_pct
         )
 
-    trend = []
-    for m in range(1, end + 1):
-        own = aggregate(ind, by_month, [m])
-        cum = aggregate(ind, by_month, range(1, m + 1))
-        if target is None:
-            pace = None
-        elif ind.kind == "level":
-            pace = finite(target)  # a level should stand at the target all year
-        else:
-            pace = finite(target * m / 12)
-        trend.append(MonthPoint(m, own, cum, pace))
-
-    flags: list[str] = []
-    if target is None:
-        flags.append(NO_TARGET)
-    elif target == 0:
-        flags.append(ZERO_TARGET)
-    if realisation is None:
-        flags.append(NO_DATA)
-    elif missing:
-        flags.append(missing_label(missing))
-    if at_risk:
-        flags.append(AT_RISK)
-
     target_quarter = ind.quarter_target(year, period.quarter) if period.quarter else None
     quarter_pct = achievement_pct(realisation, target_quarter, ind.polarity)
 
@@ -271,9 +246,45 @@ def compute(
         achievement_quarter_pct=quarter_pct,
         predicate_quarter=predicate(quarter_pct, bands),
         provisional=provisional,
-        trend=tuple(trend),
-        flags=tuple(flags),
+        trend=_trend(ind, by_month, target, end),
+        flags=_flags(target, realisation, missing, at_risk),
     )
+
+
+def _trend(
+    ind: Indicator, by_month: dict[int, MonthlyValue], target: float | None, end: int
+) -> tuple[MonthPoint, ...]:
+    """Each month's own figure, the value to date and the target's pace."""
+    trend = []
+    for m in range(1, end + 1):
+        own = aggregate(ind, by_month, [m])
+        cum = aggregate(ind, by_month, range(1, m + 1))
+        if target is None:
+            pace = None
+        elif ind.kind == "level":
+            pace = finite(target)  # a level should stand at the target all year
+        else:
+            pace = finite(target * m / 12)
+        trend.append(MonthPoint(m, own, cum, pace))
+    return tuple(trend)
+
+
+def _flags(
+    target: float | None, realisation: float | None, missing: tuple[int, ...], at_risk: bool
+) -> tuple[str, ...]:
+    """What the reader must know beside the figure: no target, missing months, at risk."""
+    flags: list[str] = []
+    if target is None:
+        flags.append(NO_TARGET)
+    elif target == 0:
+        flags.append(ZERO_TARGET)
+    if realisation is None:
+        flags.append(NO_DATA)
+    elif missing:
+        flags.append(missing_label(missing))
+    if at_risk:
+        flags.append(AT_RISK)
+    return tuple(flags)
 
 
 @dataclass(frozen=True)
