@@ -91,7 +91,7 @@ class Styles:
         self.pred = self._predicate_formats(bands)
         self.status = self._status_formats()
 
-    def _predicate_formats(self, bands) -> dict[str, xlsxwriter.format.Format]:
+    def _predicate_formats(self, bands) -> dict:
         """A predicate cell coloured by its band."""
         return {
             b.label: self.wb.add_format(

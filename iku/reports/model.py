@@ -318,13 +318,6 @@ def report_json(data: ReportData) -> dict:
 # Colours by band position (highest band first), so a relabelled scale keeps them.
 PREDICATE_PALETTE = ["#1e8449", "#58d68d", "#f4d03f", "#eb984e", "#e74c3c"]
 NO_PREDICATE_COLOUR = "#d5d8dc"
-STATUS_COLOURS = {
-    "on_time": "#58d68d",
-    "late": "#f4d03f",
-    "invalid": "#e74c3c",
-    "missing": "#922b21",
-    "pending": "#d5d8dc",
-}
 
 
 def predicate_colour(label: str | None, bands: list[PredicateBand]) -> str:
