@@ -8,8 +8,8 @@ import io
 from iku.domain.achievement import Average
 from iku.domain.recap import ReportingRate
 
-from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 from .recap import RecapData
+from .workbook import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 
 
 def render_recap_excel(data: RecapData) -> bytes:
