@@ -336,38 +336,41 @@ def stray_entries(inbox: Where, sources: Sequence[Where]) -> list[str]:
     local = [f for f in sources if isinstance(f, Path)]
     if inbox in local:
         return []  # a source folder itself: everything in it is read
-    covered: set[str] = set()
-    for folder in local:
-        with contextlib.suppress(ValueError):
-            parts = folder.relative_to(inbox).parts
-            if parts:
-                covered.add(parts[0])
-    known = {name.casefold(): name for name in covered}
-    found = []
+    covered = _first_parts(inbox, local)
     try:
         entries = sorted(inbox.iterdir())
     except OSError:
         return []
-    for entry in entries:
-        name = entry.name
-        if name in covered or name.startswith("."):
-            continue
-        shown = shown_name(str(entry))
-        if not entry.is_dir():
-            found.append(
-                f"{shown}: berkas di luar folder bidang, tidak diproses; pindahkan ke folder bidangnya"
-            )
-        elif name.casefold() in known:
-            found.append(
-                f"{shown}: folder tidak dikenal, tidak diproses; maksudnya '{known[name.casefold()]}'?"
-            )
-        else:
-            found.append(
-                f"{shown}: folder tidak dikenal, tidak diproses (yang dikenal: {', '.join(sorted(covered))})"
-            )
+    found = [
+        _why_stray(entry, covered)
+        for entry in entries
+        if entry.name not in covered and not entry.name.startswith(".")
+    ]
     for name in sorted(covered):  # an OPD's folder holding its bidang folders
         found += stray_entries(inbox / name, local)
     return found
+
+
+def _first_parts(inbox: Path, folders: Sequence[Path]) -> set[str]:
+    """The names directly under `inbox` that lead to a source folder."""
+    covered: set[str] = set()
+    for folder in folders:
+        with contextlib.suppress(ValueError):
+            parts = folder.relative_to(inbox).parts
+            if parts:
+                covered.add(parts[0])
+    return covered
+
+
+def _why_stray(entry: Path, covered: set[str]) -> str:
+    """Why an entry beside the source folders is never read, and what to do."""
+    shown = shown_name(str(entry))
+    known = {name.casefold(): name for name in covered}
+    if not entry.is_dir():
+        return f"{shown}: berkas di luar folder bidang, tidak diproses; pindahkan ke folder bidangnya"
+    if entry.name.casefold() in known:
+        return f"{shown}: folder tidak dikenal, tidak diproses; maksudnya '{known[entry.name.casefold()]}'?"
+    return f"{shown}: folder tidak dikenal, tidak diproses (yang dikenal: {', '.join(sorted(covered))})"
 
 
 def _candidates(

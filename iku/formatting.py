@@ -107,8 +107,3 @@ STATUS_COLOURS = {
 }
 # What became of one file (valid / invalid / unreadable).
 FILE_STATUS_LABELS = {"valid": "valid", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
-
-
-def status_label(status: str) -> str:
-    """'Tepat waktu' for 'on_time'; the lower-case form reads well inside a sentence."""
-    return STATUS_LABELS[status]

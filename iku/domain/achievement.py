@@ -144,7 +144,6 @@ class Achievement:
     quarters: dict[int, float | None]  # TW I-IV each alone; None after the period
     achievement_pct: float | None
     predicate: str | None
-    months_expected: tuple[int, ...]
     months_missing: tuple[int, ...]
     projected_value: float | None = None  # early warning, Q1-Q3 only
     projected_pct: float | None = None
@@ -161,10 +160,6 @@ class Achievement:
     trend: tuple[MonthPoint, ...] = ()
     flags: tuple[str, ...] = field(default=())
 
-    @property
-    def complete(self) -> bool:
-        return not self.months_missing
-
     def as_json(self) -> dict[str, Any]:
         """The per-indicator figures of CONTRACT §7 (identity fields added by the caller)."""
         return {
@@ -177,23 +172,22 @@ class Achievement:
 
     def why_no_pct(self) -> str | None:
         """Why there is no capaian against the year's target (None when there is one)."""
-        if self.achievement_pct is not None:
-            return None
-        if self.target is None:
-            return NO_TARGET
-        if self.target == 0:
-            return "target nol"
-        return NO_DATA
+        return _why_none(self.achievement_pct, self.target, NO_TARGET, "target nol")
 
     def why_no_quarter_pct(self) -> str | None:
         """Why there is no capaian against the Rencana Aksi (None when there is one)."""
-        if self.achievement_quarter_pct is not None:
-            return None
-        if self.target_quarter is None:
-            return NO_PLAN
-        if self.target_quarter == 0:
-            return "target triwulan nol"
-        return NO_DATA
+        return _why_none(self.achievement_quarter_pct, self.target_quarter, NO_PLAN, "target triwulan nol")
+
+
+def _why_none(pct: float | None, target: float | None, no_target: str, zero_target: str) -> str | None:
+    """No capaian: no target, a zero target, or no data (None when there is a capaian)."""
+    if pct is not None:
+        return None
+    if target is None:
+        return no_target
+    if target == 0:
+        return zero_target
+    return NO_DATA
 
 
 def missing_label(months: Sequence[int]) -> str:
@@ -230,30 +224,6 @@ def compute(
             at_risk_below_pct is not None and projected_pct is not None and projected_pct < at_risk_below_pct
         )
 
-    trend = []
-    for m in range(1, end + 1):
-        own = aggregate(ind, by_month, [m])
-        cum = aggregate(ind, by_month, range(1, m + 1))
-        if target is None:
-            pace = None
-        elif ind.kind == "level":
-            pace = finite(target)  # a level should stand at the target all year
-        else:
-            pace = finite(target * m / 12)
-        trend.append(MonthPoint(m, own, cum, pace))
-
-    flags: list[str] = []
-    if target is None:
-        flags.append(NO_TARGET)
-    elif target == 0:
-        flags.append(ZERO_TARGET)
-    if realisation is None:
-        flags.append(NO_DATA)
-    elif missing:
-        flags.append(missing_label(missing))
-    if at_risk:
-        flags.append(AT_RISK)
-
     target_quarter = ind.quarter_target(year, period.quarter) if period.quarter else None
     quarter_pct = achievement_pct(realisation, target_quarter, ind.polarity)
 
@@ -267,7 +237,6 @@ def compute(
         quarters=quarters,
         achievement_pct=pct,
         predicate=predicate(pct, bands),
-        months_expected=tuple(months),
         months_missing=missing,
         projected_value=projected_value,
         projected_pct=projected_pct,
@@ -277,9 +246,45 @@ def compute(
         achievement_quarter_pct=quarter_pct,
         predicate_quarter=predicate(quarter_pct, bands),
         provisional=provisional,
-        trend=tuple(trend),
-        flags=tuple(flags),
+        trend=_trend(ind, by_month, target, end),
+        flags=_flags(target, realisation, missing, at_risk),
     )
+
+
+def _trend(
+    ind: Indicator, by_month: dict[int, MonthlyValue], target: float | None, end: int
+) -> tuple[MonthPoint, ...]:
+    """Each month's own figure, the value to date and the target's pace."""
+    trend = []
+    for m in range(1, end + 1):
+        own = aggregate(ind, by_month, [m])
+        cum = aggregate(ind, by_month, range(1, m + 1))
+        if target is None:
+            pace = None
+        elif ind.kind == "level":
+            pace = finite(target)  # a level should stand at the target all year
+        else:
+            pace = finite(target * m / 12)
+        trend.append(MonthPoint(m, own, cum, pace))
+    return tuple(trend)
+
+
+def _flags(
+    target: float | None, realisation: float | None, missing: tuple[int, ...], at_risk: bool
+) -> tuple[str, ...]:
+    """What the reader must know beside the figure: no target, missing months, at risk."""
+    flags: list[str] = []
+    if target is None:
+        flags.append(NO_TARGET)
+    elif target == 0:
+        flags.append(ZERO_TARGET)
+    if realisation is None:
+        flags.append(NO_DATA)
+    elif missing:
+        flags.append(missing_label(missing))
+    if at_risk:
+        flags.append(AT_RISK)
+    return tuple(flags)
 
 
 @dataclass(frozen=True)
@@ -328,3 +333,43 @@ def average(
             total = sum((Decimal(repr(v)) for v in values), Decimal(0))
             mean = float((total / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
     return Average(mean, predicate(mean, bands) if verdict else None, tuple(over), tuple(without))
+
+
+Coded = Sequence[tuple[str, Achievement]]  # (indicator code, its achievement), in report order
+
+
+def plan_average(rows: Coded, bands: Sequence[PredicateBand]) -> Average:
+    """The mean capaian against the Rencana Aksi of the quarter (a verdict)."""
+    return average(((c, a.achievement_quarter_pct, a.why_no_quarter_pct()) for c, a in rows), bands)
+
+
+def year_average(rows: Coded, bands: Sequence[PredicateBand], verdict: bool = True) -> Average:
+    """The mean year-to-date capaian against the year's target."""
+    return average(((c, a.achievement_pct, a.why_no_pct()) for c, a in rows), bands, verdict=verdict)
+
+
+def projected_average(rows: Coded, bands: Sequence[PredicateBand]) -> Average:
+    """The mean projected year-end capaian (TW I-III)."""
+    return average(((c, a.projected_pct, a.why_no_pct()) for c, a in rows), bands)
+
+
+def year_headline(rows: Coded, bands: Sequence[PredicateBand], period: Period) -> tuple[str, Average]:
+    """The year-to-date average with its label: provisional (no predicate) in TW I-III."""
+    if period.quarter in (1, 2, 3):
+        label = f"Rata-rata capaian s.d. {period.title_id} terhadap target tahunan ({PROVISIONAL})"
+        return label, year_average(rows, bands, verdict=False)
+    return f"Rata-rata tingkat capaian kinerja {period.year}", year_average(rows, bands)
+
+
+def headline_average(rows: Coded, bands: Sequence[PredicateBand], period: Period) -> tuple[str, Average]:
+    """The one average a report leads with, and its label: Tabel E.81's closing
+    row "Rata-rata capaian kinerja", the first average of the HTML report and
+    the OPD's figure in the kabupaten recap.
+
+    A quarterly report where some indicator has a Rencana Aksi target for the
+    quarter is judged against the Rencana Aksi (the quarter's own verdict, as
+    Permendagri 86/2017 evaluates each TW); otherwise the year-to-date capaian
+    against the year's target, a predicate only at the year's end."""
+    if period.quarter is not None and any(a.target_quarter is not None for _, a in rows):
+        return f"Rata-rata capaian terhadap Rencana Aksi s.d. {period.title_id}", plan_average(rows, bands)
+    return year_headline(rows, bands, period)

@@ -24,19 +24,28 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         raise NotANumber(str(value))
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            if math.isnan(value):
-                return None
-            raise NotANumber(str(value))
-        try:
-            return float(value)
-        except OverflowError:  # an int beyond any float
-            raise NotANumber(str(value)) from None
+        return _cell_number(value)
     text = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if not text or text == "-":
         return None
-    if text.endswith("%"):
-        text = text[:-1]
+    return _text_number(text.removesuffix("%"), value)
+
+
+def _cell_number(value: int | float) -> float | None:
+    """A numeric cell: NaN is an empty cell, infinity and huge integers are no number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value):
+            return None
+        raise NotANumber(str(value))
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float
+        raise NotANumber(str(value)) from None
+
+
+def _text_number(text: str, value: object) -> float:
+    """Typed text without its % sign: decimal comma with dot thousands, dot
+    thousands alone (grouped in threes), or a plain number with a decimal dot."""
     if "," in text:
         # 1.234,5 -> thousands dots, decimal comma
         if text.count(",") > 1:

@@ -116,6 +116,12 @@ def _years_text(years: Sequence[int]) -> str:
     return ", ".join(str(y) for y in years)
 
 
+def _through_and_missing(figures: Sequence[YearFigure], start: int) -> tuple[int, tuple[int, ...]]:
+    """The last year the figures reach, and the years among them without data."""
+    through = max((f.year for f in figures), default=start)
+    return through, tuple(f.year for f in figures if f.realisation is None)
+
+
 def _cumulative(
     polarity: str,
     figures: Sequence[YearFigure],
@@ -123,8 +129,7 @@ def _cumulative(
     renstra: tuple[int, int],
 ) -> RenstraProgress:
     start, end = renstra
-    through = max((f.year for f in figures), default=start)
-    missing = tuple(f.year for f in figures if f.realisation is None)
+    through, missing = _through_and_missing(figures, start)
     done = [f.realisation for f in figures if f.realisation is not None]
     value = float(sum(done)) if done else None
     all_targets = [targets.get(y) for y in range(start, end + 1)]
@@ -151,8 +156,7 @@ def _latest(
     renstra: tuple[int, int],
 ) -> RenstraProgress:
     start, end = renstra
-    through = max((f.year for f in figures), default=start)
-    missing = tuple(f.year for f in figures if f.realisation is None)
+    through, missing = _through_and_missing(figures, start)
     end_target = targets.get(end)
     known = [f for f in sorted(figures, key=lambda f: f.year) if f.realisation is not None]
     latest = known[-1] if known else None

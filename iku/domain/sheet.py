@@ -249,19 +249,45 @@ def parse_sheet(
     `strict_width` (CSV files) refuses rows with filled cells past the header."""
     if not any(any(cell_text(c) for c in row) for row in cells):
         raise UnreadableFile("Lembar kerja kosong: tidak ada isian sama sekali.")
-    found = _find_header(cells)
     sheet = Sheet()
+    located = _locate_columns(cells, required_numbers, sheet)
+    if located is None:
+        return sheet
+    header_index, colmap = located
+    width = max(colmap.values()) + 1
+    header_width = max((i + 1 for i, c in enumerate(cells[header_index]) if cell_text(c)), default=0)
+    for offset, raw_row in enumerate(cells[header_index + 1 :]):
+        cellrow = list(raw_row) + [None] * (width - len(raw_row))
+        raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
+        if not any(cell_text(v) for v in raw.values()):
+            continue  # blank line
+        excel_row = header_index + 2 + offset
+        if strict_width and _past_header(list(raw_row), header_width):
+            sheet.row_problems.append(Problem(CELLS_PAST_HEADER, row=excel_row))
+        sheet.rows.append(_parse_row(raw, excel_row, limits, sheet.row_problems))
+    _count_rows(sheet, limits, header_index)
+    sheet.row_problems.extend(one_month_problems(sheet))
+    return sheet
+
+
+def _locate_columns(
+    cells: Cells, required_numbers: set[str], sheet: Sheet
+) -> tuple[int, dict[str, int]] | None:
+    """The header row and each known column's index; None (the problems put on
+    `sheet`) when there is no header row or a required column is missing."""
+    required = KEY_COLUMNS + tuple(sorted(required_numbers))
+    found = _find_header(cells)
     if found is None:
         sheet.problems.append(
             Problem(
                 "Baris judul kolom tidak ditemukan di 11 baris pertama. Judul kolom yang diperlukan: "
-                + ", ".join(KEY_COLUMNS + tuple(sorted(required_numbers)))
+                + ", ".join(required)
                 + "."
             )
         )
-        return sheet
+        return None
     header_index, colmap = found
-    missing = [c for c in KEY_COLUMNS + tuple(sorted(required_numbers)) if c not in colmap]
+    missing = [c for c in required if c not in colmap]
     for column in missing:
         sheet.problems.append(
             Problem(
@@ -270,65 +296,67 @@ def parse_sheet(
                 column=column,
             )
         )
-    if missing:
-        return sheet
-    body = cells[header_index + 1 :]
-    width = max(colmap.values()) + 1
-    header = cells[header_index]
-    header_width = max((i + 1 for i, c in enumerate(header) if cell_text(c)), default=0)
-    for offset, raw_row in enumerate(body):
-        cellrow = list(raw_row) + [None] * (width - len(raw_row))
-        raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
-        if not any(cell_text(v) for v in raw.values()):
-            continue  # blank line
-        numbers: dict[str, float | None] = {}
-        unparsed: dict[str, str | None] = {}
-        excel_row = header_index + 2 + offset
-        if strict_width and _past_header(list(raw_row), header_width):
-            sheet.row_problems.append(Problem(CELLS_PAST_HEADER, row=excel_row))
-        for column, value in raw.items():
-            if isinstance(value, UncachedFormula):
-                sheet.row_problems.append(
-                    Problem(
-                        f"Sel berisi rumus tanpa nilai tersimpan ({value}); buka dan simpan ulang di Excel, "
-                        "atau tulis angkanya langsung.",
-                        row=excel_row,
-                        column=column,
-                    )
+    return None if missing else found
+
+
+def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems: list[Problem]) -> SheetRow:
+    """One non-blank row, typed; a formula without a stored value or a number
+    over the limit is added to `problems` and read as empty / as typed."""
+    for column, value in raw.items():
+        if isinstance(value, UncachedFormula):
+            problems.append(
+                Problem(
+                    f"Sel berisi rumus tanpa nilai tersimpan ({value}); buka dan simpan ulang di Excel, "
+                    "atau tulis angkanya langsung.",
+                    row=excel_row,
+                    column=column,
                 )
-        values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()}
-        for column in NUMBER_COLUMNS:
-            value = values.get(column)
-            try:
-                numbers[column] = parse_number(value)
-                unparsed[column] = None
-            except NotANumber:
-                numbers[column], unparsed[column] = None, cell_text(value)
-            number = numbers[column]
-            if number is not None and abs(number) > limits.max_value:
-                sheet.row_problems.append(
-                    Problem(
-                        f"{column.capitalize()} {cell_text(value)} terlalu besar (batas {_thousands(limits.max_value)}). "
-                        "Periksa angkanya: tulis nilai bulan itu saja, tanpa digit berlebih.",
-                        row=excel_row,
-                        column=column,
-                    )
-                )
-        code = cell_text(values["kode_indikator"])
-        sheet.rows.append(
-            SheetRow(
-                row=excel_row,
-                raw=raw,
-                bidang=(cell_text(values["bidang"]) or "").lower() or None,
-                tahun=_year(values["tahun"]),
-                bulan=month_number(values["bulan"]),
-                kode_indikator=code.upper() if code else None,
-                numbers=numbers,
-                unparsed=unparsed,
-                keterangan=cell_text(values.get("keterangan")),
-                factors={c: cell_text(values.get(c)) for c in FACTOR_COLUMNS},
             )
-        )
+    values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()}
+    numbers, unparsed = _row_numbers(values, excel_row, limits, problems)
+    code = cell_text(values["kode_indikator"])
+    return SheetRow(
+        row=excel_row,
+        raw=raw,
+        bidang=(cell_text(values["bidang"]) or "").lower() or None,
+        tahun=_year(values["tahun"]),
+        bulan=month_number(values["bulan"]),
+        kode_indikator=code.upper() if code else None,
+        numbers=numbers,
+        unparsed=unparsed,
+        keterangan=cell_text(values.get("keterangan")),
+        factors={c: cell_text(values.get(c)) for c in FACTOR_COLUMNS},
+    )
+
+
+def _row_numbers(
+    values: dict[str, object], excel_row: int, limits: Limits, problems: list[Problem]
+) -> tuple[dict[str, float | None], dict[str, str | None]]:
+    """The number columns read the Indonesian way, and the text of those that are not numbers."""
+    numbers: dict[str, float | None] = {}
+    unparsed: dict[str, str | None] = {}
+    for column in NUMBER_COLUMNS:
+        value = values.get(column)
+        try:
+            numbers[column] = parse_number(value)
+            unparsed[column] = None
+        except NotANumber:
+            numbers[column], unparsed[column] = None, cell_text(value)
+        number = numbers[column]
+        if number is not None and abs(number) > limits.max_value:
+            problems.append(
+                Problem(
+                    f"{column.capitalize()} {cell_text(value)} terlalu besar (batas {_thousands(limits.max_value)}). "
+                    "Periksa angkanya: tulis nilai bulan itu saja, tanpa digit berlebih.",
+                    row=excel_row,
+                    column=column,
+                )
+            )
+    return numbers, unparsed
+
+
+def _count_rows(sheet: Sheet, limits: Limits, header_index: int) -> None:
+    """Refuse a sheet with too many data rows (keeping none) or with none."""
     if len(sheet.rows) > limits.max_rows:
         sheet.problems.append(
             Problem(f"Terlalu banyak baris data ({len(sheet.rows)}; batas {limits.max_rows}).")
@@ -338,8 +366,6 @@ def parse_sheet(
         sheet.problems.append(
             Problem("Tidak ada baris data di bawah baris judul kolom.", row=header_index + 2)
         )
-    sheet.row_problems.extend(one_month_problems(sheet))
-    return sheet
 
 
 # CONTRACT §2: one file holds one bidang's figures of one month.

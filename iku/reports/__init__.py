@@ -7,13 +7,15 @@ already-loaded data (no warehouse access), so the rendering can be timed alone."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from iku.storage import Where, write
 
 from .excel import render_excel
 from .html import render_html, render_recap_html
 from .index import write_index, written
-from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data, render_lakip_excel
+from .lakip import LakipData, build_lakip_data, lakip_json, load_lakip_data
+from .lakip_excel import render_lakip_excel
 from .lakip_kabupaten import KabupatenLakipData, build_kabupaten_lakip, kabupaten_lakip_json
 from .model import ReportData, build_report_data, load_report_data, report_json
 from .pdf import PdfFailed, PdfPrinter, pdf_printer, write_pdf
@@ -24,45 +26,50 @@ def dump_json(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+def _write_each(base: Where, *parts: tuple[str, Callable[[], str | bytes]]) -> list[Where]:
+    """Render and write each file in turn (a renderer that fails leaves the earlier files written)."""
+    return [write(base.with_suffix(suffix), render()) for suffix, render in parts]
+
+
 def render_report(data: ReportData, out_dir: Where) -> list[Where]:
     """Write iku-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
-    base = out_dir / data.basename
-    return [
-        write(base.with_suffix(".html"), render_html(data)),
-        write(base.with_suffix(".xlsx"), render_excel(data)),
-        write(base.with_suffix(".json"), dump_json(report_json(data))),
-    ]
+    return _write_each(
+        out_dir / data.basename,
+        (".html", lambda: render_html(data)),
+        (".xlsx", lambda: render_excel(data)),
+        (".json", lambda: dump_json(report_json(data))),
+    )
 
 
 def render_recap(data: RecapData, out_dir: Where) -> list[Where]:
     """Write rekap-<period>.html/.xlsx/.json into `out_dir` (the year folder)."""
     from .recap_excel import render_recap_excel
 
-    base = out_dir / data.basename
-    return [
-        write(base.with_suffix(".html"), render_recap_html(data)),
-        write(base.with_suffix(".xlsx"), render_recap_excel(data)),
-        write(base.with_suffix(".json"), dump_json(recap_json(data))),
-    ]
+    return _write_each(
+        out_dir / data.basename,
+        (".html", lambda: render_recap_html(data)),
+        (".xlsx", lambda: render_recap_excel(data)),
+        (".json", lambda: dump_json(recap_json(data))),
+    )
 
 
 def render_kabupaten_lakip(data: KabupatenLakipData, out_dir: Where) -> list[Where]:
     """Write lakip-kabupaten-<year>.xlsx/.json into `out_dir` (the year folder)."""
     from .lakip_kabupaten_excel import render_kabupaten_lakip_excel
 
-    base = out_dir / f"lakip-kabupaten-{data.year}"
-    return [
-        write(base.with_suffix(".xlsx"), render_kabupaten_lakip_excel(data)),
-        write(base.with_suffix(".json"), dump_json(kabupaten_lakip_json(data))),
-    ]
+    return _write_each(
+        out_dir / f"lakip-kabupaten-{data.year}",
+        (".xlsx", lambda: render_kabupaten_lakip_excel(data)),
+        (".json", lambda: dump_json(kabupaten_lakip_json(data))),
+    )
 
 
 def render_lakip(data: LakipData, out_dir: Where) -> list[Where]:
-    base = out_dir / f"lakip-{data.year}"
-    return [
-        write(base.with_suffix(".xlsx"), render_lakip_excel(data)),
-        write(base.with_suffix(".json"), dump_json(lakip_json(data))),
-    ]
+    return _write_each(
+        out_dir / f"lakip-{data.year}",
+        (".xlsx", lambda: render_lakip_excel(data)),
+        (".json", lambda: dump_json(lakip_json(data))),
+    )
 
 
 __all__ = [

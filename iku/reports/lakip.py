@@ -32,7 +32,6 @@ from iku.domain.renstra import (
 )
 from iku.formatting import num
 
-from .lakip_excel import render_lakip_excel
 from .model import Note, clean_number
 
 
@@ -268,4 +267,4 @@ def lakip_json(data: LakipData) -> dict:
     }
 
 
-__all__ = ["LakipData", "LakipRow", "build_lakip_data", "lakip_json", "load_lakip_data", "render_lakip_excel"]
+__all__ = ["LakipData", "LakipRow", "build_lakip_data", "lakip_json", "load_lakip_data"]

@@ -13,7 +13,7 @@ from iku.domain.renstra import PROGRESS_LABEL
 from iku.excel_layout import MAX_ROW_POINTS, lines_needed
 from iku.formatting import local_datetime
 
-from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
+from .workbook import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 
 if TYPE_CHECKING:
     from iku.config import Indicator, RpjmdIndicator

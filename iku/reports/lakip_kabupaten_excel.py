@@ -10,9 +10,9 @@ from iku.domain.achievement import round2
 from iku.domain.renstra import SOURCE_LABELS
 from iku.formatting import num
 
-from .excel import Styles, new_workbook, put_predicate
 from .lakip_excel import IDENT, Grid
 from .lakip_kabupaten import KabupatenLakipData
+from .workbook import Styles, new_workbook, put_predicate
 
 
 def render_kabupaten_lakip_excel(data: KabupatenLakipData) -> bytes:

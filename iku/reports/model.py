@@ -13,30 +13,25 @@ from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue, Config, Indicator, PredicateBand
 from iku.domain.achievement import (
-    PROVISIONAL,
     Achievement,
     Average,
-    average,
     compute,
+    headline_average,
+    projected_average,
+    year_headline,
 )
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
 from iku.domain.renstra import (
     RenstraProgress,
+    YearFigure,
     from_achievement,
     renstra_progress,
     year_figure,
 )
 from iku.domain.status import MonthSubmission
 
-STATUS_LABELS = {
-    "on_time": "Tepat waktu",
-    "late": "Terlambat",
-    "invalid": "Tidak valid",
-    "missing": "Belum masuk",
-    "pending": "Menunggu",
-}
 NO_ACHIEVEMENT = "Tanpa capaian"
 NO_VERDICT = "Tanpa predikat (capaian sementara)"
 
@@ -54,7 +49,6 @@ class IndicatorReport:
     indicator: Indicator
     bidang_name: str
     achievement: Achievement
-    renstra_target: float | None  # the target of the Renstra's last year
     notes: tuple[Note, ...] = ()
     # Tabel E.81: column 7 (through last year) and columns 14-15 (through this period)
     renstra_before: RenstraProgress | None = None
@@ -119,10 +113,6 @@ class ReportData:
         return self.period.quarter is not None
 
     @property
-    def renstra_end_year(self) -> int:
-        return self.catalogue.opd.renstra_period[1]
-
-    @property
     def provisional(self) -> bool:
         """TW I-III: the year-to-date capaian against the annual target is not final."""
         return self.period.quarter in (1, 2, 3)
@@ -141,53 +131,21 @@ class ReportData:
         out.append((empty, counts.get(empty, 0)))
         return out
 
+    def coded(self) -> list[tuple[str, Achievement]]:
+        return [(r.indicator.code, r.achievement) for r in self.rows]
+
+    def headline_average(self) -> tuple[str, Average]:
+        """The average the report leads with (see iku.domain.achievement.headline_average)."""
+        return headline_average(self.coded(), self.bands, self.period)
+
     def averages(self) -> list[tuple[str, Average]]:
-        """The averages the report states, each saying what it runs over."""
-        rows, bands = self.rows, self.bands
-        out = []
-        if self.is_quarterly and self.has_plan:
-            out.append(
-                (
-                    f"Rata-rata capaian terhadap Rencana Aksi s.d. {self.period.title_id}",
-                    average(
-                        (
-                            (
-                                r.indicator.code,
-                                r.achievement.achievement_quarter_pct,
-                                r.achievement.why_no_quarter_pct(),
-                            )
-                            for r in rows
-                        ),
-                        bands,
-                    ),
-                )
-            )
-        yearly = average(
-            ((r.indicator.code, r.achievement.achievement_pct, r.achievement.why_no_pct()) for r in rows),
-            bands,
-            verdict=not self.provisional,
-        )
+        """The averages the report states, the headline first, each saying what it runs over."""
+        rows, bands = self.coded(), self.bands
+        out = [headline_average(rows, bands, self.period)]
+        if self.is_quarterly and self.has_plan:  # the headline is the Rencana Aksi's: the year's beside it
+            out.append(year_headline(rows, bands, self.period))
         if self.provisional:
-            out.append(
-                (
-                    f"Rata-rata capaian s.d. {self.period.title_id} terhadap target tahunan ({PROVISIONAL})",
-                    yearly,
-                )
-            )
-            out.append(
-                (
-                    "Rata-rata proyeksi capaian akhir tahun",
-                    average(
-                        (
-                            (r.indicator.code, r.achievement.projected_pct, r.achievement.why_no_pct())
-                            for r in rows
-                        ),
-                        bands,
-                    ),
-                )
-            )
-        else:
-            out.append((f"Rata-rata tingkat capaian kinerja {self.period.year}", yearly))
+            out.append(("Rata-rata proyeksi capaian akhir tahun", projected_average(rows, bands)))
         return out
 
     def at_risk(self) -> list[IndicatorReport]:
@@ -218,64 +176,27 @@ def build_report_data(
         key=lambda v: (v.indicator, v.month, v.revision),
     )
     renstra = cat.opd.renstra_period
-    earlier_years = range(renstra[0], year)
-    by_indicator: dict[str, list[MonthlyValue]] = {}
+    earlier_values: dict[str, list[MonthlyValue]] = {}
     for v in values:
         if renstra[0] <= v.year < year:
-            by_indicator.setdefault(v.indicator, []).append(v)
+            earlier_values.setdefault(v.indicator, []).append(v)
     imported = {(h.indicator, h.year): h for h in history or []}
-    note_months = set(_period_months(period))
 
     groups: dict[str, list[IndicatorReport]] = {}
     tujuan: dict[str, str] = {}
     for ind in cat.indicators:
         mine = [v for v in in_scope if v.indicator == ind.code]
-        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
         earlier = [
             year_figure(
-                compute(ind, by_indicator.get(ind.code, []), Period(y), pipe.predicates),
+                compute(ind, earlier_values.get(ind.code, []), Period(y), pipe.predicates),
                 imported.get((ind.code, y)),
                 ind.polarity,
                 pipe.predicates,
             )
-            for y in earlier_years
+            for y in range(renstra[0], year)
         ]
-        now = from_achievement(ach)
-
-        def texts(attr: str, mine=mine) -> tuple[Note, ...]:
-            return tuple(
-                Note(v.month, v.bidang, text.strip(), v.file_name)
-                for v in mine
-                if (text := getattr(v, attr)) and text.strip() and v.month in note_months
-            )
-
-        groups.setdefault(ind.sasaran, []).append(
-            IndicatorReport(
-                indicator=ind,
-                bidang_name=cat.bidang_by_code(ind.bidang).name,
-                achievement=ach,
-                renstra_target=ind.target(cat.opd.renstra_period[1]),
-                notes=texts("note"),
-                supporting=texts("supporting"),
-                inhibiting=texts("inhibiting"),
-                follow_up=texts("follow_up"),
-                renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
-                if earlier
-                else None,
-                renstra=renstra_progress(ind.kind, ind.polarity, [*earlier, now], ind.targets, renstra),
-            )
-        )
+        groups.setdefault(ind.sasaran, []).append(_indicator_report(config, ind, mine, earlier, period))
         tujuan.setdefault(ind.sasaran, ind.tujuan)
-
-    seen: dict[str, SourceFile] = {}
-    for v in in_scope:
-        seen.setdefault(
-            v.sha256,
-            SourceFile(
-                v.file_name, v.sha256, v.bidang, v.year, v.month, v.revision, v.received_at.astimezone(tz)
-            ),
-        )
-    sources = sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
 
     return ReportData(
         catalogue=cat,
@@ -285,11 +206,58 @@ def build_report_data(
         groups=[SasaranGroup(s, tujuan[s], tuple(rows)) for s, rows in groups.items()],
         submissions=list(submissions),
         values=in_scope,
-        sources=sources,
+        sources=_sources(in_scope, tz),
         bands=list(pipe.predicates),
         at_risk_below_pct=pipe.at_risk_below_pct,
         timezone=pipe.timezone,
     )
+
+
+def _indicator_report(
+    config: Config, ind: Indicator, mine: list[MonthlyValue], earlier: list[YearFigure], period: Period
+) -> IndicatorReport:
+    """One indicator's row: its achievement, the bidang's words of the period's
+    months, and the Renstra progress through last year and through this period."""
+    cat, pipe = config.catalogue, config.pipeline
+    renstra = cat.opd.renstra_period
+    ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+    note_months = set(_period_months(period))
+
+    def texts(attr: str) -> tuple[Note, ...]:
+        return tuple(
+            Note(v.month, v.bidang, text.strip(), v.file_name)
+            for v in mine
+            if (text := getattr(v, attr)) and text.strip() and v.month in note_months
+        )
+
+    return IndicatorReport(
+        indicator=ind,
+        bidang_name=cat.bidang_by_code(ind.bidang).name,
+        achievement=ach,
+        notes=texts("note"),
+        supporting=texts("supporting"),
+        inhibiting=texts("inhibiting"),
+        follow_up=texts("follow_up"),
+        renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
+        if earlier
+        else None,
+        renstra=renstra_progress(
+            ind.kind, ind.polarity, [*earlier, from_achievement(ach)], ind.targets, renstra
+        ),
+    )
+
+
+def _sources(in_scope: list[MonthlyValue], tz: ZoneInfo) -> list[SourceFile]:
+    """Each source file once, by month, bidang and revision."""
+    seen: dict[str, SourceFile] = {}
+    for v in in_scope:
+        seen.setdefault(
+            v.sha256,
+            SourceFile(
+                v.file_name, v.sha256, v.bidang, v.year, v.month, v.revision, v.received_at.astimezone(tz)
+            ),
+        )
+    return sorted(seen.values(), key=lambda s: (s.month, s.bidang, s.revision))
 
 
 def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
@@ -350,13 +318,6 @@ def report_json(data: ReportData) -> dict:
 # Colours by band position (highest band first), so a relabelled scale keeps them.
 PREDICATE_PALETTE = ["#1e8449", "#58d68d", "#f4d03f", "#eb984e", "#e74c3c"]
 NO_PREDICATE_COLOUR = "#d5d8dc"
-STATUS_COLOURS = {
-    "on_time": "#58d68d",
-    "late": "#f4d03f",
-    "invalid": "#e74c3c",
-    "missing": "#922b21",
-    "pending": "#d5d8dc",
-}
 
 
 def predicate_colour(label: str | None, bands: list[PredicateBand]) -> str:

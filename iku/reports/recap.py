@@ -44,7 +44,7 @@ class OpdRecap:
     @property
     def headline(self) -> tuple[str, Average]:
         """The average the OPD's own report leads with (it says what it runs over)."""
-        return self.report.averages()[0]
+        return self.report.headline_average()
 
     @property
     def without_target(self) -> list[str]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 
-from .excel import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
+from iku.domain.achievement import Average
+from iku.domain.recap import ReportingRate
+
 from .recap import RecapData
+from .workbook import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 
 
 def render_recap_excel(data: RecapData) -> bytes:
@@ -32,6 +35,27 @@ def _header(ws, row: int, names: list[str], st: Styles) -> None:
         ws.write_string(row, col, name, st.header)
 
 
+def _average_and_rate(ws, row: int, col: int, avg: Average, rate: ReportingRate, st: Styles) -> None:
+    """The average and its predicate, then (a column apart) the reporting rate's five cells."""
+    put_number(ws, row, col, avg.pct, st, st.pct, "-")
+    put_predicate(ws, row, col + 1, avg.predicate, st)
+    for k, value in enumerate((rate.expected, rate.received, rate.on_time)):
+        put_number(ws, row, col + 3 + k, value, st)
+    put_number(ws, row, col + 6, rate.reporting_pct, st, st.pct, "-")
+    put_number(ws, row, col + 7, rate.on_time_pct, st, st.pct, "-")
+
+
+def _figures(
+    ws, row: int, col: int, figures: tuple[float | None, float | None, float | None, str | None], st: Styles
+) -> None:
+    """Target, realisation, capaian and predicate from `col` on."""
+    target, realisation, pct, verdict = figures
+    put_number(ws, row, col, target, st, empty="target belum ditetapkan")
+    put_number(ws, row, col + 1, realisation, st, empty="-")
+    put_number(ws, row, col + 2, pct, st, st.pct, "-")
+    put_predicate(ws, row, col + 3, verdict, st)
+
+
 def _summary(ws, data: RecapData, st: Styles) -> None:
     labels = [label for label, _ in data.distribution]
     names = ["No", "Perangkat daerah", "Kode", "Jumlah IKU", *labels, "Rata-rata capaian (%)"]
@@ -49,29 +73,15 @@ def _summary(ws, data: RecapData, st: Styles) -> None:
                 put_text(ws, row, col, value, st.text)
             else:
                 put_number(ws, row, col, value, st)
-        col = len(cells)
-        put_number(ws, row, col, avg.pct, st, st.pct, "-")
-        put_predicate(ws, row, col + 1, avg.predicate, st)
-        put_text(ws, row, col + 2, ", ".join(o.without_target) or "-", st.text)
-        rate = o.rate
-        for k, value in enumerate((rate.expected, rate.received, rate.on_time)):
-            put_number(ws, row, col + 3 + k, value, st)
-        put_number(ws, row, col + 6, rate.reporting_pct, st, st.pct, "-")
-        put_number(ws, row, col + 7, rate.on_time_pct, st, st.pct, "-")
+        _average_and_rate(ws, row, len(cells), avg, o.rate, st)
+        put_text(ws, row, len(cells) + 2, ", ".join(o.without_target) or "-", st.text)
         row += 1
     put_text(ws, row, 1, "Kabupaten", st.bold)
     put_number(ws, row, 3, data.indicators, st)
     totals = dict(data.distribution)
     for k, label in enumerate(labels):
         put_number(ws, row, 4 + k, totals.get(label, 0), st)
-    col = 4 + len(labels)
-    put_number(ws, row, col, data.average.pct, st, st.pct, "-")
-    put_predicate(ws, row, col + 1, data.average.predicate, st)
-    rate = data.rate
-    for k, value in enumerate((rate.expected, rate.received, rate.on_time)):
-        put_number(ws, row, col + 3 + k, value, st)
-    put_number(ws, row, col + 6, rate.reporting_pct, st, st.pct, "-")
-    put_number(ws, row, col + 7, rate.on_time_pct, st, st.pct, "-")
+    _average_and_rate(ws, row, 4 + len(labels), data.average, data.rate, st)
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 40)
     ws.set_column(2, len(names) - 1, 12)
@@ -91,10 +101,7 @@ def _indicators(ws, data: RecapData, st: Styles) -> None:
             put_text(ws, row, 1, r.indicator.code, st.text)
             put_text(ws, row, 2, r.indicator.name, st.text)
             put_text(ws, row, 3, r.indicator.unit, st.text)
-            put_number(ws, row, 4, a.target, st, empty="target belum ditetapkan")
-            put_number(ws, row, 5, a.realisation, st, empty="-")
-            put_number(ws, row, 6, a.achievement_pct, st, st.pct, "-")
-            put_predicate(ws, row, 7, r.verdict, st)
+            _figures(ws, row, 4, (a.target, a.realisation, a.achievement_pct, r.verdict), st)
             put_text(ws, row, 8, "; ".join(a.flags), st.flag)
             row += 1
     ws.set_column(0, 0, 30)
@@ -149,10 +156,9 @@ def _rpjmd(ws, data: RecapData, st: Styles) -> None:
         put_text(ws, row, 0, k.indicator.code, st.bold)
         put_text(ws, row, 1, k.indicator.name, st.bold)
         put_text(ws, row, 2, k.indicator.unit, st.text)
-        put_number(ws, row, 3, res.target, st, empty="target belum ditetapkan")
-        put_number(ws, row, 4, res.realisation, st, empty="-")
-        put_number(ws, row, 5, res.achievement_pct, st, st.pct, "-")
-        put_predicate(ws, row, 6, res.verdict or res.predicate, st)
+        _figures(
+            ws, row, 3, (res.target, res.realisation, res.achievement_pct, res.verdict or res.predicate), st
+        )
         put_text(ws, row, 7, k.rule_text, st.text)
         put_text(ws, row, 8, res.why or "", st.flag)
         if data.rpjmd_planned:

@@ -47,14 +47,3 @@ def file_by_hash(wh: Warehouse, opd: str, sha256: str) -> dict | None:
             select(submission).where(submission.c.opd_code == opd, submission.c.sha256 == sha256)
         ).first()
     return _row(r) if r else None
-
-
-def unperiod_files(wh: Warehouse, opd: str, bidang: str) -> list[dict]:
-    """Files whose period could not be read (unreadable), newest first."""
-    q = (
-        select(submission)
-        .where(submission.c.opd_code == opd, submission.c.bidang == bidang, submission.c.year.is_(None))
-        .order_by(submission.c.received_at.desc())
-    )
-    with wh.engine.connect() as conn:
-        return [_row(r) for r in conn.execute(q)]

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, NoSuchModuleError
 
-from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord
+from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord, ValueRow
 
 from .schema import alert, realisation, submission
 
@@ -214,83 +214,26 @@ class Warehouse:
             return [self.record_many(opd, [r])[0] for r in records]
 
     def _insert(self, conn, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
-        now = datetime.now(UTC)
         valid = [r for r in records if r.status == "valid"]
-        periods = sorted({(r.bidang, r.year, r.month) for r in valid})
-        revisions: dict[tuple, int] = {}
-        for chunk in _chunks(periods, 200):
-            key = tuple_(submission.c.bidang, submission.c.year, submission.c.month)
-            revisions.update(
-                {
-                    (b, y, m): n
-                    for b, y, m, n in conn.execute(
-                        select(submission.c.bidang, submission.c.year, submission.c.month, func.count())
-                        .where(submission.c.opd_code == opd, submission.c.status == "valid", key.in_(chunk))
-                        .group_by(submission.c.bidang, submission.c.year, submission.c.month)
-                    )
-                }
-            )
-            conn.execute(
-                update(submission)
-                .where(submission.c.opd_code == opd, key.in_(chunk))
-                .values(is_current=False)
-            )
-            fact_key = tuple_(realisation.c.bidang, realisation.c.year, realisation.c.month)
-            conn.execute(
-                update(realisation)
-                .where(realisation.c.opd_code == opd, fact_key.in_(chunk))
-                .values(is_current=False)
-            )
+        revisions = _supersede(conn, opd, sorted({(r.bidang, r.year, r.month) for r in valid}))
         # the last valid file of each period in this batch is the current one
         last = {(r.bidang, r.year, r.month): r.sha256 for r in valid}
+        now = datetime.now(UTC)
         rows = []
         for r in records:
             revision = None
             if r.status == "valid":
                 period = (r.bidang, r.year, r.month)
                 revision = revisions[period] = revisions.get(period, 0) + 1
-            rows.append(
-                dict(
-                    opd_code=opd,
-                    sha256=r.sha256,
-                    bidang=r.bidang,
-                    year=r.year,
-                    month=r.month,
-                    file_name=r.file_name,
-                    source_path=r.source_path,
-                    archive_path=r.archive_path,
-                    size_bytes=r.size_bytes,
-                    received_at=r.received_at.astimezone(UTC),
-                    processed_at=now,
-                    status=r.status,
-                    problems=[p.as_dict() for p in r.problems],
-                    revision=revision,
-                    is_current=r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256,
-                )
-            )
+            current = r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256
+            rows.append(_submission_row(opd, r, revision, current, now))
         ids = (
             conn.execute(insert(submission).returning(submission.c.id, sort_by_parameter_order=True), rows)
             .scalars()
             .all()
         )
         facts = [
-            dict(
-                opd_code=opd,
-                submission_id=sub_id,
-                bidang=r.bidang,
-                indicator_code=v.indicator,
-                year=r.year,
-                month=r.month,
-                realisation=v.realisation,
-                numerator=v.numerator,
-                denominator=v.denominator,
-                note=v.note,
-                source_row=v.source_row,
-                supporting_factors=v.supporting,
-                inhibiting_factors=v.inhibiting,
-                follow_up=v.follow_up,
-                is_current=row["is_current"],
-            )
+            _fact_row(opd, sub_id, r, v, row["is_current"])
             for sub_id, r, row in zip(ids, records, rows)
             if r.status == "valid"
             for v in r.values
@@ -469,3 +412,73 @@ def _switch_to_wal(cur: sqlite3.Cursor) -> None:
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _supersede(conn, opd: str, periods: list[tuple]) -> dict[tuple, int]:
+    """Mark the stored files and facts of `periods` not current; the number of
+    valid files each period already holds (the next revision follows it)."""
+    revisions: dict[tuple, int] = {}
+    for chunk in _chunks(periods, 200):
+        key = tuple_(submission.c.bidang, submission.c.year, submission.c.month)
+        revisions.update(
+            {
+                (b, y, m): n
+                for b, y, m, n in conn.execute(
+                    select(submission.c.bidang, submission.c.year, submission.c.month, func.count())
+                    .where(submission.c.opd_code == opd, submission.c.status == "valid", key.in_(chunk))
+                    .group_by(submission.c.bidang, submission.c.year, submission.c.month)
+                )
+            }
+        )
+        conn.execute(
+            update(submission).where(submission.c.opd_code == opd, key.in_(chunk)).values(is_current=False)
+        )
+        fact_key = tuple_(realisation.c.bidang, realisation.c.year, realisation.c.month)
+        conn.execute(
+            update(realisation)
+            .where(realisation.c.opd_code == opd, fact_key.in_(chunk))
+            .values(is_current=False)
+        )
+    return revisions
+
+
+def _submission_row(
+    opd: str, r: SubmissionRecord, revision: int | None, current: bool, now: datetime
+) -> dict:
+    return dict(
+        opd_code=opd,
+        sha256=r.sha256,
+        bidang=r.bidang,
+        year=r.year,
+        month=r.month,
+        file_name=r.file_name,
+        source_path=r.source_path,
+        archive_path=r.archive_path,
+        size_bytes=r.size_bytes,
+        received_at=r.received_at.astimezone(UTC),
+        processed_at=now,
+        status=r.status,
+        problems=[p.as_dict() for p in r.problems],
+        revision=revision,
+        is_current=current,
+    )
+
+
+def _fact_row(opd: str, sub_id: int, r: SubmissionRecord, v: ValueRow, current: bool) -> dict:
+    return dict(
+        opd_code=opd,
+        submission_id=sub_id,
+        bidang=r.bidang,
+        indicator_code=v.indicator,
+        year=r.year,
+        month=r.month,
+        realisation=v.realisation,
+        numerator=v.numerator,
+        denominator=v.denominator,
+        note=v.note,
+        source_row=v.source_row,
+        supporting_factors=v.supporting,
+        inhibiting_factors=v.inhibiting,
+        follow_up=v.follow_up,
+        is_current=current,
+    )

@@ -96,7 +96,7 @@ def test_count_up_quarter_and_year_to_date():
     assert a.quarters == {1: 35, 2: 40, 3: None, 4: None}
     assert a.achievement_pct == 50.0  # 75 / 150
     assert a.predicate == "Sangat Rendah"
-    assert a.complete and a.months_missing == ()
+    assert a.months_missing == ()
     # pace: 75 over 6 months -> 150 a year -> 100 %
     assert a.projected_value == 150 and a.projected_pct == 100.0 and not a.at_risk
     assert a.trend[5].cumulative == 75 and a.trend[5].target_pace == 75.0
@@ -284,3 +284,29 @@ def test_rencana_aksi_config_is_checked():
     ok = Indicator.model_validate(ind("ratio").model_dump() | {"rencana_aksi": {2023: (5, 4, None, 10)}})
     assert ok.quarter_target(2023, 2) == 4 and ok.quarter_target(2023, 3) is None
     assert ok.quarter_target(2024, 1) is None
+
+
+def test_headline_average_is_the_rencana_aksi_where_a_quarter_has_one_else_the_year():
+    from iku.domain.achievement import headline_average
+
+    values = [mv(m, v) for m, v in {1: 10, 2: 14, 3: 8, 4: 15, 5: 9}.items()]
+    other = [mv(m, 5, code="IKU-91") for m in range(1, 6)]
+    q2 = Period(2023, 2)
+    # IKU-02-like with a plan (56 of 70: 80 %), IKU-91 without one: the plan's average runs over one
+    rows = [
+        ("IKU-90", compute(planned(), values, q2, BANDS)),
+        ("IKU-91", compute(ind(code="IKU-91"), other, q2, BANDS)),
+    ]
+    label, avg = headline_average(rows, BANDS, q2)
+    assert label == "Rata-rata capaian terhadap Rencana Aksi s.d. Triwulan II Tahun 2023"
+    assert (avg.pct, avg.predicate, avg.over) == (80.0, "Tinggi", ("IKU-90",))
+    assert avg.without == (("IKU-91", "rencana aksi belum ditetapkan"),)
+    # no plan at all: the year to date against 150, provisional (no predicate) mid-year
+    rows = [("IKU-90", compute(ind(), values, q2, BANDS))]
+    label, avg = headline_average(rows, BANDS, q2)
+    assert label == "Rata-rata capaian s.d. Triwulan II Tahun 2023 terhadap target tahunan (sementara)"
+    assert (avg.pct, avg.predicate) == (37.33, None)
+    # the year's end: the annual capaian with its predicate (120 of 150 is 80 %: Tinggi)
+    year = [("IKU-90", compute(planned(), [mv(m, 10) for m in range(1, 13)], Period(2023), BANDS))]
+    label, avg = headline_average(year, BANDS, Period(2023))
+    assert (label, avg.pct, avg.predicate) == ("Rata-rata tingkat capaian kinerja 2023", 80.0, "Tinggi")

@@ -77,7 +77,7 @@ def test_quarterly_json_contract(seeded_res_any):
     rows = {r.indicator.code: r for r in data.rows}
     assert "data belum lengkap (Juni)" in rows["IKU-02"].achievement.flags
     assert "target belum ditetapkan" in rows["IKU-01"].achievement.flags
-    assert rows["IKU-04"].achievement.complete
+    assert rows["IKU-04"].achievement.months_missing == ()
 
 
 def test_annual_json_and_empty_year(seeded_res, tmp_path):
