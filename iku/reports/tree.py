@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -58,7 +58,7 @@ from iku.domain.budget import (
 from iku.domain.periods import QUARTER_NAMES, Period, month_name
 from iku.storage import Where
 
-from .model import PREDICATE_PALETTE, ReportData, predicate_colour
+from .model import ReportData, predicate_colour
 from .recap import rpjmd_rows
 
 if TYPE_CHECKING:
@@ -184,7 +184,9 @@ def _iku_figures(report, provisional: bool) -> dict:
             why=a.why_no_pct() or NO_PLAN,
             provisional=True,
         )
-    return dict(capaian=a.achievement_pct, basis=f"thd target {year}", predicate=a.predicate, why=a.why_no_pct())
+    return dict(
+        capaian=a.achievement_pct, basis=f"thd target {year}", predicate=a.predicate, why=a.why_no_pct()
+    )
 
 
 def _money_figures(
@@ -447,8 +449,9 @@ COLUMN_HEAD_H = 20
 COLUMN_KINDS: tuple[Kind, ...] = ("rpjmd", "iku", "program", "kegiatan")
 # the height one drawing may take: an A4 landscape page (186 mm of content,
 # 750 units) less its caption; the first page also holds the title and legend
-PAGE_H = 690
-FIRST_PAGE_H = 430
+PAGE_H = 700
+FIRST_PAGE_H = 520
+MIN_FILL = 150  # less room than this left on a page: the next piece starts a new one
 
 
 def _char_em(ch: str) -> float:
@@ -468,9 +471,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return sum(_char_em(c) for c in text) * size * (1.12 if bold else 1.0)
 
 
-def wrap(
-    text: str, width: float, size: float, max_lines: int | None = None, bold: bool = False
-) -> list[str]:
+def wrap(text: str, width: float, size: float, max_lines: int | None = None, bold: bool = False) -> list[str]:
     """`text` in lines no wider than `width` (a word too long for a line is cut);
     beyond `max_lines` the last line ends with "…"."""
     lines: list[str] = []
@@ -532,7 +533,9 @@ def figure_lines(node: Node) -> list[str]:
             capaian,
         ]
         if node.absorption is not None:
-            out.append(f"Serapan anggaran {fmt.pct(node.absorption)} ({rupiah_short(node.budget_realisation)} dari {rupiah_short(node.pagu)})")
+            out.append(
+                f"Serapan anggaran {fmt.pct(node.absorption)} ({rupiah_short(node.budget_realisation)} dari {rupiah_short(node.pagu)})"
+            )
         else:
             out.append(f"Serapan anggaran – ({node.budget_note or NO_BUDGET})")
         return out
@@ -636,23 +639,47 @@ class _Layout:
         below = sum(self.height(c) for c in piece.children) + GAP_Y * max(0, len(piece.children) - 1)
         return max(self.box_h(piece.node), below)
 
-    def split(self, piece: _Piece, limit: float) -> list[_Piece]:
-        """`piece` in pieces no taller than `limit` (where its children allow)."""
-        if self.height(piece) <= limit or not piece.children:
+    def split(self, piece: _Piece, limit: float, first: float | None = None) -> list[_Piece]:
+        """`piece` in pieces no taller than `limit` (where its children allow);
+        with `first`, the first piece no taller than that (the room left on a page)."""
+        if self.height(piece) <= (limit if first is None else first) or not piece.children:
             return [piece]
-        parts = [p for c in piece.children for p in self.split(c, limit)]
+        groups = self.pack(list(piece.children), limit, first, GAP_Y)
+        return [_Piece(piece.node, tuple(g), piece.continued or i > 0) for i, g in enumerate(groups)]
+
+    def pack(
+        self, queue: list[_Piece], limit: float, first: float | None, gap_y: float
+    ) -> list[list[_Piece]]:
+        """Pieces packed in order into groups no taller than `limit` (the first no
+        taller than `first`); one that does not fit the room left in a group is
+        split there, its first children here and the rest after, "lanjutan"."""
         groups: list[list[_Piece]] = [[]]
         used = 0.0
-        for part in parts:
+        while queue:
+            part = queue.pop(0)
+            total = first if first is not None and len(groups) == 1 else limit
+            gap = gap_y if groups[-1] else 0
+            room = total - used - gap
             h = self.height(part)
-            if groups[-1] and used + GAP_Y + h > limit:
+            if h <= room:
+                groups[-1].append(part)
+                used += gap + h
+                continue
+            if part.children and (room >= MIN_FILL or not groups[-1]):
+                pieces = self.split(part, limit, first=room)
+                if self.height(pieces[0]) <= room or not groups[-1]:
+                    groups[-1].append(pieces[0])
+                    used += gap + self.height(pieces[0])
+                    queue[:0] = pieces[1:]
+                    continue
+            if groups[-1] or (first is not None and len(groups) == 1):
                 groups.append([])
                 used = 0.0
-            used += (GAP_Y if groups[-1] else 0) + h
-            groups[-1].append(part)
-        return [
-            _Piece(piece.node, tuple(g), piece.continued or i > 0) for i, g in enumerate(groups) if g
-        ]
+                queue.insert(0, part)
+                continue
+            groups[-1].append(part)  # taller than a page and nothing to split it at
+            used += h
+        return [g for g in groups if g]
 
     def place(self, piece: _Piece, depth: int, top: float, boxes: list[Box], edges: list[Edge]) -> float:
         """Place `piece` with its top at `top`; its height."""
@@ -666,8 +693,20 @@ class _Layout:
         fill = predicate_colour(node.predicate, self.tree.bands)
         name, figures = self.content(node)
         boxes.append(
-            Box(node, x, y, self.col_w, own, self.head(node), self.label(node), tuple(name), tuple(figures),
-                fill, ink_for(fill), piece.continued)
+            Box(
+                node,
+                x,
+                y,
+                self.col_w,
+                own,
+                self.head(node),
+                self.label(node),
+                tuple(name),
+                tuple(figures),
+                fill,
+                ink_for(fill),
+                piece.continued,
+            )
         )
         mid = y + own / 2
         cy = y_children
@@ -698,17 +737,9 @@ def layout(tree: Tree) -> list[Drawing]:
     drawings: list[Drawing] = []
     for nodes, caption in forests:
         depth0 = 1 if (tree.has_rpjmd and nodes is tree.unlinked) else 0
-        parts = [p for n in nodes for p in lay.split(_piece(n), PAGE_H)]
-        pages: list[list[_Piece]] = [[]]
-        used = 0.0
-        for part in parts:
-            limit = FIRST_PAGE_H if not drawings and len(pages) == 1 else PAGE_H
-            h = lay.height(part)
-            if pages[-1] and used + GAP_Y * 2 + h > limit:
-                pages.append([])
-                used = 0.0
-            used += (GAP_Y * 2 if pages[-1] else 0) + h
-            pages[-1].append(part)
+        pages = lay.pack(
+            [_piece(n) for n in nodes], PAGE_H, FIRST_PAGE_H if not drawings else None, GAP_Y * 2
+        )
         headings = tuple(
             (i * (lay.col_w + GAP_X), KIND_LABELS[kind])
             for i, kind in enumerate(COLUMN_KINDS[-columns:])
@@ -752,7 +783,6 @@ def render_tree_html(tree: Tree) -> str:
         ink=ink_for,
         month_name=month_name,
         end_month=month_name(tree.period.end_month),
-        palette_size=len(PREDICATE_PALETTE),
         generated=tree.generated_at.astimezone(ZoneInfo(tree.timezone)),
     )
 

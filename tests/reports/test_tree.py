@@ -194,7 +194,12 @@ def test_kabupaten_iku_head_the_tree(tmp_path):
     # IKD-02 = dinkes IKU-02 (level 17; the kabupaten's target 12, down):
     # (2 x 12 - 17) / 12 x 100 = 58,33 %: Rendah; dinkes has no budget data
     ikd2 = tree.roots[1]
-    assert (ikd2.capaian, ikd2.predicate, ikd2.absorption, ikd2.budget_note) == (58.33, "Rendah", None, NO_BUDGET)
+    assert (ikd2.capaian, ikd2.predicate, ikd2.absorption, ikd2.budget_note) == (
+        58.33,
+        "Rendah",
+        None,
+        NO_BUDGET,
+    )
     # every OPD IKU feeding no kabupaten IKU is listed apart
     assert (SEED, "IKU-03") in [(n.owner, n.code) for n in tree.unlinked]
     html = render_tree_html(tree)
@@ -208,9 +213,7 @@ HOSTILE = '<script>alert("x")</script> & </text><svg onload="alert(1)">'
 def _hostile(tmp_path):
     def edit(text: str) -> str:
         text = text.replace("name: Program Kawasan Permukiman", f"name: '{HOSTILE}'")
-        return text.replace(
-            "name: Perbaikan Rumah Tidak Layak Huni bagi MBR", f"name: 'IKU {HOSTILE}'", 1
-        )
+        return text.replace("name: Perbaikan Rumah Tidak Layak Huni bagi MBR", f"name: 'IKU {HOSTILE}'", 1)
 
     cfg = _config(tmp_path, edit=edit)
     data = build_report_data(cfg, _values(), [], Period(2024), WHEN)
@@ -226,8 +229,6 @@ def test_hostile_names_are_escaped(tmp_path):
 
 
 # -- in Chromium -----------------------------------------------------------------------
-
-pytestmark_browser = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -332,7 +333,13 @@ def test_the_page_at_a4_and_on_a_phone(chromium, tmp_path):
 def test_hostile_names_stay_text_in_chromium(chromium, tmp_path):
     tree = _hostile(tmp_path)
     html = write_tree(tree, tmp_path, pdf=False)[0]
-    run = load_page(html, {**MEASURES, "svg_text": "[...document.querySelectorAll('svg text')].map(t => t.textContent).join(' ')"})
+    run = load_page(
+        html,
+        {
+            **MEASURES,
+            "svg_text": "[...document.querySelectorAll('svg text')].map(t => t.textContent).join(' ')",
+        },
+    )
     assert run.evaluated["scripts"] == 0
     assert HOSTILE in run.evaluated["text"]  # the list, word for word
     assert "<script>alert" in run.evaluated["svg_text"]  # the box, as text
