@@ -114,6 +114,14 @@ class Node:
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    @property
+    def label(self) -> str:
+        """The predicate, or what stands in its place: a mid-year capaian against the
+        year's target is "sementara"; none at all is "tanpa predikat"."""
+        if self.predicate:
+            return self.predicate
+        return PROVISIONAL if self.provisional and self.capaian is not None else "tanpa predikat"
+
     def walk(self) -> Iterable[Node]:
         yield self
         for c in self.children:
@@ -618,9 +626,7 @@ class _Layout:
         return node.code
 
     def label(self, node: Node) -> str:
-        if node.predicate:
-            return node.predicate
-        return PROVISIONAL if node.provisional else "tanpa predikat"
+        return node.label
 
     def content(self, node: Node) -> tuple[list[str], list[str]]:
         inner = self.col_w - 2 * PAD

@@ -22,9 +22,12 @@ from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
 from iku.reports.model import build_report_data
 from iku.reports.tree import (
+    COLUMN_HEAD_H,
+    FIRST_PAGE_H,
     NO_BUDGET,
     NO_CASH_PLAN,
     NO_PROGRAM,
+    PAGE_H,
     build_tree,
     layout,
     render_tree_html,
@@ -205,6 +208,26 @@ def test_kabupaten_iku_head_the_tree(tmp_path):
     html = render_tree_html(tree)
     assert "IKU RPJMD → IKU Perangkat Daerah → Program → Kegiatan" in html
     assert "IKU perangkat daerah yang tidak mengalir ke IKU RPJMD" in html
+
+
+def test_the_layout_cuts_pages_and_loses_no_node(tmp_path):
+    """Every node is drawn, each first time not "lanjutan"; every drawing fits an
+    A4 page; a node drawn again on a later piece is marked "lanjutan"."""
+    cfg = _config(tmp_path, edit=_many_programs)
+    tree = build_tree([build_report_data(cfg, _values(), [], Period(2024), WHEN)], {OPD: YEAR_LINES})
+    drawings = layout(tree)
+    assert len(drawings) > 1
+    assert drawings[0].height <= FIRST_PAGE_H + COLUMN_HEAD_H + 2
+    assert all(d.height <= PAGE_H + COLUMN_HEAD_H + 2 for d in drawings)
+    drawn = [(b.node.kind, b.node.code, b.continued) for d in drawings for b in d.boxes]
+    # a program under two IKU is two nodes of the tree: count by path, not by code
+    assert sum(1 for _, _, again in drawn if not again) == len(tree.nodes)
+    assert any(again for _, _, again in drawn)
+    for d in drawings:
+        for b in d.boxes:
+            assert b.y + b.h <= d.height  # inside its drawing
+            assert b.x + b.w <= d.width + 0.5
+    assert {(k, c) for k, c, _ in drawn} == {(n.kind, n.code) for n in tree.nodes}
 
 
 HOSTILE = '<script>alert("x")</script> & </text><svg onload="alert(1)">'
