@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from iku import formatting as fmt
@@ -58,11 +58,12 @@ from iku.domain.budget import (
 from iku.domain.periods import QUARTER_NAMES, Period, month_name
 from iku.storage import Where
 
-from .model import ReportData, predicate_colour
-from .recap import rpjmd_rows
+from .model import IndicatorReport, ReportData, predicate_colour
+from .recap import RpjmdRow, rpjmd_rows
 
 if TYPE_CHECKING:
     from iku.warehouse.budget import BudgetMonth
+    from iku.warehouse.reports import WrittenReport
     from iku.warehouse.store import Warehouse
 
     from .pdf import PdfPrinter
@@ -173,14 +174,14 @@ def tree_title(period: Period) -> str:
     return f"Pohon Kinerja {period.title_id}"
 
 
-def _iku_figures(report, provisional: bool) -> dict:
+def _iku_figures(report: IndicatorReport, provisional: bool) -> dict[str, Any]:
     """Capaian, basis and predicate of an OPD IKU as its report stands by them."""
     a = report.achievement
     year = a.year
     if provisional and a.target_quarter is not None:
         return dict(
             capaian=a.achievement_quarter_pct,
-            basis=f"thd Rencana Aksi s.d. {QUARTER_NAMES[a.period.quarter]}",
+            basis=f"thd Rencana Aksi s.d. {QUARTER_NAMES.get(a.period.quarter or 0, '')}",
             predicate=a.predicate_quarter,
             why=a.why_no_quarter_pct(),
         )
@@ -198,8 +199,11 @@ def _iku_figures(report, provisional: bool) -> dict:
 
 
 def _money_figures(
-    entry: Program | Kegiatan, lines: Mapping[str, BudgetLine] | None, period: Period, bands
-) -> dict:
+    entry: Program | Kegiatan,
+    lines: Mapping[str, BudgetLine] | None,
+    period: Period,
+    bands: Sequence[PredicateBand],
+) -> dict[str, Any]:
     """A program's or kegiatan's Rp half: pagu, realisasi, absorption, and the
     capaian the colour is read from (see the module's docstring)."""
     line = lines.get(entry.code) if lines is not None else None
@@ -235,7 +239,7 @@ def _money_figures(
     return figures
 
 
-def _budget_figures(budget: Mapping[str, float | None] | None, has_lines: bool) -> dict:
+def _budget_figures(budget: Mapping[str, float | None] | None, has_lines: bool) -> dict[str, Any]:
     if budget is None:
         return dict(budget_note=NO_BUDGET if not has_lines else "program belum ada pada data anggaran")
     return dict(
@@ -341,7 +345,7 @@ def build_tree(
             if not below:
                 continue  # fed by none of these OPD: another OPD's tree shows it
             fed.update(keys)
-            roots.append(_rpjmd_node(row, below, reports, budgets, first.provisional))
+            roots.append(_rpjmd_node(row, below, period, budgets, first.provisional))
     unlinked = [n for k, n in iku.items() if k not in fed]
     if not indicators:
         roots, unlinked = unlinked, []
@@ -373,14 +377,20 @@ def build_tree(
     )
 
 
-def _rpjmd_node(row, below: tuple[Node, ...], reports, budgets, provisional: bool) -> Node:
+def _rpjmd_node(
+    row: RpjmdRow,
+    below: tuple[Node, ...],
+    period: Period,
+    budgets: Mapping[str, Mapping[str, BudgetLine]],
+    provisional: bool,
+) -> Node:
     res = row.result
     ind = row.indicator
-    period = reports[0].period
+    figures: dict[str, Any]
     if provisional and res.target_quarter is not None:
         figures = dict(
             capaian=res.achievement_quarter_pct,
-            basis=f"thd Rencana Aksi s.d. {QUARTER_NAMES[period.quarter]}",
+            basis=f"thd Rencana Aksi s.d. {QUARTER_NAMES.get(period.quarter or 0, '')}",
             predicate=res.predicate_quarter,
             why=None if res.achievement_quarter_pct is not None else res.why,
         )
@@ -397,6 +407,7 @@ def _rpjmd_node(row, below: tuple[Node, ...], reports, budgets, provisional: boo
             capaian=res.achievement_pct, basis=f"thd target {period.year}", predicate=res.verdict, why=res.why
         )
     # the budget below a kabupaten IKU: every program under its OPD IKU, each counted once
+    money: dict[str, Any]
     seen: dict[tuple[str, str], BudgetLine] = {}
     any_lines = False
     for node in below:
@@ -841,8 +852,9 @@ def _print(html: Where, printer: PdfPrinter) -> Where | None:
         return storage.write(html.with_suffix(".pdf"), printed.read_bytes()) if printed else None
 
 
-def tree_written(paths: Sequence[Where], opd: str = ""):
-    """The index records of tree files just written (kind "pohon-kinerja")."""
+def tree_written(paths: Sequence[Where], opd: str = "") -> list[WrittenReport]:
+    """The index records of tree files just written (kind "pohon-kinerja"; the
+    index lists them beside the reports of the same period)."""
     from iku.warehouse.reports import WrittenReport
 
     out = []

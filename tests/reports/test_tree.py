@@ -146,6 +146,19 @@ def test_mid_year_predicates_are_read_against_the_plan(tmp_path):
     assert "data anggaran terakhir s.d. Mei 2024" in html
 
 
+def test_mid_year_an_iku_with_rencana_aksi_has_its_verdict(tmp_path):
+    """IKU-02 with a Rencana Aksi of 80 through TW II: 72 / 80 = 90,00 %: Tinggi."""
+    line = "targets: {2022: 150, 2023: 150, 2024: 150, 2025: 150, 2026: 150}"
+    cfg = _config(
+        tmp_path, edit=lambda t: t.replace(line, f"{line}\n    rencana_aksi: {{2024: [40, 80, 120, 150]}}")
+    )
+    tree = build_tree([build_report_data(cfg, _values(6), [], Period(2024, 2), WHEN)])
+    iku2 = _by(tree, "iku", "IKU-02")
+    assert (iku2.capaian, iku2.predicate, iku2.provisional) == (90.0, "Tinggi", False)
+    assert iku2.basis == "thd Rencana Aksi s.d. Triwulan II" and iku2.label == "Tinggi"
+    assert _by(tree, "iku", "IKU-01").label == "tanpa predikat"  # no target, no capaian
+
+
 def test_an_opd_without_programs_has_the_iku_as_leaves(tmp_path):
     cfg = _config(tmp_path, programs=False)
     data = build_report_data(cfg, _values(), [], Period(2024), WHEN)
@@ -207,6 +220,9 @@ def test_kabupaten_iku_head_the_tree(tmp_path):
     assert (SEED, "IKU-03") in [(n.owner, n.code) for n in tree.unlinked]
     html = render_tree_html(tree)
     assert "IKU RPJMD → IKU Perangkat Daerah → Program → Kegiatan" in html
+    # one OPD's own tree: only the kabupaten IKU it feeds, computed from every OPD
+    own = build_tree([seed], {SEED: YEAR_LINES}, inst.rpjmd, rpjmd_from=[seed, dinkes])
+    assert [n.code for n in own.roots] == ["IKD-01"] and own.roots[0].capaian == 98.82
     assert "IKU perangkat daerah yang tidak mengalir ke IKU RPJMD" in html
 
 
