@@ -131,7 +131,7 @@ class Node:
 
 @dataclass(frozen=True)
 class OpdNote:
-    """What the page says about one OPD's data under the tree."""
+    """What the page says about one OPD's data above the tree."""
 
     code: str
     name: str

@@ -246,6 +246,33 @@ def test_the_layout_cuts_pages_and_loses_no_node(tmp_path):
     assert {(k, c) for k, c, _ in drawn} == {(n.kind, n.code) for n in tree.nodes}
 
 
+def test_written_files_are_recorded_for_the_index(seeded_res, tmp_path):
+    """write_tree with the warehouse: the files go on the record out/index.html is
+    built from, and the index links them beside the reports of the same period."""
+    from iku.reports.index import index_html
+    from iku.warehouse.reports import written_reports
+
+    cfg = _config(tmp_path)
+    tree = build_tree([build_report_data(cfg, _values(6), [], Period(2024, 2), WHEN)])
+    out = tmp_path / "out"
+    paths = write_tree(tree, out / "2024", pdf=False, warehouse=seeded_res.warehouse, opd=OPD)
+    assert [p.name for p in paths] == ["pohon-kinerja-2024-Q2.html"]
+    recorded = [r for r in written_reports(seeded_res.warehouse) if r.kind == "pohon-kinerja"]
+    assert [(r.opd, r.period, r.format) for r in recorded] == [(OPD, "2024-Q2", "html")]
+    index = index_html(recorded, out, "Dinas", "", {OPD: "Dinas"}, "Asia/Jakarta")
+    assert 'href="2024/pohon-kinerja-2024-Q2.html"' in index and "Triwulan II 2024" in index
+
+
+def test_without_chromium_only_the_pdf_is_skipped(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("IKU_CHROMIUM", "")  # PDFs off, as on a machine without Chromium
+    cfg = _config(tmp_path)
+    tree = build_tree([build_report_data(cfg, _values(), [], Period(2024), WHEN)])
+    paths = write_tree(tree, tmp_path / "out")
+    assert [p.name for p in paths] == ["pohon-kinerja-2024.html"]
+    assert not (tmp_path / "out" / "pohon-kinerja-2024.pdf").exists()
+    assert "chromium not found" in caplog.text
+
+
 HOSTILE = '<script>alert("x")</script> & </text><svg onload="alert(1)">'
 
 
