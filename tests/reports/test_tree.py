@@ -31,6 +31,7 @@ from iku.reports.tree import (
     build_tree,
     layout,
     render_tree_html,
+    tree_budgets,
     tree_written,
     write_tree,
 )
@@ -250,12 +251,35 @@ def test_written_files_are_recorded_for_the_index(seeded_res, tmp_path):
     """write_tree with the warehouse: the files go on the record out/index.html is
     built from, and the index links them beside the reports of the same period."""
     from iku.reports.index import index_html
+    from iku.warehouse.budget import BudgetFileRecord, record_budget_file
     from iku.warehouse.reports import written_reports
 
+    wh = seeded_res.warehouse
+    for month, real in ((4, 2e8), (5, 5e8), (7, 9e8)):  # July lies after TW II
+        record_budget_file(
+            wh,
+            OPD,
+            BudgetFileRecord(
+                sha256=f"{month:064d}",
+                file_name=f"lra-{month:02d}.xlsx",
+                source_path=f"/in/lra-{month:02d}.xlsx",
+                archive_path=f"/archive/{month}.xlsx",
+                size_bytes=1000,
+                received_at=WHEN,
+                status="valid",
+                year=2024,
+                month=month,
+                lines=[BudgetLine("1.04.02", "program", "Program Pengembangan Perumahan", 1.25e9, real)],
+            ),
+        )
     cfg = _config(tmp_path)
-    tree = build_tree([build_report_data(cfg, _values(6), [], Period(2024, 2), WHEN)])
+    data = build_report_data(cfg, _values(6), [], Period(2024, 2), WHEN)
+    budgets, months = tree_budgets(wh, [data])
+    assert months == {OPD: 5} and budgets[OPD]["1.04.02"].realisation == 5e8
+    tree = build_tree([data], budgets, budget_months=months)
+    assert _by(tree, "program", "1.04.02").absorption == 40.0  # 500 / 1.250 million
     out = tmp_path / "out"
-    paths = write_tree(tree, out / "2024", pdf=False, warehouse=seeded_res.warehouse, opd=OPD)
+    paths = write_tree(tree, out / "2024", pdf=False, warehouse=wh, opd=OPD)
     assert [p.name for p in paths] == ["pohon-kinerja-2024-Q2.html"]
     recorded = [r for r in written_reports(seeded_res.warehouse) if r.kind == "pohon-kinerja"]
     assert [(r.opd, r.period, r.format) for r in recorded] == [(OPD, "2024-Q2", "html")]
