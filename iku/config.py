@@ -401,6 +401,10 @@ class Catalogue(_Strict):
         unknown = set(self.sources) - set(codes)
         if unknown:
             raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _budget_years_in_renstra(self) -> Catalogue:
         entries: list[_Budgeted] = [e for p in self.programs for e in (p, *p.kegiatan)]
         for entry in entries:
             for year in [*entry.anggaran_kas, *entry.pagu_renstra]:

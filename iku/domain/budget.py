@@ -130,19 +130,28 @@ def catalogue_problems(programs: Sequence[Program], indicators: Iterable[str]) -
 
     for p in programs:
         check(p.code, "program", None)
-        for ind in p.indicators:
-            if ind not in known:
-                problems.append(f"program {p.code}: indikator {ind} tidak ada dalam katalog IKU")
+        problems += _indicator_link_problems(p, known)
         for k in p.kegiatan:
             check(k.code, "kegiatan", p.code)
-            for ind in k.indicators:
-                if ind not in p.indicators:
-                    problems.append(
-                        f"kegiatan {k.code}: indikator {ind} bukan indikator programnya {p.code} "
-                        f"({', '.join(p.indicators) or 'tidak ada'})"
-                    )
             for s in k.sub_kegiatan:
                 check(s.code, "sub_kegiatan", k.code)
+    return problems
+
+
+def _indicator_link_problems(p: Program, known: set[str]) -> list[str]:
+    """A program may name only IKU of the catalogue; a kegiatan only IKU of its program."""
+    problems = [
+        f"program {p.code}: indikator {ind} tidak ada dalam katalog IKU"
+        for ind in p.indicators
+        if ind not in known
+    ]
+    for k in p.kegiatan:
+        problems += [
+            f"kegiatan {k.code}: indikator {ind} bukan indikator programnya {p.code} "
+            f"({', '.join(p.indicators) or 'tidak ada'})"
+            for ind in k.indicators
+            if ind not in p.indicators
+        ]
     return problems
 
 

@@ -405,6 +405,25 @@ def parse_budget(
         return sheet
     rows, problems = read_rows(cells, header)
     sheet.rows, sheet.problems = rows, problems
+    _read_period(sheet, cells, header, period)
+    if not any(r.kind in ("program", "kegiatan", "sub_kegiatan") for r in rows) and not sheet.problems:
+        sheet.problems.append(
+            Problem(
+                "Tidak ada baris program, kegiatan atau sub kegiatan di bawah baris judul kolom.",
+                header.row + 2,
+            )
+        )
+    sheet.left_out = unlisted_programs(rows, programs)
+    if not sheet.problems:
+        _attribute_lines(sheet, programs)
+    return sheet
+
+
+def _read_period(sheet: BudgetSheet, cells: Cells, header: Header, period: tuple[int, int] | None) -> None:
+    """The sheet's year and month: the caller's `period`, else the tahun/bulan
+    columns, else the title rows; a file stating another period than the
+    caller's is a problem."""
+    body = cells[header.row + 1 :]
     columns = [
         (
             header.row + 2 + i,
@@ -435,17 +454,12 @@ def parse_budget(
         )
     else:
         sheet.year, sheet.month = chosen
-    if not any(r.kind in ("program", "kegiatan", "sub_kegiatan") for r in rows) and not sheet.problems:
-        sheet.problems.append(
-            Problem(
-                "Tidak ada baris program, kegiatan atau sub kegiatan di bawah baris judul kolom.",
-                header.row + 2,
-            )
-        )
-    sheet.left_out = unlisted_programs(rows, programs)
-    if sheet.problems:
-        return sheet
-    sheet.lines = attribute(rows, programs)
+
+
+def _attribute_lines(sheet: BudgetSheet, programs: Sequence[Program]) -> None:
+    """The configured codes' figures of a sheet without problems; a sheet with
+    figures for none of the OPD's programs is refused, a program missing is a warning."""
+    sheet.lines = attribute(sheet.rows, programs)
     found = {line.code for line in sheet.lines}
     if programs and not found & {p.code for p in programs}:
         # the wrong OPD's export, or an empty template: loading it would blank the month
@@ -454,13 +468,12 @@ def parse_budget(
             Problem(f"Tidak ada angka untuk program mana pun dalam katalog OPD ini ({listed}).")
         )
         sheet.lines = []
-        return sheet
+        return
     for p in programs:
         if p.code not in found:
             sheet.warnings.append(
                 Problem(f"Program {p.code} ({p.name}) tidak ada di berkas ini; anggarannya kosong bulan ini.")
             )
-    return sheet
 
 
 def cumulative_drops(current: Mapping[str, BudgetLine], previous: Mapping[str, BudgetLine]) -> list[Problem]:
