@@ -10,9 +10,12 @@ templating.py; headers, body limits and throttles in security.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from iku.resources import Resources
 from iku.warehouse.accounts import Accounts
@@ -21,14 +24,19 @@ from . import intake
 from .deps import ALLOW, Portal
 from .form_sheet import form_to_xlsx
 from .jobs import JobRunner
+from .quota import UploadQuota
 from .routes import ROUTES
 from .routes.shared import not_found
-from .security import BodyLimit, SecurityHeaders, SignInThrottle
-from .settings import WebSettings, session_secret
+from .security import BodyLimit, Revocations, SecurityHeaders, SignInThrottle
+from .settings import WebSettings, revoked_file, session_secret
 from .templating import environment
 
 __all__ = ["ALLOW", "create_app", "warm_up"]
 
+# how the portal must be served (`iku web`, tests, the bench): uvicorn's own proxy
+# handling believes X-Forwarded-For from any loopback client; the app does it
+# itself, from IKU_WEB_TRUSTED_PROXY only (issue 17 L2)
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 FORM_LIMIT = 256_000  # bytes of a request that is not a file upload
 MULTIPART_OVERHEAD = 64_000
 
@@ -44,9 +52,11 @@ def create_app(
             return limits.max_file_bytes + MULTIPART_OVERHEAD
         return FORM_LIMIT
 
+    proxies = [a.strip() for a in (settings.trusted_proxy or "").split(",") if a.strip()]
     app = Starlette(
         routes=ROUTES,
         middleware=[
+            *([Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, limit_for=limit_for),
             Middleware(
@@ -65,10 +75,18 @@ def create_app(
         settings=settings,
         accounts=Accounts(res.warehouse),
         jobs=JobRunner(job_env),
-        env=environment(),
+        env=environment(res.config.pipeline.timezone),
         user_throttle=SignInThrottle(free=3),
+        account_throttle=SignInThrottle(free=10),
         ip_throttle=SignInThrottle(free=20),
         units={u.opd: u for u in res.units()},
+        revocations=Revocations(revoked_file(settings), settings.session_hours * 3600),
+        quota=UploadQuota(
+            settings.uploads_per_hour,
+            settings.upload_bytes_per_day,
+            settings.opd_uploads_per_hour,
+            settings.opd_upload_bytes_per_day,
+        ),
     )
     return app
 

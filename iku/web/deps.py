@@ -29,7 +29,8 @@ from iku.warehouse.accounts import Account, Accounts
 
 from .errors import NOT_ALLOWED, error
 from .jobs import JobRunner
-from .security import BodyTooLarge, SignInThrottle, csrf_ok
+from .quota import UploadQuota
+from .security import BodyTooLarge, Revocations, SignInThrottle, csrf_ok
 from .settings import WebSettings
 
 OPD = "/opd/{opd}"  # the prefix of every route about one OPD's data
@@ -53,9 +54,12 @@ class Portal:
     accounts: Accounts
     jobs: JobRunner
     env: Environment
-    user_throttle: SignInThrottle
+    user_throttle: SignInThrottle  # per (account, client address)
+    account_throttle: SignInThrottle  # per account, held against addresses that failed for it
     ip_throttle: SignInThrottle
     units: dict[str, Resources]  # every OPD served, by code
+    quota: UploadQuota
+    revocations: Revocations
 
     @property
     def tz(self) -> str:
@@ -81,11 +85,16 @@ def password_version(account: Account) -> str:
 
 
 def session_account(request: Request) -> Account | None:
-    """The signed-in account; a changed password ends older sessions."""
+    """The signed-in account; a changed password and signing out end older
+    sessions (a copy of an ended session's cookie opens nothing)."""
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         return None
-    account = portal_of(request).accounts.by_id(uid)
+    portal = portal_of(request)
+    if portal.revocations.ended(request.session.get("sid")):
+        request.session.clear()
+        return None
+    account = portal.accounts.by_id(uid)
     if account is None or request.session.get("pv") != password_version(account):
         request.session.pop("uid", None)
         return None

@@ -4,7 +4,9 @@ OPD, time zone)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
@@ -28,9 +30,23 @@ STATUS_LABEL = {
 FILE_STATUS_LABEL = {"valid": "diterima", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
 
 
-def environment() -> Environment:
+def local_stamp(tz: str):
+    """`stamp` in the installation's zone (WIB): the warehouse and the job runner
+    keep UTC (naive from SQLite, aware from PostgreSQL), a page shows local time."""
+
+    def stamp(value: datetime | None) -> str:
+        if value is None:
+            return formatting.stamp(None)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return formatting.stamp(value.astimezone(ZoneInfo(tz)))
+
+    return stamp
+
+
+def environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined)
-    env.filters.update(num=formatting.num, stamp=formatting.stamp, day=formatting.day)
+    env.filters.update(num=formatting.num, stamp=local_stamp(tz), day=formatting.day)
     env.globals.update(month_name=month_name, STATUS_LABEL=STATUS_LABEL, FILE_STATUS_LABEL=FILE_STATUS_LABEL)
     return env
 

@@ -56,7 +56,7 @@ def kab(portal_factory, tmp_path):
         subject=MARK,
         payload={},
     )
-    p.jobs.history.appendleft(Job(f"laporan {MARK}", ["report"], TWIN))
+    p.jobs.remember(Job(f"laporan {MARK}", ["report"], TWIN))
     return p
 
 

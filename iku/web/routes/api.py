@@ -13,13 +13,14 @@ from .. import passwords
 from ..deps import Portal, portal_of, route
 from ..errors import api_error
 from ..security import BodyTooLarge
-from .shared import receive_and_trigger, upload_bytes
+from .shared import admit, receive_and_trigger, upload_bytes
 
 
 def token_account(portal: Portal, header: str | None) -> Account | None:
-    if not header or not header.startswith("Bearer "):
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110 11.1)
         return None
-    parts = passwords.split_token(header[7:].strip())
+    parts = passwords.split_token(credentials.strip())
     if parts is None:
         return None
     found = portal.accounts.token(parts[0])
@@ -55,6 +56,9 @@ async def api_submissions(request: Request) -> Response:
     if data is None:
         return api_error(413, "berkas terlalu besar")
     assert account.bidang is not None  # token_account admits bidang accounts only
+    refusal = await run_in_threadpool(admit, portal, unit, account, account.bidang, len(data))
+    if refusal is not None:
+        return api_error(refusal.status, refusal.message, {"retry-after": str(refusal.retry_after)})
     receipt = await run_in_threadpool(
         receive_and_trigger, portal, unit, account.bidang, data, upload.filename
     )

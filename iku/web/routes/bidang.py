@@ -23,7 +23,7 @@ from ..deps import OPD, may, portal_of, route, unit_of
 from ..errors import error
 from ..form_sheet import TEXT_COLUMNS, field_name, form_to_xlsx, number_fields
 from ..templating import render
-from .shared import MEDIA, receive_and_trigger, upload_bytes, year_asked
+from .shared import MEDIA, admit, receive_and_trigger, upload_bytes, year_asked
 
 MONTH = OPD + "/bidang/{bidang}/{year:int}/{month:int}"
 
@@ -105,6 +105,9 @@ async def _receipt(request: Request, data: bytes, name: str, form_values: dict |
     a form that is not valid comes back filled in, with its problems."""
     portal = portal_of(request)
     unit, bidang, year, month = _period(request)
+    refusal = await run_in_threadpool(admit, portal, unit, request.state.account, bidang, len(data))
+    if refusal is not None:
+        return error(request, refusal.status, refusal.message, {"retry-after": str(refusal.retry_after)})
     receipt = await run_in_threadpool(receive_and_trigger, portal, unit, bidang, data, name)
     if form_values is not None and receipt.status != "valid":
         return _form_page(request, form_values, receipt=receipt, status=422)
@@ -147,19 +150,41 @@ def _current_form_values(unit: Resources, bidang: str, year: int, month: int) ->
     return values
 
 
+def _form_problems(indicators: list, problems: list) -> tuple[list[dict], dict[str, str]]:
+    """A form's problems told by indicator (code and name) and field, not by the
+    rows of a sheet the clerk never sees (issue 17 M7): form_to_xlsx writes one
+    indicator per row from row 2 on. Returns the problems and, per field name,
+    the message that marks that field."""
+    by_row = dict(enumerate(indicators, start=2))
+    told: list[dict] = []
+    marked: dict[str, str] = {}
+    for p in problems:
+        ind = by_row.get(p.row) if p.row is not None else None
+        columns = (*number_fields(ind), *TEXT_COLUMNS) if ind else ()
+        name = field_name(p.column, ind.code) if ind and p.column in columns else None
+        if name:
+            marked.setdefault(name, p.message)
+        told.append(dict(indicator=ind, field=name, column=p.column, message=p.message))
+    return told, marked
+
+
 def _form_page(request: Request, values: dict, receipt=None, status=200) -> Response:
     unit, bidang, year, month = _period(request)
+    indicators = unit.config.catalogue.indicators_of(bidang)
+    problems, marked = _form_problems(indicators, receipt.problems if receipt else [])
     fields = [
         dict(
             indicator=ind,
             numbers=[(c, field_name(c, ind.code)) for c in number_fields(ind)],
             texts=[(c, field_name(c, ind.code)) for c in TEXT_COLUMNS],
         )
-        for ind in unit.config.catalogue.indicators_of(bidang)
+        for ind in indicators
     ]
     return render(
         request,
         "isian.html.j2",
+        problems=problems,
+        marked=marked,
         status=status,
         bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,

@@ -15,6 +15,7 @@ from iku.resources import Resources
 
 from ..deps import OPD, Portal, portal_of, route, unit_of
 from ..errors import error
+from ..jobs import Busy
 from ..templating import STATUS_LABEL, render
 from .shared import report_files, serve_report, when_asked, year_from_text
 
@@ -31,7 +32,7 @@ def matrix(unit: Resources, year: int, as_of: datetime) -> dict:
 
 def _jobs(portal: Portal, unit: Resources) -> list:
     """The jobs started from the portal for this OPD (never another's)."""
-    return [j for j in portal.jobs.history if j.opd == unit.opd]
+    return portal.jobs.of(unit.opd)
 
 
 @route(OPD + "/perencana", "planner")
@@ -80,25 +81,43 @@ async def run_now(request: Request) -> Response:
     task = form.get("tugas")
     years = unit.config.catalogue.opd.years
     opd = ["--opd", unit.opd]
+    try:
+        refused = _start(portal, unit.opd, task, form, years, opd)
+    except Busy:
+        return error(
+            request,
+            429,
+            f"Sudah ada {portal.jobs.per_opd} tugas OPD ini yang berjalan. Tunggu salah satunya selesai.",
+            {"retry-after": "60"},
+        )
+    if refused is not None:
+        return error(request, 400, refused)
+    back = "laporan" if task != "konsolidasi" else "perencana"
+    return RedirectResponse(f"/opd/{unit.opd}/{back}", status_code=303)
+
+
+def _start(portal: Portal, code: str, task: object, form, years: list[int], opd: list[str]) -> str | None:
+    """Start the task asked for (at most `per_opd` of an OPD at once); the
+    reason it cannot be, else None."""
     if task == "konsolidasi":
-        portal.jobs.consolidate(unit.opd)
+        portal.jobs.consolidate(code)
     elif task == "laporan":
         try:
             period = Period.parse(str(form.get("periode") or ""))
         except ValueError:
-            return error(request, 400, "Periode laporan harus TTTT atau TTTT-Tn, misalnya 2024-Q2.")
+            return "Periode laporan harus TTTT atau TTTT-Tn, misalnya 2024-Q2."
         if period.year not in years:
-            return error(request, 400, "Tahun di luar periode Renstra.")
-        portal.jobs.start(f"laporan {period.slug}", ["report", "--period", period.slug, *opd], unit.opd)
+            return "Tahun di luar periode Renstra."
+        argv = ["report", "--period", period.slug, *opd]
+        portal.jobs.start(f"laporan {period.slug}", argv, code, capped=True)
     elif task == "lakip":
         year = year_from_text(str(form.get("tahun") or ""), years)
         if year is None:
-            return error(request, 400, "Tahun di luar periode Renstra.")
-        portal.jobs.start(f"LAKIP {year}", ["lakip", "--year", str(year), *opd], unit.opd)
+            return "Tahun di luar periode Renstra."
+        portal.jobs.start(f"LAKIP {year}", ["lakip", "--year", str(year), *opd], code, capped=True)
     else:
-        return error(request, 400, "Tugas tidak dikenal.")
-    back = "laporan" if task != "konsolidasi" else "perencana"
-    return RedirectResponse(f"/opd/{unit.opd}/{back}", status_code=303)
+        return "Tugas tidak dikenal."
+    return None
 
 
 @route(OPD + "/peringatan", "planner")
@@ -106,4 +125,12 @@ async def alert_log(request: Request) -> Response:
     unit = unit_of(request)
     alerts = await run_in_threadpool(unit.warehouse.alerts, unit.opd)
     alerts.sort(key=lambda a: a["id"], reverse=True)
-    return render(request, "peringatan.html.j2", alerts=alerts[:500], total=len(alerts))
+    from iku.alerts.dispatch import channels
+
+    return render(
+        request,
+        "peringatan.html.j2",
+        alerts=alerts[:500],
+        total=len(alerts),
+        channels=await run_in_threadpool(channels, unit),
+    )

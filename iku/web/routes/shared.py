@@ -18,10 +18,12 @@ from iku import storage
 from iku.domain.periods import parse_as_of
 from iku.resources import Resources
 from iku.storage import Remote, Where
+from iku.warehouse.accounts import Account
 
 from .. import intake
 from ..deps import Portal, portal_of, route, session_account
 from ..errors import error
+from ..quota import Refusal, room_refusal
 from ..security import REPORT_CSP
 from ..templating import TEMPLATES
 
@@ -145,6 +147,15 @@ def serve_report(request: Request, path: Where) -> Response:
     if download:
         return FileResponse(path, media_type=MEDIA[suffix], filename=path.name, headers=headers)
     return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
+
+
+def admit(portal: Portal, unit: Resources, account: Account, bidang: str, size: int) -> Refusal | None:
+    """Whether a sheet of `size` bytes may be written at all, before anything is:
+    room on the inbox's and the archive's file systems, then the account's and
+    the OPD's quota (which this upload then counts against, valid or not)."""
+    places = [unit.source_dir(bidang), unit.settings.archive_dir]
+    refusal = room_refusal(places, size, portal.settings.min_free_bytes)
+    return refusal or portal.quota.take(account.id, unit.opd, size)
 
 
 def receive_and_trigger(portal: Portal, unit: Resources, bidang: str, data: bytes, name: str | None):
