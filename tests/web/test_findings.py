@@ -189,3 +189,30 @@ def test_a_pdf_written_by_a_portal_job_is_private(iku_env):
     written = [p for p in (iku_env / "out").rglob("*") if p.is_file()]
     assert any(p.suffix == ".pdf" for p in written), job.last_line
     assert {oct(p.stat().st_mode & 0o777) for p in written} == {"0o600"}
+
+
+def test_a_planner_cannot_start_more_than_two_jobs_at_once(portal_factory, tmp_path):
+    """L5 through the page: the third report asked for while two run is refused
+    with an Indonesian 429 and Retry-After; nothing more is started."""
+    p0 = portal_factory()
+    s = p0.res.settings
+    env = {
+        "IKU_CONFIG_DIR": str(s.config_dir),
+        "IKU_WAREHOUSE_URL": s.warehouse_url,
+        "IKU_INBOX_DIR": str(s.inbox_dir),
+        "IKU_OUTPUT_DIR": str(s.output_dir),
+        "IKU_ARCHIVE_DIR": str(s.archive_dir),
+        "IKU_CHROMIUM": "",  # no PDF: the jobs only need to be running
+        "PREFECT_API_URL": "",
+    }
+    p0.jobs.env.update(env)
+    c = p0.client("perencana")
+    csrf = CSRF.search(c.get(f"{A}/laporan").text).group(1)
+    answers = [
+        c.post(f"{A}/jalankan", data={"csrf": csrf, "tugas": "laporan", "periode": f"2023-Q{q}"})
+        for q in (1, 2, 3)
+    ]
+    assert [r.status_code for r in answers] == [303, 303, 429]
+    assert "Sudah ada 2 tugas OPD ini yang berjalan" in answers[2].text and answers[2].headers["retry-after"]
+    assert p0.jobs.wait_idle(timeout=300)
+    assert sorted(j.label for j in p0.jobs.of(p0.res.opd)) == ["laporan 2023-Q1", "laporan 2023-Q2"]
