@@ -216,3 +216,16 @@ def test_a_planner_cannot_start_more_than_two_jobs_at_once(portal_factory, tmp_p
     assert "Sudah ada 2 tugas OPD ini yang berjalan" in answers[2].text and answers[2].headers["retry-after"]
     assert p0.jobs.wait_idle(timeout=300)
     assert sorted(j.label for j in p0.jobs.of(p0.res.opd)) == ["laporan 2023-Q1", "laporan 2023-Q2"]
+
+
+def test_the_ratio_form_says_what_each_number_is(portal):
+    """M7: the ratio form says, from the indicator's formula, what the pembilang
+    and the penyebut are, beside each field."""
+    page = portal.client("bidang_b").get(f"{A}/bidang/perkim/2024/2/isian").text
+    pembilang = page.index('name="pembilang__IKU-04"')
+    penyebut = page.index('name="penyebut__IKU-04"')
+    top = page.index('<span class="petunjuk">Pengurangan Kawasan Permukiman Kumuh di Bawah 10 Ha</span>')
+    bottom = page.index(
+        '<span class="petunjuk">Jumlah Total seluruh Kawasan Permukiman Kumuh di Bawah 10 ha</span>'
+    )
+    assert pembilang < top < penyebut < bottom

@@ -21,7 +21,7 @@ from iku.warehouse.files import file_by_hash, files_of_month
 from .. import intake
 from ..deps import OPD, may, portal_of, route, unit_of
 from ..errors import error
-from ..form_sheet import TEXT_COLUMNS, field_name, form_to_xlsx, number_fields
+from ..form_sheet import TEXT_COLUMNS, field_name, form_to_xlsx, number_fields, number_hints
 from ..templating import render
 from .shared import MEDIA, admit, receive_and_trigger, upload_bytes, year_asked
 
@@ -176,6 +176,7 @@ def _form_page(request: Request, values: dict, receipt=None, status=200) -> Resp
         dict(
             indicator=ind,
             numbers=[(c, field_name(c, ind.code)) for c in number_fields(ind)],
+            hints=number_hints(ind),
             texts=[(c, field_name(c, ind.code)) for c in TEXT_COLUMNS],
         )
         for ind in indicators
