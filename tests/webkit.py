@@ -16,7 +16,7 @@ from runkit import consolidate, make_resources
 
 from iku.resources import Resources
 from iku.warehouse.accounts import Accounts
-from iku.web.app import create_app
+from iku.web.app import SERVER_OPTIONS, create_app
 from iku.web.passwords import hash_password, new_token
 from iku.web.settings import WebSettings
 
@@ -81,7 +81,9 @@ class Portal:
 
 def serve(app) -> tuple[str, uvicorn.Server, threading.Thread]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **SERVER_OPTIONS)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -97,10 +99,11 @@ def start_portal(
     consolidate_now: bool = False,
     job_env=None,
     config_dir: Path | None = None,
+    **web,  # further WebSettings (quotas, trusted proxy ...)
 ):
     res = make_resources(tmp_path, warehouse_url or f"sqlite:///{tmp_path / 'wh.sqlite'}", config_dir)
     settings = WebSettings(
-        secret="uji-" + "x" * 40, consolidate_now=consolidate_now, secret_file=tmp_path / "secret"
+        secret="uji-" + "x" * 40, consolidate_now=consolidate_now, secret_file=tmp_path / "secret", **web
     )
     app = create_app(res, settings, job_env=job_env)
     url, server, thread = serve(app)

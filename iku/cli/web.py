@@ -47,7 +47,7 @@ def web(ctx: typer.Context) -> None:
         return
     import uvicorn
 
-    from iku.web.app import create_app, warm_up
+    from iku.web.app import SERVER_OPTIONS, create_app, warm_up
     from iku.web.settings import WebSettings
 
     settings = WebSettings()
@@ -56,8 +56,8 @@ def web(ctx: typer.Context) -> None:
     app = create_app(res, settings)
     warm_up(res)
     typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/")
-    # proxy headers only from FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1, the reverse proxy)
-    uvicorn.run(app, host=settings.host, port=settings.port, server_header=False, log_level="info")
+    # X-Forwarded-For only from IKU_WEB_TRUSTED_PROXY: the app applies it, uvicorn's own is off
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", **SERVER_OPTIONS)
 
 
 def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:

@@ -4,6 +4,7 @@ the same reader, the same suites, the same folder, the same consolidation."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 import xlsxwriter
@@ -28,6 +29,18 @@ HEADER = [
 
 def number_fields(ind: Indicator) -> tuple[str, ...]:
     return ("pembilang", "penyebut") if ind.kind == "ratio" else ("realisasi",)
+
+
+def number_hints(ind: Indicator) -> dict[str, str]:
+    """What the pembilang and the penyebut of a ratio are, from the indicator's
+    formula ("A / B X 100%"), so the form says it beside each field (issue 17
+    M7); nothing when the formula does not read that way."""
+    if ind.kind != "ratio" or "/" not in ind.formula:
+        return {}
+    top, bottom = ind.formula.split("/", 1)
+    bottom = re.sub(r"\s*[xX×]\s*100\s*%\s*$", "", bottom)
+    top, bottom = " ".join(top.split()), " ".join(bottom.split())
+    return {"pembilang": top, "penyebut": bottom} if top and bottom else {}
 
 
 def field_name(column: str, code: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import unicodedata
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,10 +52,22 @@ class Receipt:
         }
 
 
+# HTML5 multipart (browsers, httpx) sends a line feed, a carriage return and a
+# quote in a file name as these escapes
+_FORM_ESCAPES = {"%0a": "\n", "%0d": "\r", "%22": '"'}
+
+
+def clean_name(name: str | None) -> str:
+    """The sender's file name without control characters (a trailing line feed,
+    sent raw or as the form's %0A) and surrounding blanks (issue 17 L1)."""
+    text = re.sub("%0[aAdD]|%22", lambda m: _FORM_ESCAPES[m.group(0).lower()], name or "")
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+
+
 def safe_extension(name: str | None) -> str:
     """Only the extension of the sender's file name is used, and only when it is
     plain (the name itself never reaches the disk)."""
-    ext = Path((name or "").replace("\\", "/")).suffix.lower()
+    ext = Path(clean_name(name).replace("\\", "/")).suffix.lower()
     return ext if _SAFE_EXTENSION.match(ext) else ".bin"
 
 

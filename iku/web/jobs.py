@@ -46,27 +46,66 @@ def _last_line(done: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else ""
 
 
+# the report commands write only outputs: their files (the PDF from Chromium
+# too) get no permission for others, like the HTML, Excel and JSON (issue 17 L8)
+REPORT_COMMANDS = ("report", "recap", "lakip")
+REPORT_UMASK = 0o077
+
+
+class Busy(Exception):
+    """Too many jobs of one OPD run at once (issue 17 L5)."""
+
+
 class JobRunner:
-    def __init__(self, env: dict[str, str] | None = None, keep: int = 20):
+    """`keep`: the jobs remembered per OPD (one OPD's jobs never push out
+    another's); `per_opd`: the jobs of one OPD that may run at once (the
+    consolidation's coalesced runs are not counted: there is at most one)."""
+
+    def __init__(self, env: dict[str, str] | None = None, keep: int = 20, per_opd: int = 2):
         self.env = {**os.environ, **(env or {})}
-        self.history: deque[Job] = deque(maxlen=keep)
+        self.keep, self.per_opd = keep, per_opd
+        self._histories: dict[str | None, deque[Job]] = {}
         self._lock = threading.Lock()
         self._running: dict[str, Job] = {}
         self._again: set[str] = set()
 
-    def start(self, label: str, argv: list[str], opd: str | None = None) -> Job | None:
+    @property
+    def history(self) -> deque[Job]:
+        """Every OPD's remembered jobs, newest first."""
+        with self._lock:
+            jobs = sorted(
+                (j for h in self._histories.values() for j in h), key=lambda j: j.started_at, reverse=True
+            )
+        return deque(jobs)
+
+    def of(self, opd: str | None) -> list[Job]:
+        """The remembered jobs of one OPD, newest first."""
+        with self._lock:
+            return list(self._histories.get(opd, ()))
+
+    def remember(self, job: Job) -> None:
+        with self._lock:
+            self._remember(job)
+
+    def _remember(self, job: Job) -> None:
+        self._histories.setdefault(job.opd, deque(maxlen=self.keep)).appendleft(job)
+
+    def start(self, label: str, argv: list[str], opd: str | None = None, capped: bool = False) -> Job | None:
         """Start `iku <argv>` in the background; None when the same job already
-        runs (it is then run once more when that one ends)."""
+        runs (it is then run once more when that one ends). `capped`: raise Busy
+        when `per_opd` jobs of this OPD already run (a planner's run-now)."""
         key = " ".join(argv)
         with self._lock:
             if key in self._running:
                 self._again.add(key)
                 return None
+            if capped and sum(j.opd == opd for j in self._running.values()) >= self.per_opd:
+                raise Busy(opd)
             if self.env.get("PREFECT_API_URL") and argv[0] in FLOW_COMMANDS:
                 argv = [*argv, "--prefect"]
             job = Job(label, argv, opd)
             self._running[key] = job
-            self.history.appendleft(job)
+            self._remember(job)
         threading.Thread(target=self._run, args=(key, job), daemon=True, name=f"iku-job-{label}").start()
         return job
 
@@ -83,6 +122,7 @@ class JobRunner:
                 done = subprocess.run(
                     [sys.executable, "-m", "iku.cli", *job.argv],
                     env=self.env,
+                    umask=REPORT_UMASK if job.argv[0] in REPORT_COMMANDS else -1,
                     capture_output=True,
                     text=True,
                     timeout=3600,
@@ -98,7 +138,7 @@ class JobRunner:
                 self._again.discard(key)
                 job = Job(job.label, job.argv, job.opd)
                 self._running[key] = job
-                self.history.appendleft(job)
+                self._remember(job)
 
     def wait_idle(self, timeout: float = 600) -> bool:
         """For tests and the bench: wait until no job runs."""

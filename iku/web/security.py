@@ -4,9 +4,12 @@ a cap on request bodies, CSRF tokens and a brake on password guessing."""
 from __future__ import annotations
 
 import hmac
+import json
+import os
 import secrets
 import threading
 import time
+from pathlib import Path
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -144,6 +147,10 @@ class SignInThrottle:
         with self._lock:
             return max((self._state.get(k, (0, 0.0))[1] - now for k in keys), default=0.0)
 
+    def failures(self, key: str) -> int:
+        with self._lock:
+            return self._state.get(key, (0, 0.0))[0]
+
     def failed(self, *keys: str) -> None:
         now = time.monotonic()
         with self._lock:
@@ -157,3 +164,43 @@ class SignInThrottle:
     def succeeded(self, key: str) -> None:
         with self._lock:
             self._state.pop(key, None)
+
+
+class Revocations:
+    """Sessions ended by signing out (issue 17 M1). The session cookie is
+    signed, not stored, so a copy taken before signing out would still open
+    pages until it expires: each session carries a random id, and signing out
+    puts that id here until the cookie's own expiry. Kept in a 0600 file beside
+    the session secret, so a restart does not bring ended sessions back."""
+
+    def __init__(self, path: Path, lifetime: float):
+        self.path, self.lifetime = path, lifetime
+        self._lock = threading.Lock()
+        self._ended: dict[str, float] = {}
+        try:
+            loaded = json.loads(path.read_text())
+            self._ended = {str(k): float(v) for k, v in loaded.items()}
+        except (OSError, ValueError, AttributeError):
+            pass  # none yet (or unreadable: sessions still end by their expiry)
+
+    @staticmethod
+    def new_id() -> str:
+        return secrets.token_urlsafe(24)
+
+    def ended(self, sid: object) -> bool:
+        with self._lock:
+            return not isinstance(sid, str) or sid in self._ended
+
+    def end(self, sid: object) -> None:
+        if not isinstance(sid, str):
+            return
+        now = time.time()
+        with self._lock:
+            self._ended = {k: v for k, v in self._ended.items() if v > now}
+            self._ended[sid] = now + self.lifetime
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self._ended, fh)
+            os.replace(tmp, self.path)
