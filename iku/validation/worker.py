@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -88,24 +89,37 @@ def _local_pool() -> ProcessPoolExecutor:
             max_workers=1,
             mp_context=multiprocessing.get_context(method),
             initializer=_in_worker,
-            initargs=(os.getpid() if alone else None,),
+            initargs=(os.getpid(), alone),
         )
         _pool.submit(gx_runner.import_gx)
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
 
 
-def _in_worker(forked_from: int | None) -> None:
+def _in_worker(parent: int, forked: bool) -> None:
     """In the worker: Ctrl-C reaches the terminal's whole process group, and the
     command says the one line; the worker ends at once, without a traceback.
 
-    A forked worker also dies with the command that forked it: it holds copies of
-    the command's files, the run lock among them, and the pipe it waits on never
-    reaches its end while it holds the writing side itself. Orphaned by a killed
-    command, it kept the lock and every later run waited for ever."""
+    The worker also dies with the process that started it. A forked one holds
+    copies of the command's files, the run lock among them, and the pipe it
+    waits on never reaches its end while it holds the writing side itself:
+    orphaned by a killed command, it kept the lock and every later run waited
+    for ever. A spawned one (the portal's) left behind by a stopped `iku web`
+    kept its 250 MB, and multiprocessing's resource tracker with it (the
+    tracker ends when the last process holding its pipe does), one pair per
+    restart."""
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    if forked_from is not None:
-        _die_with_parent(forked_from)
+    if forked:
+        _die_with_parent(parent)
+    # PR_SET_PDEATHSIG follows the parent *thread*, and a spawned worker may be
+    # started from a thread that ends long before the process: watch the process
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="iku-parent-watch").start()
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)  # orphaned: adopted by init (or a subreaper)
 
 
 def _die_with_parent(parent: int) -> None:
