@@ -141,12 +141,6 @@ def _due_text(config: Config, year: int, month: int) -> str:
     return local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
 
 
-def _opd(config: Config) -> dict[str, str]:
-    """The OPD fields of an alert about one OPD."""
-    opd = config.catalogue.opd
-    return {"opd": opd.code, "opd_name": opd.name}
-
-
 def _subject(config: Config, text: str) -> str:
     """An e-mail subject naming the OPD (name and code) after what happened."""
     opd = config.catalogue.opd
@@ -200,7 +194,8 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang."
     )
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="invalid_submission",
         cause_key=key,
         subject=_subject(
@@ -246,7 +241,8 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
         f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang."
     )
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="unreadable_file",
         cause_key=key,
         subject=_subject(
@@ -301,7 +297,8 @@ def missing_submission(
         _footer(config, key),
     ]
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="missing_submission",
         cause_key=key,
         subject=_subject(config, f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}"),
@@ -342,7 +339,8 @@ def reminder(
         _footer(config, key),
     ]
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="reminder",
         cause_key=key,
         subject=_subject(
@@ -422,7 +420,8 @@ def recap(
         return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in items]
 
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="recap",
         cause_key=key,
         subject=_subject(
@@ -474,7 +473,8 @@ def side_product_failed(what: str, where: str, error: str, config: Config, when:
         ]
     )
     return AlertMessage(
-        **_opd(config),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="output_failed",
         cause_key=key,
         subject=_subject(config, f"[IKU] Keluaran tidak dapat ditulis: {what}"),
