@@ -284,3 +284,47 @@ def test_groups_are_validated_alike_after_the_wire():
     back = wire.groups_of(wire.REQUEST.validate_json(wire.validate_request(groups, None).model_dump_json()))
     assert gx_runner.validate(back) == gx_runner.validate(groups)
     assert isinstance(back[0], Group)
+
+
+@root_only
+def test_a_run_speaks_only_to_a_worker_of_its_own_uid(tmp_path):
+    """The abstract namespace has no permissions: another user may listen on
+    the worker's address first. A run then validates on its own and sends
+    that listener nothing, not even the answer to a challenge."""
+    home = tmp_path / "prefect"
+    warm_worker._key(home, create=True)
+    ready_r, ready_w = os.pipe()
+    told_r, told_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the squatter, as nobody
+        got = "?"
+        try:
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(warm_worker.address(home))
+            listener.listen(1)
+            os.write(ready_w, b"1")
+            listener.settimeout(20)
+            conn, _ = listener.accept()
+            wire.send_bytes(conn, os.urandom(warm_worker.NONCE))  # a challenge, as the worker would
+            conn.settimeout(5)
+            got = str(len(conn.recv(4096)))
+        except BaseException as exc:
+            got = type(exc).__name__
+        finally:
+            os.write(told_w, got.encode())
+            os._exit(0)
+    os.close(ready_w)
+    os.close(told_w)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        assert warm_worker.connect(home) is None
+    finally:
+        with os.fdopen(told_r) as fh:
+            got = fh.read()
+        os.waitpid(pid, 0)
+        os.close(ready_r)
+    # the run hung up at once, before or after the challenge: nothing sent back
+    # (a run that took the challenge would have answered it: 4 + 64 bytes)
+    assert got in ("0", "BrokenPipeError", "ConnectionResetError"), got
