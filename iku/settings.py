@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from iku.shipped import default_config_dir
-from iku.storage import Location
+from iku.storage import Location, Where, lasting
 
 
 class Settings(BaseSettings):
@@ -52,6 +52,11 @@ class Settings(BaseSettings):
             # a database in memory ends with the command: everything loaded would be lost
             raise ValueError("SQLite di memori kehilangan semua data saat perintah selesai; pakai berkas")
         return value
+
+    @field_validator("archive_dir", "output_dir")
+    @classmethod
+    def _lasting(cls, value: Where) -> Where:
+        return lasting(value)  # memory:// forgets it all at exit, as an in-memory SQLite would
 
     @field_validator("alert_email_from", "alert_email_to")
     @classmethod

@@ -17,6 +17,7 @@ one pay nothing for it.
 from __future__ import annotations
 
 import posixpath
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+from iku.config import ConfigError
 from iku.domain.places import Location, Remote, Where, is_remote, location
 
 # Stores where a single PUT is already atomic (no rename: a copy would cost as much)
@@ -38,14 +41,85 @@ class Unwritable(Exception):
     used; one line for the operator (exit 5, CONTRACT §9)."""
 
 
+class Forgetful(ConfigError):
+    """A store that forgets what it holds when the command ends (memory://),
+    named for the archive or the reports: a configuration fault (exit 3), as
+    an in-memory SQLite warehouse is."""
+
+
+# Query keys whose value is a credential (?secret=, ?password=, ?token=, ...)
+_SECRET_KEY = re.compile(r"secret|pass|pwd|token|key|sig|credential|auth|session", re.IGNORECASE)
+_HIDDEN = "***"
+
+
+def _secrets(url: str) -> list[str]:
+    """The credentials a store URL carries: its password and its query's secret values."""
+    found: list[str] = []
+    for part in url.split("::"):  # fsspec's chained URLs (simplecache::s3://...)
+        try:
+            parts = urlsplit(part)
+            if parts.password:
+                found.append(parts.password)
+            found += [
+                v for k, v in parse_qsl(parts.query, keep_blank_values=True) if v and _SECRET_KEY.search(k)
+            ]
+        except ValueError:  # not even a URL: nothing recognisable to hide
+            continue
+    return sorted(set(found), key=len, reverse=True)
+
+
+def shown(where: Where | str) -> str:
+    """A place as error lines and logs may show it: a URL's password and the
+    secret values of its query replaced by ***."""
+    return _scrub(str(where), str(where))
+
+
+def _scrub(text: str, url: str) -> str:
+    for secret in _secrets(url):
+        text = text.replace(secret, _HIDDEN)
+    return text
+
+
+def forgets_at_exit(where: Where) -> bool:
+    """True for an fsspec store held in this process's memory (memory://, or a
+    chained URL that writes into one): what it holds is gone when the command ends."""
+    if not isinstance(where, Remote):
+        return False
+    for part in where.url.split("::"):
+        protocol = part.split("://", 1)[0].lower() if "://" in part else part.lower()
+        if protocol == "memory":
+            return True
+        try:
+            import fsspec
+            from fsspec.implementations.memory import MemoryFileSystem
+
+            if issubclass(fsspec.get_filesystem_class(protocol), MemoryFileSystem):
+                return True
+        except Exception:  # not installed or unknown: reaching it will say so
+            continue
+    return False
+
+
+def lasting(where: Where, what: str = "folder") -> Where:
+    """`where`, unless it forgets at exit (ValueError, one Indonesian line)."""
+    if forgets_at_exit(where):
+        raise ValueError(
+            f"{what} {shown(where)} disimpan di memori dan hilang saat perintah selesai; "
+            "pakai folder lokal atau penyimpanan tetap (s3://, sftp://)"
+        )
+    return where
+
+
 def as_text(where: Where) -> str:
     """What the warehouse keeps: the URL of a remote place, the path of a local one."""
     return str(where)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, where: Where | None = None) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
+    if where is not None:  # a store's error may echo the URL, credentials and all
+        first = _scrub(first, str(where))
     return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
 
 
@@ -61,14 +135,17 @@ def filesystem(where: Remote) -> tuple[Any, str]:
         return fsspec.core.url_to_fs(where.url)
     except ImportError as exc:
         raise Unwritable(
-            f"penyimpanan {where}: jenis {where.protocol}:// tidak didukung di instalasi ini ({exc.name or exc})"
+            f"penyimpanan {shown(where)}: jenis {where.protocol}:// tidak didukung di instalasi ini "
+            f"({exc.name or _reason(exc, where)})"
         ) from None
     except ValueError as exc:
         raise Unwritable(
-            f"penyimpanan {where}: jenis {where.protocol}:// tidak dikenal ({_reason(exc)})"
+            f"penyimpanan {shown(where)}: jenis {where.protocol}:// tidak dikenal ({_reason(exc, where)})"
         ) from None
     except Exception as exc:  # some stores connect at once (SFTP): refused, bad login, unknown host key
-        raise Unwritable(f"penyimpanan {where} tidak dapat dihubungi ({_reason(exc)})") from None
+        raise Unwritable(
+            f"penyimpanan {shown(where)} tidak dapat dihubungi ({_reason(exc, where)})"
+        ) from None
 
 
 @contextmanager
@@ -85,7 +162,7 @@ def reaching(where: Where, what: str = "penyimpanan") -> Iterator[None]:
                 raise
         else:
             _forget(where)
-        raise Unwritable(f"{what} {where} tidak dapat dipakai ({_reason(exc)})") from None
+        raise Unwritable(f"{what} {shown(where)} tidak dapat dipakai ({_reason(exc, where)})") from None
 
 
 def _forget(where: Remote) -> None:
@@ -189,7 +266,7 @@ def read_many(places: list[Remote]) -> dict[Remote, bytes | Unwritable]:
         for path, where in paths.items():
             value = got.get(path, got.get(path.lstrip("/"), FileNotFoundError(path)))
             if isinstance(value, BaseException):
-                found[where] = Unwritable(_reason(value))
+                found[where] = Unwritable(_reason(value, where))
             else:
                 found[where] = bytes(value)
     return found
@@ -217,7 +294,12 @@ def sync_up(local: Path, remote: Remote) -> int:
 
 def ensure_writable(folder: Where, what: str) -> Where:
     """Prove a file can be written in `folder` (created if needed), before the
-    work starts; Unwritable (one line) when it cannot."""
+    work starts; Unwritable (one line) when it cannot, Forgetful (exit 3) for a
+    store that would forget it all when the command ends."""
+    try:
+        lasting(folder, what)
+    except ValueError as exc:
+        raise Forgetful(str(exc)) from None
     if isinstance(folder, Path):
         import os
         import tempfile
@@ -240,7 +322,7 @@ def ensure_writable(folder: Where, what: str) -> Where:
         fs.rm(probe)
     except Exception as exc:
         _forget(folder)
-        raise Unwritable(f"{what} {folder} tidak dapat ditulis ({_reason(exc)})") from None
+        raise Unwritable(f"{what} {shown(folder)} tidak dapat ditulis ({_reason(exc, folder)})") from None
     return folder
 
 
@@ -323,6 +405,7 @@ def relative_href(target: str, root: Where) -> str | None:
 
 __all__ = [
     "Entry",
+    "Forgetful",
     "Location",
     "Remote",
     "Unwritable",
@@ -331,13 +414,16 @@ __all__ = [
     "exists",
     "file_names",
     "filesystem",
+    "forgets_at_exit",
     "is_dir",
     "is_remote",
+    "lasting",
     "local_copy",
     "location",
     "read_bytes",
     "read_many",
     "relative_href",
+    "shown",
     "sync_up",
     "walk",
     "write",

@@ -208,7 +208,7 @@ def test_hostile_inbox_never_stops_the_run(iku_env, warehouse_url, prefect_serve
     bad = {log.sha256: log for log in logs.values() if log.status != "valid"}
     causes = [h.get("X-IKU-Alert") for h in hook.headers]
     file_causes = sorted(c for c in causes if not c.startswith("recap:"))
-    assert file_causes == sorted(f"{log.status}:{sha}" for sha, log in bad.items())
+    assert file_causes == sorted(f"{log.status}:{sha}:{opd}" for sha, log in bad.items())
     mails = [m.message["X-IKU-Alert"] for m in smtp.mails]
     assert sorted(c for c in mails if not c.startswith("recap:")) == file_causes
     assert (

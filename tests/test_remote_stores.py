@@ -333,3 +333,48 @@ def test_a_connection_the_server_dropped_is_replaced_on_the_next_try(sftp):
         except Unwritable as exc:
             results.append(str(exc))
     assert results[-1] == b"isi", results
+
+
+# -- issue 17: stores that forget, secrets in URLs -------------------------------
+def test_a_store_that_forgets_at_exit_is_refused_for_the_archive_and_the_reports(iku_env):
+    """memory:// holds what a command writes until the command ends: the
+    warehouse would record archive paths that are gone. Refused like an
+    in-memory SQLite: exit 3, one line."""
+    for name, args in (
+        ("IKU_ARCHIVE_DIR", ["consolidate"]),
+        ("IKU_OUTPUT_DIR", ["report", "--period", "2023-Q2"]),
+    ):
+        result = _iku({name: "memory://iku/arsip"}, *args)
+        assert result.returncode == 3, (name, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"{name}: folder memory://iku/arsip disimpan di memori" in lines[0], lines
+        assert "hilang saat perintah selesai" in lines[0] and "Traceback" not in result.stderr
+
+    # asked of the store's class, not its name: a memory store under another name forgets too
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class Scratch(MemoryFileSystem):
+        protocol = "iku-scratch"
+
+    fsspec.register_implementation("iku-scratch", Scratch, clobber=True)
+    assert storage.forgets_at_exit(Remote("iku-scratch://x/out"))
+    with pytest.raises(storage.Forgetful, match=r"^folder laporan iku-scratch://x/out disimpan di memori"):
+        storage.ensure_writable(Remote("iku-scratch://x/out"), "folder laporan")
+    assert not storage.forgets_at_exit(Remote("s3://iku-laporan/out"))
+
+
+def test_a_secret_in_a_store_url_is_never_printed(iku_env, s3):
+    url = "s3://tidak-ada/arsip?secret=SANGAT-RAHASIA&region=ap-southeast-3&Session_Token=TOKEN-RAHASIA"
+    result = _iku({"IKU_ARCHIVE_DIR": url}, "consolidate")
+    assert result.returncode == 5, result.stderr
+    assert "RAHASIA" not in result.stderr + result.stdout
+    assert "secret=***" in result.stderr and "region=ap-southeast-3" in result.stderr
+
+    shown = storage.shown("sftp://iku:kata-sandi@files.local/inbox?password=pw2&api_key=k3&port=22")
+    assert shown == "sftp://iku:***@files.local/inbox?password=***&api_key=***&port=22"
+    # a store's own error that echoes the URL is scrubbed as well
+    where = Remote("s3://b/x?secret=XYZ-RAHASIA")
+    with pytest.raises(Unwritable) as caught, storage.reaching(where, "folder arsip"):
+        raise RuntimeError(f"cannot open {where.url}")
+    assert "RAHASIA" not in str(caught.value) and str(caught.value).count("secret=***") == 2

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -196,9 +197,17 @@ def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime
 # -- delivering ---------------------------------------------------------------------
 
 
+def alert_key(row: dict) -> str:
+    """The key a receiver de-duplicates by (X-IKU-Alert): the cause and, for an
+    OPD's alert, its OPD code, so the same file sent to two OPD makes two alerts.
+    The warehouse keeps the cause per OPD already (its alert box)."""
+    box = row.get("opd_code")
+    return row["cause_key"] if not box or box == KABUPATEN_BOX else f"{row['cause_key']}:{box}"
+
+
 def _send(res: Resources, row: dict, timeout: float) -> str | None:
     """One attempt; returns a note (e.g. refused recipients) or raises a DeliveryError."""
-    headers = {"X-IKU-Alert": row["cause_key"]}
+    headers = {"X-IKU-Alert": alert_key(row)}
     if row["channel"] == "email":
         to = row["payload"].get("to") or [a.strip() for a in row["recipient"].split(",") if a.strip()]
         refused = send_email(
@@ -235,14 +244,18 @@ def deliver(
     wrong with one (a refused recipient, a rejected body, an unforeseen error)
     is recorded on its row and the others still go out.
 
+    Each channel is delivered on its own, at the same time as the others and
+    with a time budget of its own: a mail server that accepts and never answers
+    spends the e-mail channel's time, never the webhook's (issue 17, M3).
+
     Each alert gets a first attempt and up to `retry_attempts` retries with
     back-off when the channel itself fails (no connection, a timeout, a
     temporary refusal). Once one alert of a channel has failed every attempt,
     the rest of that channel waits for the next run: a dead server costs one
-    back-off sequence per run, not one per alert. All of it, back-off included,
-    stops after `alerts.max_total_seconds`; what is left is kept for the next
-    run. Alerts tried least are sent first, so one that always fails cannot
-    hold the others back.
+    back-off sequence per run, not one per alert. A channel's delivery, back-off
+    included, stops after `alerts.max_total_seconds`; what is left is kept for
+    the next run. Alerts tried least are sent first, so one that always fails
+    cannot hold the others back.
 
     `only`: restrict to these cause keys (the recap right after it is queued);
     `box`: another alert box than the OPD's own (KABUPATEN_BOX)."""
@@ -254,10 +267,39 @@ def deliver(
     pending = sorted(res.warehouse.undelivered_alerts(box or res.opd), key=lambda r: (r["attempts"], r["id"]))
     if only is not None:
         pending = [r for r in pending if r["cause_key"] in only]
-    delivered = failed = deferred = 0
-    down: dict[str, str] = {}
+    by_channel: dict[str, list[dict]] = {}
     for row in pending:
-        if row["channel"] in down:
+        by_channel.setdefault(row["channel"], []).append(row)
+
+    def one_channel(rows: list[dict]) -> tuple[int, int, int, bool]:
+        return _deliver_channel(res, rows, tries, backoff, sleep, clock, stop_at, log)
+
+    if len(by_channel) > 1:
+        with ThreadPoolExecutor(max_workers=len(by_channel), thread_name_prefix="iku-alerts") as pool:
+            outcomes = list(pool.map(one_channel, by_channel.values()))
+    else:
+        outcomes = [one_channel(rows) for rows in by_channel.values()]
+    delivered = sum(o[0] for o in outcomes)
+    failed = sum(o[1] for o in outcomes)
+    deferred = sum(o[2] for o in outcomes)
+    down = sorted(channel for channel, o in zip(by_channel, outcomes, strict=True) if o[3])
+    if down:
+        log.error("channels unavailable this run: %s", ", ".join(down))
+    if deferred:
+        log.warning(
+            "alert delivery stopped after %s s (alerts.max_total_seconds): %d alert(s) kept for the next run",
+            policy.max_total_seconds,
+            deferred,
+        )
+    return {"delivered": delivered, "failed": failed + deferred}
+
+
+def _deliver_channel(res, rows, tries, backoff, sleep, clock, stop_at, log) -> tuple[int, int, int, bool]:
+    """One channel's alerts in order: (delivered, failed, deferred, channel down)."""
+    delivered = failed = deferred = 0
+    down = False
+    for row in rows:
+        if down:
             failed += 1
             continue
         if clock() >= stop_at:
@@ -268,17 +310,8 @@ def deliver(
             delivered += 1
         else:
             failed += 1
-            if outcome == "channel down":
-                down[row["channel"]] = outcome
-    if down:
-        log.error("channels unavailable this run: %s", ", ".join(sorted(down)))
-    if deferred:
-        log.warning(
-            "alert delivery stopped after %s s (alerts.max_total_seconds): %d alert(s) kept for the next run",
-            policy.max_total_seconds,
-            deferred,
-        )
-    return {"delivered": delivered, "failed": failed + deferred}
+            down = outcome == "channel down"
+    return delivered, failed, deferred, down
 
 
 def _deliver_one(res, row, tries, backoff, sleep, clock, stop_at, log) -> str:

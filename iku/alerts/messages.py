@@ -71,6 +71,10 @@ class AlertMessage:
     problems: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # additional webhook fields of the extra kinds
     attachments: tuple[str, ...] = ()  # files the e-mail carries (the kabupaten recap)
+    # the OPD the alert is about (code, name): the same file sent to two OPD
+    # makes two alerts a receiver can tell apart (None: the kabupaten's own)
+    opd: str | None = None
+    opd_name: str | None = None
 
     def __post_init__(self) -> None:
         # the subject is an e-mail header: one line whatever a file name holds
@@ -86,6 +90,8 @@ class AlertMessage:
             "problems": list(self.problems),
             "message": self.summary,
         }
+        if self.opd is not None:  # added keys (CONTRACT §8 keeps every key it names)
+            body.update(opd=self.opd, opd_name=self.opd_name)
         body.update(self.extra)
         return body
 
@@ -135,6 +141,12 @@ def _due_text(config: Config, year: int, month: int) -> str:
     return local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
 
 
+def _subject(config: Config, text: str) -> str:
+    """An e-mail subject naming the OPD (name and code) after what happened."""
+    opd = config.catalogue.opd
+    return f"{text} — {opd.name} ({opd.code})"
+
+
 def _footer(config: Config, key: str) -> str:
     return FOOTER.format(opd=config.catalogue.opd.name) + f"\nKode peringatan: {key}"
 
@@ -182,9 +194,13 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang."
     )
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="invalid_submission",
         cause_key=key,
-        subject=f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})",
+        subject=_subject(
+            config, f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})"
+        ),
         text="\n".join(lines),
         summary=summary,
         bidang=rec.bidang,
@@ -225,9 +241,13 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
         f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang."
     )
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="unreadable_file",
         cause_key=key,
-        subject=f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})",
+        subject=_subject(
+            config, f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})"
+        ),
         text="\n".join(lines),
         summary=summary,
         bidang=rec.bidang,
@@ -277,9 +297,11 @@ def missing_submission(
         _footer(config, key),
     ]
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="missing_submission",
         cause_key=key,
-        subject=f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}",
+        subject=_subject(config, f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}"),
         text="\n".join(lines),
         summary=(
             f"Laporan {period} dari {bidang_label(config, cell.bidang)} belum masuk; "
@@ -317,9 +339,14 @@ def reminder(
         _footer(config, key),
     ]
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="reminder",
         cause_key=key,
-        subject=f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
+        subject=_subject(
+            config,
+            f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
+        ),
         text="\n".join(lines),
         summary=f"Pengingat H-{days_before}: laporan {period} dari {bidang_label(config, cell.bidang)} "
         f"belum masuk; batas waktu {due}.",
@@ -393,11 +420,14 @@ def recap(
         return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in items]
 
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="recap",
         cause_key=key,
-        subject=(
+        subject=_subject(
+            config,
             f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
-            f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk"
+            f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk",
         ),
         text="\n".join(lines),
         summary=(
@@ -443,9 +473,11 @@ def side_product_failed(what: str, where: str, error: str, config: Config, when:
         ]
     )
     return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
         kind="output_failed",
         cause_key=key,
-        subject=f"[IKU] Keluaran tidak dapat ditulis: {what}",
+        subject=_subject(config, f"[IKU] Keluaran tidak dapat ditulis: {what}"),
         text=text,
         summary=f"Keluaran '{what}' tidak dapat ditulis ke {where}: {one_line(error)}. Data tetap dimuat.",
         problems=[{"row": None, "column": None, "message": one_line(error)}],

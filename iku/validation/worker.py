@@ -29,20 +29,20 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from iku.config import Catalogue
 from iku.domain.model import Problem
 from iku.domain.sheet import Sheet
 
-from . import gx_runner, warm_worker
+from . import gx_runner, warm_worker, wire
 from .frames import Group
 
 _pool: ProcessPoolExecutor | None = None
 _docs: Future | None = None
-_warm: Connection | None = None  # a session with the warm worker, when one answered
+_warm: warm_worker.Session | None = None  # a session with the warm worker, when one answered
 _warm_docs = False  # Data Docs asked of the warm worker, answer not read yet
 
 
@@ -53,7 +53,12 @@ def warm_up(shared: bool = True) -> None:
     global _warm
     if shared and _warm is None and _pool is None:
         home = _managed_home()
-        if home is not None:
+        refused = None if home is None else warm_worker.key_problem(home)
+        if refused:
+            # a key others may know would let them run code as this user: no
+            # warm worker, and the run validates in its own (slower, same answers)
+            print(f"{refused} Validasi tetap berjalan tanpa pekerja GX hangat.", file=sys.stderr)
+        elif home is not None:
             _warm = warm_worker.connect(home)
             if _warm is None:
                 # for the next run, started as this one exits: not competing with it for the cores
@@ -84,24 +89,37 @@ def _local_pool() -> ProcessPoolExecutor:
             max_workers=1,
             mp_context=multiprocessing.get_context(method),
             initializer=_in_worker,
-            initargs=(os.getpid() if alone else None,),
+            initargs=(os.getpid(), alone),
         )
         _pool.submit(gx_runner.import_gx)
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
 
 
-def _in_worker(forked_from: int | None) -> None:
+def _in_worker(parent: int, forked: bool) -> None:
     """In the worker: Ctrl-C reaches the terminal's whole process group, and the
     command says the one line; the worker ends at once, without a traceback.
 
-    A forked worker also dies with the command that forked it: it holds copies of
-    the command's files, the run lock among them, and the pipe it waits on never
-    reaches its end while it holds the writing side itself. Orphaned by a killed
-    command, it kept the lock and every later run waited for ever."""
+    The worker also dies with the process that started it. A forked one holds
+    copies of the command's files, the run lock among them, and the pipe it
+    waits on never reaches its end while it holds the writing side itself:
+    orphaned by a killed command, it kept the lock and every later run waited
+    for ever. A spawned one (the portal's) left behind by a stopped `iku web`
+    kept its 250 MB, and multiprocessing's resource tracker with it (the
+    tracker ends when the last process holding its pipe does), one pair per
+    restart."""
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    if forked_from is not None:
-        _die_with_parent(forked_from)
+    if forked:
+        _die_with_parent(parent)
+    # PR_SET_PDEATHSIG follows the parent *thread*, and a spawned worker may be
+    # started from a thread that ends long before the process: watch the process
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="iku-parent-watch").start()
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)  # orphaned: adopted by init (or a subreaper)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -126,13 +144,22 @@ def validate(
             with contextlib.suppress(Exception):
                 docs_done()
         try:
-            found = _call_warm("validate", groups, docs_dir)
-            if docs_dir is not None:
-                _warm.send(("build_docs", (docs_dir,)))
-                _warm_docs = True
-            return found
-        except (OSError, EOFError):  # the warm worker went away: this run's own one takes over
-            _drop_warm()
+            request = wire.validate_request(groups, docs_dir)
+        except TypeError:  # a cell with no form on the wire: validated here, as any run without one
+            request = None
+        if request is not None:
+            try:
+                found = wire.problems_of(_call_warm(request))
+                if docs_dir is not None:
+                    _warm.send(wire.BuildDocs(call="build_docs", docs_dir=str(docs_dir)))
+                    _warm_docs = True
+                return found
+            except (
+                OSError,
+                EOFError,
+                wire.ProtocolError,
+            ):  # the warm worker went away: this run's own one takes over
+                _drop_warm()
     found = _local_pool().submit(gx_runner.validate, groups, docs_dir).result()
     if docs_dir is not None:
         _docs = _local_pool().submit(gx_runner.build_docs, docs_dir)
@@ -146,25 +173,27 @@ def docs_done() -> Path | None:
     if _warm_docs and _warm is not None:
         _warm_docs = False
         try:
-            return _answer(warm_worker.receive(_warm))
-        except (OSError, EOFError):
+            index = _answer(warm_worker.receive(_warm)).index
+            if index is None:
+                raise wire.ProtocolError("build_docs answered without the index page")
+            return Path(index)
+        except (OSError, EOFError, wire.ProtocolError):
             _drop_warm()
             raise RuntimeError("the warm GX worker stopped while rendering the Data Docs") from None
     pending, _docs = _docs, None
     return pending.result() if pending is not None else None
 
 
-def _call_warm(name: str, *args):
+def _call_warm(request: wire.Validate) -> wire.Answer:
     assert _warm is not None
-    _warm.send((name, args))
+    _warm.send(request)
     return _answer(warm_worker.receive(_warm))
 
 
-def _answer(reply):
-    status, value = reply
-    if status == "error":
-        raise value
-    return value
+def _answer(answer: wire.Answer) -> wire.Answer:
+    if answer.status != "ok":  # what the call raised in the worker, as text
+        raise RuntimeError(f"the warm GX worker failed: {answer.message or answer.status}")
+    return answer
 
 
 def _drop_warm() -> None:

@@ -39,16 +39,19 @@ def test_one_alert_per_bad_file_by_email_and_webhook_never_repeated(
 
     assert len(smtp.mails) == 2
     by_subject = {m.subject: m for m in smtp.mails}
-    invalid_mail = by_subject["[IKU] Berkas tidak valid: Bidang Perumahan, April 2023 (realisasi-april.xlsx)"]
+    opd = "Dinas Perumahan dan Kawasan Permukiman (disperkim-tjb)"  # every subject names its OPD
+    invalid_mail = by_subject[
+        f"[IKU] Berkas tidak valid: Bidang Perumahan, April 2023 (realisasi-april.xlsx) — {opd}"
+    ]
     assert sorted(invalid_mail.rcpt_tos) == sorted(PLANNING + BIDANG_MAIL["perumahan"])
     assert invalid_mail.mail_from == "iku@disperkim.example"
-    assert invalid_mail.message["X-IKU-Alert"] == f"invalid:{bad.sha256}"
+    assert invalid_mail.message["X-IKU-Alert"] == f"invalid:{bad.sha256}:disperkim-tjb"
     for p in INVALID_PROBLEMS:
         assert p.message in invalid_mail.text
     assert "Baris 7, kolom realisasi" in invalid_mail.text
     assert "Baris 9, kolom kode_indikator" in invalid_mail.text
     unreadable_mail = by_subject[
-        "[IKU] Berkas tidak dapat dibaca: Bidang Perumahan dan Permukiman (rusak.xlsx)"
+        f"[IKU] Berkas tidak dapat dibaca: Bidang Perumahan dan Permukiman (rusak.xlsx) — {opd}"
     ]
     assert sorted(unreadable_mail.rcpt_tos) == sorted(PLANNING + BIDANG_MAIL["perkim"])
 

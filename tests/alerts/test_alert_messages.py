@@ -13,6 +13,9 @@ from iku.domain.periods import deadline
 from iku.domain.status import MonthSubmission
 
 CONTRACT_KEYS = {"kind", "bidang", "year", "month", "file", "problems", "message"}
+# keys added to the contract's body (CONTRACT §8 lets a body gain keys, never lose one)
+OPD_KEYS = {"opd", "opd_name"}
+OPD = "Dinas Perumahan dan Kawasan Permukiman (disperkim-tjb)"
 
 
 def _config():
@@ -40,7 +43,7 @@ def test_invalid_submission_names_everything_a_person_needs():
     assert "IKU-01, IKU-02, IKU-03, IKU-05" in text
     assert "/srv/iku/inbox/perumahan" in text
     body = msg.webhook_body()
-    assert set(body) == CONTRACT_KEYS
+    assert set(body) == CONTRACT_KEYS | OPD_KEYS
     assert body == {
         "kind": "invalid_submission",
         "bidang": "perumahan",
@@ -57,6 +60,8 @@ def test_invalid_submission_names_everything_a_person_needs():
             {"row": None, "column": None, "message": "Indikator IKU-05 tidak ada di berkas."},
         ],
         "message": body["message"],
+        "opd": "disperkim-tjb",
+        "opd_name": "Dinas Perumahan dan Kawasan Permukiman",
     }
     assert "tidak valid" in body["message"] and "3 masalah" in body["message"]
 
@@ -76,7 +81,7 @@ def test_unreadable_file_without_period():
     assert "(periode tidak terbaca)" in msg.text and "rusak.xlsx" in msg.text
     assert "kata sandi" in msg.text and "simpan ulang sebagai .xlsx" in msg.text
     body = msg.webhook_body()
-    assert set(body) == CONTRACT_KEYS and body["year"] is None and body["month"] is None
+    assert set(body) == CONTRACT_KEYS | OPD_KEYS and body["year"] is None and body["month"] is None
     assert body["problems"] == [
         {"row": None, "column": None, "message": "Berkas terenkripsi (dilindungi kata sandi)."}
     ]
@@ -89,10 +94,10 @@ def test_missing_and_reminder():
     cell = MonthSubmission("perkim", 2023, 4, "missing", None, due)
     msg = messages.missing_submission(cell, cfg, datetime(2023, 5, 11, 7, 30, tzinfo=WIB))
     assert msg.cause_key == "missing:perkim:2023-04"
-    assert msg.subject == "[IKU] Laporan belum masuk: Bidang Perumahan dan Permukiman, April 2023"
+    assert msg.subject == f"[IKU] Laporan belum masuk: Bidang Perumahan dan Permukiman, April 2023 — {OPD}"
     assert "BELUM MASUK" in msg.text and "IKU-04" in msg.text and "11 Mei 2023 pukul 07.30 WIB" in msg.text
     body = msg.webhook_body()
-    assert set(body) == CONTRACT_KEYS
+    assert set(body) == CONTRACT_KEYS | OPD_KEYS
     assert (body["kind"], body["file"], body["problems"]) == ("missing_submission", None, [])
 
     pending = MonthSubmission("perkim", 2023, 4, "pending", None, due)

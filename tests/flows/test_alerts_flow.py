@@ -16,6 +16,7 @@ from iku.resources import build_resources
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 WIB = ZoneInfo("Asia/Jakarta")
+OPD_SUBJECT = "Dinas Perumahan dan Kawasan Permukiman (disperkim-tjb)"  # every alert names its OPD
 
 
 @pytest.fixture
@@ -70,12 +71,22 @@ def test_check_missing_alerts_once_per_bidang_and_month(prefect_server, alerting
     assert found == [{"bidang": "perkim", "year": 2023, "month": m} for m in range(1, 5)]
     assert len(smtp.mails) == 4
     assert {m.subject for m in smtp.mails} == {
-        f"[IKU] Laporan belum masuk: Bidang Perumahan dan Permukiman, {name} 2023"
+        f"[IKU] Laporan belum masuk: Bidang Perumahan dan Permukiman, {name} 2023 — {OPD_SUBJECT}"
         for name in ("Januari", "Februari", "Maret", "April")
     }
     assert sorted(smtp.mails[0].rcpt_tos) == ["perencanaan@disperkim.example", "perkim@disperkim.example"]
     assert [b["kind"] for b in hook.bodies] == ["missing_submission"] * 4
-    assert set(hook.bodies[0]) == {"kind", "bidang", "year", "month", "file", "problems", "message"}
+    assert set(hook.bodies[0]) == {
+        "kind",
+        "bidang",
+        "year",
+        "month",
+        "file",
+        "problems",
+        "message",
+        "opd",
+        "opd_name",
+    }
 
     # the same check again (the next day, or by hand) finds the same and sends nothing new
     assert check_missing_flow(as_of="2023-05-12") == found

@@ -122,7 +122,7 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
             assert state.is_completed(), f"{state} - see {tmp_path / 'serve.log'}"
             # the served run really sent the H-3 reminders: nothing was submitted for April
             assert sorted(m.subject for m in smtp.mails) == sorted(
-                f"[IKU] Pengingat H-3: laporan April 2023 {b}, batas 10 Mei 2023"
+                f"[IKU] Pengingat H-3: laporan April 2023 {b}, batas 10 Mei 2023 — Dinas Perumahan dan Kawasan Permukiman (disperkim-tjb)"
                 for b in ("Bidang Perumahan", "Bidang Perumahan dan Permukiman")
             )
         _stop(serve, signal.SIGTERM)  # what systemd sends

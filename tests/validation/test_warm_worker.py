@@ -14,37 +14,11 @@ from pathlib import Path
 
 import pytest
 from procs import gone
-from sheetkit import sheet_rows
+from warmkit import groups as _groups
+from warmkit import wait as _wait
+from warmkit import worker_pid as _pid
 
-from iku.config import load_config
-from iku.domain.sheet import parse_sheet
-from iku.validation import gx_runner, warm_worker, worker
-from iku.validation.frames import Group
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _groups() -> list[Group]:
-    config = load_config(REPO / "config")
-    bad = sheet_rows("perumahan")
-    bad[1][4] = -5  # a negative realisation
-    sheets = {
-        0: parse_sheet(sheet_rows("perumahan"), {"realisasi"}, config.pipeline.limits),
-        1: parse_sheet(bad, {"realisasi"}, config.pipeline.limits),
-    }
-    return [Group(config.catalogue, "perumahan", sheets, config.catalogue.opd.code)]
-
-
-def _pid(home: Path) -> int:
-    found = re.findall(r"ready \(pid (\d+)\)", (home / warm_worker.LOG_FILE).read_text())
-    return int(found[-1])
-
-
-def _wait(condition, seconds: float = 120) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.2)
+from iku.validation import gx_runner, warm_worker, wire, worker
 
 
 def _started(home: Path, monkeypatch, idle: str = "300"):
@@ -69,16 +43,21 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
     try:
         assert (home / warm_worker.KEY_FILE).stat().st_mode & 0o077 == 0  # this user's runs only
         groups = _groups()
-        conn.send(("validate", (groups, None)))
-        status, remote = conn.recv()
-        assert status == "ok"
+        conn.send(wire.validate_request(groups, None))
+        answer = warm_worker.receive(conn)
+        assert answer.status == "ok"
+        remote = wire.problems_of(answer)
         assert remote == gx_runner.validate(groups)  # the same problems, row for row
         assert remote[0] == [] and [(p.row, p.column) for p in remote[1]] == [(2, "realisasi")]
-
-        conn.send(("os.system", ("true",)))  # only the validation calls are served
-        status, error = conn.recv()
-        assert status == "error" and "unknown call" in str(error)
         conn.close()
+
+        # only the validation calls are served: anything else ends the session unanswered
+        conn = warm_worker.connect(home)
+        wire.send_bytes(conn.sock, b'{"call": "os.system", "args": ["true"]}')
+        with pytest.raises(EOFError):
+            wire.recv_answer(conn.sock)
+        conn.close()
+        assert "refused a message" in (home / warm_worker.LOG_FILE).read_text()
 
         # a run through iku.validation.worker uses it, Data Docs included (this
         # test process may run Prefect's test server: the managed server's folder
@@ -151,7 +130,7 @@ def test_a_hung_warm_worker_costs_a_run_seconds_not_the_run(tmp_path, monkeypatc
         os.kill(pid, signal.SIGCONT)
     conn = warm_worker.connect(home)  # answering again
     assert conn is not None
-    conn.send(("validate", (_groups(), None)))
+    conn.send(wire.validate_request(_groups(), None))
     os.kill(pid, signal.SIGSTOP)  # hung in the middle of a run's call
     try:
         with pytest.raises(OSError):
