@@ -102,6 +102,34 @@ def _within(
     return kept, skipped
 
 
+def _open_session(settings: Settings, host: str, port: int, timeout: float) -> smtplib.SMTP:
+    """A connected, greeted and (where configured) encrypted and signed-in SMTP
+    session: TLS on 465, STARTTLS where offered, credentials never in the clear."""
+    smtp: smtplib.SMTP
+    if port == 465:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        smtp.ehlo()
+        if port != 465 and settings.smtp_starttls:
+            if smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            elif settings.smtp_user:
+                raise EmailError(
+                    f"{host}:{port} offers no STARTTLS; not sending credentials in the clear "
+                    "(set IKU_SMTP_STARTTLS=false only for a trusted local relay)"
+                )
+        if settings.smtp_user:
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            smtp.login(settings.smtp_user, password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 def send_email(
     settings: Settings,
     to: list[str],
@@ -120,26 +148,8 @@ def send_email(
         raise EmailError("no recipients")
     msg = build_email(settings, to, subject, body, headers, attachments)
     host, port = settings.smtp_host or "", settings.smtp_port
-    smtp: smtplib.SMTP
     try:
-        if port == 465:
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
-        with smtp:
-            smtp.ehlo()
-            if port != 465 and settings.smtp_starttls:
-                if smtp.has_extn("starttls"):
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-                elif settings.smtp_user:
-                    raise EmailError(
-                        f"{host}:{port} offers no STARTTLS; not sending credentials in the clear "
-                        "(set IKU_SMTP_STARTTLS=false only for a trusted local relay)"
-                    )
-            if settings.smtp_user:
-                password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-                smtp.login(settings.smtp_user, password)
+        with _open_session(settings, host, port, timeout) as smtp:
             return smtp.send_message(msg, to_addrs=to)
     except EmailError:
         raise
