@@ -325,7 +325,7 @@ def consolidate(
         # In this process, without a Prefect flow (Prefect's import and a flow
         # run cost more than a run with one new sheet): the same steps, run
         # lock and log lines as the flow the scheduled deployments run.
-        from iku.tasks.consolidate_steps import consolidate_all
+        from iku.flows.pipeline import consolidate_all
 
         with _step_log():
             summary = consolidate_all(res)
@@ -429,7 +429,7 @@ def report(
         # In this process, without a Prefect flow (Prefect's import and a flow
         # run cost more than the report): the same steps and log lines as the
         # flow the scheduled deployments run.
-        from iku.tasks.report_steps import report_all
+        from iku.flows.pipeline import report_all
 
         res = _resources(opd)
         with _step_log():
@@ -485,7 +485,7 @@ def recap(
         _quiet_tracebacks()
         paths = recap_flow(period, as_of=as_of, send=send)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.tasks.report_steps import recap_all
+        from iku.flows.pipeline import recap_all
 
         res = _resources()
         with _step_log():
@@ -512,7 +512,7 @@ def lakip(
         _quiet_tracebacks()
         paths = lakip_flow(year, opd=opd)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.tasks.report_steps import lakip_all
+        from iku.flows.pipeline import lakip_all
 
         with _step_log():
             paths = lakip_all(_resources(opd), year)

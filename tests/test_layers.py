@@ -14,7 +14,7 @@ from conftest import REPO
 ENTRY = ("iku.cli", "iku.app")
 FLOWS = ("iku.flows",)
 TASKS = ("iku.tasks",)
-SOURCE_ROOTS = {"iku": REPO / "iku", "iku.tasks": REPO / "tasks", "iku.flows": REPO / "flows"}
+SOURCE_ROOTS = {"iku": REPO / "iku"}
 
 
 def _layer(module: str) -> int:
@@ -37,8 +37,6 @@ def _modules() -> dict[str, Path]:
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             name = ".".join((package, *parts))
-            if package == "iku" and name.startswith(("iku.tasks", "iku.flows")):
-                continue
             found[name] = path
     return found
 
