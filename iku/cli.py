@@ -328,7 +328,7 @@ def consolidate(
         from iku.flows.pipeline import consolidate_all
 
         with _step_log():
-            summary = consolidate_all(res)
+            summary = consolidate_all(res, scan=scan)  # the inbox listed once per run
     for line in summary.get("ignored_files", []):
         console.print(f"diabaikan: {line}", markup=False, highlight=False, soft_wrap=True)
     for line in _unread_places(res, scan):
