@@ -1,5 +1,5 @@
 """The alert steps as plain functions over iku.alerts.dispatch (thin: log and
-delegate); tasks/alerts.py wraps them as Prefect tasks for the flows.
+delegate); iku/tasks/alerts.py wraps them as Prefect tasks for the flows.
 
 Delivery never fails the calling flow: a refused SMTP server or a webhook
 answering 500 is retried with back-off, and what still fails stays in the
