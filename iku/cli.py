@@ -318,9 +318,11 @@ def consolidate(
             warm_up()  # the warm GX worker, or this run's own importing GX while Prefect starts
         needs_prefect()
         from iku.flows.consolidate import consolidate_flow
+        from iku.resources import provided
 
         _quiet_tracebacks()
-        summary = consolidate_flow(opd=opd)
+        with provided(res):  # the flow runs on this command's resources, not a second set
+            summary = consolidate_flow(opd=opd)
     else:
         # In this process, without a Prefect flow (Prefect's import and a flow
         # run cost more than a run with one new sheet): the same steps, run
