@@ -20,19 +20,10 @@ def scan_units(res: Resources) -> Scan:
         [(u.opd, u.source_dirs(), res.warehouse.known_hashes(u.opd)) for u in res.units()],
         res.config.pipeline.limits.max_file_bytes,
     )
-    folders = [d for u in _all_units(res) for d in u.source_dirs().values()]
+    # every OPD's folders, also when the run covers one (--opd): another OPD's folder is no stray
+    folders = [d for u in res.all_units() for d in u.source_dirs().values()]
     scan.strays = stray_entries(res.settings.inbox_dir, folders)
     return scan
-
-
-def _all_units(res: Resources) -> list[Resources]:
-    """Every OPD of the installation, also when the run covers one (--opd):
-    another OPD's folder is no stray."""
-    from iku.resources import build_resources
-
-    if res.installation is None or not res.selected:
-        return res.units()
-    return build_resources(res.settings).units()
 
 
 def submission_matrix(

@@ -1,5 +1,12 @@
-"""Resources a run needs, built once from the environment and swappable in tests
-(another warehouse URL, another inbox) without touching the rules.
+"""The composition root: the Resources a run needs, built once per command from
+the settings (iku.settings, the one reader of the environment) and swappable in
+tests (another warehouse URL, another inbox) without touching the rules.
+
+Every command, flow, the demo and the portal get their Resources from
+build_resources here. A command that runs flows in its own process (the demo,
+`iku consolidate --prefect`) hands them the Resources it built with
+`provided(res)`: the flows' build_resources then answers with those (their
+warehouse engine, their settings) instead of reading the environment again.
 
 An installation may serve several OPD (config/opd/<code>.yaml). `Resources`
 then stands for the OPD chosen (`--opd`) or for all of them: `units()` gives
@@ -10,6 +17,9 @@ OPD runs unchanged in the single-OPD layout.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -65,6 +75,25 @@ class Resources:
     def unit(self, opd: str) -> Resources:
         return next(u for u in self._units if u.opd == opd)
 
+    def all_units(self) -> list[Resources]:
+        """Every OPD of the installation, also when this run covers one (--opd);
+        the same warehouse, nothing built again."""
+        if self.installation is None or not self.selected:
+            return self.units()
+        return self.select(None).units()
+
+    def select(self, opd: str | None) -> Resources:
+        """These resources for OPD `opd`, or for every OPD when None (the same
+        settings, installation and warehouse)."""
+        if self.installation is None:
+            return self
+        selected = (self.installation.check(opd),) if opd else ()
+        if selected == self.selected:
+            return self
+        return Resources(
+            self.settings, self.installation.config(opd), self.installation, selected, self._shared
+        )
+
     @property
     def kabupaten_name(self) -> str:
         """The recap's header: pipeline.yaml kabupaten.name, else the first OPD's region."""
@@ -86,8 +115,27 @@ class Resources:
         return base / self.opd if self.multi else base
 
 
+_provided: ContextVar[Resources | None] = ContextVar("iku_resources", default=None)
+
+
+@contextmanager
+def provided(res: Resources) -> Iterator[Resources]:
+    """Within this block, build_resources() without settings answers with `res`
+    (selected for the OPD asked): the flows a command runs in its own process
+    use the command's Resources. Prefect runs a flow called in-process, and its
+    tasks, in the caller's thread, so they see it too."""
+    token = _provided.set(res)
+    try:
+        yield res
+    finally:
+        _provided.reset(token)
+
+
 def build_resources(settings: Settings | None = None, opd: str | None = None) -> Resources:
     """The resources of the run: of OPD `opd`, or of every OPD when None."""
+    given = _provided.get()
+    if settings is None and given is not None:
+        return given.select(opd)
     settings = settings or load_settings()
     check_shared_warehouse(settings.warehouse_url, _work_pool())
     inst = load_installation(settings.config_dir)

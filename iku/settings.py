@@ -1,7 +1,19 @@
-"""The environment (CONTRACT §6): where things live and how to reach them."""
+"""The environment (CONTRACT §6): where things live and how to reach them.
+
+The one module that reads the process environment (and the one that writes
+it, for Prefect and GX, which read their own settings only from there):
+Settings (IKU_*), with WebSettings (IKU_WEB_*, the portal) and ServerSettings
+(IKU_PREFECT_*, the local Prefect server) beside it, each read when its part
+of iku needs it, so a bad portal port never stops `iku consolidate`. The
+composition root (iku.resources) builds the Resources of a run from Settings.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -83,3 +95,99 @@ def load_settings() -> Settings:
         err = exc.errors()[0]
         name = "IKU_" + str(err["loc"][0]).upper() if err["loc"] else "IKU_*"
         raise ConfigError(f"variabel lingkungan {name}: {error_text(err)}") from None
+
+
+class WebSettings(BaseSettings):
+    """The portal's own environment (CONTRACT §10): IKU_WEB_*."""
+
+    # an empty variable means unset, as for IKU_* (IKU_WEB_SECRET_FILE= is never the current folder)
+    model_config = SettingsConfigDict(env_prefix="IKU_WEB_", extra="ignore", env_ignore_empty=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8040
+    secret: SecretStr | None = None  # signs the session cookies
+    secret_file: Path = Path("data/web-secret")  # generated (0600) when no secret is set
+    secure_cookie: bool = False  # true behind a TLS reverse proxy: the cookie then goes over HTTPS only
+    session_hours: int = 8
+    # sessions ended by signing out, until their expiry (0600); default: beside secret_file
+    revoked_file: Path | None = None
+    # the reverse proxy's address(es), comma-separated: X-Forwarded-For is believed from these only
+    # (the sign-in limits per address); unset: never (the server must run with proxy_headers off)
+    trusted_proxy: str | None = None
+    consolidate_now: bool = True  # consolidate right after an accepted upload (else: the schedule does)
+    # what one account (its sessions and tokens) and one OPD (all its accounts) may send; 0: no limit.
+    # Every sheet counts, invalid ones too (each is stored, archived and alerted).
+    uploads_per_hour: int = Field(30, ge=0)
+    upload_bytes_per_day: int = Field(100_000_000, ge=0)
+    opd_uploads_per_hour: int = Field(200, ge=0)
+    opd_upload_bytes_per_day: int = Field(1_000_000_000, ge=0)
+    # below this many free bytes on the inbox's or the archive's file system, uploads are refused (507)
+    min_free_bytes: int = Field(1_000_000_000, ge=0)
+
+
+def revoked_file(settings: WebSettings) -> Path:
+    return settings.revoked_file or settings.secret_file.with_name("web-sessions-ended.json")
+
+
+def session_secret(settings: WebSettings) -> str:
+    """IKU_WEB_SECRET, else a random secret generated once into a 0600 file."""
+    if settings.secret is not None and settings.secret.get_secret_value():
+        return settings.secret.get_secret_value()
+    path = settings.secret_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass  # another process created it first
+    text = path.read_text().strip()
+    if len(text) < 32:
+        raise ValueError(f"{path}: rahasia sesi terlalu pendek (paling sedikit 32 karakter)")
+    return text
+
+
+class ServerSettings(BaseSettings):
+    """The local Prefect server iku manages when PREFECT_API_URL is unset
+    (iku.orchestration.local_server). Read as text: a bad value is refused
+    there, with the variable's name, as the server's own error (exit 6)."""
+
+    model_config = SettingsConfigDict(env_prefix="IKU_PREFECT_", extra="ignore", env_ignore_empty=True)
+
+    home: Path = Path("data/prefect")  # state folder (database, log, pid)
+    port: str = "4200"  # on 127.0.0.1 (a free one if taken)
+    start_timeout: str = "300"  # seconds to wait for the start
+    # the Prefect API the caller chose (Prefect's own variable, no IKU_ prefix)
+    api_url: str | None = Field(None, validation_alias="PREFECT_API_URL")
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.resolve()
+
+    def chosen_api_url(self) -> str | None:
+        """A Prefect API the caller chose: PREFECT_API_URL, or a setting already
+        active in this process (Prefect's test harness)."""
+        if self.api_url:
+            return self.api_url
+        if "prefect.settings" in sys.modules:
+            from prefect.settings import get_current_settings
+
+            return str(get_current_settings().api.url)
+        return None
+
+
+def environment() -> dict[str, str]:
+    """A copy of the process environment, for a child process iku starts."""
+    return dict(os.environ)
+
+
+def set_library_env(values: Mapping[str, str], override: bool = False) -> None:
+    """Settings of Prefect and GX, which they read from the environment only:
+    the one place iku writes there. Without `override`, a value the caller set
+    stays."""
+    for key, value in values.items():
+        if override:
+            os.environ[key] = value
+        else:
+            os.environ.setdefault(key, value)

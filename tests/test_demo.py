@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 from rich.console import Console
@@ -27,17 +28,18 @@ def quiet_env(iku_env, monkeypatch):
 @pytest.mark.slow
 def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
     from iku.queries import submission_matrix
-    from iku.resources import build_resources
 
     out = io.StringIO()
     workdir = tmp_path / "demo"
+    before = {k: v for k, v in os.environ.items() if k.startswith("IKU_")}
     result = run_demo(year=2023, workdir=workdir, console=Console(file=out, width=200))
+    assert {k: v for k, v in os.environ.items() if k.startswith("IKU_")} == before  # settings, not env
     text = out.getvalue()
 
     scenario = result["scenario"]
     assert result["summary"]["new_files"] == len(scenario.files)
     assert result["summary"]["invalid"] == len(scenario.invalid_files)
-    cells = submission_matrix(build_resources(), 2023, 12, result["as_of"])  # env points at workdir
+    cells = submission_matrix(result["resources"], 2023, 12, result["as_of"])
     assert {(c.bidang, c.month): c.status for c in cells} == scenario.expected_status
     assert "Status penyampaian 2023" in text and "belum masuk" in text and "terlambat" in text
     assert json.loads((workdir / "inbox" / MARKER).read_text())["year"] == 2023
@@ -67,13 +69,12 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
 def test_demo_kabupaten_shows_the_recap(quiet_env, prefect_server, tmp_path, monkeypatch):
     from iku.queries import submission_matrix
     from iku.reports.pdf import chromium
-    from iku.resources import build_resources
 
     out = io.StringIO()
     workdir = tmp_path / "kab"
     monkeypatch.delenv("IKU_CONFIG_DIR")  # the demo writes its own, beside its data
     result = run_demo(year=2023, workdir=workdir, console=Console(file=out, width=200), kabupaten=True)
-    res = build_resources()  # env points at the demo's kabupaten config
+    res = result["resources"]  # the demo's kabupaten config
     assert res.multi and [u.opd for u in res.units()] == ["dinkes-tjb", "disperkim-tjb", "dpmptsp-tjb"]
     scenarios = result["scenarios"]
     assert result["summary"]["new_files"] == sum(len(s.files) for s in scenarios.values())

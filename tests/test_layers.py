@@ -1,6 +1,21 @@
-"""Imports only point down: entry points (iku.cli, iku.app) -> flows -> tasks ->
-the library (everything else in iku) -> iku.domain. Read from the source with ast,
-so a lazy import inside a function counts too."""
+"""The floors of the code, as it really is, and the checks that keep them: a module
+imports its own floor or lower ones, the packages import each other without a
+loop, and the environment is read and written in iku/settings.py only. Read from
+the source with ast, so a lazy import inside a function counts too.
+
+The floors, top first:
+  entry points   iku.cli, iku.app (the demo), iku.web (the portal), iku.orchestration
+                 (the Prefect server and the deployments): what a person starts
+  flows          iku.flows: the order of the steps (pipeline.py) and the Prefect flows
+  tasks          iku.tasks: the steps as plain functions and as Prefect tasks
+  outputs        iku.reports, iku.alerts
+  root           iku.resources (the composition root) and what reads through it:
+                 iku.queries, iku.history, iku.sheet_template, iku.archive
+  stores         iku.warehouse (the database), iku.validation (Great Expectations)
+  foundations    settings, storage, reading a sheet (iku.consolidation), formatting, ...
+  configuration  iku.config: the validated configuration
+  rules          iku.domain: pure rules, no Prefect, database or GX
+"""
 
 from __future__ import annotations
 
@@ -10,36 +25,71 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-# Layer of each package, top first; a module may import its own layer or lower ones.
-ENTRY = ("iku.cli", "iku.app")
-FLOWS = ("iku.flows",)
-TASKS = ("iku.tasks",)
-SOURCE_ROOTS = {"iku": REPO / "iku", "iku.tasks": REPO / "tasks", "iku.flows": REPO / "flows"}
+FLOORS: list[tuple[str, tuple[str, ...]]] = [
+    ("entry points", ("iku.cli", "iku.app", "iku.web", "iku.orchestration")),
+    ("flows", ("iku.flows",)),
+    ("tasks", ("iku.tasks",)),
+    ("outputs", ("iku.reports", "iku.alerts")),
+    (
+        "root",
+        (
+            "iku.resources",
+            "iku.queries",
+            "iku.history",
+            "iku.sheet_template",
+            "iku.archive",
+            "iku.budget_import",
+            "iku.budget_template",
+        ),
+    ),
+    ("stores", ("iku.warehouse", "iku.validation")),
+    (
+        "foundations",
+        (
+            "iku.settings",
+            "iku.storage",
+            "iku.files",
+            "iku.locations",
+            "iku.shipped",
+            "iku.formatting",
+            "iku.excel_layout",
+            "iku.console",
+            "iku.consolidation",
+            "iku.sample_data",
+            "iku.testhook",
+        ),
+    ),
+    ("configuration", ("iku.config",)),
+    ("rules", ("iku.domain", "iku")),  # `iku` itself: the package's empty __init__
+]
+RULES = len(FLOORS) - 1
+
+# Who may touch os.environ besides iku/settings.py, and why; the list only shrinks.
+ENVIRONMENT_ELSEWHERE = {
+    "iku.testhook": "the crash-safety tests' hooks (IKU_TEST_*), never set in production",
+    "iku.reports.pdf": "IKU_CHROMIUM, read where Chromium is looked for (refactor's area)",
+    "iku.validation.warm_worker": "IKU_GX_WORKER_IDLE, read in the warm GX worker's own process",
+    "iku.web.jobs": "the portal's consolidation child process inherits the environment",
+    "iku.cli.server": "PREFECT_API_URL shown by `iku server status`",
+}
 
 
-def _layer(module: str) -> int:
-    for rank, prefixes in enumerate((ENTRY, FLOWS, TASKS)):
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
+def _floor(module: str) -> int:
+    for rank, (_, prefixes) in enumerate(FLOORS):
+        if any(module == p or (p != "iku" and module.startswith(p + ".")) for p in prefixes):
             return rank
-    # the rules, and the validated configuration they read
-    if module in ("iku.domain", "iku.config") or module.startswith("iku.domain."):
-        return 4
-    return 3  # the library
+    raise LookupError(f"{module} has no floor in tests/test_layers.py: place it in FLOORS")
 
 
 def _modules() -> dict[str, Path]:
     found = {}
-    for package, root in SOURCE_ROOTS.items():
-        for path in root.rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            parts = path.relative_to(root).with_suffix("").parts
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            name = ".".join((package, *parts))
-            if package == "iku" and name.startswith(("iku.tasks", "iku.flows")):
-                continue
-            found[name] = path
+    for path in (REPO / "iku").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        parts = path.relative_to(REPO).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
     return found
 
 
@@ -64,29 +114,126 @@ def _imports(module: str, path: Path) -> set[str]:
 MODULES = _modules()
 
 
-def test_the_walk_finds_every_layer():
-    layers = {_layer(m) for m in MODULES}
-    assert layers == {0, 1, 2, 3, 4}
-    assert "iku.flows.consolidate" in MODULES and "iku.tasks.consolidate" in MODULES
+def _package(module: str) -> str:
+    """iku.<sub-package> for a module inside one; a top-level module stands for itself."""
+    parts = module.split(".")
+    if len(parts) > 1 and (REPO / "iku" / parts[1]).is_dir():
+        return ".".join(parts[:2])
+    return module
+
+
+def _package_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        for name in _imports(module, path):
+            if name in modules and _package(name) != _package(module):
+                graph.setdefault(_package(module), set()).add(_package(name))
+    return graph
+
+
+def _loops(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected groups of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                top = stack.pop()
+                group.add(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(group)
+
+    for node in sorted(set(graph) | {n for targets in graph.values() for n in targets}):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_every_module_has_a_floor_and_every_floor_a_module():
+    floors = {_floor(m) for m in MODULES}
+    assert floors == set(range(len(FLOORS)))
+    assert _floor("iku.flows.pipeline") < _floor("iku.tasks.consolidate_steps") < _floor("iku.resources")
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_upward_import(module):
-    mine = _layer(module)
+    mine = _floor(module)
     upward = sorted(
-        name for name in _imports(module, MODULES[module]) if name in MODULES and _layer(name) < mine
+        name for name in _imports(module, MODULES[module]) if name in MODULES and _floor(name) < mine
     )
-    assert not upward, f"{module} (layer {mine}) imports a higher layer: {upward}"
+    assert not upward, f"{module} ({FLOORS[mine][0]}) imports a higher floor: {upward}"
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) == 4))
+def test_no_package_imports_another_that_imports_it_back():
+    assert _loops(_package_graph(MODULES)) == []
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _floor(m) == RULES))
 def test_the_rules_use_no_orchestrator_and_no_database(module):
     outside = {n.split(".")[0] for n in _imports(module, MODULES[module])}
     assert not outside & {"prefect", "sqlalchemy", "alembic", "psycopg", "great_expectations"}
 
 
-def test_the_check_catches_an_upward_import(tmp_path):
+def test_the_order_of_the_steps_imports_no_prefect():
+    """The commands typed by hand run iku/flows/pipeline.py without Prefect's import."""
+    import subprocess
+    import sys
+
+    code = "import sys, iku.flows.pipeline; print('prefect' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+ENVIRONMENT = {"environ", "getenv", "putenv", "unsetenv"}
+
+
+def _touches_environment(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+            found = node.attr in ENVIRONMENT
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found = bool({a.name for a in node.names} & ENVIRONMENT)
+        else:
+            found = False
+        if found:
+            return True
+    return False
+
+
+def test_the_environment_is_read_and_written_in_settings_only():
+    touching = {m for m, path in MODULES.items() if _touches_environment(path)}
+    assert "iku.settings" in touching
+    assert touching - {"iku.settings"} <= set(ENVIRONMENT_ELSEWHERE), sorted(
+        touching - {"iku.settings"} - set(ENVIRONMENT_ELSEWHERE)
+    )
+
+
+def test_the_checks_catch_an_upward_import_a_loop_and_an_environment_read(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from iku.flows.consolidate import consolidate_flow\n", encoding="utf-8")
-    assert "iku.flows.consolidate" in _imports("iku.queries", bad)
-    assert _layer("iku.flows.consolidate") < _layer("iku.queries")
+    bad.write_text(
+        "import os\n\ndef f():\n    from iku.flows.pipeline import consolidate_all\n"
+        "    return os.environ.get('IKU_X')\n",
+        encoding="utf-8",
+    )
+    assert "iku.flows.pipeline" in _imports("iku.queries", bad)
+    assert _floor("iku.flows.pipeline") < _floor("iku.queries")
+    assert _touches_environment(bad)
+    assert _loops({"iku.a": {"iku.b"}, "iku.b": {"iku.c"}, "iku.c": {"iku.a"}}) == [
+        {"iku.a", "iku.b", "iku.c"}
+    ]
+    with pytest.raises(LookupError):
+        _floor("iku.somewhere_new")

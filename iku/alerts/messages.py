@@ -17,12 +17,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.periods import deadline, month_name
+from iku.domain.places import Where
 from iku.domain.status import MonthSubmission, file_status_counts
 from iku.domain.text import one_line
 from iku.formatting import local_date, local_datetime, num, pct
@@ -488,7 +488,7 @@ def side_product_failed(what: str, where: str, error: str, config: Config, when:
 # -- the recap of every OPD, to the kabupaten ------------------------------------------
 
 
-def kabupaten_recap(data: RecapData, files: list[Path], fingerprint: str) -> AlertMessage:
+def kabupaten_recap(data: RecapData, files: list[Where], fingerprint: str) -> AlertMessage:
     """The kabupaten recap of a quarter or year, its files attached (and named
     where they lie on the server). `fingerprint`: a digest of the recap's
     figures, so a re-run with the same figures sends nothing new."""

@@ -9,7 +9,6 @@ did not put there, makes it stop with a message instead of deleting.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,9 +19,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from iku.settings import Settings
+
 MARKER = ".iku-demo.json"  # written into the demo inbox; its presence makes clearing safe
 # the demo must never mail or post alerts about invented data to real people
-_ALERT_VARS = ("IKU_SMTP_HOST", "IKU_ALERT_WEBHOOK_URL", "IKU_ALERT_EMAIL_TO")
+NO_ALERTS = {"smtp_host": None, "alert_webhook_url": None, "alert_email_to": None}
+# read by Prefect and GX from the environment only (set once, iku.settings.set_library_env)
+QUIET_LIBRARIES = {
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",  # the demo prints its own summary
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no phoning home, no heartbeat noise
+}
 
 
 @dataclass
@@ -34,12 +41,17 @@ class DemoPlaces:
     roots: list[Path]  # clearing is allowed only below these
 
 
-def _point_env_at(workdir: Path) -> None:
+def _at(settings: Settings, workdir: Path) -> Settings:
+    """`settings` with every place inside `workdir`."""
     workdir = workdir.resolve()
-    os.environ["IKU_INBOX_DIR"] = str(workdir / "inbox")
-    os.environ["IKU_OUTPUT_DIR"] = str(workdir / "out")
-    os.environ["IKU_ARCHIVE_DIR"] = str(workdir / "archive")
-    os.environ["IKU_WAREHOUSE_URL"] = f"sqlite:///{workdir / 'iku.sqlite'}"
+    return settings.model_copy(
+        update={
+            "inbox_dir": workdir / "inbox",
+            "output_dir": workdir / "out",
+            "archive_dir": workdir / "archive",
+            "warehouse_url": f"sqlite:///{workdir / 'iku.sqlite'}",
+        }
+    )
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -149,8 +161,13 @@ def run_demo(
     `kabupaten`: three OPD in one installation (the shipped one and two examples),
     with the kabupaten recap.
 
-    Returns what it did (paths and the consolidation summary), for tests.
+    Returns what it did (paths, the consolidation summary, the demo's
+    Resources), for tests. The process environment is left as it was (the
+    demo's places go to its flows as Resources), apart from the quiet
+    settings of Prefect and GX.
     """
+    from iku.resources import provided
+
     console = console or Console()
     res, places = _set_up(year, Path(workdir) if workdir else None, kabupaten)
     cat = res.config.catalogue
@@ -162,9 +179,10 @@ def run_demo(
         f"Kotak masuk: {places.inbox}\nLaporan:     {places.output}\nGudang data: {places.database}"
     )
     scenarios, paths = _write_samples(res, places, year, tz, console)
-    api_url, summary = _consolidate(res, year, as_of, console)
-    _import_earlier_years(res, places, year, console)
-    reports = _write_reports(year, console, recap=res.multi)
+    with provided(res):  # the flows below run on the demo's resources, built once here
+        api_url, summary = _consolidate(res, year, as_of, console)
+        _import_earlier_years(res, places, year, console)
+        reports = _write_reports(year, console, recap=res.multi)
     if res.multi:
         _print_kabupaten_iku(places.output / str(year) / f"rekap-{year}.json", console)
     _print_prefect_ui(api_url, console)
@@ -179,16 +197,18 @@ def run_demo(
         "scenario": next(iter(scenarios.values())),
         "scenarios": scenarios,
         "as_of": as_of,
+        "resources": res,
     }
 
 
-def write_kabupaten_config(folder: Path) -> Path:
-    """A small kabupaten (config/opd/<code>.yaml): the shipped OPD and the two
-    example catalogues of examples/kabupaten/, with the shipped pipeline.yaml."""
+def write_kabupaten_config(folder: Path, source: Path | None = None) -> Path:
+    """A small kabupaten (config/opd/<code>.yaml): the OPD of `source` (a
+    single-OPD configuration folder; the shipped one by default) and the two
+    example catalogues of examples/kabupaten/, with its pipeline.yaml."""
     from iku.config import RPJMD_FILE, ConfigError, load_installation
     from iku.shipped import shipped
 
-    source = Path(os.environ.get("IKU_CONFIG_DIR") or shipped("config"))
+    source = source or shipped("config")
     if not (source / "opd.yaml").is_file():
         source = shipped("config")
     if folder.exists():
@@ -219,37 +239,38 @@ def write_kabupaten_config(folder: Path) -> Path:
 
 
 def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
-    """The demo's environment (no alerts, quiet Prefect), its places, checked and cleared."""
+    """The demo's settings (no alerts, its own places), its Resources and its
+    places, checked and cleared."""
     if workdir is not None:
         if workdir.exists() and not workdir.is_dir():
             raise ValueError(f"--workdir {workdir} bukan folder")
         if workdir.resolve() == Path(workdir.resolve().anchor):
             raise ValueError("--workdir tidak boleh akar sistem berkas (/); pilih folder tersendiri")
-        _point_env_at(workdir)
-    for var in _ALERT_VARS:
-        os.environ.pop(var, None)
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own summary
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no phoning home, no heartbeat noise
-
     from iku.resources import build_resources
-    from iku.settings import Settings
+    from iku.settings import load_settings, set_library_env
 
-    settings = Settings()
+    set_library_env(QUIET_LIBRARIES)
+    settings = load_settings()
+    chosen = settings.model_fields_set  # what the environment set, not a default
+    settings = (_at(settings, workdir) if workdir is not None else settings).model_copy(update=NO_ALERTS)
     places = _places(settings, workdir)
     if places.database is not None:
         # absolute paths for every step: GX Data Docs refuse a relative output folder
-        os.environ["IKU_INBOX_DIR"] = str(places.inbox)
-        os.environ["IKU_OUTPUT_DIR"] = str(places.output)
-        os.environ["IKU_ARCHIVE_DIR"] = str(places.archive)
-        os.environ["IKU_WAREHOUSE_URL"] = f"sqlite:///{places.database}"
-        settings = Settings()
+        settings = settings.model_copy(
+            update={
+                "inbox_dir": places.inbox,
+                "output_dir": places.output,
+                "archive_dir": places.archive,
+                "warehouse_url": f"sqlite:///{places.database}",
+            }
+        )
     if kabupaten:
         if places.database is None:
             raise ValueError("demo memuat data karangan hanya ke berkas SQLite; pakai --workdir FOLDER")
         # its own configuration folder beside the demo's data, never config/
-        os.environ["IKU_CONFIG_DIR"] = str(write_kabupaten_config(places.roots[0] / "kabupaten-config"))
-        settings = Settings()
+        source = settings.config_dir if "config_dir" in chosen else None
+        folder = write_kabupaten_config(places.roots[0] / "kabupaten-config", source)
+        settings = settings.model_copy(update={"config_dir": folder})
     res = build_resources(settings)
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:

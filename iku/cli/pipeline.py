@@ -53,29 +53,31 @@ def consolidate(
     if not (scan.new or waiting or _outbox_waiting(res)):
         summary = summarise([], scan.known, scan.skipped)
     else:
-        summary = _consolidation(res, opd, via_prefect, bool(scan.new))
+        summary = _consolidation(res, opd, via_prefect, scan)
     _print_summary(summary, _unread_places(res, scan))
 
 
-def _consolidation(res, opd: str | None, via_prefect: bool, new_files: bool) -> dict:
+def _consolidation(res, opd: str | None, via_prefect: bool, scan) -> dict:
     """Run the consolidation: as a Prefect flow run, or its steps in this process."""
     if via_prefect:
-        if new_files:
+        if scan.new:
             from iku.validation.worker import warm_up
 
             warm_up()  # the warm GX worker, or this run's own importing GX while Prefect starts
         needs_prefect()
         from iku.flows.consolidate import consolidate_flow
+        from iku.resources import provided
 
         quiet_tracebacks()
-        return consolidate_flow(opd=opd)
+        with provided(res):  # the flow runs on this command's resources, not a second set
+            return consolidate_flow(opd=opd)
     # In this process, without a Prefect flow (Prefect's import and a flow
     # run cost more than a run with one new sheet): the same steps, run
     # lock and log lines as the flow the scheduled deployments run.
-    from iku.tasks.consolidate_steps import consolidate_all
+    from iku.flows.pipeline import consolidate_all
 
     with step_log():
-        return consolidate_all(res)
+        return consolidate_all(res, scan=scan)  # the inbox listed once per run
 
 
 def _print_summary(summary: dict, unread: list[str]) -> None:
@@ -183,7 +185,7 @@ def report(
         # In this process, without a Prefect flow (Prefect's import and a flow
         # run cost more than the report): the same steps and log lines as the
         # flow the scheduled deployments run.
-        from iku.tasks.report_steps import report_all
+        from iku.flows.pipeline import report_all
 
         res = resources(opd)
         with step_log():
@@ -215,7 +217,7 @@ def recap(
         quiet_tracebacks()
         paths = recap_flow(period, as_of=as_of, send=send)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.tasks.report_steps import recap_all
+        from iku.flows.pipeline import recap_all
 
         res = resources()
         with step_log():
@@ -238,7 +240,7 @@ def lakip(
         quiet_tracebacks()
         paths = lakip_flow(year, opd=opd)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.tasks.report_steps import lakip_all
+        from iku.flows.pipeline import lakip_all
 
         with step_log():
             paths = lakip_all(resources(opd), year)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from iku.config import Indicator, PredicateBand
 from iku.domain.kinds import NUMBER_FIELDS, number_columns
 from iku.domain.model import MonthlyValue
+from iku.domain.parameters import Indicator, PredicateBand
 from iku.domain.periods import Period, month_name, quarter_months
 
 NO_TARGET = "target belum ditetapkan"

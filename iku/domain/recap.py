@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from iku.config import PredicateBand
+from iku.domain.parameters import PredicateBand
 
 from .status import MonthSubmission
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from iku.config import PredicateBand
+from iku.domain.parameters import PredicateBand
 
 from .achievement import Achievement, achievement_pct, predicate, round2
 from .history import HistoryValue

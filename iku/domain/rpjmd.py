@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from iku.config import PredicateBand
 from iku.domain.achievement import INCOMPLETE, NO_TARGET, achievement_pct, finite, predicate, round2
+from iku.domain.parameters import PredicateBand
 
 Rule = Literal["sum", "mean", "value"]
 

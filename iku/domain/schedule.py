@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from iku.config import Pipeline
+from iku.domain.parameters import Pipeline
 
 from .periods import Period, deadline, parse_as_of
 

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from iku.config import Limits
+from iku.domain.parameters import Limits
 
 from .formulas import UncachedFormula, uncached_formulas
 from .kinds import NUMBER_COLUMNS

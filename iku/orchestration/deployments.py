@@ -16,7 +16,7 @@ from typing import Any
 
 from iku.config import Config, load_config
 from iku.domain.schedule import derive_schedules
-from iku.settings import Settings
+from iku.settings import Settings, environment
 
 # deployment name -> (flow object path, parameters)
 FLOWS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -91,7 +91,7 @@ def job_environment(environ: dict[str, str] | None = None) -> tuple[dict[str, st
     """The IKU_* settings a worker's flow runs need, as this machine sees them:
     folders as absolute paths (a worker runs in a temporary folder), the
     warehouse URL unless it holds a password. Returns (env, withheld names)."""
-    environ = dict(os.environ if environ is None else environ)
+    environ = environment() if environ is None else dict(environ)
     settings = Settings()
     env = {k: v for k, v in environ.items() if k.startswith("IKU_") and k not in SECRET_VARS}
     withheld = sorted(k for k in environ if k in SECRET_VARS)

@@ -8,7 +8,7 @@ it. This module imports no Prefect (commands that do not run a flow stay fast):
 it starts `prefect server start` as a detached process and speaks HTTP to it
 with the standard library.
 
-Settings (environment):
+Settings (environment, read by iku.settings.ServerSettings):
   IKU_PREFECT_HOME            state folder (database, log, pid), default data/prefect
   IKU_PREFECT_PORT            port on 127.0.0.1, default 4200 (a free one if taken)
   IKU_PREFECT_START_TIMEOUT   seconds to wait for the start, default 300
@@ -30,6 +30,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from iku.settings import ServerSettings, environment, set_library_env
 
 HOST = "127.0.0.1"
 STATE_FILE = "iku-server.json"
@@ -61,11 +63,11 @@ class ServerInfo:
 
 
 def prefect_home() -> Path:
-    return Path(os.environ.get("IKU_PREFECT_HOME") or "data/prefect").resolve()
+    return ServerSettings().resolved_home
 
 
 def start_timeout() -> float:
-    raw = os.environ.get("IKU_PREFECT_START_TIMEOUT") or "300"
+    raw = ServerSettings().start_timeout
     try:
         return max(1.0, float(raw))
     except ValueError:
@@ -146,7 +148,7 @@ def _port_free(port: int) -> bool:
 
 
 def _choose_port(say: Callable[[str], None]) -> int:
-    raw = os.environ.get("IKU_PREFECT_PORT") or "4200"
+    raw = ServerSettings().port
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise PrefectServerError(f"IKU_PREFECT_PORT={raw!r} bukan nomor port (1-65535)")
     wanted = int(raw)
@@ -160,7 +162,7 @@ def _choose_port(say: Callable[[str], None]) -> int:
 
 
 def server_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env = {k: v for k, v in environment().items() if k != "PREFECT_API_URL"}
     env.update(QUIET_ENV)
     env["PREFECT_HOME"] = str(home)
     env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
@@ -248,14 +250,7 @@ def _reap(pid: int) -> None:
 def configured_api_url() -> str | None:
     """A Prefect API the caller chose: PREFECT_API_URL in the environment, or a
     setting already active in this process (Prefect's test harness)."""
-    url = os.environ.get("PREFECT_API_URL")
-    if url:
-        return url
-    if "prefect.settings" in sys.modules:
-        from prefect.settings import get_current_settings
-
-        return get_current_settings().api.url
-    return None
+    return ServerSettings().chosen_api_url()
 
 
 def use_prefect(say: Callable[[str], None] | None = None) -> str:
@@ -263,16 +258,15 @@ def use_prefect(say: Callable[[str], None] | None = None) -> str:
     the one PREFECT_API_URL names (checked), else the managed local one (started
     when needed). Returns the API URL. Call it before importing iku.flows."""
     say = say or _stderr
-    for key, value in QUIET_ENV.items():
-        os.environ.setdefault(key, value)
+    set_library_env(QUIET_ENV)
     url = configured_api_url()
     if url:
         if "prefect.settings" not in sys.modules and not healthy(url, timeout=10):
             raise PrefectServerError(f"server Prefect di PREFECT_API_URL={url} tidak menjawab")
         return url
     info = running() or start(say)
-    os.environ["PREFECT_API_URL"] = info.api_url
-    os.environ.setdefault("PREFECT_HOME", str(info.home))
+    set_library_env({"PREFECT_API_URL": info.api_url}, override=True)
+    set_library_env({"PREFECT_HOME": str(info.home)})
     return info.api_url
 
 

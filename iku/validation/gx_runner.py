@@ -7,7 +7,6 @@ has new sheets to check; the commands that don't validate stay fast.
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +38,9 @@ def import_gx() -> None:
 
 @lru_cache(maxsize=1)
 def _gx():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a government server
+    from iku.settings import set_library_env
+
+    set_library_env({"GX_ANALYTICS_ENABLED": "false"})  # no phoning home from a government server
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)

@@ -386,5 +386,7 @@ class _Worker:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from iku.settings import set_library_env
+
+    set_library_env({"GX_ANALYTICS_ENABLED": "false"})
     sys.exit(serve(Path(sys.argv[1]), idle_seconds() or IDLE_DEFAULT))

@@ -71,11 +71,12 @@ def _managed_home() -> Path | None:
     """The managed local server's state folder, when that is the Prefect in use
     and a warm worker is wanted; None otherwise (a Prefect server or work pool
     of one's own, the portal's long-lived process, IKU_GX_WORKER_IDLE=0)."""
-    from iku.orchestration import local_server
+    from iku.settings import ServerSettings
 
-    if warm_worker.idle_seconds() <= 0 or local_server.configured_api_url():
+    server = ServerSettings()
+    if warm_worker.idle_seconds() <= 0 or server.chosen_api_url():
         return None
-    return local_server.prefect_home()
+    return server.resolved_home
 
 
 def _local_pool() -> ProcessPoolExecutor:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from iku.cli import exit_for
+from iku.cli.errors import exit_for
 from iku.config import ConfigError, load_config
 from iku.domain.pk import latest_revision, pk_target, pk_targets
 from iku.shipped import shipped

@@ -196,6 +196,7 @@ def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(too
 
     from kabupatenkit import DINKES, SEED, TWIN, kabupaten_config
 
+    from iku.flows import pipeline
     from iku.resources import build_resources
     from iku.settings import Settings
     from iku.tasks import report_steps
@@ -210,7 +211,7 @@ def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(too
     )
     res = build_resources(settings)
     with pdf_printer() as printer:  # report_all's own printer is this one
-        paths = report_steps.report_all(res, Period(2023, 1), AS_OF)
+        paths = pipeline.report_all(res, Period(2023, 1), AS_OF)
     assert 1 <= printer.starts <= LANES  # two print at once on two cores
     pdfs = [p for p in paths if p.suffix == ".pdf"]
     assert [p.parent.name for p in pdfs] == [DINKES, SEED, TWIN]
@@ -224,7 +225,7 @@ def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(too
     steps = SimpleNamespace(**{n: getattr(report_steps, n) for n in ("collect_pdfs", "update_index")})
     steps.write_opd_report = write_opd_report
     with caplog.at_level(logging.INFO, logger="iku"), pytest.raises(RuntimeError, match="went away"):
-        report_steps.report_all(res, Period(2023, 2), AS_OF, steps=steps)
+        pipeline.report_all(res, Period(2023, 2), AS_OF, steps=steps)
     out = tmp_path / "out" / "2023"
     assert (out / DINKES / "iku-2023-Q2.pdf").exists() and (out / SEED / "iku-2023-Q2.pdf").exists()
     assert not (out / TWIN / "iku-2023-Q2.html").exists()

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from iku.tasks import alert_steps as plain
 from iku.tasks._step import step
-from iku.tasks.alert_steps import alert_channels
-
-__all__ = ["alert_channels"]
+from iku.tasks.alert_steps import alert_channels as alert_channels
 
 raise_submission_alerts = step(plain.raise_submission_alerts, "raise-submission-alerts", retries=False)
 queue_recap = step(plain.queue_recap, "queue-recap", retries=False)

@@ -1,20 +1,17 @@
 """The steps of the reports (quarterly or annual, the kabupaten recap, the
-LAKIP feed) as plain functions, and their compositions: the Prefect tasks of
-tasks/reports.py wrap them (with retries) for the flows and the scheduled
-deployments, and `iku report`, `iku recap` and `iku lakip` run them in their
-own process without Prefect (whose import alone costs about 1 s). They log
-through run_logger: the flow run's log inside a flow, the `iku` logger outside
-one."""
+LAKIP feed) as plain functions (their order: iku/flows/pipeline.py report_all,
+recap_all, lakip_all): the Prefect tasks of iku/tasks/reports.py wrap them
+(with retries) for the flows and the scheduled deployments, and `iku report`,
+`iku recap` and `iku lakip` run them in their own process without Prefect
+(whose import alone costs about 1 s). They log through run_logger: the flow
+run's log inside a flow, the `iku` logger outside one."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from iku import reports, storage
 from iku.alerts import dispatch
@@ -26,48 +23,11 @@ from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.tasks._log import run_logger
-from iku.tasks.alert_steps import send_kabupaten_recap
+from iku.tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 from iku.warehouse.reports import record_reports, written_reports
-
-__all__ = ["send_kabupaten_recap"]  # a step of recap_all too
-
 
 # an OPD's report written (the files) and its PDF printing (None without Chromium)
 PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]
-
-
-def report_all(
-    res: Resources,
-    period: Period,
-    as_of: datetime,
-    steps: Any = None,
-    and_then: Callable[[], list[Where]] | None = None,
-) -> list[Where]:
-    """Every OPD's report of `period` (HTML, Excel, JSON, PDF), then the output
-    index: with the plain steps of this module, or with `steps` having the same
-    names (tasks/reports.py: the flow's tasks). `and_then` (the schedule's
-    recap) runs once every OPD's files are written, while their PDFs still
-    print; its paths follow theirs."""
-    steps = steps or sys.modules[__name__]
-    # One Chromium prints every OPD's PDF, each in the background while the
-    # next OPD's report is written; the PDFs are collected (logged, recorded)
-    # in the same order at the end. One step per OPD (its data, its files, its
-    # PDF started), not one per file: in a flow run each step is a task run,
-    # and 40 OPD x 3 task runs kept the Prefect server busy 3.4 s of CPU (1.8 s now).
-    with pdf_printer() as printer:
-        printer.warm_up()
-        under_way: list[PdfUnderWay] = []
-        try:
-            for unit in res.units():
-                under_way.append(steps.write_opd_report(unit, period, as_of, printer))
-            after = and_then() if and_then is not None else []
-        except Exception:
-            # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
-            steps.collect_pdfs(under_way)
-            raise
-        paths = steps.collect_pdfs(under_way)
-    steps.update_index(res)
-    return paths + after
 
 
 def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter) -> PdfUnderWay:
@@ -85,44 +45,6 @@ def collect_pdfs(under_way: list[PdfUnderWay]) -> list[Where]:
     for unit, written, printing in under_way:
         pdf = write_report_pdf(written[0], unit, unit.opd, printing)
         paths += [*written, pdf] if pdf is not None else written
-    return paths
-
-
-def recap_all(
-    res: Resources, period: Period, as_of: datetime, send: bool = False, steps: Any = None
-) -> list[Where]:
-    """The kabupaten recap of every OPD (HTML, Excel, JSON, PDF), then the
-    output index; with `send`, e-mailed (files attached) to the kabupaten and
-    posted to the webhook. Plain steps, or `steps` (tasks/reports.py)."""
-    steps = steps or sys.modules[__name__]
-    # the same A4 print as the OPD reports, by the run's Chromium when the
-    # scheduled report opened one for every OPD's report and this recap; else
-    # one started now, while the recap is loaded and written
-    with pdf_printer() as printer:
-        printer.warm_up()
-        data = steps.load_recap(res, period, as_of)
-        paths = steps.write_recap(data, res.output_dir / str(period.year), res)
-        pdf = steps.write_report_pdf(paths[0], res)
-    paths = [*paths, pdf] if pdf is not None else paths
-    steps.update_index(res)
-    if send:
-        steps.send_kabupaten_recap(res, data, paths)
-    return paths
-
-
-def lakip_all(res: Resources, year: int, steps: Any = None) -> list[Where]:
-    """Every OPD's year-end LAKIP feed (Excel, JSON); when the run covers every
-    OPD and config/rpjmd.yaml names IKU of the kabupaten, the kabupaten's feed
-    built from theirs; then the output index."""
-    steps = steps or sys.modules[__name__]
-    paths: list[Where] = []
-    lakips: dict[str, LakipData] = {}
-    for unit in res.units():
-        lakips[unit.opd] = data = steps.load_lakip(unit, year)
-        paths += steps.write_lakip(data, unit.report_dir(year), unit)
-    if not res.selected and res.installation is not None and res.installation.rpjmd.indicators:
-        paths += steps.write_kabupaten_lakip(res, lakips, year)
-    steps.update_index(res)
     return paths
 
 

@@ -1,23 +1,23 @@
-"""The steps of a consolidation as plain functions, and their composition:
-tasks/consolidate.py wraps the steps as Prefect tasks (with retries) for the
-flow and the scheduled deployments; `iku consolidate` runs them in its own
-process without Prefect (whose import and flow run cost more than a run with
-one new sheet). They log through run_logger: the flow run's log inside a flow,
-the `iku` logger outside one. The rules they apply live in iku.consolidation."""
+"""The steps of a consolidation as plain functions (their order:
+iku/flows/pipeline.py consolidate_all): iku/tasks/consolidate.py wraps them as
+Prefect tasks (with retries) for the flow and the scheduled deployments;
+`iku consolidate` runs them in its own process without Prefect (whose import
+and flow run cost more than a run with one new sheet). They log through
+run_logger: the flow run's log inside a flow, the `iku` logger outside one.
+The rules they apply live in iku.consolidation."""
 
 from __future__ import annotations
 
 import hashlib
-import sys
 import tempfile
 import traceback
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from iku import archive, storage
 from iku.alerts import dispatch
-from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, summarise, to_record
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
 from iku.locations import Unwritable, ensure_writable
 from iku.queries import scan_units
@@ -26,83 +26,25 @@ from iku.resources import Resources
 from iku.storage import Where
 from iku.tasks._log import run_logger
 from iku.tasks._progress import progress
-from iku.tasks.alert_steps import deliver_alerts, queue_recap, raise_submission_alerts
-from iku.tasks.report_steps import update_index
+
+# steps of consolidate_all too (re-exported: no __all__, which would hide the
+# module's other steps from the ConsolidateSteps Protocol)
+from iku.tasks.alert_steps import deliver_alerts as deliver_alerts
+from iku.tasks.alert_steps import queue_recap as queue_recap
+from iku.tasks.alert_steps import raise_submission_alerts as raise_submission_alerts
+from iku.tasks.report_steps import update_index as update_index
 from iku.testhook import checkpoint
-from iku.validation.worker import warm_up
 from iku.warehouse.reports import record_reports
-from iku.warehouse.store import RUN_LOCK
-
-__all__ = ["deliver_alerts", "queue_recap", "raise_submission_alerts", "update_index"]  # steps too
 
 
-def consolidate_all(res: Resources, steps: Any = None) -> dict:
-    """Validate, archive and load every new sheet of `res` (every OPD, or the
-    one selected), then alert each OPD's own recipients; the run's summary.
-    With the plain steps of this module, or with `steps` having the same names
-    (tasks/consolidate.py: the flow's tasks)."""
-    steps = steps or sys.modules[__name__]
-    run_at = datetime.now(UTC)
-    scan, records = load_new_files(res, steps)
-    # Alerts follow from the warehouse (an outbox), not from this run's memory:
-    # what a killed run recorded but never alerted is alerted now.
-    steps.raise_submission_alerts(res)
-    if records:
-        steps.write_validation_page(res, records, run_at)  # side products: never fail the run
-        steps.update_index(res)
-        steps.queue_recap(res, records)
-    steps.deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
-    if scan.new:
-        steps.finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
-    summary = summarise(records, scan.known, scan.skipped)
-    run_logger().info(
-        "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",
-        summary["new_files"],
-        summary["valid"],
-        summary["invalid"],
-        summary["unreadable"],
-        summary["ignored"],
-        summary["known_files"],
-    )
-    summary["problem_files"] = [  # what `iku consolidate` prints, file by file
-        {
-            "file": r.file_name,
-            "bidang": r.bidang,
-            "status": r.status,
-            "problems": [p.as_dict() for p in r.problems],
-        }
-        for r in records
-        if r.status != "valid"
-    ]
-    return summary
-
-
-def load_new_files(res: Resources, steps: Any = None) -> tuple[Scan, list[SubmissionRecord]]:
-    """The run's core under the run lock: find, read, validate, archive and load
-    every new file. consolidate_all calls it, and so do the tests that hold the
-    consolidation rules (tests/test_consolidation.py, the portal's)."""
-    steps = steps or sys.modules[__name__]
-    with res.warehouse.exclusive(RUN_LOCK, waiting=_say_waiting):
-        scan = steps.find_new_files(res)
-        files = scan.new
-        if files:
-            warm_up()  # GX imports in its worker while the sheets are read
-        outcomes = steps.read_sheets(res, files)
-        problems = steps.validate_sheets(res, outcomes) if outcomes else {}
-        records = steps.archive_and_load(res, outcomes, problems)
-    return scan, records
-
-
-def _say_waiting() -> None:
-    run_logger().warning("menunggu run konsolidasi lain selesai (kunci konsolidasi sedang dipegang)")
-
-
-def find_new_files(res: Resources) -> Scan:
+def find_new_files(res: Resources, scan: Scan | None = None) -> Scan:
     """Every file under the bidang source folders not processed before; retried
     because a source folder may be a network share that blinks. Every entry not
-    read (hidden, lock file, link, pipe, unreadable) is named with its reason."""
+    read (hidden, lock file, link, pipe, unreadable) is named with its reason.
+    With `scan` (made by the command before the run lock was taken) the inbox
+    is not listed again: only the files another run loaded meanwhile leave it."""
     log = run_logger()
-    scan = scan_units(res)
+    scan = scan_units(res) if scan is None else _still_new(res, scan)
     for bidang, folder in scan.absent_folders.items():
         log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
     for stray in scan.strays:
@@ -115,6 +57,14 @@ def find_new_files(res: Resources) -> Scan:
         len(scan.skipped),
     )
     return scan
+
+
+def _still_new(res: Resources, scan: Scan) -> Scan:
+    """`scan` without the files some run recorded since it was made (the hashes
+    are asked again, the folders are not listed again)."""
+    known = {u.opd: res.warehouse.known_hashes(u.opd) for u in res.units()}
+    new = [f for f in scan.new if f.sha256 not in known.get(f.opd or res.opd, set())]
+    return replace(scan, new=new, known=scan.known + len(scan.new) - len(new))
 
 
 def log_skipped(scan: Scan) -> None:
@@ -191,8 +141,6 @@ def _validate_isolated(
 
 def _regroup(ids: list) -> list:
     """(group, file id) pairs back into groups of the same OPD and bidang."""
-    from dataclasses import replace
-
     groups: dict[int, tuple] = {}
     for group, i in ids:
         groups.setdefault(id(group), (group, {}))[1][i] = group.sheets[i]

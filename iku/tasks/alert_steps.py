@@ -1,5 +1,5 @@
 """The alert steps as plain functions over iku.alerts.dispatch (thin: log and
-delegate); tasks/alerts.py wraps them as Prefect tasks for the flows.
+delegate); iku/tasks/alerts.py wraps them as Prefect tasks for the flows.
 
 Delivery never fails the calling flow: a refused SMTP server or a webhook
 answering 500 is retried with back-off, and what still fails stays in the
@@ -12,13 +12,13 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from iku.alerts import dispatch, messages
 from iku.domain.model import SubmissionRecord
 from iku.domain.status import MonthSubmission
 from iku.reports import RecapData, recap_json
 from iku.resources import Resources
+from iku.storage import Where
 from iku.tasks._log import run_logger
 
 
@@ -142,7 +142,7 @@ def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
 
 
 def send_kabupaten_recap(
-    res: Resources, data: RecapData, files: list[Path], backoff: list[float] | None = None
+    res: Resources, data: RecapData, files: list[Where], backoff: list[float] | None = None
 ) -> dict:
     """The recap of every OPD, its files attached, to the kabupaten (pipeline.yaml
     kabupaten.email, else IKU_ALERT_EMAIL_TO) and the webhook. Once per period

@@ -8,11 +8,9 @@ from typing import Literal
 
 from prefect import flow, get_run_logger
 
-from iku.config import load_config
 from iku.domain.periods import Period
 from iku.domain.schedule import as_of_datetime, last_finished_quarter, last_finished_year
 from iku.reports.pdf import pdf_printer
-from iku.settings import Settings
 
 ReportKind = Literal["quarterly", "annual", "lakip"]
 
@@ -27,14 +25,14 @@ def scheduled_report_flow(
     (YYYY-Qn for quarterly, YYYY otherwise) names one explicitly. With `recap`
     (an installation of several OPD), after every OPD's report the kabupaten
     recap of the same period, sent to the kabupaten."""
+    from iku.flows.pipeline import lakip_all, recap_all, report_all
     from iku.resources import build_resources
     from iku.tasks import reports as report_tasks
-    from iku.tasks.report_steps import lakip_all, recap_all, report_all
 
     if kind not in ("quarterly", "annual", "lakip"):
         raise ValueError(f"kind must be quarterly, annual or lakip, not {kind!r}")
-    config = load_config(Settings().config_dir)
-    pipe = config.pipeline
+    res = build_resources()  # once, for choosing the period and for the reports
+    pipe = res.config.pipeline
     logger = get_run_logger()
     if period is not None:
         chosen = Period.parse(str(period))
@@ -50,7 +48,6 @@ def scheduled_report_flow(
         why = f"the last one whose deadline had passed on {when:%Y-%m-%d}"
     # the compositions of the report flows, their steps as this run's own tasks
     # (a subflow run each would cost its start and end, about 0.8 s each)
-    res = build_resources()
     if kind == "lakip":
         logger.info("LAKIP feed for %d (%s)", chosen.year, why)
         paths = lakip_all(res, chosen.year, steps=report_tasks)

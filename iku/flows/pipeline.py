@@ -1,0 +1,225 @@
+"""The order of the steps of every run, and nothing else (Kedro's pipeline.py):
+the consolidation, the reports, the kabupaten recap and the LAKIP feed.
+
+The steps themselves live in iku/tasks (`*_steps.py`, plain functions: Kedro's
+nodes.py). Each composition takes its steps as an argument typed by a Protocol:
+the commands typed by hand (`iku consolidate`, `iku report`, ...) pass nothing
+and run the plain steps in their own process, the Prefect flows of this package
+pass iku/tasks' task modules, so each step is a task of the flow run. mypy holds
+both to the one signature of each Protocol (a task is typed as the step it
+wraps, iku/tasks/_step.py).
+
+This module imports no Prefect: a flow's start and Prefect's import cost more
+than a run with one new sheet, so the commands stay without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
+from iku.domain.model import SubmissionRecord
+from iku.domain.periods import Period
+from iku.reports import LakipData, RecapData
+from iku.reports.pdf import PdfPrinter, pdf_printer
+from iku.resources import Resources
+from iku.storage import Where
+from iku.tasks import consolidate_steps, report_steps
+from iku.tasks._log import run_logger
+from iku.tasks.report_steps import PdfUnderWay
+from iku.validation.worker import warm_up
+from iku.warehouse.store import RUN_LOCK
+
+# ---------------------------------------------------------------- the steps' types
+
+
+class ConsolidateSteps(Protocol):
+    """The steps consolidate_all composes: iku.tasks.consolidate_steps (plain)
+    or iku.tasks.consolidate (the flow's tasks)."""
+
+    def find_new_files(self, res: Resources, scan: Scan | None = None) -> Scan: ...
+    def read_sheets(self, res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]: ...
+    def validate_sheets(self, res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]: ...
+    def archive_and_load(
+        self, res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
+    ) -> list[SubmissionRecord]: ...
+    def raise_submission_alerts(
+        self, res: Resources, records: list[SubmissionRecord] | None = None
+    ) -> int: ...
+    def write_validation_page(
+        self, res: Resources, records: list[SubmissionRecord], run_at: datetime
+    ) -> Where | None: ...
+    def update_index(self, res: Resources) -> Where | None: ...
+    def queue_recap(
+        self, res: Resources, records: list[SubmissionRecord], as_of: datetime | None = None
+    ) -> bool: ...
+    def deliver_alerts(self, res: Resources, backoff: list[float] | None = None) -> dict: ...
+    def finish_data_docs(self, res: Resources) -> Path | None: ...
+
+
+class ReportSteps(Protocol):
+    """The steps report_all, recap_all and lakip_all compose: iku.tasks.report_steps
+    (plain) or iku.tasks.reports (the flows' tasks)."""
+
+    def write_opd_report(
+        self, unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter
+    ) -> PdfUnderWay: ...
+    def collect_pdfs(self, under_way: list[PdfUnderWay]) -> list[Where]: ...
+    def write_report_pdf(
+        self,
+        html: Where,
+        res: Resources | None = None,
+        opd: str = "",
+        printing: Future[Where | None] | None = None,
+    ) -> Where | None: ...
+    def update_index(self, res: Resources) -> Where | None: ...
+    def load_recap(self, res: Resources, period: Period, as_of: datetime) -> RecapData: ...
+    def write_recap(self, data: RecapData, out_dir: Where, res: Resources | None = None) -> list[Where]: ...
+    def send_kabupaten_recap(
+        self, res: Resources, data: RecapData, files: list[Where], backoff: list[float] | None = None
+    ) -> dict: ...
+    def load_lakip(self, res: Resources, year: int) -> LakipData: ...
+    def write_lakip(self, data: LakipData, out_dir: Where, res: Resources | None = None) -> list[Where]: ...
+    def write_kabupaten_lakip(
+        self, res: Resources, lakips: dict[str, LakipData], year: int
+    ) -> list[Where]: ...
+
+
+# ----------------------------------------------------------- the consolidation
+
+
+def consolidate_all(
+    res: Resources, steps: ConsolidateSteps = consolidate_steps, scan: Scan | None = None
+) -> dict:
+    """Validate, archive and load every new sheet of `res` (every OPD, or the
+    one selected), then alert each OPD's own recipients; the run's summary.
+    `scan`: the inbox scan the command already made (its quick look whether
+    there is anything to do), so the inbox is listed once per run."""
+    run_at = datetime.now(UTC)
+    scan, records = load_new_files(res, steps, scan)
+    # Alerts follow from the warehouse (an outbox), not from this run's memory:
+    # what a killed run recorded but never alerted is alerted now.
+    steps.raise_submission_alerts(res)
+    if records:
+        steps.write_validation_page(res, records, run_at)  # side products: never fail the run
+        steps.update_index(res)
+        steps.queue_recap(res, records)
+    steps.deliver_alerts(res)  # once per run, time-bounded; also what earlier runs could not deliver
+    if scan.new:
+        steps.finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
+    summary = summarise(records, scan.known, scan.skipped)
+    run_logger().info(
+        "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",
+        summary["new_files"],
+        summary["valid"],
+        summary["invalid"],
+        summary["unreadable"],
+        summary["ignored"],
+        summary["known_files"],
+    )
+    summary["problem_files"] = [  # what `iku consolidate` prints, file by file
+        {
+            "file": r.file_name,
+            "bidang": r.bidang,
+            "status": r.status,
+            "problems": [p.as_dict() for p in r.problems],
+        }
+        for r in records
+        if r.status != "valid"
+    ]
+    return summary
+
+
+def load_new_files(
+    res: Resources, steps: ConsolidateSteps = consolidate_steps, scan: Scan | None = None
+) -> tuple[Scan, list[SubmissionRecord]]:
+    """The run's core under the run lock: find, read, validate, archive and load
+    every new file. consolidate_all calls it, and so do the tests that hold the
+    consolidation rules (tests/test_consolidation.py, the portal's)."""
+    with res.warehouse.exclusive(RUN_LOCK, waiting=_say_waiting):
+        scan = steps.find_new_files(res, scan)
+        files = scan.new
+        if files:
+            warm_up()  # GX imports in its worker while the sheets are read
+        outcomes = steps.read_sheets(res, files)
+        problems = steps.validate_sheets(res, outcomes) if outcomes else {}
+        records = steps.archive_and_load(res, outcomes, problems)
+    return scan, records
+
+
+def _say_waiting() -> None:
+    run_logger().warning("menunggu run konsolidasi lain selesai (kunci konsolidasi sedang dipegang)")
+
+
+# ----------------------------------------------------------------- the reports
+
+
+def report_all(
+    res: Resources,
+    period: Period,
+    as_of: datetime,
+    steps: ReportSteps = report_steps,
+    and_then: Callable[[], list[Where]] | None = None,
+) -> list[Where]:
+    """Every OPD's report of `period` (HTML, Excel, JSON, PDF), then the output
+    index. `and_then` (the schedule's recap) runs once every OPD's files are
+    written, while their PDFs still print; its paths follow theirs."""
+    # One Chromium prints every OPD's PDF, each in the background while the
+    # next OPD's report is written; the PDFs are collected (logged, recorded)
+    # in the same order at the end. One step per OPD (its data, its files, its
+    # PDF started), not one per file: in a flow run each step is a task run,
+    # and 40 OPD x 3 task runs kept the Prefect server busy 3.4 s of CPU (1.8 s now).
+    with pdf_printer() as printer:
+        printer.warm_up()
+        under_way: list[PdfUnderWay] = []
+        try:
+            for unit in res.units():
+                under_way.append(steps.write_opd_report(unit, period, as_of, printer))
+            after = and_then() if and_then is not None else []
+        except Exception:
+            # a later OPD failed: the earlier ones keep their PDFs, logged and recorded
+            steps.collect_pdfs(under_way)
+            raise
+        paths = steps.collect_pdfs(under_way)
+    steps.update_index(res)
+    return paths + after
+
+
+def recap_all(
+    res: Resources, period: Period, as_of: datetime, send: bool = False, steps: ReportSteps = report_steps
+) -> list[Where]:
+    """The kabupaten recap of every OPD (HTML, Excel, JSON, PDF), then the
+    output index; with `send`, e-mailed (files attached) to the kabupaten and
+    posted to the webhook."""
+    # the same A4 print as the OPD reports, by the run's Chromium when the
+    # scheduled report opened one for every OPD's report and this recap; else
+    # one started now, while the recap is loaded and written
+    with pdf_printer() as printer:
+        printer.warm_up()
+        data = steps.load_recap(res, period, as_of)
+        paths = steps.write_recap(data, res.output_dir / str(period.year), res)
+        pdf = steps.write_report_pdf(paths[0], res)
+    paths = [*paths, pdf] if pdf is not None else paths
+    steps.update_index(res)
+    if send:
+        steps.send_kabupaten_recap(res, data, paths)
+    return paths
+
+
+def lakip_all(res: Resources, year: int, steps: ReportSteps = report_steps) -> list[Where]:
+    """Every OPD's year-end LAKIP feed (Excel, JSON); when the run covers every
+    OPD and config/rpjmd.yaml names IKU of the kabupaten, the kabupaten's feed
+    built from theirs; then the output index."""
+    paths: list[Where] = []
+    lakips: dict[str, LakipData] = {}
+    for unit in res.units():
+        lakips[unit.opd] = data = steps.load_lakip(unit, year)
+        paths += steps.write_lakip(data, unit.report_dir(year), unit)
+    if not res.selected and res.installation is not None and res.installation.rpjmd.indicators:
+        paths += steps.write_kabupaten_lakip(res, lakips, year)
+    steps.update_index(res)
+    return paths
