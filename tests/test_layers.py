@@ -10,9 +10,10 @@ The floors, top first:
   tasks          iku.tasks: the steps as plain functions and as Prefect tasks
   outputs        iku.reports, iku.alerts
   root           iku.resources (the composition root) and what reads through it:
-                 iku.queries, iku.history, iku.sheet_template, iku.archive
+                 iku.queries, iku.history, iku.sheet_template, iku.budget_import,
+                 iku.budget_template
   stores         iku.warehouse (the database), iku.validation (Great Expectations)
-  foundations    settings, storage, reading a sheet (iku.consolidation), formatting, ...
+  foundations    settings, storage, the archive, reading a sheet (iku.consolidation), formatting, ...
   configuration  iku.config: the validated configuration
   rules          iku.domain: pure rules, no Prefect, database or GX
 """
@@ -37,7 +38,6 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "iku.queries",
             "iku.history",
             "iku.sheet_template",
-            "iku.archive",
             "iku.budget_import",
             "iku.budget_template",
         ),
@@ -48,6 +48,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
         (
             "iku.settings",
             "iku.storage",
+            "iku.archive",
             "iku.files",
             "iku.locations",
             "iku.shipped",
@@ -131,36 +132,23 @@ def _package_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
     return graph
 
 
+def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every package `start` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
 def _loops(graph: dict[str, set[str]]) -> list[set[str]]:
-    """The strongly connected groups of more than one package (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    found: list[set[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for nxt in graph.get(node, ()):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            group = set()
-            while True:
-                top = stack.pop()
-                group.add(top)
-                if top == node:
-                    break
-            if len(group) > 1:
-                found.append(group)
-
-    for node in sorted(set(graph) | {n for targets in graph.values() for n in targets}):
-        if node not in index:
-            visit(node)
-    return found
+    """The groups of packages that import each other, directly or round a circle."""
+    reach = {node: _reach(graph, node) for node in graph}
+    groups = {frozenset({a} | {b for b in reach[a] if a in reach.get(b, ())}) for a in graph}
+    return [set(g) for g in sorted(groups, key=sorted) if len(g) > 1]
 
 
 def test_every_module_has_a_floor_and_every_floor_a_module():

@@ -338,9 +338,9 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
 
 def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str, dict]:
     """2. Consolidation, on PREFECT_API_URL's server or the local one iku manages (left running)."""
-    from iku.cli.common import needs_prefect
+    from iku.orchestration.local_server import use_prefect
 
-    api_url = needs_prefect(console.print)
+    api_url = use_prefect(console.print)  # an unreachable server: the command's exit code 6
     from iku.flows.consolidate import consolidate_flow
 
     with console.status("Konsolidasi..."):

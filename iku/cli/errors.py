@@ -23,6 +23,7 @@ from typer import _click as click  # Typer vendors Click: its exceptions are the
 from iku.cli.indonesian import indonesian_help
 from iku.config import ConfigError, UnknownOpd
 from iku.locations import Unwritable
+from iku.orchestration import local_server
 from iku.warehouse import WarehouseUnavailable
 
 
@@ -68,6 +69,8 @@ def exit_for(exc: BaseException) -> tuple[int, str]:
         return 4, f"gudang data tidak dapat dipakai: {type(orig).__name__}: {first}"
     if isinstance(exc, Unwritable):
         return 5, str(exc)
+    if isinstance(exc, local_server.PrefectServerError):
+        return local_server.EXIT_CODE, str(exc)
     if isinstance(exc, click.exceptions.ClickException):
         return 2, _usage_message(exc)
     if isinstance(exc, (KeyboardInterrupt, typer.Abort)):

@@ -6,6 +6,8 @@ two packages (tests/test_layers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Protocol
 
 
@@ -76,3 +78,44 @@ class Pipeline(Protocol):
     def timezone(self) -> str: ...
     @property
     def schedules(self) -> Schedules: ...
+
+
+class PlausibleRange(Protocol):
+    """The bounds an indicator's monthly figure is expected within (either may be open)."""
+
+    @property
+    def min(self) -> float | None: ...
+    @property
+    def max(self) -> float | None: ...
+
+
+class CheckedIndicator(Protocol):
+    """An IKU as the plausibility checks read it."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def plausible_range(self) -> PlausibleRange | None: ...
+
+
+class PkRevision(Protocol):
+    """One signed Perjanjian Kinerja (awal or perubahan) of a year."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def targets(self) -> Mapping[str, float]: ...
+
+
+class PkCatalogue(Protocol):
+    """What the PK rules read of an OPD's catalogue."""
+
+    @property
+    def perjanjian_kinerja(self) -> Mapping[int, Sequence[PkRevision]]: ...
+    @property
+    def indicators(self) -> Sequence[Indicator]: ...
+    def indicator(self, code: str) -> Indicator: ...

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from iku.config import Catalogue, PkRevision
+from iku.domain.parameters import PkCatalogue as Catalogue
+from iku.domain.parameters import PkRevision
 
 TargetSource = Literal["pk", "renstra"]
 

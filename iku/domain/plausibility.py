@@ -33,7 +33,7 @@ from typing import Literal, Protocol
 
 from babel.numbers import format_decimal
 
-from iku.config import Indicator
+from iku.domain.parameters import CheckedIndicator as Indicator
 
 from .model import MonthlyValue
 
