@@ -50,7 +50,7 @@ GOAL_CONSOLIDATE_S = 10.0
 # the scheduled quarterly report of every OPD and the recap, as its deployment runs it
 SCHEDULED = (
     "from iku.orchestration.local_server import use_prefect; use_prefect(); "
-    "from iku.flows.serve import scheduled_report_flow; "
+    "from flows.serve import scheduled_report_flow; "
     "scheduled_report_flow(kind='quarterly', period='{period}', recap=True)"
 )
 GOAL_REPORTS_S = 10.0

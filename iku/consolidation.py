@@ -1,7 +1,7 @@
 """The consolidation rules of CONTRACT §3, as plain functions: find new files,
 read them, turn validation outcomes into submission records. No Prefect and no
-database here: iku/tasks/consolidate_steps.py runs these as the steps of a run (composed
-by iku/flows/pipeline.py consolidate_all), which iku/tasks/consolidate.py wraps as Prefect tasks for the flow."""
+database here: tasks/consolidate_steps.py runs these as the steps of a run (composed
+by flows/pipeline.py consolidate_all), which tasks/consolidate.py wraps as Prefect tasks for the flow."""
 
 from __future__ import annotations
 

@@ -35,6 +35,6 @@ def make_resources(tmp_path: Path, warehouse_url: str, config_dir: Path | None =
 def consolidate(res: Resources):
     """The records of one run: load_new_files, the run's core with the steps a
     manual `iku consolidate` runs (the flow runs the same ones as tasks)."""
-    from iku.flows.pipeline import load_new_files
+    from flows.pipeline import load_new_files
 
     return load_new_files(res)[1]

@@ -79,7 +79,7 @@ def test_template_then_consolidate_it_roundtrip(iku_env, prefect_server):
     as valid and its figures land in the warehouse."""
     import openpyxl
 
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
     from iku.resources import build_resources
     from iku.sheet_template import HEADER, HEADER_ROW
 

@@ -14,7 +14,7 @@ from sheetkit import REPO, sheet_rows, write_xlsx
 from iku.config import ConfigError, UnknownOpd, load_config, load_installation
 from iku.resources import build_resources
 from iku.settings import Settings
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 def _settings(tmp_path: Path, config_dir: Path, warehouse_url: str) -> Settings:

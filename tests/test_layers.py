@@ -6,8 +6,8 @@ the source with ast, so a lazy import inside a function counts too.
 The floors, top first:
   entry points   iku.cli, iku.app (the demo), iku.web (the portal), iku.orchestration
                  (the Prefect server and the deployments): what a person starts
-  flows          iku.flows: the order of the steps (pipeline.py) and the Prefect flows
-  tasks          iku.tasks: the steps as plain functions and as Prefect tasks
+  flows          flows: the order of the steps (pipeline.py) and the Prefect flows
+  tasks          tasks: the steps as plain functions and as Prefect tasks
   outputs        iku.reports, iku.alerts
   root           iku.resources (the composition root) and what reads through it:
                  iku.queries, iku.history, iku.sheet_template, iku.budget_import,
@@ -28,8 +28,8 @@ from conftest import REPO
 
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("entry points", ("iku.cli", "iku.app", "iku.web", "iku.orchestration")),
-    ("flows", ("iku.flows",)),
-    ("tasks", ("iku.tasks",)),
+    ("flows", ("flows",)),
+    ("tasks", ("tasks",)),
     ("outputs", ("iku.reports", "iku.alerts")),
     (
         "root",
@@ -82,9 +82,12 @@ def _floor(module: str) -> int:
     raise LookupError(f"{module} has no floor in tests/test_layers.py: place it in FLOORS")
 
 
+PACKAGES = ("iku", "tasks", "flows")
+
+
 def _modules() -> dict[str, Path]:
     found = {}
-    for path in (REPO / "iku").rglob("*.py"):
+    for path in (p for top in PACKAGES for p in (REPO / top).rglob("*.py")):
         if "migrations" in path.parts:
             continue
         parts = path.relative_to(REPO).with_suffix("").parts
@@ -116,8 +119,11 @@ MODULES = _modules()
 
 
 def _package(module: str) -> str:
-    """iku.<sub-package> for a module inside one; a top-level module stands for itself."""
+    """iku.<sub-package> for a module inside one; tasks and flows are one package each;
+    a top-level module of iku stands for itself."""
     parts = module.split(".")
+    if parts[0] != "iku":
+        return parts[0]
     if len(parts) > 1 and (REPO / "iku" / parts[1]).is_dir():
         return ".".join(parts[:2])
     return module
@@ -154,7 +160,7 @@ def _loops(graph: dict[str, set[str]]) -> list[set[str]]:
 def test_every_module_has_a_floor_and_every_floor_a_module():
     floors = {_floor(m) for m in MODULES}
     assert floors == set(range(len(FLOORS)))
-    assert _floor("iku.flows.pipeline") < _floor("iku.tasks.consolidate_steps") < _floor("iku.resources")
+    assert _floor("flows.pipeline") < _floor("tasks.consolidate_steps") < _floor("iku.resources")
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -177,11 +183,11 @@ def test_the_rules_use_no_orchestrator_and_no_database(module):
 
 
 def test_the_order_of_the_steps_imports_no_prefect():
-    """The commands typed by hand run iku/flows/pipeline.py without Prefect's import."""
+    """The commands typed by hand run flows/pipeline.py without Prefect's import."""
     import subprocess
     import sys
 
-    code = "import sys, iku.flows.pipeline; print('prefect' in sys.modules)"
+    code = "import sys, flows.pipeline; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -213,12 +219,12 @@ def test_the_environment_is_read_and_written_in_settings_only():
 def test_the_checks_catch_an_upward_import_a_loop_and_an_environment_read(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text(
-        "import os\n\ndef f():\n    from iku.flows.pipeline import consolidate_all\n"
+        "import os\n\ndef f():\n    from flows.pipeline import consolidate_all\n"
         "    return os.environ.get('IKU_X')\n",
         encoding="utf-8",
     )
-    assert "iku.flows.pipeline" in _imports("iku.queries", bad)
-    assert _floor("iku.flows.pipeline") < _floor("iku.queries")
+    assert "flows.pipeline" in _imports("iku.queries", bad)
+    assert _floor("flows.pipeline") < _floor("iku.queries")
     assert _touches_environment(bad)
     assert _loops({"iku.a": {"iku.b"}, "iku.b": {"iku.c"}, "iku.c": {"iku.a"}}) == [
         {"iku.a", "iku.b", "iku.c"}

@@ -133,8 +133,8 @@ def test_sources_on_sftp_archive_and_reports_on_s3_index_from_the_warehouse(
 ):
     from sqlalchemy import create_engine, text
 
-    from iku.flows.consolidate import consolidate_flow
-    from iku.flows.reports import report_flow
+    from flows.consolidate import consolidate_flow
+    from flows.reports import report_flow
 
     monkeypatch.setenv("IKU_WAREHOUSE_URL", pg_url)
     monkeypatch.setenv("IKU_INBOX_DIR", sftp.url("inbox"))
@@ -272,7 +272,7 @@ def test_a_flow_run_of_a_work_pool_with_sqlite_fails_with_one_line(prefect_serve
     from prefect.flow_engine import run_flow
     from prefect.utilities.asyncutils import run_coro_as_sync
 
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
 
     pool = f"pool-{uuid.uuid4().hex[:8]}"
 
@@ -284,7 +284,7 @@ def test_a_flow_run_of_a_work_pool_with_sqlite_fails_with_one_line(prefect_serve
                 flow_id=flow_id,
                 name=pool,
                 work_pool_name=pool,
-                entrypoint="iku.flows.consolidate:consolidate_flow",
+                entrypoint="flows.consolidate:consolidate_flow",
             )
             return await client.create_flow_run_from_deployment(deployment)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from runkit import make_resources
 from typer.testing import CliRunner
 
+from flows.pipeline import consolidate_all, load_new_files
 from iku import consolidation
-from iku.flows.pipeline import consolidate_all, load_new_files
 from iku.queries import scan_units
 
 

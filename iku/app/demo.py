@@ -341,7 +341,7 @@ def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str
     from iku.orchestration.local_server import use_prefect
 
     api_url = use_prefect(console.print)  # an unreachable server: the command's exit code 6
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
 
     with console.status("Konsolidasi..."):
         summary = consolidate_flow()
@@ -374,7 +374,7 @@ def _import_earlier_years(res, places, year: int, console: Console) -> None:
 def _write_reports(year: int, console: Console, recap: bool = False) -> list[Path]:
     """3. The four quarterly reports, the annual report and the LAKIP feed (of
     every OPD), and with several OPD the kabupaten recap of each period."""
-    from iku.flows.reports import lakip_flow, recap_flow, report_flow
+    from flows.reports import lakip_flow, recap_flow, report_flow
 
     reports: list[Path] = []
     periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]

@@ -107,7 +107,7 @@ class _NoTraceback(logging.Filter):
 
 
 def quiet_tracebacks() -> None:
-    """Call after importing iku.flows (Prefect has set up its console handler then)."""
+    """Call after importing flows (Prefect has set up its console handler then)."""
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler) and not any(
             isinstance(f, _NoTraceback) for f in handler.filters

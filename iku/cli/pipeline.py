@@ -65,7 +65,7 @@ def _consolidation(res, opd: str | None, via_prefect: bool, scan) -> dict:
 
             warm_up()  # the warm GX worker, or this run's own importing GX while Prefect starts
         needs_prefect()
-        from iku.flows.consolidate import consolidate_flow
+        from flows.consolidate import consolidate_flow
         from iku.resources import provided
 
         quiet_tracebacks()
@@ -74,7 +74,7 @@ def _consolidation(res, opd: str | None, via_prefect: bool, scan) -> dict:
     # In this process, without a Prefect flow (Prefect's import and a flow
     # run cost more than a run with one new sheet): the same steps, run
     # lock and log lines as the flow the scheduled deployments run.
-    from iku.flows.pipeline import consolidate_all
+    from flows.pipeline import consolidate_all
 
     with step_log():
         return consolidate_all(res, scan=scan)  # the inbox listed once per run
@@ -177,7 +177,7 @@ def report(
     _report_folder(parsed.year)
     if via_prefect:
         needs_prefect()
-        from iku.flows.reports import report_flow
+        from flows.reports import report_flow
 
         quiet_tracebacks()
         paths = report_flow(period, opd=opd)
@@ -185,7 +185,7 @@ def report(
         # In this process, without a Prefect flow (Prefect's import and a flow
         # run cost more than the report): the same steps and log lines as the
         # flow the scheduled deployments run.
-        from iku.flows.pipeline import report_all
+        from flows.pipeline import report_all
 
         res = resources(opd)
         with step_log():
@@ -212,12 +212,12 @@ def recap(
     _report_folder(parsed.year)
     if via_prefect:
         needs_prefect()
-        from iku.flows.reports import recap_flow
+        from flows.reports import recap_flow
 
         quiet_tracebacks()
         paths = recap_flow(period, as_of=as_of, send=send)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.flows.pipeline import recap_all
+        from flows.pipeline import recap_all
 
         res = resources()
         with step_log():
@@ -235,12 +235,12 @@ def lakip(
     _report_folder(year)
     if via_prefect:
         needs_prefect()
-        from iku.flows.reports import lakip_flow
+        from flows.reports import lakip_flow
 
         quiet_tracebacks()
         paths = lakip_flow(year, opd=opd)
     else:  # the flow's steps in this process, as `iku report` runs
-        from iku.flows.pipeline import lakip_all
+        from flows.pipeline import lakip_all
 
         with step_log():
             paths = lakip_all(resources(opd), year)
@@ -298,7 +298,7 @@ def check_missing(
         if not start <= when.year <= end + 1:  # January after the last year still checks its December
             raise BadArgument(f"tanggal acuan {when:%Y-%m-%d} di luar periode Renstra {start}–{end}")
     needs_prefect()
-    from iku.flows.alerts import check_missing_flow
+    from flows.alerts import check_missing_flow
 
     quiet_tracebacks()
 

@@ -20,12 +20,12 @@ from iku.settings import Settings, environment
 
 # deployment name -> (flow object path, parameters)
 FLOWS: dict[str, tuple[str, dict[str, Any]]] = {
-    "consolidate": ("iku.flows.consolidate:consolidate_flow", {}),
-    "reminders": ("iku.flows.alerts:reminder_flow", {}),
-    "check-missing": ("iku.flows.alerts:check_missing_flow", {}),
-    "quarterly-report": ("iku.flows.serve:scheduled_report_flow", {"kind": "quarterly"}),
-    "annual-report": ("iku.flows.serve:scheduled_report_flow", {"kind": "annual"}),
-    "lakip": ("iku.flows.serve:scheduled_report_flow", {"kind": "lakip"}),
+    "consolidate": ("flows.consolidate:consolidate_flow", {}),
+    "reminders": ("flows.alerts:reminder_flow", {}),
+    "check-missing": ("flows.alerts:check_missing_flow", {}),
+    "quarterly-report": ("flows.serve:scheduled_report_flow", {"kind": "quarterly"}),
+    "annual-report": ("flows.serve:scheduled_report_flow", {"kind": "annual"}),
+    "lakip": ("flows.serve:scheduled_report_flow", {"kind": "lakip"}),
 }
 # two consolidations at once would only queue on the warehouse lock
 CONCURRENCY = {"consolidate": 1}

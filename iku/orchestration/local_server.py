@@ -256,7 +256,7 @@ def configured_api_url() -> str | None:
 def use_prefect(say: Callable[[str], None] | None = None) -> str:
     """Make sure this process talks to a real Prefect server before a flow runs:
     the one PREFECT_API_URL names (checked), else the managed local one (started
-    when needed). Returns the API URL. Call it before importing iku.flows."""
+    when needed). Returns the API URL. Call it before importing flows."""
     say = say or _stderr
     set_library_env(QUIET_ENV)
     url = configured_api_url()

@@ -126,7 +126,7 @@ def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
     )
     outcome = read_file(f, res.config)
     problems: list[Problem] = []
-    # the same condition as iku/tasks/consolidate_steps.py validate_sheets
+    # the same condition as tasks/consolidate_steps.py validate_sheets
     if outcome.sheet is not None and outcome.sheet.rows and not outcome.sheet.problems:
         problems = _batcher.validate(res.config.catalogue, bidang, outcome.sheet)
     record = to_record(outcome, problems, Path())

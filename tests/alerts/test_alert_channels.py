@@ -15,8 +15,8 @@ from sheetkit import sheet_rows, write_xlsx
 from iku.alerts import dispatch
 from iku.resources import build_resources
 from iku.settings import Settings
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from tasks.alerts import deliver_alerts, raise_submission_alerts
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 def test_a_mail_server_that_never_answers_holds_back_no_webhook(warehouse_url, make_res, alert_config):

@@ -13,7 +13,7 @@ from loopback import SmtpReceiver, WebhookReceiver, free_port, self_signed_cert
 
 from iku.alerts import dispatch
 from iku.alerts.email import EmailError, send_email
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
+from tasks.alerts import deliver_alerts, raise_submission_alerts, send_recap
 
 FAST = [0, 0, 0]
 

@@ -8,7 +8,7 @@ from alert_samples import INVALID_PROBLEMS, record
 from iku.alerts.email import build_email
 from iku.alerts.messages import invalid_submission
 from iku.config import load_config
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts
+from tasks.alerts import deliver_alerts, raise_submission_alerts
 
 ODD_NAMES = ["a\nb.xlsx", "c\r\nBcc: x@evil.example.xlsx", "d\x00\x1b[31m.xlsx", "e\u2028f.xlsx"]
 

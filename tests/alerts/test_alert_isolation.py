@@ -9,7 +9,7 @@ from alert_samples import INVALID_PROBLEMS, PLANNING, record
 from loopback import SilentServer, SmtpReceiver, WebhookReceiver
 
 from iku.alerts import dispatch
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts
+from tasks.alerts import deliver_alerts, raise_submission_alerts
 
 
 def _alert(res, key: str, channel: str, payload: dict, recipient: str = "x") -> int:

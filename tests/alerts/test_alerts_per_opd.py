@@ -11,8 +11,8 @@ from sheetkit import sheet_rows, write_xlsx
 
 from iku.resources import build_resources
 from iku.settings import Settings
-from iku.tasks.alerts import deliver_alerts, raise_submission_alerts
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from tasks.alerts import deliver_alerts, raise_submission_alerts
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 TEAM = {SEED: "perencanaan@disperkim.example", TWIN: "perencanaan@kembar.example"}
 KABUPATEN = "bappeda@kabupaten.example"

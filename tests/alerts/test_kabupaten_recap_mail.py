@@ -24,8 +24,8 @@ from iku.domain.periods import Period
 from iku.reports import load_recap_data, render_recap
 from iku.resources import build_resources
 from iku.settings import Settings
-from iku.tasks.alerts import deliver_alerts, send_kabupaten_recap
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from tasks.alerts import deliver_alerts, send_kabupaten_recap
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 WIB = ZoneInfo("Asia/Jakarta")
 BAPPEDA, ORGANISASI = "bappeda@kabupaten.example", "organisasi@kabupaten.example"

@@ -58,7 +58,7 @@ def _valid(bidang: str, year: int, month: int, received: datetime) -> Submission
 
 
 def test_check_missing_alerts_once_per_bidang_and_month(prefect_server, alerting):
-    from iku.flows.alerts import check_missing_flow
+    from flows.alerts import check_missing_flow
 
     smtp, hook = alerting
     res = build_resources()
@@ -96,7 +96,7 @@ def test_check_missing_alerts_once_per_bidang_and_month(prefect_server, alerting
 
 
 def test_reminders_on_h3_and_h1_only_to_bidang_not_yet_submitted(prefect_server, alerting):
-    from iku.flows.alerts import reminder_flow
+    from flows.alerts import reminder_flow
 
     smtp, _ = alerting
     res = build_resources()

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.prefect
 
 
 def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
 
     write_xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheet_rows(month=4))
     write_xlsx(iku_env / "inbox" / "perkim" / "04.xlsx", sheet_rows("perkim", pembilang=200))
@@ -42,7 +42,7 @@ def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
 def test_flow_alerts_an_invalid_sheet_once_by_mail_and_webhook(iku_env, prefect_server, monkeypatch):
     from loopback import SmtpReceiver, WebhookReceiver
 
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
 
     rows = sheet_rows(month=4)
     rows[2][4] = -5  # IKU-02 negative, Excel row 3

@@ -54,7 +54,7 @@ def test_the_report_deployments_of_a_kabupaten_include_the_recap(tmp_path, iku_e
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_server, iku_env, monkeypatch):
-    from iku.flows.serve import scheduled_report_flow
+    from flows.serve import scheduled_report_flow
 
     monkeypatch.setenv("IKU_CONFIG_DIR", str(_kabupaten(iku_env / "config")))
     for month in (1, 2, 3):
@@ -63,7 +63,7 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
         monkeypatch.setenv("IKU_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("IKU_SMTP_PORT", str(smtp.port))
         monkeypatch.setenv("IKU_ALERT_EMAIL_FROM", "iku@kabupaten.example")
-        from iku.flows.consolidate import consolidate_flow
+        from flows.consolidate import consolidate_flow
 
         consolidate_flow()
         with pdf_printer() as printer:  # the run's own printer is this one

@@ -13,8 +13,8 @@ import pytest
 from prefect import Flow, Task
 from prefect.cache_policies import NO_CACHE
 
-import iku.flows
-import iku.tasks
+import flows
+import tasks
 
 # Tasks without retries, and why: each is either pure work on bytes already in
 # memory, or has its own rule for trying again.
@@ -45,8 +45,8 @@ def _objects(package, kind):
     return found
 
 
-TASKS = _objects(iku.tasks, Task)
-FLOWS = _objects(iku.flows, Flow)
+TASKS = _objects(tasks, Task)
+FLOWS = _objects(flows, Flow)
 
 
 def test_every_task_and_flow_is_found():

@@ -8,7 +8,7 @@ import pytest
 from browser import chromium_path
 from report_seed import seed
 
-from iku.flows.reports import lakip_flow, report_flow
+from flows.reports import lakip_flow, report_flow
 from iku.settings import Settings
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -35,7 +35,7 @@ def test_report_and_lakip_flows(prefect_server, iku_env):
 
 
 def test_scheduled_report_without_period_takes_the_last_quarter_past_its_deadline(prefect_server, iku_env):
-    from iku.flows.serve import scheduled_report_flow
+    from flows.serve import scheduled_report_flow
 
     out = iku_env / "out" / "2023"
     # 10 July: June's deadline has not passed yet, so Q1, never the empty Q2 or Q3

@@ -31,7 +31,7 @@ def run_log(state) -> list[str]:
 
 
 def test_consolidation_logs_totals_and_every_problem(iku_env, prefect_server):
-    from iku.flows.consolidate import consolidate_flow
+    from flows.consolidate import consolidate_flow
 
     rows = sheet_rows(month=4)
     rows[2][4] = "abc"  # IKU-02 realisasi, Excel row 3
@@ -49,8 +49,8 @@ def test_consolidation_logs_totals_and_every_problem(iku_env, prefect_server):
 
 
 def test_check_missing_names_every_missing_month_and_reports_name_their_files(iku_env, prefect_server):
-    from iku.flows.alerts import check_missing_flow
-    from iku.flows.reports import report_flow
+    from flows.alerts import check_missing_flow
+    from flows.reports import report_flow
 
     state = check_missing_flow(period=None, as_of="2023-03-11", return_state=True)
     assert len(state.result()) == 4  # January and February, both bidang

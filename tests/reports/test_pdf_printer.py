@@ -196,11 +196,11 @@ def test_every_opd_from_one_chromium_and_a_failed_opd_keeps_the_earlier_pdfs(too
 
     from kabupatenkit import DINKES, SEED, TWIN, kabupaten_config
 
-    from iku.flows import pipeline
+    from flows import pipeline
     from iku.resources import build_resources
     from iku.settings import Settings
-    from iku.tasks import report_steps
     from iku.warehouse.reports import written_reports
+    from tasks import report_steps
 
     settings = Settings(
         config_dir=kabupaten_config(tmp_path / "config"),

@@ -22,7 +22,7 @@ from iku.domain.status import MonthSubmission
 from iku.reports import load_recap_data, recap_json, render_recap
 from iku.resources import build_resources
 from iku.settings import Settings
-from iku.tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
+from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 WIB = ZoneInfo("Asia/Jakarta")
 

@@ -100,7 +100,7 @@ def test_annual_html_has_the_quarters(seeded_res):
 def test_reports_written_before_the_record_are_adopted_once_newer_unrecorded_ones_are_not(seeded_res):
     import os
 
-    from iku.tasks.reports import update_index
+    from tasks.reports import update_index
 
     out = seeded_res.output_dir
     old = render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), out / "2023")

@@ -7,9 +7,9 @@ warehouse for the next run.
 
 from __future__ import annotations
 
-from iku.tasks import alert_steps as plain
-from iku.tasks._step import step
-from iku.tasks.alert_steps import alert_channels as alert_channels
+from tasks import alert_steps as plain
+from tasks._step import step
+from tasks.alert_steps import alert_channels as alert_channels
 
 raise_submission_alerts = step(plain.raise_submission_alerts, "raise-submission-alerts", retries=False)
 queue_recap = step(plain.queue_recap, "queue-recap", retries=False)

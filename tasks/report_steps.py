@@ -1,6 +1,6 @@
 """The steps of the reports (quarterly or annual, the kabupaten recap, the
-LAKIP feed) as plain functions (their order: iku/flows/pipeline.py report_all,
-recap_all, lakip_all): the Prefect tasks of iku/tasks/reports.py wrap them
+LAKIP feed) as plain functions (their order: flows/pipeline.py report_all,
+recap_all, lakip_all): the Prefect tasks of tasks/reports.py wrap them
 (with retries) for the flows and the scheduled deployments, and `iku report`,
 `iku recap` and `iku lakip` run them in their own process without Prefect
 (whose import alone costs about 1 s). They log through run_logger: the flow
@@ -22,9 +22,9 @@ from iku.reports.index import written_before
 from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
-from iku.tasks._log import run_logger
-from iku.tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 from iku.warehouse.reports import record_reports, written_reports
+from tasks._log import run_logger
+from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 
 # an OPD's report written (the files) and its PDF printing (None without Chromium)
 PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]

@@ -1,13 +1,13 @@
 """The monthly consolidation flow (CONTRACT §3, §8): the order of
-iku/flows/pipeline.py with the steps as this flow run's tasks."""
+flows/pipeline.py with the steps as this flow run's tasks."""
 
 from __future__ import annotations
 
 from prefect import flow
 
-from iku.flows.pipeline import consolidate_all
+from flows.pipeline import consolidate_all
 from iku.resources import build_resources
-from iku.tasks import consolidate as consolidate_tasks
+from tasks import consolidate as consolidate_tasks
 
 
 @flow(name="iku-consolidate", log_prints=True)

@@ -2,13 +2,13 @@
 `iku report`, `iku recap` and `iku lakip` run without Prefect), coarse (one
 per step, not per indicator) to keep the engine's overhead small, with
 retries. With the kabupaten recap's sending task, this module is the `steps`
-the report flows compose (iku/flows/pipeline.py, typed by its ReportSteps)."""
+the report flows compose (flows/pipeline.py, typed by its ReportSteps)."""
 
 from __future__ import annotations
 
-from iku.tasks import report_steps as plain
-from iku.tasks._step import step
-from iku.tasks.alerts import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
+from tasks import report_steps as plain
+from tasks._step import step
+from tasks.alerts import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 
 write_opd_report = step(plain.write_opd_report, "write-opd-report")
 collect_pdfs = step(plain.collect_pdfs, "collect-report-pdfs")

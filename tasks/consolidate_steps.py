@@ -1,5 +1,5 @@
 """The steps of a consolidation as plain functions (their order:
-iku/flows/pipeline.py consolidate_all): iku/tasks/consolidate.py wraps them as
+flows/pipeline.py consolidate_all): tasks/consolidate.py wraps them as
 Prefect tasks (with retries) for the flow and the scheduled deployments;
 `iku consolidate` runs them in its own process without Prefect (whose import
 and flow run cost more than a run with one new sheet). They log through
@@ -24,17 +24,17 @@ from iku.queries import scan_units
 from iku.reports.index import written
 from iku.resources import Resources
 from iku.storage import Where
-from iku.tasks._log import run_logger
-from iku.tasks._progress import progress
+from iku.testhook import checkpoint
+from iku.warehouse.reports import record_reports
+from tasks._log import run_logger
+from tasks._progress import progress
 
 # steps of consolidate_all too (re-exported: no __all__, which would hide the
 # module's other steps from the ConsolidateSteps Protocol)
-from iku.tasks.alert_steps import deliver_alerts as deliver_alerts
-from iku.tasks.alert_steps import queue_recap as queue_recap
-from iku.tasks.alert_steps import raise_submission_alerts as raise_submission_alerts
-from iku.tasks.report_steps import update_index as update_index
-from iku.testhook import checkpoint
-from iku.warehouse.reports import record_reports
+from tasks.alert_steps import deliver_alerts as deliver_alerts
+from tasks.alert_steps import queue_recap as queue_recap
+from tasks.alert_steps import raise_submission_alerts as raise_submission_alerts
+from tasks.report_steps import update_index as update_index
 
 
 def find_new_files(res: Resources, scan: Scan | None = None) -> Scan:

@@ -9,7 +9,7 @@ from prefect import flow
 from iku.domain.periods import parse_month_period
 from iku.domain.schedule import as_of_datetime
 from iku.resources import build_resources
-from iku.tasks.alerts import deliver_alerts, raise_missing_alerts, raise_reminders
+from tasks.alerts import deliver_alerts, raise_missing_alerts, raise_reminders
 
 
 @flow(name="iku-check-missing", log_prints=False)

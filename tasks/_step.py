@@ -7,7 +7,7 @@ Measured: every OPD's report of 40 OPD as a flow run spent 17 s of CPU in that
 walk. No result is cached or persisted (inputs hold a live warehouse engine).
 
 A task is typed as the step it wraps (same parameters, same result), so mypy
-holds the flows' task modules to the Protocols of iku/flows/pipeline.py as it
+holds the flows' task modules to the Protocols of flows/pipeline.py as it
 holds the plain steps."""
 
 from __future__ import annotations

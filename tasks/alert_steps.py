@@ -1,5 +1,5 @@
 """The alert steps as plain functions over iku.alerts.dispatch (thin: log and
-delegate); iku/tasks/alerts.py wraps them as Prefect tasks for the flows.
+delegate); tasks/alerts.py wraps them as Prefect tasks for the flows.
 
 Delivery never fails the calling flow: a refused SMTP server or a webhook
 answering 500 is retried with back-off, and what still fails stays in the
@@ -19,7 +19,7 @@ from iku.domain.status import MonthSubmission
 from iku.reports import RecapData, recap_json
 from iku.resources import Resources
 from iku.storage import Where
-from iku.tasks._log import run_logger
+from tasks._log import run_logger
 
 
 def alert_channels(res: Resources) -> list[str]:

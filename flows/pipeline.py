@@ -1,13 +1,13 @@
 """The order of the steps of every run, and nothing else (Kedro's pipeline.py):
 the consolidation, the reports, the kabupaten recap and the LAKIP feed.
 
-The steps themselves live in iku/tasks (`*_steps.py`, plain functions: Kedro's
+The steps themselves live in tasks (`*_steps.py`, plain functions: Kedro's
 nodes.py). Each composition takes its steps as an argument typed by a Protocol:
 the commands typed by hand (`iku consolidate`, `iku report`, ...) pass nothing
 and run the plain steps in their own process, the Prefect flows of this package
-pass iku/tasks' task modules, so each step is a task of the flow run. mypy holds
+pass tasks' task modules, so each step is a task of the flow run. mypy holds
 both to the one signature of each Protocol (a task is typed as the step it
-wraps, iku/tasks/_step.py).
+wraps, tasks/_step.py).
 
 This module imports no Prefect: a flow's start and Prefect's import cost more
 than a run with one new sheet, so the commands stay without it.
@@ -28,18 +28,18 @@ from iku.reports import LakipData, RecapData
 from iku.reports.pdf import PdfPrinter, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
-from iku.tasks import consolidate_steps, report_steps
-from iku.tasks._log import run_logger
-from iku.tasks.report_steps import PdfUnderWay
 from iku.validation.worker import warm_up
 from iku.warehouse.store import RUN_LOCK
+from tasks import consolidate_steps, report_steps
+from tasks._log import run_logger
+from tasks.report_steps import PdfUnderWay
 
 # ---------------------------------------------------------------- the steps' types
 
 
 class ConsolidateSteps(Protocol):
-    """The steps consolidate_all composes: iku.tasks.consolidate_steps (plain)
-    or iku.tasks.consolidate (the flow's tasks)."""
+    """The steps consolidate_all composes: tasks.consolidate_steps (plain)
+    or tasks.consolidate (the flow's tasks)."""
 
     def find_new_files(self, res: Resources, scan: Scan | None = None) -> Scan: ...
     def read_sheets(self, res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]: ...
@@ -62,8 +62,8 @@ class ConsolidateSteps(Protocol):
 
 
 class ReportSteps(Protocol):
-    """The steps report_all, recap_all and lakip_all compose: iku.tasks.report_steps
-    (plain) or iku.tasks.reports (the flows' tasks)."""
+    """The steps report_all, recap_all and lakip_all compose: tasks.report_steps
+    (plain) or tasks.reports (the flows' tasks)."""
 
     def write_opd_report(
         self, unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter

@@ -1,20 +1,20 @@
 """Prefect tasks of the consolidation: the plain steps of consolidate_steps
 (which `iku consolidate` runs without Prefect), with retries where a step
 touches a store that may blink. With the alert and index tasks, this module is
-the `steps` iku/flows/pipeline.py consolidate_all composes in the flow
+the `steps` flows/pipeline.py consolidate_all composes in the flow
 (typed by its ConsolidateSteps)."""
 
 from __future__ import annotations
 
-from iku.tasks import consolidate_steps as plain
-from iku.tasks._step import step
+from tasks import consolidate_steps as plain
+from tasks._step import step
 
 # steps of consolidate_all too (re-exported: no __all__, which would hide the
 # module's other steps from the ConsolidateSteps Protocol)
-from iku.tasks.alerts import deliver_alerts as deliver_alerts
-from iku.tasks.alerts import queue_recap as queue_recap
-from iku.tasks.alerts import raise_submission_alerts as raise_submission_alerts
-from iku.tasks.reports import update_index as update_index
+from tasks.alerts import deliver_alerts as deliver_alerts
+from tasks.alerts import queue_recap as queue_recap
+from tasks.alerts import raise_submission_alerts as raise_submission_alerts
+from tasks.reports import update_index as update_index
 
 find_new_files = step(plain.find_new_files, "find-new-files")
 read_sheets = step(plain.read_sheets, "read-sheets", retries=False)

@@ -25,9 +25,9 @@ def scheduled_report_flow(
     (YYYY-Qn for quarterly, YYYY otherwise) names one explicitly. With `recap`
     (an installation of several OPD), after every OPD's report the kabupaten
     recap of the same period, sent to the kabupaten."""
-    from iku.flows.pipeline import lakip_all, recap_all, report_all
+    from flows.pipeline import lakip_all, recap_all, report_all
     from iku.resources import build_resources
-    from iku.tasks import reports as report_tasks
+    from tasks import reports as report_tasks
 
     if kind not in ("quarterly", "annual", "lakip"):
         raise ValueError(f"kind must be quarterly, annual or lakip, not {kind!r}")

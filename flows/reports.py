@@ -1,17 +1,17 @@
 """Flows for the quarterly/annual report (`iku report`), the kabupaten recap
 (`iku recap`) and the LAKIP feed (`iku lakip`): the compositions of
-iku/flows/pipeline.py with the steps as tasks. The schedules live in
-iku/flows/serve.py and call these."""
+flows/pipeline.py with the steps as tasks. The schedules live in
+flows/serve.py and call these."""
 
 from __future__ import annotations
 
 from prefect import flow
 
+from flows.pipeline import lakip_all, recap_all, report_all
 from iku.domain.periods import Period, parse_as_of
-from iku.flows.pipeline import lakip_all, recap_all, report_all
 from iku.resources import build_resources
 from iku.storage import Where
-from iku.tasks import reports as report_tasks
+from tasks import reports as report_tasks
 
 
 @flow(name="iku-report", log_prints=False)
