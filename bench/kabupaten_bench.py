@@ -141,6 +141,26 @@ class KabupatenFigures:
         return self.report_nopdf.seconds + self.recap_nopdf.seconds
 
 
+def _report_runs(env, tmp: Path, period: str, echo) -> tuple[dict[str, Run], Run]:
+    """Every OPD's report and the recap by hand, with PDFs and without, then both
+    as the scheduled flow run does them."""
+    timed = {}
+    # with Chromium (one PDF per report), then without (IKU_CHROMIUM empty: HTML, Excel, JSON)
+    for label, extra in (("", {}), ("_nopdf", {"IKU_CHROMIUM": ""})):
+        for cmd in ("report", "recap"):
+            what = f"iku {cmd} --period {period}{' without PDF' if extra else ''}"
+            timed[cmd + label] = _timed(
+                [cmd, "--period", period], {**env("whole"), **extra}, tmp / f"{cmd}{label}.log", what, echo
+            )
+    scheduled = run_measured(
+        [sys.executable, "-c", SCHEDULED.format(period=period)], env("whole"), tmp / "s.log"
+    )
+    if scheduled.returncode:
+        raise RuntimeError(f"the scheduled quarterly report failed:\n{scheduled.output[-3000:]}")
+    echo(f"  scheduled quarterly report + recap, one flow run: {scheduled.shown}, load {scheduled.load:.1f}")
+    return timed, scheduled
+
+
 def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> KabupatenFigures:
     tmp = Path(tempfile.mkdtemp(prefix="iku-bench-kab-"))
     port = free_port()
@@ -181,26 +201,7 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
         if valid_count(whole_flow.output) != sheets:
             echo(f"  WARNING: expected {sheets} valid new files in the flow run; its figure is suspect")
         period = f"{year}-Q4"
-        timed = {}
-        # with Chromium (one PDF per report), then without (IKU_CHROMIUM empty: HTML, Excel, JSON)
-        for label, extra in (("", {}), ("_nopdf", {"IKU_CHROMIUM": ""})):
-            for cmd in ("report", "recap"):
-                what = f"iku {cmd} --period {period}{' without PDF' if extra else ''}"
-                timed[cmd + label] = _timed(
-                    [cmd, "--period", period],
-                    {**env("whole"), **extra},
-                    tmp / f"{cmd}{label}.log",
-                    what,
-                    echo,
-                )
-        scheduled = run_measured(
-            [sys.executable, "-c", SCHEDULED.format(period=period)], env("whole"), tmp / "s.log"
-        )
-        if scheduled.returncode:
-            raise RuntimeError(f"the scheduled quarterly report failed:\n{scheduled.output[-3000:]}")
-        echo(
-            f"  scheduled quarterly report + recap, one flow run: {scheduled.shown}, load {scheduled.load:.1f}"
-        )
+        timed, scheduled = _report_runs(env, tmp, period, echo)
         return KabupatenFigures(
             opd_count,
             runs["half"][0],

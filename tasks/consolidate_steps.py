@@ -237,6 +237,14 @@ def archive_and_load(
     the same month is the revision. Files are committed in batches; a file is
     never half-loaded. A file whose validation failed (problems None) is
     archived but not recorded, so the next run checks it again."""
+    return _load_in_batches(res, _archive_all(res, outcomes, problems))
+
+
+def _archive_all(
+    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
+) -> list[SubmissionRecord]:
+    """Every file archived under its SHA-256, oldest first; the records of those
+    whose validation finished, in that order."""
     log = run_logger()
     order = sorted(
         range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
@@ -257,6 +265,13 @@ def archive_and_load(
             log.warning("%s: not recorded this run (validation failed); retried next run", o.file.path)
             continue
         records.append(to_record(o, found, stored))
+    return records
+
+
+def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[SubmissionRecord]:
+    """The records committed per OPD in batches of `load_batch_files`, oldest
+    first; a file a concurrent run recorded first is skipped."""
+    log = run_logger()
     loaded = []
     size = res.config.pipeline.load_batch_files
     by_opd: dict[str, list[SubmissionRecord]] = {}
@@ -273,15 +288,20 @@ def archive_and_load(
                 log.info("%s was recorded by a concurrent run; skipped", record.source_path)
                 continue
             if record.status != "valid":
-                log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
-                for p in record.problems:
-                    log.warning(
-                        "%s: row %s, column %s: %s",
-                        record.file_name,
-                        p.row if p.row is not None else "-",
-                        p.column or "-",
-                        p.message,
-                    )
+                _log_problems(record)
             loaded.append(record)
         checkpoint("batch-committed")
     return loaded
+
+
+def _log_problems(record: SubmissionRecord) -> None:
+    log = run_logger()
+    log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
+    for p in record.problems:
+        log.warning(
+            "%s: row %s, column %s: %s",
+            record.file_name,
+            p.row if p.row is not None else "-",
+            p.column or "-",
+            p.message,
+        )

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from iku import formatting as fmt
 from iku import storage
-from iku.config import Catalogue, PkRevision
+from iku.config import Catalogue
 from iku.domain.budget import Program
+from iku.domain.parameters import PkRevision
 from iku.domain.periods import month_name
 from iku.domain.pk import latest_revision, pk_targets
 from iku.resources import Resources

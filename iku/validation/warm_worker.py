@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import BaseModel
 
@@ -290,6 +291,12 @@ def serve(home: Path, idle: float) -> int:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
+    _accept_forever(listener, worker)
+
+
+def _accept_forever(listener: socket.socket, worker: _Worker) -> NoReturn:
+    """Hand every connection of this worker's own user to a thread of its own;
+    another user's is closed before its first byte is read."""
     me = os.geteuid()
     while True:
         try:

@@ -47,6 +47,21 @@ def field_name(column: str, code: str) -> str:
     return f"{column}__{code}"
 
 
+def _write_typed(ws, row: int, col: int, text: str, *, as_text: bool) -> None:
+    """A cell as a person would have typed it: a number where the text reads as
+    one (Indonesian style), else the text itself."""
+    number = None
+    if not as_text:
+        try:
+            number = parse_number(text)
+        except NotANumber:
+            number = None
+    if number is None:
+        ws.write_string(row, col, text)
+    else:
+        ws.write_number(row, col, number)
+
+
 def form_to_xlsx(config: Config, bidang: str, year: int, month: int, form: dict[str, str]) -> bytes:
     """The sheet a person would have typed: numbers as numbers where they read
     as one (Indonesian style), anything else as the text typed, so the suites
@@ -67,8 +82,7 @@ def form_to_xlsx(config: Config, bidang: str, year: int, month: int, form: dict[
     for c, name in enumerate(HEADER):
         ws.write_string(0, c, name)
     for r, ind in enumerate(config.catalogue.indicators_of(bidang), start=1):
-        fixed = [bidang, year, month, ind.code, ind.name, ind.unit]
-        for c, value in enumerate(fixed):
+        for c, value in enumerate([bidang, year, month, ind.code, ind.name, ind.unit]):
             if isinstance(value, int):
                 ws.write_number(r, c, value)
             else:
@@ -77,19 +91,7 @@ def form_to_xlsx(config: Config, bidang: str, year: int, month: int, form: dict[
             if column in ("realisasi", "pembilang", "penyebut") and column not in number_fields(ind):
                 continue
             text = (form.get(field_name(column, ind.code)) or "").strip()
-            if not text:
-                continue
-            c = HEADER.index(column)
-            if column in TEXT_COLUMNS:
-                ws.write_string(r, c, text)
-                continue
-            try:
-                number = parse_number(text)
-            except NotANumber:
-                number = None
-            if number is None:
-                ws.write_string(r, c, text)
-            else:
-                ws.write_number(r, c, number)
+            if text:
+                _write_typed(ws, r, HEADER.index(column), text, as_text=column in TEXT_COLUMNS)
     wb.close()
     return buffer.getvalue()
