@@ -23,6 +23,7 @@ captured and the slowest shown with EXPLAIN (ANALYZE, BUFFERS).
 
     .venv/bin/python bench/province_bench.py [--opd 400] [--postgres] [--keep]
     .venv/bin/python bench/province_bench.py --ten-years [--opd 400] [--years 10] [--explain 6]
+                                             [--keep | --reuse]
 """
 
 from __future__ import annotations
@@ -662,19 +663,30 @@ def explain(url: str, timings: list[QueryTiming], count: int) -> list[tuple[str,
 
 
 def measure_ten_years(
-    opd_count: int = 400, years: int = 10, *, explain_count: int = 6, keep_db: bool = False, echo=print
+    opd_count: int = 400,
+    years: int = 10,
+    *,
+    explain_count: int = 6,
+    keep_db: bool = False,
+    reuse: bool = False,
+    echo=print,
 ) -> TenYearFigures:
+    """`reuse`: the database a run with `keep_db` left, migrated to the head
+    (new indexes) and measured again without filling it."""
     from iku.warehouse.store import Warehouse
 
     tmp = Path(tempfile.mkdtemp(prefix="iku-bench-prov10-"))
     load_start = load_now()
     try:
         config_dir = write_catalogues(tmp / "config", opd_count)
-        url = pg_create(PG_DB)
+        url = pg_url(PG_DB) if reuse else pg_create(PG_DB)
+        t = time.perf_counter()
         Warehouse(url).migrate()
         span = list(range(2030 - years, 2030))
-        t = time.perf_counter()
-        fill_ten_years(url, config_dir, span, echo=echo)
+        if reuse:
+            echo(f"  migrated the kept database in {time.perf_counter() - t:.1f} s, load {load_now():.1f}")
+        else:
+            fill_ten_years(url, config_dir, span, echo=echo)
         fill_s = time.perf_counter() - t
         fill_load = load_now()
         db_bytes, tables = pg_sizes(url)  # ANALYZE inside: plans as after autovacuum
@@ -725,12 +737,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--explain", type=int, default=6, help="plans of the N slowest kinds of work")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (or database)")
+    parser.add_argument("--reuse", action="store_true", help="--ten-years on the database --keep left")
     args = parser.parse_args(argv)
     print(
         f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
     if args.ten_years:
-        f10 = measure_ten_years(args.opd, args.years, explain_count=args.explain, keep_db=args.keep)
+        f10 = measure_ten_years(
+            args.opd, args.years, explain_count=args.explain, keep_db=args.keep, reuse=args.reuse
+        )
         print_rows(ten_year_rows(f10))
         for name, statement, plan in f10.plans:
             print(f"\n-- {name}\n{statement}\n{plan}")
