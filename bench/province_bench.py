@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from consolidate_bench import (
     Run,
+    _read_loop,
     _timed,
     free_port,
     iku_env,
@@ -148,6 +149,7 @@ class ProvinceFigures:
     warehouse: str  # sqlite | postgresql
     pg_tables: list[tuple[str, int, int, int]] = field(default_factory=list)
     load_start: float = 0.0
+    read_ms: float = 0.0  # calamine's read of one sheet, the floor, measured beside the run
 
     @property
     def per_sheet_ms(self) -> float:  # the whole run over the sheets: fixed costs inside
@@ -192,6 +194,13 @@ def measure(
         run = _timed(["consolidate"], env("whole"), tmp / "whole.log", f"consolidate {sheets} sheets", echo)
         if valid_count(run.output) != sheets:
             echo(f"  WARNING: expected {sheets} valid new files; the figures below are suspect")
+        # the floor under the same load: calamine alone on a sample of the same sheets
+        sample = sorted((tmp / "whole" / "inbox").rglob("*.xlsx"))[:: max(1, sheets // 2400)]
+        read_s = _read_loop(tmp, sample, "read")
+        read_ms = read_s / len(sample) * 1000
+        echo(
+            f"  calamine read alone, {len(sample)} of the sheets: {read_ms:.3f} ms per sheet, load {load_now():.1f}"
+        )
         period = f"{year}-Q4"
         report = _timed(
             ["report", "--period", period],
@@ -236,6 +245,7 @@ def measure(
             "postgresql" if postgres else "sqlite",
             pg_tables,
             load_start,
+            read_ms,
         )
     finally:
         stop_servers(server_env)
@@ -267,6 +277,12 @@ def summary_rows(f: ProvinceFigures) -> list[tuple[str, str, str, str]]:
         (
             "province: per sheet, whole run / sheets (fixed inside)",
             f"{f.per_sheet_ms:.2f} ms (CPU {f.per_sheet_cpu_ms:.2f} ms)",
+            "",
+            "-",
+        ),
+        (
+            "province: raw calamine read per sheet; CPU per sheet / read",
+            f"{f.read_ms:.3f} ms; {f.per_sheet_cpu_ms / f.read_ms:.1f}x" if f.read_ms else "-",
             "",
             "-",
         ),
