@@ -60,7 +60,7 @@ docs: install
 bench: install
 	$(BIN)/python bench/run.py
 
-# A province (400 OPD, 24,000 sheets; then ten years in PostgreSQL): about half an hour.
+# A province (400 OPD, 24,000 sheets; then ten years in PostgreSQL): 20 minutes on a busy 2-core machine.
 bench-province: install
 	$(BIN)/python bench/run.py --province
 
