@@ -2,6 +2,8 @@
 
 .venv/bin/python bench/run.py [--n 2000] [--opd 40] [--skip-consolidate] [--skip-kabupaten]
                               [--skip-reports] [--skip-web]
+.venv/bin/python bench/run.py --province [--province-opd 400]   (`make bench-province`: the
+                              province's year, then its warehouse at ten years on PostgreSQL; alone)
 
 Commands are timed in wall and CPU time; the load average is printed at the
 start and the end, since the machine may be shared.
@@ -19,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import consolidate_bench
 import kabupaten_bench
+import province_bench
 import reports_bench
 import web_bench
 
@@ -31,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-kabupaten", action="store_true")
     parser.add_argument("--skip-reports", action="store_true")
     parser.add_argument("--skip-web", action="store_true")
+    parser.add_argument(
+        "--province", action="store_true", help="the province benchmark only (bench/province_bench.py)"
+    )
+    parser.add_argument("--province-opd", type=int, default=400, help="OPD of the province benchmark")
     args = parser.parse_args(argv)
+    if args.province:  # an hour-scale run of its own: the other benchmarks are not repeated
+        args.skip_consolidate = args.skip_kabupaten = args.skip_reports = args.skip_web = True
 
     rows: list[tuple[str, str, str, str]] = []
     failed = False
@@ -69,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name} benchmark failed: {exc}")
             rows.append((f"{name} benchmark", "failed", "", "ERROR"))
 
+    if args.province:
+        for name, run in (
+            ("province", lambda: province_bench.summary_rows(province_bench.measure(args.province_opd))),
+            ("province ten years", lambda: province_ten_years(args.province_opd)),
+        ):
+            print(f"{name.capitalize()} benchmark ({args.province_opd} OPD) ...", flush=True)
+            try:
+                rows += run()
+            except Exception as exc:
+                failed = True
+                print(f"  {name} benchmark failed: {exc}")
+                rows.append((f"{name} benchmark", "failed", "", "ERROR"))
+
     widths = [max(len(r[i]) for r in rows + [("measure", "figure", "goal", "")]) for i in range(4)]
     line = "-" * (sum(widths) + 6)
     load = os.getloadavg()
@@ -84,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     print(line)
     # a missed goal is a finding to read, not a failure of `make bench`
     return 1 if failed else 0
+
+
+def province_ten_years(opd: int) -> list[tuple[str, str, str, str]]:
+    """The warehouse at ten years: its rows, then the plans of the slowest queries."""
+    f = province_bench.measure_ten_years(opd)
+    for name, statement, plan in f.plans:
+        print(f"\n-- {name}\n{statement}\n{plan}")
+    return province_bench.ten_year_rows(f)
 
 
 if __name__ == "__main__":

@@ -183,6 +183,8 @@ report_file = Table(
     Column("written_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("location"),
     Index("ix_report_file_period", "opd_code", "period"),
+    # the index page reads them in this order (migration 0008): no sort of the whole table
+    Index("ix_report_file_written", "written_at", "id"),
 )
 
 # Each budget realisation sheet received (CONTRACT §11), valid or not; as
