@@ -24,7 +24,6 @@ from iku.cli.common import (
     console,
     installation,
     one_opd,
-    print_paths,
     renstra_all,
     renstra_year,
     resources,
@@ -236,4 +235,5 @@ def pk(
     ensure_writable(load_settings().output_dir / str(year), "folder laporan")
     with step_log():
         paths = write_pk(res, year, day)
-    print_paths(paths)
+    for path in paths:  # one a line, as print_paths (a Where may be a remote store's)
+        console.print(str(path), soft_wrap=True, highlight=False, markup=False)
