@@ -43,7 +43,10 @@ def one_line_error(result) -> str:
     return said
 
 
-def test_loaded_then_the_same_bytes_then_a_revision_then_a_lower_month(budget_env, tmp_path):
+def test_loaded_then_the_same_bytes_then_a_revision_then_a_lower_month(
+    budget_env, tmp_path, warehouse_url, monkeypatch
+):
+    monkeypatch.setenv("IKU_WAREHOUSE_URL", warehouse_url)  # SQLite and PostgreSQL
     march = write_sheet(tmp_path / "LRA Maret 2024.xlsx", sipd_rows(month=3))
     first = run("import-budget", "--file", str(march), "--period", "2024-03")
     assert first.returncode == 0, first.stderr

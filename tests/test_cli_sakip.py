@@ -46,14 +46,25 @@ def submit(inbox: Path, bidang: str, month: int, value: float = 3, name: str = "
     )
 
 
-@pytest.fixture
-def quarter_in(iku_env):
+def fill_quarter(env: Path) -> Path:
     """Every bidang's sheets of 2024 Q1 consolidated by `iku consolidate`."""
     for bidang in BIDANG:
         for month in (1, 2, 3):
-            submit(iku_env / "inbox", bidang, month)
+            submit(env / "inbox", bidang, month)
     assert "6 berkas baru: 6 valid" in ok("consolidate")
-    return iku_env
+    return env
+
+
+@pytest.fixture
+def quarter_in(iku_env):
+    return fill_quarter(iku_env)
+
+
+@pytest.fixture
+def quarter_in_both(iku_env, warehouse_url, monkeypatch):
+    """quarter_in on SQLite and on PostgreSQL (approve and unlock take the run lock)."""
+    monkeypatch.setenv("IKU_WAREHOUSE_URL", warehouse_url)
+    return fill_quarter(iku_env)
 
 
 def submissions(*args) -> dict:
@@ -61,7 +72,8 @@ def submissions(*args) -> dict:
     return {(s["bidang"], s["month"]): s for s in body["submissions"]}
 
 
-def test_every_transition_and_every_refusal(quarter_in):
+def test_every_transition_and_every_refusal(quarter_in_both):
+    quarter_in = quarter_in_both
     said = refused("approve", "--period", "2024-Q1")
     assert said == (
         "iku: Triwulan I 2024 belum dapat disetujui; belum diverifikasi: perumahan Januari (diterima), "
