@@ -43,6 +43,7 @@ def one_line_error(result) -> str:
     return said
 
 
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
 def test_loaded_then_the_same_bytes_then_a_revision_then_a_lower_month(
     budget_env, tmp_path, warehouse_url, monkeypatch
 ):

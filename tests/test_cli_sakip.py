@@ -72,6 +72,7 @@ def submissions(*args) -> dict:
     return {(s["bidang"], s["month"]): s for s in body["submissions"]}
 
 
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
 def test_every_transition_and_every_refusal(quarter_in_both):
     quarter_in = quarter_in_both
     said = refused("approve", "--period", "2024-Q1")
@@ -161,6 +162,7 @@ def test_every_transition_and_every_refusal(quarter_in_both):
     assert "persetujuan triwulan 2024-Q1" in shown[-3] and "buka kunci triwulan 2024-Q1: koreksi" in shown[-2]
 
 
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
 def test_the_status_table_marks_verified_returned_and_locked_months(quarter_in):
     for month in ("01", "02", "03"):
         for bidang in BIDANG:
@@ -180,6 +182,7 @@ def test_the_status_table_marks_verified_returned_and_locked_months(quarter_in):
     assert "terlambat, dikembalikan" in wide and "terlambat, diverifikasi" in wide
 
 
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
 def test_several_opd_need_opd_and_audit_reads_every_opd(iku_env, tmp_path, monkeypatch):
     monkeypatch.setenv("IKU_CONFIG_DIR", str(kabupaten_config(tmp_path / "kab", dinkes=False)))
     for opd in (SEED, TWIN):
