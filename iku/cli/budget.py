@@ -32,10 +32,9 @@ def _where(problem) -> str:
 
 def catalogue_file(config) -> Path:
     """The YAML file that holds this OPD's catalogue (config/opd.yaml or config/opd/<kode>.yaml)."""
-    code = config.catalogue.opd.code
-    return (
-        config.directory / ("opd" if config.multi else "") / (f"{code}.yaml" if config.multi else "opd.yaml")
-    )
+    if config.multi:
+        return config.directory / "opd" / f"{config.catalogue.opd.code}.yaml"
+    return config.directory / "opd.yaml"
 
 
 def needs_programs(config) -> None:
