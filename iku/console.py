@@ -4,8 +4,9 @@ the same. Labels, glyphs and styles come from iku.formatting (their one home).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from rich.table import Table
 
@@ -27,22 +28,47 @@ def legend() -> str:
     return "  ".join(f"{status_cell(s)} {STATUS_LABELS[s].lower()}" for s in STATUS_GLYPHS)
 
 
+# the verification of a month beside its status (CONTRACT §12), and a locked month's column
+CHECK_MARKS = {"diverifikasi": "v", "dikembalikan": "k"}
+LOCK_MARK = "🔒"
+
+
 def status_table(
-    cells: Iterable[MonthSubmission], bidang: list[str], year: int, as_of: datetime, wide: bool = False
+    cells: Iterable[MonthSubmission],
+    bidang: list[str],
+    year: int,
+    as_of: datetime,
+    wide: bool = False,
+    checks: Mapping[tuple[str, int], Any] | None = None,
 ) -> Table:
-    """The bidang x month matrix; glyphs (with the legend as caption) or words when `wide`."""
+    """The bidang x month matrix; glyphs (with the legend as caption) or words when `wide`.
+    `checks`: (bidang, month) -> an object with `state` and `locked` (iku.warehouse.sakip.MonthView):
+    a verified or returned month is marked beside its status, a locked month on its column."""
     cells = list(cells)
-    table = Table(
-        title=f"Status penyampaian {year} (per {as_of:%d-%m-%Y %H.%M})",
-        caption=None if wide else legend(),
-    )
+    checks = checks or {}
+    caption = None if wide else legend()
+    if checks:
+        marks = f"{CHECK_MARKS['diverifikasi']} diverifikasi  {CHECK_MARKS['dikembalikan']} dikembalikan  {LOCK_MARK} disetujui dan dikunci"
+        caption = marks if caption is None else f"{caption}\n{marks}"
+    table = Table(title=f"Status penyampaian {year} (per {as_of:%d-%m-%Y %H.%M})", caption=caption)
     table.add_column("Bidang", no_wrap=True)
     months = sorted({c.month for c in cells}) or list(range(1, 13))
+    locked = {m for (_, m), v in checks.items() if v.locked}
     for m in months:
-        table.add_column(f"{m:02d}", justify="center", no_wrap=True)
+        table.add_column(f"{m:02d}{LOCK_MARK if m in locked else ''}", justify="center", no_wrap=True)
     for code in bidang:
-        table.add_row(code, *(status_cell(c.status, wide) for c in cells if c.bidang == code))
+        table.add_row(
+            code, *(_cell(c, wide, checks.get((c.bidang, c.month))) for c in cells if c.bidang == code)
+        )
     return table
+
+
+def _cell(c: MonthSubmission, wide: bool, check: Any) -> str:
+    state = getattr(check, "state", None)
+    # the state is today's; a cell shown as it stood before its file came (--as-of) has none
+    if state not in CHECK_MARKS or c.status not in ("on_time", "late"):
+        return status_cell(c.status, wide)
+    return f"{status_cell(c.status, wide)}{', ' + state if wide else CHECK_MARKS[state]}"
 
 
 def problems_table(files: Iterable[dict], title: str = "Berkas bermasalah") -> Table | None:

@@ -26,7 +26,13 @@ def test_status_json_has_every_month_and_contract_fields(iku_env):
     body = json.loads(result.stdout)
     assert body["year"] == 2023 and len(body["submissions"]) == 24
     first = body["submissions"][0]
-    assert set(first) == {"bidang", "month", "status", "received_at"}
+    # §7's keys, and §12's verification and lock (with the return note, who and when)
+    assert set(first) == {"bidang", "month", "status", "received_at", "verification", "locked"} | {
+        "verification_note",
+        "verification_by",
+        "verification_at",
+    }
+    assert (first["verification"], first["locked"]) == (None, False)  # nothing valid came
     by = {(s["bidang"], s["month"]): s["status"] for s in body["submissions"]}
     assert by[("perumahan", 3)] == "missing" and by[("perumahan", 4)] == "pending"
 

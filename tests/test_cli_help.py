@@ -31,7 +31,9 @@ PATHS = list(_paths(typer.main.get_command(app)))
 def test_the_walk_finds_every_command():
     names = {" ".join(p) for p in PATHS}
     assert {"", "deploy", "server", "server start", "import-history", "web", "web add-user"} <= names
-    assert len(PATHS) >= 18
+    # the budget and SAKIP commands (CONTRACT §11, §12)
+    assert {"import-budget", "pk", "verify", "return", "approve", "unlock", "audit"} <= names
+    assert len(PATHS) >= 25
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "iku")
@@ -54,6 +56,8 @@ CLICK_ERRORS = re.compile(r"\b(Option|requires|argument|Got|No such|Invalid|Miss
     "args",
     [
         ("template", "--out"),
+        ("import-budget", "--period", "2024-03"),
+        ("verify", "--bidang"),
         ("status", "--year", "abc"),
         ("status",),
         ("nosuch",),

@@ -5,6 +5,8 @@ assembled here from the command modules.
   template, check-missing
 - server.py: deploy, serve, server start|stop|status
 - web.py: web and its account commands
+- budget.py: import-budget (and template --budget's body)
+- sakip.py: pk, verify, return, approve, unlock, audit
 - demo.py: demo
 - errors.py: how every command ends (one line, the exit codes of CONTRACT §9)
 - common.py: the console, the common options, the Renstra checks, the step log,
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from iku.cli import demo, pipeline, server, web
+from iku.cli import budget, demo, pipeline, sakip, server, web
 from iku.cli.errors import STATE, App
 
 app = App(
@@ -42,8 +44,15 @@ for _name, _command in (
     ("recap", pipeline.recap),
     ("lakip", pipeline.lakip),
     ("import-history", pipeline.import_history),
+    ("import-budget", budget.import_budget),
     ("template", pipeline.template),
     ("check-missing", pipeline.check_missing),
+    ("pk", sakip.pk),
+    ("verify", sakip.verify),
+    ("return", sakip.return_month),
+    ("approve", sakip.approve),
+    ("unlock", sakip.unlock),
+    ("audit", sakip.audit),
     ("serve", server.serve),
     ("demo", demo.demo),
 ):

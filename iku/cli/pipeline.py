@@ -144,17 +144,44 @@ def status(
     cells = [
         replace(c, opd=u.opd) if several else c for u in units for c in submission_matrix(u, year, 12, when)
     ]
+    checked = _verification(units, year)  # as it stands now (CONTRACT §12), also with --as-of
     if as_json:
-        print(json.dumps({"year": year, "submissions": [c.as_json() for c in cells]}, ensure_ascii=False))
+        tz = when.tzinfo
+        rows = [
+            {**c.as_json(), **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz)} for c in cells
+        ]
+        print(json.dumps({"year": year, "submissions": rows}, ensure_ascii=False))
         return
     for u in units:
         if several:
             console.print(f"[bold]{u.config.catalogue.opd.name}[/] ({u.opd})")
         mine = [c for c in cells if c.opd in ("", u.opd)]
         bidang = [b.code for b in u.config.catalogue.bidang]
-        console.print(status_table(mine, bidang, year, when, wide=console.width >= 185))
+        marks = {(b, m): v for (o, b, m), v in checked.items() if o == u.opd}
+        console.print(status_table(mine, bidang, year, when, wide=console.width >= 185, checks=marks))
     late = sum(c.status in ("late", "missing", "invalid") for c in cells)
     console.print(f"{count(len(cells))} bidang-bulan; {count(late)} terlambat, tidak valid atau belum masuk.")
+
+
+def _verification(units, year: int) -> dict:
+    """(opd, bidang, month) -> the month's verification and lock (iku.warehouse.sakip.MonthView)."""
+    from iku.warehouse.sakip import Sakip
+
+    found = {}
+    for u in units:
+        sakip = Sakip.for_pipeline(u.warehouse, u.config.pipeline)
+        codes = [b.code for b in u.config.catalogue.bidang]
+        for (bidang, month), view in sakip.states(u.opd, year, bidang=codes).items():
+            found[(u.opd, bidang, month)] = view
+    return found
+
+
+def _checked(view, tz) -> dict:
+    """A MonthView's keys for a submissions[] entry, its time in the pipeline's zone like received_at."""
+    keys = view.as_dict()
+    if view.at is not None and keys["verification_at"] is not None:
+        keys["verification_at"] = view.at.astimezone(tz).isoformat()
+    return keys
 
 
 def _report_folder(year: int) -> None:
@@ -260,18 +287,35 @@ def import_history(
 
 
 def template(
-    bidang: str = typer.Option(..., "--bidang", help="Kode bidang, mis. perumahan."),
+    bidang: str | None = typer.Option(
+        None, "--bidang", help="Kode bidang, mis. perumahan (wajib tanpa --budget)."
+    ),
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     out: Path = typer.Option(..., "--out", help="Berkas .xlsx yang ditulis."),
     opd: str | None = typer.Option(None, "--opd", help=OPD_ONE),
+    budget: bool = typer.Option(
+        False,
+        "--budget",
+        help="Lembar realisasi anggaran OPD (program, kegiatan, sub kegiatan) sebagai ganti lembar bidang.",
+    ),
 ) -> None:
-    """Tulis lembar isian yang sudah terisi untuk satu bidang dan satu bulan."""
+    """Tulis lembar isian yang sudah terisi untuk satu bidang dan satu bulan, atau lembar anggaran OPD (--budget)."""
     from iku.domain.periods import parse_month_period
     from iku.sheet_template import write_template
 
     opd_config = one_opd(opd)
     year, month = parse_arg(parse_month_period, period)
     renstra_year(opd_config, year)
+    if budget:
+        if bidang is not None:
+            raise BadArgument(
+                "--bidang tidak dipakai dengan --budget: lembar anggaran berlaku untuk seluruh OPD"
+            )
+        from iku.cli.budget import write_budget_sheet
+
+        return write_budget_sheet(opd_config, year, month, out)
+    if bidang is None:
+        raise BadArgument("opsi --bidang wajib diisi (atau --budget untuk lembar anggaran)")
     codes = [b.code for b in opd_config.catalogue.bidang]
     if bidang not in codes:
         raise BadArgument(f"bidang '{bidang}' tidak dikenal; yang ada: {', '.join(codes)}")

@@ -1,0 +1,220 @@
+"""The SAKIP cycle through the real `iku` command (CONTRACT §5, §12): verify,
+return, approve, unlock, the audit log, status with verification and locks,
+and the Perjanjian Kinerja document."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kabupatenkit import SEED, TWIN, kabupaten_config
+from sheetkit import sheet_rows, write_xlsx
+
+IKU = str(Path(sys.executable).with_name("iku"))
+BIDANG = ("perumahan", "perkim")  # both have indicators: both are expected for an approval
+
+
+def run(*args, env=None):
+    return subprocess.run(
+        [IKU, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+    )
+
+
+def ok(*args, env=None) -> str:
+    result = run(*args, env=env)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result.stdout
+
+
+def refused(*args) -> str:
+    """A transition that is not allowed: exit 2 and its Indonesian reason in one line."""
+    result = run(*args)
+    assert result.returncode == 2, (args, result.stdout, result.stderr)
+    said = result.stderr.strip()
+    assert said.startswith("iku: ") and "\n" not in said and "Traceback" not in said, said
+    return said
+
+
+def submit(inbox: Path, bidang: str, month: int, value: float = 3, name: str = "") -> None:
+    write_xlsx(
+        inbox / bidang / f"{bidang}-2024-{month:02d}{name}.xlsx", sheet_rows(bidang, 2024, month, value)
+    )
+
+
+def fill_quarter(env: Path) -> Path:
+    """Every bidang's sheets of 2024 Q1 consolidated by `iku consolidate`."""
+    for bidang in BIDANG:
+        for month in (1, 2, 3):
+            submit(env / "inbox", bidang, month)
+    assert "6 berkas baru: 6 valid" in ok("consolidate")
+    return env
+
+
+@pytest.fixture
+def quarter_in(iku_env):
+    return fill_quarter(iku_env)
+
+
+@pytest.fixture
+def quarter_in_both(iku_env, warehouse_url, monkeypatch):
+    """quarter_in on SQLite and on PostgreSQL (approve and unlock take the run lock)."""
+    monkeypatch.setenv("IKU_WAREHOUSE_URL", warehouse_url)
+    return fill_quarter(iku_env)
+
+
+def submissions(*args) -> dict:
+    body = json.loads(ok("status", "--year", "2024", "--json", *args))
+    return {(s["bidang"], s["month"]): s for s in body["submissions"]}
+
+
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
+def test_every_transition_and_every_refusal(quarter_in_both):
+    quarter_in = quarter_in_both
+    said = refused("approve", "--period", "2024-Q1")
+    assert said == (
+        "iku: Triwulan I 2024 belum dapat disetujui; belum diverifikasi: perumahan Januari (diterima), "
+        "perumahan Februari (diterima), perumahan Maret (diterima), perkim Januari (diterima), "
+        "perkim Februari (diterima), perkim Maret (diterima)"
+    )
+    assert "catatan wajib diisi" in refused("return", "--bidang", "perumahan", "--period", "2024-02")
+    assert "catatan wajib diisi" in refused(
+        "return", "--bidang", "perumahan", "--period", "2024-02", "--note", "   "
+    )
+    note = "IKU-02 tertulis 1500, seharusnya 15"
+    returned = ok("return", "--bidang", "perumahan", "--period", "2024-02", "--note", note, "--by", "sari")
+    assert returned.startswith("perumahan Februari 2024: dikembalikan oleh sari (") and "WIB" in returned
+    assert returned.rstrip().endswith(f"catatan: {note}")
+    assert "sudah dikembalikan" in refused(
+        "return", "--bidang", "perumahan", "--period", "2024-02", "--note", "lagi"
+    )
+
+    cells = submissions()
+    assert cells[("perumahan", 2)]["verification"] == "dikembalikan"
+    assert cells[("perumahan", 2)]["verification_note"] == note
+    assert cells[("perumahan", 2)]["verification_by"] == "sari"
+    assert cells[("perumahan", 1)]["verification"] == "diterima" and not cells[("perumahan", 1)]["locked"]
+    assert cells[("perumahan", 5)]["verification"] is None  # nothing valid came for May
+
+    # the month is corrected: the new file starts again at diterima
+    submit(quarter_in / "inbox", "perumahan", 2, value=15, name="-perbaikan")
+    assert "1 berkas baru: 1 valid" in ok("consolidate")
+    assert submissions()[("perumahan", 2)]["verification"] == "diterima"
+
+    verified = ok("verify", "--bidang", "perumahan", "--period", "2024-01")  # --by: the OS user
+    assert verified.startswith(f"perumahan Januari 2024: diverifikasi oleh {getpass.getuser()} (")
+    assert "sudah diverifikasi" in refused("verify", "--bidang", "perumahan", "--period", "2024-01")
+    assert "Mei 2024 belum mempunyai kiriman yang valid" in refused(
+        "verify", "--bidang", "perumahan", "--period", "2024-05"
+    )
+    assert "bidang 'keuangan' tidak dikenal" in refused(
+        "verify", "--bidang", "keuangan", "--period", "2024-01"
+    )
+    assert "di luar periode Renstra" in refused("verify", "--bidang", "perumahan", "--period", "2030-01")
+    for bidang in BIDANG:
+        for month in ("01", "02", "03"):
+            if (bidang, month) != ("perumahan", "01"):
+                ok("verify", "--bidang", bidang, "--period", f"2024-{month}", "--by", "sari")
+    assert "harus triwulan YYYY-Qn" in refused("approve", "--period", "2024")
+    assert "tidak sedang dikunci" in refused("unlock", "--period", "2024-Q1", "--reason", "coba")
+
+    approved = ok("approve", "--period", "2024-Q1", "--by", "Kepala Dinas")
+    assert approved.startswith("Triwulan I 2024 disperkim-tjb: disetujui dan dikunci oleh Kepala Dinas (")
+    cells = submissions()
+    assert all(cells[(b, m)]["locked"] for b in BIDANG for m in (1, 2, 3))
+    assert not any(cells[(b, m)]["locked"] for b in BIDANG for m in range(4, 13))
+    assert cells[("perumahan", 2)]["verification"] == "diverifikasi"
+    assert "sudah disetujui dan dikunci" in refused("approve", "--period", "2024-Q1")
+    assert "buka kuncinya dulu (iku unlock)" in refused(
+        "return", "--bidang", "perkim", "--period", "2024-03", "--note", "terlambat"
+    )
+    assert "alasan wajib diisi untuk membuka kunci" in refused("unlock", "--period", "2024-Q1")
+    unlocked = ok("unlock", "--period", "2024-Q1", "--reason", "koreksi hasil reviu inspektorat")
+    assert unlocked.rstrip().endswith(
+        "kunci dibuka oleh " + getpass.getuser() + "; alasan: koreksi hasil reviu inspektorat; "
+        "0 bidang-bulan berganti ke kiriman terbaru."
+    )
+    assert not submissions()[("perumahan", 1)]["locked"]
+
+    log = json.loads(ok("audit", "--json"))["audit"]
+    assert [(e["action"], e["actor"], e["target"]) for e in log] == [
+        ("return", "sari", "perumahan/2024-02"),
+        ("verify", getpass.getuser(), "perumahan/2024-01"),
+        *[
+            ("verify", "sari", f"{b}/2024-{m:02d}")
+            for b in BIDANG
+            for m in (1, 2, 3)
+            if (b, m) != ("perumahan", 1)
+        ],
+        ("approve", "Kepala Dinas", "2024-Q1"),
+        ("unlock", getpass.getuser(), "2024-Q1"),
+    ]
+    assert log[0]["note"] == note and log[-1]["note"] == "koreksi hasil reviu inspektorat"
+    assert {e["role"] for e in log} == {"operator"} and {e["opd"] for e in log} == {"disperkim-tjb"}
+    assert all(e["at"].endswith("+07:00") for e in log)  # WIB
+    shown = ok("audit").splitlines()
+    assert len(shown) == len(log) + 1 and shown[-1] == f"{len(log)} catatan di log audit."
+    assert " WIB  sari (operator)  pengembalian bulan perumahan/2024-02: " + note in shown[0]
+    assert "persetujuan triwulan 2024-Q1" in shown[-3] and "buka kunci triwulan 2024-Q1: koreksi" in shown[-2]
+
+
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
+def test_the_status_table_marks_verified_returned_and_locked_months(quarter_in):
+    for month in ("01", "02", "03"):
+        for bidang in BIDANG:
+            ok("verify", "--bidang", bidang, "--period", f"2024-{month}")
+    ok("approve", "--period", "2024-Q1")
+    submit(quarter_in / "inbox", "perumahan", 4)
+    ok("consolidate")
+    ok("return", "--bidang", "perumahan", "--period", "2024-04", "--note", "lampiran kurang")
+    table = ok("status", "--year", "2024", env={"COLUMNS": "120"})
+    header = next(line for line in table.splitlines() if "Bidang" in line)
+    assert "01🔒" in header and "03🔒" in header and "04🔒" not in header
+    row = next(line for line in table.splitlines() if "perumahan" in line)
+    cells = [c.strip() for c in row.split("│")[2:-1]]
+    assert cells[:4] == ["Tv", "Tv", "Tv", "Tk"]  # received late (2026), verified / returned
+    assert "v diverifikasi  k dikembalikan  🔒 disetujui dan dikunci" in table
+    wide = ok("status", "--year", "2024", env={"COLUMNS": "250"})
+    assert "terlambat, dikembalikan" in wide and "terlambat, diverifikasi" in wide
+
+
+@pytest.mark.slow  # several `iku` runs, a consolidation among them
+def test_several_opd_need_opd_and_audit_reads_every_opd(iku_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(kabupaten_config(tmp_path / "kab", dinkes=False)))
+    for opd in (SEED, TWIN):
+        submit(iku_env / "inbox" / opd, "perkim", 1)
+    ok("consolidate")
+    assert f"pilih satu dengan --opd ({SEED}, {TWIN})" in refused(
+        "verify", "--bidang", "perkim", "--period", "2024-01"
+    )
+    assert "OPD 'lain' tidak dikenal" in refused("approve", "--period", "2024-Q1", "--opd", "lain")
+    ok("verify", "--bidang", "perkim", "--period", "2024-01", "--opd", TWIN, "--by", "andi")
+    cells = json.loads(ok("status", "--year", "2024", "--json"))["submissions"]
+    states = {(c["opd"], c["bidang"], c["month"]): c["verification"] for c in cells}
+    assert states[(TWIN, "perkim", 1)] == "diverifikasi" and states[(SEED, "perkim", 1)] == "diterima"
+    assert json.loads(ok("audit", "--json", "--opd", SEED)) == {"audit": []}
+    every = json.loads(ok("audit", "--json"))["audit"]
+    assert [(e["opd"], e["actor"], e["target"]) for e in every] == [(TWIN, "andi", "perkim/2024-01")]
+    assert "OPD 'lain' tidak dikenal" in refused("audit", "--opd", "lain")
+
+
+def test_pk_writes_the_document_and_refuses_a_year_outside_the_renstra(iku_env, tmp_path):
+    from iku.reports.pdf import chromium
+
+    written = ok("pk", "--year", "2024").split()
+    expected = ["perjanjian-kinerja-2024.html"]
+    if chromium():  # the PDF where Chromium is installed (CI installs it)
+        expected.append("perjanjian-kinerja-2024.pdf")
+    assert [Path(p).name for p in written] == expected
+    html = Path(written[0]).read_text(encoding="utf-8")
+    assert "PERJANJIAN KINERJA" in html.upper() and "IKU-01" in html
+    if len(written) == 2:
+        assert Path(written[1]).read_bytes().startswith(b"%PDF-")
+    only_html = ok("pk", "--year", "2024", env={"IKU_CHROMIUM": ""}).split()
+    assert [Path(p).name for p in only_html] == ["perjanjian-kinerja-2024.html"]
+    assert "tahun 2030 di luar periode Renstra 2022–2026" in refused("pk", "--year", "2030")
+    assert "bukan" in refused("pk", "--year", "2024", "--as-of", "kemarin")
