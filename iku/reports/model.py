@@ -145,6 +145,7 @@ class ReportData:
     budget: BudgetContext = field(default_factory=BudgetContext)
     sakip: SakipView = field(default_factory=SakipView)
     target_day: date | None = None  # the day whose Perjanjian Kinerja gave the targets
+    e81_paper: str = "f4"  # pipeline.yaml reports.e81_paper
 
     @property
     def approvals(self) -> tuple[Approval, ...]:
@@ -285,6 +286,7 @@ def build_report_data(
         budget=budget,
         sakip=sakip or SakipView(),
         target_day=day,
+        e81_paper=pipe.reports.e81_paper,
     )
 
 

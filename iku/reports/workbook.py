@@ -136,10 +136,15 @@ def put_predicate(ws, row: int, col: int, label: str | None, st: Styles) -> None
     put_text(ws, row, col, label, st.pred.get(label, st.center))
 
 
-def print_setup(ws, repeat_from: int | None = None, repeat_to: int | None = None) -> None:
+A4 = 9  # xlsxwriter's paper index
+
+
+def print_setup(
+    ws, repeat_from: int | None = None, repeat_to: int | None = None, paper: int = A4, side: float = 0.4
+) -> None:
     ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_paper(paper)
+    ws.set_margins(left=side, right=side, top=0.5, bottom=0.5)
     ws.fit_to_pages(1, 0)
     if repeat_from is not None:
         ws.repeat_rows(repeat_from, repeat_to)
