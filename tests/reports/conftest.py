@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from budgetkit import sipd_rows, with_programs, write_sheet
 from report_seed import seed
 
+from iku.budget_import import import_budget
 from iku.resources import build_resources
 from iku.settings import Settings
 
@@ -22,4 +24,43 @@ def seeded_res_any(iku_env, warehouse_url):
     """The same, once on SQLite and once on PostgreSQL."""
     res = build_resources(Settings(warehouse_url=warehouse_url))
     seed(warehouse_url)
+    return res
+
+
+PK_YAML = """
+perjanjian_kinerja:
+  2023:
+    - {date: 2023-01-31, label: "PK awal", targets: {IKU-02: 160, IKU-04: 10}}
+    - {date: 2023-08-15, label: "PK perubahan", targets: {IKU-02: 140}}
+"""
+
+
+def _december(year: int, scale: float) -> list[list]:
+    """The LRA through December: June's rows, realisasi scaled, the title row saying December."""
+    rows = sipd_rows(month=6, year=year, scale=scale)
+    rows[3] = [f"Periode: 1 Januari s.d. 31 Desember {year}"]
+    return rows
+
+
+@pytest.fixture
+def budget_res(iku_env, config_copy, monkeypatch, tmp_path):
+    """The seeded warehouse with programs, a Perjanjian Kinerja for 2023 and budget
+    sheets imported as a finance office sends them: December 2022 (realisasi x 2),
+    March 2023 (x 1) and June 2023 (x 1.5). Hand figures (tests/budgetkit.py):
+    program 1.04.02 pagu 1.250.000.000, realisasi 400 juta in March, 600 juta in June,
+    800 juta in December 2022; program 1.04.03 pagu 500 juta, realisasi 150 juta in
+    March, 225 juta in June, 300 juta in December 2022."""
+    cfg = with_programs(config_copy)
+    (cfg / "opd.yaml").write_text((cfg / "opd.yaml").read_text(encoding="utf-8") + PK_YAML, encoding="utf-8")
+    monkeypatch.setenv("IKU_CONFIG_DIR", str(cfg))
+    res = build_resources(Settings())
+    seed(res.settings.warehouse_url)
+    sheets = [
+        ("lra-2022-12.xlsx", _december(2022, 2), (2022, 12)),
+        ("lra-2023-03.xlsx", sipd_rows(month=3, year=2023), (2023, 3)),
+        ("lra-2023-06.xlsx", sipd_rows(month=6, year=2023, scale=1.5), (2023, 6)),
+    ]
+    for name, rows, period in sheets:
+        done = import_budget(res, write_sheet(tmp_path / "lra" / name, rows), period)
+        assert done.status == "loaded", done.problems
     return res
