@@ -140,7 +140,12 @@ A4 = 9  # xlsxwriter's paper index
 
 
 def print_setup(
-    ws, repeat_from: int | None = None, repeat_to: int | None = None, paper: int = A4, side: float = 0.4
+    ws,
+    repeat_from: int | None = None,
+    repeat_to: int | None = None,
+    paper: int = A4,
+    side: float = 0.4,
+    footer_points: int = 8,
 ) -> None:
     ws.set_landscape()
     ws.set_paper(paper)
@@ -148,7 +153,7 @@ def print_setup(
     ws.fit_to_pages(1, 0)
     if repeat_from is not None:
         ws.repeat_rows(repeat_from, repeat_to)
-    ws.set_footer("&L&8&A&R&8Halaman &P dari &N")
+    ws.set_footer(f"&L&{footer_points}&A&R&{footer_points}Halaman &P dari &N")
 
 
 def month_notes(items, code: str | None = None) -> list[str]:
