@@ -157,3 +157,32 @@ def load_sakip(res, period: Period, now: datetime | None = None) -> SakipView:
                 )
             )
     return SakipView({k: v.as_dict() for k, v in states.items()}, tuple(approvals))
+
+
+def efficiency_sentence(
+    achievement_pct: float | None, absorption: float | None, index: float | None, why: str | None = None
+) -> str:
+    """The analysis of one indicator as an LKjIP states it, e.g. "Capaian kinerja
+    96,00 % dengan penyerapan anggaran 88,00 %: indeks efisiensi 1,09 (efisien)"."""
+    from iku.domain.budget import efficiency_label
+
+    capaian = (
+        f"Capaian kinerja {fmt.pct(achievement_pct)}"
+        if achievement_pct is not None
+        else "Capaian kinerja belum ada"
+    )
+    serapan = (
+        f"penyerapan anggaran {fmt.pct(absorption)}"
+        if absorption is not None
+        else f"penyerapan anggaran belum ada ({why or NO_BUDGET_DATA})"
+    )
+    if index is None:
+        reason = "" if absorption is None or achievement_pct is None else " (penyerapan 0 %)"
+        return f"{capaian} dengan {serapan}: indeks efisiensi tidak dihitung{reason}."
+    label = efficiency_label(index)
+    meaning = (
+        "capaian kinerja sebanding atau melampaui anggaran yang terserap"
+        if index >= 1
+        else "capaian kinerja tertinggal dari anggaran yang terserap"
+    )
+    return f"{capaian} dengan {serapan}: indeks efisiensi {fmt.fixed(index)} ({label}; {meaning})."

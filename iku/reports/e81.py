@@ -86,7 +86,14 @@ def e81_sheet(wb, st: Styles, data: ReportData) -> None:
     row = _e81_closing(ws, st, rp, data, row)
     signature(ws, st, data, row + 1, E81_LAST - 5, E81_LAST)
     ws.freeze_panes(FIRST_DATA_ROW, 4)
-    print_setup(ws, HEADER_ROW, HEADER_ROW + 2, paper=PAPERS[data.e81_paper][0], side=SIDE_MARGIN_IN, footer_points=FONT_POINTS)
+    print_setup(
+        ws,
+        HEADER_ROW,
+        HEADER_ROW + 2,
+        paper=PAPERS[data.e81_paper][0],
+        side=SIDE_MARGIN_IN,
+        footer_points=FONT_POINTS,
+    )
 
 
 def _e81_header(ws, st: Styles, data: ReportData) -> None:
