@@ -186,3 +186,46 @@ def efficiency_sentence(
         else "capaian kinerja tertinggal dari anggaran yang terserap"
     )
     return f"{capaian} dengan {serapan}: indeks efisiensi {fmt.fixed(index)} ({label}; {meaning})."
+
+
+@dataclass(frozen=True)
+class AbsorptionChart:
+    """One program's (or kegiatan's) monthly absorption against its anggaran kas."""
+
+    code: str
+    name: str
+    absorption: dict[int, float | None]
+    plan: dict[int, float | None]  # month at each triwulan's end -> planned %; empty without anggaran kas
+
+    @property
+    def note(self) -> str | None:
+        return None if self.plan else NO_PLAN
+
+
+def absorption_charts(budget: BudgetContext, year: int) -> list[AbsorptionChart]:
+    """A chart per program with budget data, and per kegiatan that configures an
+    anggaran kas (the plan is a share of the pagu as it stands at the last month)."""
+    from iku.domain.budget import monthly_absorption, planned_pct
+
+    charts = []
+    lines = budget.lines
+
+    def chart(code: str, name: str, plan_by_year) -> AbsorptionChart:
+        pagu = lines[code].pagu if code in lines else None
+        plan = {3 * q: planned_pct(plan_by_year, year, q, pagu) for q in range(1, 5)}
+        return AbsorptionChart(
+            code,
+            name,
+            monthly_absorption(budget.by_month, code),
+            {m: v for m, v in plan.items() if v is not None},
+        )
+
+    for p in budget.programs:
+        if p.code in lines:
+            charts.append(chart(p.code, p.name, p.anggaran_kas))
+        charts += [
+            chart(k.code, k.name, k.anggaran_kas)
+            for k in p.kegiatan
+            if k.code in lines and k.anggaran_kas and year in k.anggaran_kas
+        ]
+    return charts
