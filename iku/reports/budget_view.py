@@ -68,13 +68,17 @@ class Approval:
     approved_by: str | None
     approved_at: datetime | None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, tz: str = "Asia/Jakarta") -> dict[str, object]:
+        """The report JSON's `approvals[]` entry, the time in the pipeline's zone (WIB)."""
+        from zoneinfo import ZoneInfo
+
+        at = self.approved_at.astimezone(ZoneInfo(tz)).isoformat() if self.approved_at else None
         return {
             "quarter": self.quarter,
             "state": "disetujui" if self.approved_by else None,
             "locked": self.locked,
             "approved_by": self.approved_by,
-            "approved_at": self.approved_at.isoformat() if self.approved_at else None,
+            "approved_at": at,
         }
 
     def statement(self, year: int, tz: str) -> str:

@@ -437,7 +437,7 @@ def report_json(data: ReportData) -> dict:
         "programs": data.programs_json(),
         "budget_month": data.budget.month if data.budget.has_data else None,
         "target_date": data.target_day.isoformat() if data.target_day else None,
-        "approvals": [a.as_dict() for a in data.approvals],
+        "approvals": [a.as_dict(data.timezone) for a in data.approvals],
     }
 
 
