@@ -335,9 +335,6 @@ def _history_sheet(wb, st: Styles, data: LakipData) -> None:
     g.finish_row()
 
 
-RP = "#,##0"  # whole rupiah
-
-
 def _through(data: LakipData) -> str:
     month = data.budget.month
     if not data.budget.has_programs:
@@ -359,8 +356,8 @@ def _money_cells(g: Grid, col: int, item: dict, rp) -> None:
 def _budget_sheet(wb, st: Styles, data: LakipData) -> None:
     """Realisasi Anggaran: pagu, realisasi and penyerapan per program, kegiatan and
     sub kegiatan, and the OPD's total."""
-    opd, rp = data.config.catalogue.opd, wb.add_format({**st.base, "num_format": RP, "border": 1})
-    bold_rp = wb.add_format({**st.base, "num_format": RP, "border": 1, "bold": True})
+    opd, rp = data.config.catalogue.opd, st.rupiah
+    bold_rp = wb.add_format({**st.base, "num_format": "#,##0", "border": 1, "bold": True})
     g = Grid(
         wb,
         st,
@@ -437,7 +434,7 @@ def _efficiency_sheet(wb, st: Styles, data: LakipData) -> None:
 
 def _supporting_sheet(wb, st: Styles, data: LakipData) -> None:
     """Program Penunjang: per indicator the programs and kegiatan that supported it."""
-    opd, rp = data.config.catalogue.opd, wb.add_format({**st.base, "num_format": RP, "border": 1})
+    opd, rp = data.config.catalogue.opd, st.rupiah
     g = Grid(
         wb,
         st,

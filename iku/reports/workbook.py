@@ -69,6 +69,7 @@ class Styles:
         self.int = wb.add_format({**base, "num_format": "#,##0", "border": 1})
         self.dec = wb.add_format({**base, "num_format": "#,##0.00", "border": 1})
         self.pct = wb.add_format({**base, "num_format": "0.00", "border": 1})
+        self.rupiah = wb.add_format({**base, "num_format": "#,##0", "border": 1})  # whole rupiah
         self.when = wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm", "border": 1})
         self.flag = wb.add_format({**base, "text_wrap": True, "border": 1, "font_color": "#922B21"})
         self.bold = wb.add_format({**base, "bold": True, "border": 1})

@@ -75,7 +75,16 @@ def test_the_kabupaten_feed_compares_its_iku_across_years(iku_env, monkeypatch):
     assert [c["text"] for c in cause["inhibiting"]] == ["hujan"] and ikd01["causes"][1]["supporting"] == []
 
     book = openpyxl.load_workbook(out / "lakip-kabupaten-2023.xlsx")
-    assert book.sheetnames == ["IKU Kabupaten", "Sumber OPD", "Analisis Penyebab"]
+    assert book.sheetnames == [
+        "IKU Kabupaten",
+        "Sumber OPD",
+        "Analisis Penyebab",
+        "Anggaran Perangkat Daerah",
+    ]
+    # no OPD here configures programs: each OPD listed, no figure, the reason in words
+    money = [[c.value for c in row] for row in book["Anggaran Perangkat Daerah"].iter_rows(min_row=5)]
+    assert len(money) == len(doc["opd_budget"]) and money[0][2] == "– belum ada data realisasi anggaran"
+    assert all(b["pagu"] is None and b["absorption_pct"] is None for b in doc["opd_budget"])
     why = [c.value for c in book["Analisis Penyebab"][5]]
     assert why[0] == "IKD-01" and why[5] == "• DAK cair tepat waktu (Maret)" and why[6] == "• hujan (Maret)"
     sheet = book["IKU Kabupaten"]
