@@ -115,3 +115,26 @@ def test_the_paper_key_is_checked():
     assert Reports().e81_paper == "f4"
     with pytest.raises(ValidationError):
         Reports(e81_paper="a4")  # type: ignore[arg-type]
+
+
+def test_evaluation_sheet_has_the_rp_side(budget_res, tmp_path):
+    paths = render_report(load_report_data(budget_res, Period(2023, 2), AS_OF), tmp_path)
+    ws = openpyxl.load_workbook(paths[1])["Evaluasi Capaian"]
+    header = [c.value for c in ws[4]]
+    r2 = _row_of(ws, "IKU-02", 2)
+    got = {h: ws.cell(r2, i + 1).value for i, h in enumerate(header)}
+    assert got["Sumber target"] == "PK (PK awal)" and got["Target 2023"] == 160
+    assert (got["Pagu program (Rp)"], got["Realisasi anggaran s.d. Juni (Rp)"]) == (
+        1_250_000_000,
+        600_000_000,
+    )
+    assert (got["Penyerapan anggaran (%)"], got["Indeks efisiensi"]) == (48.0, 0.73)
+    assert "Indeks efisiensi 0,73 (kurang efisien)" in got["Keterangan"]
+    r3 = _row_of(ws, "IKU-03", 2)
+    got3 = {h: ws.cell(r3, i + 1).value for i, h in enumerate(header)}
+    assert (got3["Sumber target"], got3["Pagu program (Rp)"], got3["Indeks efisiensi"]) == (
+        "Renstra",
+        "–",
+        "–",
+    )
+    assert "Indeks efisiensi tidak dihitung: program belum dipetakan ke indikator" in got3["Keterangan"]
