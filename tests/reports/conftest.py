@@ -51,7 +51,12 @@ def budget_res(iku_env, config_copy, monkeypatch, tmp_path):
     800 juta in December 2022; program 1.04.03 pagu 500 juta, realisasi 150 juta in
     March, 225 juta in June, 300 juta in December 2022."""
     cfg = with_programs(config_copy)
-    (cfg / "opd.yaml").write_text((cfg / "opd.yaml").read_text(encoding="utf-8") + PK_YAML, encoding="utf-8")
+    text = (cfg / "opd.yaml").read_text(encoding="utf-8") + PK_YAML
+    # an anggaran kas for 2023 too: 150, 400, 600 and 750 juta through each triwulan
+    text = text.replace(
+        "anggaran_kas: {2024:", "anggaran_kas: {2023: [150000000, 400000000, 600000000, 750000000], 2024:"
+    )
+    (cfg / "opd.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("IKU_CONFIG_DIR", str(cfg))
     res = build_resources(Settings())
     seed(res.settings.warehouse_url)
