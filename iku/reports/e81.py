@@ -209,7 +209,7 @@ def programs_text(r: IndicatorReport) -> str:
     lines = []
     for p in r.programs:
         lines.append(f"{p['code']} {p['name']}")
-        lines += [f"  {k['code']} {k['name']}" for k in p["kegiatan"]]  # type: ignore[attr-defined]
+        lines += [f"  {k['code']} {k['name']}" for k in p["kegiatan"]]
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ they never become formulas."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from iku.domain.achievement import round2
 from iku.domain.budget import EFFICIENCY_RULE
@@ -376,7 +376,8 @@ def _budget_sheet(wb, st: Styles, data: LakipData) -> None:
         ],
     )
     doc = data.budget_realisation()
-    for no, p in enumerate(doc["programs"], start=1):  # type: ignore[call-overload]
+    programs = cast(list[dict[str, Any]], doc["programs"])
+    for no, p in enumerate(programs, start=1):
         g.next_row()
         g.ws.write_number(g.row, 0, no, st.center)
         g.text(1, p["code"], st.bold)
@@ -460,12 +461,12 @@ def _supporting_sheet(wb, st: Styles, data: LakipData) -> None:
         g.ws.write_number(g.row, 0, no, st.center)
         g.text(1, code, st.center)
         g.text(2, names[code])
-        programs = item["programs"]
+        programs = cast(list[dict[str, Any]], item["programs"])
         if not programs:
             g.ws.merge_range(g.row, 3, g.row, 8, "", st.text)
             g.text(3, NO_PROGRAMS, width=120)
             continue
-        for i, p in enumerate(programs):  # type: ignore[attr-defined]
+        for i, p in enumerate(programs):
             for j, (entry, bold) in enumerate([(p, True), *((k, False) for k in p["kegiatan"])]):
                 if i or j:
                     g.next_row()
