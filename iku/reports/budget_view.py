@@ -113,15 +113,18 @@ def target_day(period: Period, as_of: datetime, tz: str) -> date:
     return min(last, as_of.astimezone(ZoneInfo(tz)).date())
 
 
-def load_budget(wh: Warehouse, opd: str, programs: tuple[Program, ...], period: Period) -> BudgetContext:
-    """The budget figures a report of `period` shows (none without programs)."""
+def load_budget(
+    wh: Warehouse, opd: str, programs: tuple[Program, ...], period: Period, first_year: int | None = None
+) -> BudgetContext:
+    """The budget figures a report of `period` shows (none without programs);
+    `first_year`: the Renstra's first, from which earlier years' December figures are read."""
     from iku.warehouse.budget import budget_months, current_budget
 
     if not programs:
         return BudgetContext()
     months = budget_months(wh, opd, period.year, period.end_month)
     earlier: dict[int, Lines] = {}
-    for year in range(period.year - 10, period.year):
+    for year in range(period.year if first_year is None else first_year, period.year):
         december = current_budget(wh, opd, year, 12)
         if december is not None and december.month == 12:
             earlier[year] = december.lines

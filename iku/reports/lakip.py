@@ -186,7 +186,8 @@ def load_lakip_data(res, year: int) -> LakipData:
     check_year(res.config, year)  # before touching the warehouse
     values = res.warehouse.current_values(res.opd, None)
     history = history_values(res.warehouse, res.opd, current_only=False)
-    budget = load_budget(res.warehouse, res.opd, res.config.catalogue.budget_programs, Period(year))
+    cat = res.config.catalogue
+    budget = load_budget(res.warehouse, res.opd, cat.budget_programs, Period(year), cat.opd.renstra_period[0])
     return build_lakip_data(res.config, values, year, history=history, budget=budget)
 
 

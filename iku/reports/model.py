@@ -371,7 +371,8 @@ def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
     from .budget_view import load_budget, load_sakip
 
     inputs = report_inputs(res, period, as_of)
-    budget = load_budget(res.warehouse, res.opd, res.config.catalogue.budget_programs, period)
+    cat = res.config.catalogue
+    budget = load_budget(res.warehouse, res.opd, cat.budget_programs, period, cat.opd.renstra_period[0])
     return build_report_data(
         res.config,
         inputs.values,

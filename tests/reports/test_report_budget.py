@@ -81,3 +81,24 @@ def test_a_report_made_before_the_period_ends_takes_the_pk_of_its_day(budget_res
     doc = report_json(load_report_data(budget_res, Period(2023, 1), early))
     i2 = _by_code(doc)["IKU-02"]
     assert (i2["target"], i2["target_source"], doc["target_date"]) == (150, "renstra", "2023-01-20")
+
+
+def test_the_recap_adds_each_opd_budget(budget_res):
+    from iku.reports import load_recap_data, recap_json
+    from iku.reports.html import render_recap_html
+
+    data = load_recap_data(budget_res, Period(2023, 2), AS_OF)
+    doc = recap_json(data)
+    # 600 + 225 juta of 1.250 + 500 juta = 47.14 %
+    total = {"pagu": 1_750_000_000, "realisation": 825_000_000, "absorption_pct": 47.14}
+    assert doc["opd"][0]["budget"] == total and doc["opd"][0]["budget_month"] == 6
+    assert doc["kabupaten"]["budget"] == total and doc["kabupaten"]["budget_opd_count"] == 1
+    html = render_recap_html(data)
+    assert "Anggaran per perangkat daerah" in html and "Rp1.750.000.000" in html and "47,14 %" in html
+
+
+def test_the_recap_without_budget_says_why(seeded_res):
+    from iku.reports import load_recap_data, recap_json
+
+    doc = recap_json(load_recap_data(seeded_res, Period(2023, 2), AS_OF))
+    assert doc["opd"][0]["budget"] is None and doc["kabupaten"]["budget"] is None
