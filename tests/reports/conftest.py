@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
+from browser import browser_required
 from budgetkit import sipd_rows, with_programs, write_sheet
 from report_seed import seed
 
@@ -69,3 +75,93 @@ def budget_res(iku_env, config_copy, monkeypatch, tmp_path):
         done = import_budget(res, write_sheet(tmp_path / "lra" / name, rows), period)
         assert done.status == "loaded", done.problems
     return res
+
+
+# -- LibreOffice headless, printing the workbooks (tests/reports/test_office_print.py) --
+
+# Liberation Sans (LibreOffice's Arial) draws a line of type ascent + descent =
+# 0.905 + 0.212 = 1.117 em high: a word's box in the PDF that is lower than
+# 7 pt x 1.117 was set below 7 pt.
+LINE_EM = 1.117
+F4_LANDSCAPE_PT = (936.0, 612.0)  # 330.2 x 215.9 mm
+
+
+def _has_carlito() -> bool:
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return False
+    return "carlito" in subprocess.run([fc], capture_output=True, text=True, check=False).stdout.lower()
+
+
+@pytest.fixture
+def office():
+    missing = [t for t in ("soffice", "pdfinfo", "pdftoppm", "pdftotext") if shutil.which(t) is None]
+    if not _has_carlito():
+        missing.append("fonts-crosextra-carlito")
+    if missing:
+        if browser_required():
+            pytest.fail(f"LibreOffice, poppler-utils and Carlito are required in CI; missing: {missing}")
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    return shutil.which("soffice")
+
+
+def print_pdf(soffice: str, xlsx: Path, out: Path) -> Path:
+    """Print `xlsx` to PDF with LibreOffice headless, in a profile of its own
+    (parallel runs must not share one)."""
+    profile = out / "lo-profile"
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(xlsx),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    pdf = out / f"{xlsx.stem}.pdf"
+    assert done.returncode == 0 and pdf.is_file(), (done.stdout, done.stderr)
+    return pdf
+
+
+def page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+
+
+def smallest_word(pdf: Path, page: int) -> float:
+    """The height (pt) of the lowest word box on `page`."""
+    xml = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    heights = [
+        float(y2) - float(y1)
+        for y1, y2 in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', xml)
+    ]
+    assert heights, "no text on the page"
+    return min(heights)
+
+
+def ink_share(pdf: Path, page: int, tmp: Path) -> float:
+    """The share of a page image (grey, 40 dpi) that is not white."""
+    subprocess.run(
+        ["pdftoppm", "-f", str(page), "-l", str(page), "-r", "40", "-gray", str(pdf), str(tmp / "page")],
+        check=True,
+    )
+    pgm = next(tmp.glob("page*.pgm")).read_bytes()
+    # P5 header: magic, width, height, maxval, then one byte per pixel
+    magic, width, height, maxval, pixels = pgm.split(maxsplit=4)
+    assert magic == b"P5" and int(maxval) == 255
+    body = pixels[: int(width) * int(height)]
+    return sum(1 for b in body if b < 200) / len(body)
