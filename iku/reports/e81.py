@@ -129,7 +129,10 @@ def _e81_header(ws, st: Styles, data: ReportData) -> None:
     for col, number, label in ends:
         ws.merge_range(h0, col, h1, col, label, st.header)
         ws.write_number(h2, col, number, st.colno)
-    ws.set_row(h0, row_height(*((E81_PAIRS[1][1], 17),), minimum=60))
+    # the header row as tall as its longest label wraps in its (narrow) column
+    labels = [(label, E81_WIDTHS[col]) for col, _, label in singles + ends]
+    labels += [(text, K_WIDTH + RP_WIDTH) for _, text in E81_PAIRS]
+    ws.set_row(h0, row_height(*labels, minimum=60))
 
 
 class _RpFormats:
