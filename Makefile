@@ -20,9 +20,9 @@ demo: install
 # Headless Chromium for the HTML report checks and the PDF reports, and
 # poppler-utils (pdftotext, pdftoppm) to check the PDF's pages, from Debian's packages.
 browser:
-	@{ command -v chromium && command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "chromium or poppler-utils missing: sudo apt-get install chromium poppler-utils (browser tests will be skipped)"; fi; }
+	@{ command -v chromium && command -v pdftotext && command -v pdftoppm && command -v soffice && fc-list | grep -qi carlito; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libreoffice-calc-nogui fonts-crosextra-carlito >/dev/null; \
+	  else echo "chromium, poppler-utils or LibreOffice missing: sudo apt-get install chromium poppler-utils libreoffice-calc-nogui fonts-crosextra-carlito (browser and office tests will be skipped)"; fi; }
 
 # Two test processes (pytest-xdist), whole files to each: every test owns its
 # Prefect server, PostgreSQL schema or database and ports (tests/test_isolation.py).

@@ -487,6 +487,14 @@ class AlertPolicy(_Strict):
     catch_up_days: Whole = Field(31, ge=1)
 
 
+class Reports(_Strict):
+    """How the report files are laid out."""
+
+    # Tabel E.81's paper, landscape: f4 (folio 215 x 330 mm, as Indonesian offices
+    # print such tables) or a3
+    e81_paper: Literal["f4", "a3"] = "f4"
+
+
 class Kabupaten(_Strict):
     """The installation's own header and the address the recap of every OPD goes to."""
 
@@ -630,6 +638,7 @@ class Pipeline(_Strict):
     schedules: Schedules = Schedules()
     alerts: AlertPolicy = AlertPolicy()
     kabupaten: Kabupaten = Kabupaten()
+    reports: Reports = Reports()
     # Like DHIS2's expiry days: a quarter closes by itself this many days after
     # its end (a later file is recorded, never current) until it is unlocked.
     lock_after_days: Whole | None = Field(None, ge=1)

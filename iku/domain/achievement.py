@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from enum import Enum
 from typing import Any
 
 from iku.domain.kinds import NUMBER_FIELDS, number_columns
@@ -194,17 +195,28 @@ def missing_label(months: Sequence[int]) -> str:
     return f"{INCOMPLETE} ({', '.join(month_name(m) for m in months)})"
 
 
+class RenstraTarget(Enum):
+    """compute()'s default: the Renstra's target of the year (None is a target too: none set)."""
+
+    OF_YEAR = "renstra"
+
+
 def compute(
     ind: Indicator,
     values: Iterable[MonthlyValue],
     period: Period,
     bands: Sequence[PredicateBand],
     at_risk_below_pct: float | None = None,
+    *,
+    target: float | RenstraTarget | None = RenstraTarget.OF_YEAR,
 ) -> Achievement:
-    """Everything the reports show for one indicator in one period."""
+    """Everything the reports show for one indicator in one period. `target`:
+    the year's target to measure against (the Perjanjian Kinerja's, CONTRACT
+    §12); by default the Renstra's."""
     year, end = period.year, period.end_month
     by_month = current_by_month(ind, values, year)
-    target = ind.target(year)
+    if isinstance(target, RenstraTarget):
+        target = ind.target(year)
     months = list(range(1, end + 1))
     realisation = aggregate(ind, by_month, months)
     quarters = {

@@ -140,3 +140,59 @@ def _legend(unit: str) -> str:
         f'stroke-width="1.5" stroke-dasharray="5,3"/>'
         f'<text x="{LEFT + 179}" y="{ly}" font-size="9">laju target{(" (" + str(escape(unit)) + ")") if unit else ""}</text>'
     )
+
+
+PLAN = "#7d3c98"
+
+
+def absorption_svg(
+    code: str, absorption: dict[int, float | None], plan: dict[int, float | None] | None = None
+) -> Markup:
+    """Solid line: the budget absorbed through each month with a budget sheet (%
+    of the pagu as it stood); dashed: the anggaran kas planned through the end of
+    each triwulan (% of the same pagu), where configured. A month without a sheet
+    is not drawn, never a zero."""
+    shown = {m: v for m, v in absorption.items() if v is not None and math.isfinite(v)}
+    planned = {m: v for m, v in (plan or {}).items() if v is not None and math.isfinite(v)}
+    plot = _Plot(_nice_max(max([100.0, *shown.values(), *planned.values()])))
+    out = [
+        f'<svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+        f'role="img" aria-label="Penyerapan anggaran bulanan {escape(code)}" class="chart">'
+    ]
+    out += _grid(plot)
+    if planned:
+        coords = " ".join(f"{plot.x(m):.1f},{plot.y(v):.1f}" for m, v in sorted(planned.items()))
+        out.append(
+            f'<polyline points="{coords}" fill="none" stroke="{PLAN}" stroke-width="1.5" stroke-dasharray="5,3"/>'
+        )
+        for m, v in sorted(planned.items()):
+            out.append(
+                f'<rect x="{plot.x(m) - 2.5:.1f}" y="{plot.y(v) - 2.5:.1f}" width="5" height="5" fill="{PLAN}">'
+                f"<title>Anggaran kas s.d. {MONTHS_ID[m - 1]}: {num(v)} %</title></rect>"
+            )
+    if shown:
+        coords = " ".join(f"{plot.x(m):.1f},{plot.y(v):.1f}" for m, v in sorted(shown.items()))
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+        for m, v in sorted(shown.items()):
+            out.append(
+                f'<circle cx="{plot.x(m):.1f}" cy="{plot.y(v):.1f}" r="2.5" fill="{LINE}">'
+                f"<title>{MONTHS_ID[m - 1]}: {num(v)} %</title></circle>"
+            )
+    for m in range(1, 13):
+        out.append(
+            f'<text x="{plot.x(m):.1f}" y="{H - BOTTOM + 12}" text-anchor="middle" font-size="9">'
+            f"{MONTHS_ID[m - 1][:3]}</text>"
+        )
+    ly = H - 8
+    out.append(
+        f'<line x1="{LEFT}" x2="{LEFT + 16}" y1="{ly - 3}" y2="{ly - 3}" stroke="{LINE}" stroke-width="2"/>'
+        f'<text x="{LEFT + 19}" y="{ly}" font-size="9">penyerapan s.d. bulan ini (%)</text>'
+    )
+    if planned:
+        out.append(
+            f'<line x1="{LEFT + 160}" x2="{LEFT + 176}" y1="{ly - 3}" y2="{ly - 3}" stroke="{PLAN}" '
+            f'stroke-width="1.5" stroke-dasharray="5,3"/>'
+            f'<text x="{LEFT + 179}" y="{ly}" font-size="9">anggaran kas (%)</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

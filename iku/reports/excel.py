@@ -8,6 +8,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from iku import formatting as fmt
 from iku.domain.achievement import Achievement, round2
 from iku.domain.periods import month_name
 from iku.formatting import STATUS_LABELS
@@ -82,6 +83,11 @@ def _evaluation_columns(data: ReportData) -> list[tuple[str, float]]:
         cols += [(f"Realisasi TW {r}", 10) for r in ROMAN]
         cols += [(f"Realisasi {year}", 10), ("Tingkat capaian (%)", 10), ("Predikat", 12)]
     return cols + [
+        ("Sumber target", 11),
+        ("Pagu program (Rp)", 15),
+        (f"Realisasi anggaran s.d. {end} (Rp)", 15),
+        ("Penyerapan anggaran (%)", 11),
+        ("Indeks efisiensi", 10),
         ("Bidang penanggung jawab", 14),
         ("Faktor pendorong", 30),
         ("Faktor penghambat", 30),
@@ -107,16 +113,40 @@ def _evaluation_row(
         put_number(ws, row, 9, round2(a.realisation), st)
         put_number(ws, row, 10, a.achievement_pct, st, st.pct)
         put_predicate(ws, row, 11, a.predicate, st)
+    _budget_figures(ws, st, r, row, bidang_col - 5)
     put_text(ws, row, bidang_col, r.bidang_name, st.text)
     cells = [
         "\n".join(month_notes(r.supporting)),
         "\n".join(month_notes(r.inhibiting)),
         "\n".join(month_notes(r.follow_up)),
-        "\n".join(list(a.flags) + month_notes(r.notes)),
+        "\n".join(list(a.flags) + month_notes(r.notes) + _budget_words(data, r)),
     ]
     for i, text in enumerate(cells):
         put_text(ws, row, bidang_col + 1 + i, text, st.flag if i == 3 and a.flags else st.fill_text)
     ws.set_row(row, row_height((ind.name, 34), (r.bidang_name, 14), *((t, 30) for t in cells)))
+
+
+def _budget_words(data: ReportData, r: IndicatorReport) -> list[str]:
+    """Keterangan of the Rp side: the efficiency label, or why there is no index
+    (said only where the catalogue has programs at all)."""
+    if r.efficiency_index is not None:
+        return [f"Indeks efisiensi {fmt.fixed(r.efficiency_index)} ({r.efficiency_label})"]
+    why = r.why_no_efficiency()
+    return [f"Indeks efisiensi tidak dihitung: {why}"] if why and data.budget.has_programs else []
+
+
+def _budget_figures(ws, st: Styles, r: IndicatorReport, row: int, c: int) -> None:
+    """Where the target comes from, then the Rp side beside the K: pagu,
+    realisasi, penyerapan and the efficiency index, "–" where missing (the reason
+    in Keterangan)."""
+    choice = r.target_choice
+    source = f"PK ({choice.revision_label})" if choice and choice.target_source == "pk" else "Renstra"
+    put_text(ws, row, c, source, st.center)
+    b = r.budget or {}
+    put_number(ws, row, c + 1, b.get("pagu"), st, st.rupiah, empty="–")
+    put_number(ws, row, c + 2, b.get("realisation"), st, st.rupiah, empty="–")
+    put_number(ws, row, c + 3, b.get("absorption_pct"), st, st.pct, empty="–")
+    put_number(ws, row, c + 4, r.efficiency_index, st, st.dec, empty="–")
 
 
 def _quarter_figures(ws, st: Styles, a: Achievement, row: int, c: int) -> None:

@@ -8,11 +8,13 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from iku import formatting as fmt
+from iku.domain.budget import EFFICIENCY_RULE
 from iku.domain.periods import QUARTER_NAMES, month_name
 from iku.formatting import STATUS_LABELS
 from iku.shipped import shipped
 
-from .charts import trend_svg
+from .budget_view import absorption_charts
+from .charts import absorption_svg, trend_svg
 from .model import ReportData, predicate_colour
 from .recap import RecapData
 
@@ -29,9 +31,20 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        num=fmt.num, fixed=fmt.fixed, pct=fmt.pct, day=fmt.day, stamp=fmt.stamp, month_name=month_name
+        num=fmt.num,
+        fixed=fmt.fixed,
+        pct=fmt.pct,
+        day=fmt.day,
+        stamp=fmt.stamp,
+        month_name=month_name,
+        rupiah=rupiah,
     )
     return env
+
+
+def rupiah(value: float | None) -> str:
+    """Rp1.250.000.000 (whole rupiah, Indonesian grouping); – for none."""
+    return fmt.DASH if value is None else f"Rp{fmt.num(value, 0)}"
 
 
 def report_title(data: ReportData) -> str:
@@ -61,6 +74,14 @@ def render_html(data: ReportData) -> str:
             status_label=STATUS_LABELS.get,
             colour=lambda label: predicate_colour(label, data.bands),
             chart=lambda row: trend_svg(row.achievement, row.indicator.unit),
+            efficiency_rule=EFFICIENCY_RULE,
+            absorption_charts=absorption_charts(data.budget, data.period.year)
+            if data.budget.has_data
+            else [],
+            absorption_svg=absorption_svg,
+            approvals=[a.statement(data.period.year, data.timezone) for a in data.approvals],
+            opd_budget=data.opd_budget(),
+            programs=data.programs_json(),
         )
     )
 

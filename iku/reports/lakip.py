@@ -12,16 +12,18 @@ keterangan of the year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from iku.config import Config, Indicator, PredicateBand
+from iku.domain import budget as money
 from iku.domain.achievement import Achievement, compute, round2
 from iku.domain.causes import Cause, Causes, gather_causes
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
+from iku.domain.pk import PkTarget, pk_target
 from iku.domain.renstra import (
     RenstraProgress,
     StandardComparison,
@@ -32,6 +34,7 @@ from iku.domain.renstra import (
 )
 from iku.formatting import num
 
+from .budget_view import NO_BUDGET_DATA, NO_PROGRAMS, BudgetContext, efficiency_sentence
 from .model import Note, clean_number
 
 
@@ -45,6 +48,7 @@ class LakipRow:
     standard: StandardComparison | None
     causes: Causes
     notes: tuple[Note, ...]
+    target_choice: PkTarget | None = None  # the year's PK target as of 31 December (CONTRACT §12)
 
     @property
     def current(self) -> YearFigure:
@@ -58,6 +62,7 @@ class LakipData:
     generated_at: datetime
     rows: list[LakipRow]
     history: list[HistoryValue]
+    budget: BudgetContext = field(default_factory=BudgetContext)  # through December (or the last month)
 
     @property
     def renstra(self) -> tuple[int, int]:
@@ -70,6 +75,29 @@ class LakipData:
     @property
     def years(self) -> list[int]:
         return list(range(self.renstra[0], self.year + 1))
+
+    def achievements(self) -> dict[str, float | None]:
+        return {r.indicator.code: r.current.achievement_pct for r in self.rows}
+
+    def efficiency(self) -> list[dict[str, object]]:
+        """CONTRACT §11 `efficiency`, each element with the LKjIP's sentence and,
+        where there is no index, the reason."""
+        b = self.budget
+        out = []
+        for e in money.efficiency(b.programs, b.lines, self.achievements()):
+            code = str(e["indicator"])
+            mapped = bool(money.programs_of(b.programs, code))
+            why = None if e["absorption_pct"] is not None else (NO_BUDGET_DATA if mapped else NO_PROGRAMS)
+            pct, absorption, index = e["achievement_pct"], e["absorption_pct"], e["efficiency_index"]
+            out.append({**e, "analysis": efficiency_sentence(pct, absorption, index, why)})  # type: ignore[arg-type]
+        return out
+
+    def budget_realisation(self) -> dict[str, object]:
+        return money.budget_realisation(self.budget.programs, self.budget.lines)
+
+    def supporting_programs(self) -> list[dict[str, object]]:
+        codes = [r.indicator.code for r in self.rows]
+        return money.supporting_programs(self.budget.programs, self.budget.lines, codes)
 
 
 def _shown(f: YearFigure) -> YearFigure:
@@ -87,7 +115,11 @@ def _row(
     cat, pipe = config.catalogue, config.pipeline
     start, _ = cat.opd.renstra_period
     bands = list(pipe.predicates)
-    achievements = {y: compute(ind, mine, Period(y), bands) for y in range(start, year + 1)}
+    # each year against its Perjanjian Kinerja as it stood at the year's end, else the Renstra's
+    targets = {y: pk_target(cat, ind.code, y, date(y, 12, 31)) for y in range(start, year + 1)}
+    achievements = {
+        y: compute(ind, mine, Period(y), bands, target=targets[y].target) for y in range(start, year + 1)
+    }
     years = tuple(
         _shown(year_figure(achievements[y], imported.get(y), ind.polarity, bands)) for y in achievements
     )
@@ -108,6 +140,7 @@ def _row(
         else None,
         causes=gather_causes(mine, ind.code, year),
         notes=notes,
+        target_choice=targets[year],
     )
 
 
@@ -124,6 +157,7 @@ def build_lakip_data(
     year: int,
     generated_at: datetime | None = None,
     history: list[HistoryValue] | None = None,
+    budget: BudgetContext | None = None,
 ) -> LakipData:
     check_year(config, year)
     # every revision is listed; only the current ones count
@@ -139,7 +173,7 @@ def build_lakip_data(
         for ind in config.catalogue.indicators
     ]
     tz = ZoneInfo(config.pipeline.timezone)
-    return LakipData(config, year, generated_at or datetime.now(tz), rows, history)
+    return LakipData(config, year, generated_at or datetime.now(tz), rows, history, budget or BudgetContext())
 
 
 def load_lakip_data(res, year: int) -> LakipData:
@@ -147,10 +181,14 @@ def load_lakip_data(res, year: int) -> LakipData:
     compares the year with the earlier ones."""
     from iku.warehouse.history import history_values
 
+    from .budget_view import load_budget
+
     check_year(res.config, year)  # before touching the warehouse
     values = res.warehouse.current_values(res.opd, None)
     history = history_values(res.warehouse, res.opd, current_only=False)
-    return build_lakip_data(res.config, values, year, history=history)
+    cat = res.config.catalogue
+    budget = load_budget(res.warehouse, res.opd, cat.budget_programs, Period(year), cat.opd.renstra_period[0])
+    return build_lakip_data(res.config, values, year, history=history, budget=budget)
 
 
 def _ident(r: LakipRow) -> dict:
@@ -219,12 +257,19 @@ def lakip_json(data: LakipData) -> dict:
     return {
         "year": data.year,
         "opd": {"code": opd.code, "name": opd.name, "region": opd.region},
+        # CONTRACT §11: realisation through December, or the last month with a budget sheet
+        "budget_month": data.budget.month if data.budget.has_data else None,
+        "budget_realisation": data.budget_realisation(),
+        "efficiency": data.efficiency(),
+        "supporting_programs": data.supporting_programs(),
         "renstra_period": list(data.renstra),
         "target_vs_realisation": [
             {
                 **_ident(r),
                 **{k: v for k, v in _figure_json(r.current).items() if k != "year"},
                 "months_missing": list(r.current.months_missing),
+                "target_source": r.target_choice.target_source if r.target_choice else "renstra",
+                "target_renstra": clean_number(r.indicator.target(data.year)),
             }
             for r in data.rows
         ],

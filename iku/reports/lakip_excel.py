@@ -5,14 +5,16 @@ they never become formulas."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from iku.domain.achievement import round2
+from iku.domain.budget import EFFICIENCY_RULE
 from iku.domain.periods import month_name
 from iku.domain.renstra import PROGRESS_LABEL
 from iku.excel_layout import MAX_ROW_POINTS, lines_needed
 from iku.formatting import local_datetime
 
+from .budget_view import NO_BUDGET_DATA, NO_PROGRAMS
 from .workbook import Styles, new_workbook, print_setup, put_number, put_predicate, put_text
 
 if TYPE_CHECKING:
@@ -333,6 +335,149 @@ def _history_sheet(wb, st: Styles, data: LakipData) -> None:
     g.finish_row()
 
 
+def _through(data: LakipData) -> str:
+    month = data.budget.month
+    if not data.budget.has_programs:
+        return "program belum ditetapkan dalam katalog (programs)"
+    if month is None:
+        return f"{NO_BUDGET_DATA} tahun {data.year}"
+    return f"realisasi s.d. {month_name(month)} {data.year}"
+
+
+def _money_cells(g: Grid, col: int, item: dict, rp) -> None:
+    """Pagu, realisasi, sisa and penyerapan from `col`; "–" where a figure is missing."""
+    pagu, real = item.get("pagu"), item.get("realisation")
+    g.number(col, pagu, rp, empty="–")
+    g.number(col + 1, real, rp, empty="–")
+    g.number(col + 2, pagu - real if pagu is not None and real is not None else None, rp, empty="–")
+    g.number(col + 3, item.get("absorption_pct"), g.st.pct, empty="–")
+
+
+def _budget_sheet(wb, st: Styles, data: LakipData) -> None:
+    """Realisasi Anggaran: pagu, realisasi and penyerapan per program, kegiatan and
+    sub kegiatan, and the OPD's total."""
+    opd, rp = data.config.catalogue.opd, st.rupiah
+    bold_rp = wb.add_format({**st.base, "num_format": "#,##0", "border": 1, "bold": True})
+    g = Grid(
+        wb,
+        st,
+        "Realisasi Anggaran",
+        f"Realisasi Anggaran Tahun {data.year} per Program dan Kegiatan",
+        f"{opd.name} {opd.region} · {_through(data)}",
+        [
+            ("No", 5),
+            ("Kode", 18),
+            ("Program / Kegiatan / Sub Kegiatan", 46),
+            ("IKU yang didukung", 14),
+            ("Pagu (Rp)", 17),
+            ("Realisasi (Rp)", 17),
+            ("Sisa anggaran (Rp)", 17),
+            ("Penyerapan (%)", 11),
+        ],
+    )
+    doc = data.budget_realisation()
+    programs = cast(list[dict[str, Any]], doc["programs"])
+    for no, p in enumerate(programs, start=1):
+        g.next_row()
+        g.ws.write_number(g.row, 0, no, st.center)
+        g.text(1, p["code"], st.bold)
+        g.text(2, p["name"], st.bold_wrap)
+        g.text(3, ", ".join(p["indicators"]), st.center)
+        _money_cells(g, 4, p, bold_rp)
+        for k in p["kegiatan"]:
+            for item, indent in [(k, "  "), *((s, "    ") for s in k["sub_kegiatan"])]:
+                g.next_row()
+                g.text(0, "")
+                g.text(1, item["code"])
+                g.text(2, indent + item["name"])
+                g.text(3, "")
+                _money_cells(g, 4, item, rp)
+    g.next_row()
+    g.ws.merge_range(g.row, 0, g.row, 3, "", st.bold)
+    g.text(0, "Jumlah Perangkat Daerah (program yang dipetakan)", st.bold, width=83)
+    _money_cells(g, 4, doc["total"], bold_rp)  # type: ignore[arg-type]
+    g.finish_row()
+
+
+def _efficiency_sheet(wb, st: Styles, data: LakipData) -> None:
+    """Analisis Efisiensi: per indicator capaian beside penyerapan, the index and the sentence."""
+    opd = data.config.catalogue.opd
+    g = Grid(
+        wb,
+        st,
+        "Analisis Efisiensi",
+        f"Analisis Efisiensi Penggunaan Sumber Daya Tahun {data.year}",
+        f"{opd.name} {opd.region} · {_through(data)}",
+        IDENT
+        + [
+            ("Capaian kinerja (%)", 11),
+            ("Penyerapan anggaran (%)", 11),
+            ("Indeks efisiensi", 10),
+            ("Kategori", 12),
+            ("Analisis", 60),
+        ],
+    )
+    rows = {r.indicator.code: r for r in data.rows}
+    for no, e in enumerate(data.efficiency(), start=1):
+        r = rows[str(e["indicator"])]
+        g.next_row()
+        g.ident(no, r.indicator)
+        g.number(4, e["achievement_pct"], st.pct, empty="–")  # type: ignore[arg-type]
+        g.number(5, e["absorption_pct"], st.pct, empty="–")  # type: ignore[arg-type]
+        g.number(6, e["efficiency_index"], st.dec, empty="–")  # type: ignore[arg-type]
+        g.text(7, e["label"] or "–", st.center)  # type: ignore[arg-type]
+        g.text(8, str(e["analysis"]))
+    g.next_row()
+    g.ws.merge_range(g.row, 0, g.row, 8, "", st.note)
+    g.text(0, EFFICIENCY_RULE, st.note, width=140)
+    g.finish_row()
+
+
+def _supporting_sheet(wb, st: Styles, data: LakipData) -> None:
+    """Program Penunjang: per indicator the programs and kegiatan that supported it."""
+    opd, rp = data.config.catalogue.opd, st.rupiah
+    g = Grid(
+        wb,
+        st,
+        "Program Penunjang",
+        f"Program dan Kegiatan Penunjang Capaian Kinerja Tahun {data.year}",
+        f"{opd.name} {opd.region} · {_through(data)}",
+        [
+            ("No", 5),
+            ("Kode IKU", 9),
+            ("Indikator Kinerja", 36),
+            ("Kode program / kegiatan", 16),
+            ("Program / Kegiatan", 42),
+            ("Pagu (Rp)", 17),
+            ("Realisasi (Rp)", 17),
+            ("Sisa anggaran (Rp)", 17),
+            ("Penyerapan (%)", 11),
+        ],
+    )
+    names = {r.indicator.code: r.indicator.name for r in data.rows}
+    for no, item in enumerate(data.supporting_programs(), start=1):
+        code = str(item["indicator"])
+        g.next_row()
+        g.ws.write_number(g.row, 0, no, st.center)
+        g.text(1, code, st.center)
+        g.text(2, names[code])
+        programs = cast(list[dict[str, Any]], item["programs"])
+        if not programs:
+            g.ws.merge_range(g.row, 3, g.row, 8, "", st.text)
+            g.text(3, NO_PROGRAMS, width=120)
+            continue
+        for i, p in enumerate(programs):
+            for j, (entry, bold) in enumerate([(p, True), *((k, False) for k in p["kegiatan"])]):
+                if i or j:
+                    g.next_row()
+                    for col in range(3):
+                        g.text(col, "")
+                g.text(3, entry["code"], st.bold if bold else None)
+                g.text(4, entry["name"] if bold else "  " + entry["name"], st.bold_wrap if bold else None)
+                _money_cells(g, 5, entry, rp)
+    g.finish_row()
+
+
 def render_lakip_excel(data: LakipData) -> bytes:
     buffer = io.BytesIO()
     wb = new_workbook(buffer)
@@ -347,6 +492,9 @@ def render_lakip_excel(data: LakipData) -> bytes:
     _standard_sheet(wb, st, data)
     _notes_sheet(wb, st, data)
     _history_sheet(wb, st, data)
+    _budget_sheet(wb, st, data)
+    _efficiency_sheet(wb, st, data)
+    _supporting_sheet(wb, st, data)
     wb.close()
     return buffer.getvalue()
 

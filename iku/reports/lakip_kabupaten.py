@@ -11,7 +11,7 @@ monthly sheets or from imported history, so the two can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -78,6 +78,8 @@ class KabupatenLakipData:
     generated_at: datetime
     rows: list[KabupatenLakipRow]
     bands: list[PredicateBand]
+    # CONTRACT §11: each OPD's pagu, realisation and absorption (null figures without data)
+    opd_budgets: list[dict] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:
@@ -132,7 +134,26 @@ def build_kabupaten_lakip(
     bands = first.bands
     rows = [_row(ind, lakips, bands) for ind in rpjmd.indicators]
     tz = ZoneInfo(first.config.pipeline.timezone)
-    return KabupatenLakipData(year, region, generated_at or datetime.now(tz), rows, bands)
+    return KabupatenLakipData(
+        year,
+        region,
+        generated_at or datetime.now(tz),
+        rows,
+        bands,
+        [opd_budget(lk) for lk in lakips.values()],
+    )
+
+
+def opd_budget(lakip: LakipData) -> dict:
+    """One OPD's line of the kabupaten's budget table."""
+    opd = lakip.config.catalogue.opd
+    total = lakip.budget_realisation()["total"]
+    return {
+        "opd": opd.code,
+        "name": opd.name,
+        **total,  # type: ignore[dict-item]
+        "budget_month": lakip.budget.month if lakip.budget.has_data else None,
+    }
 
 
 def _result_json(y: KabupatenYear, row: KabupatenLakipRow) -> dict:
@@ -162,6 +183,7 @@ def kabupaten_lakip_json(data: KabupatenLakipData) -> dict:
         "year": data.year,
         "region": data.region,
         "years": data.years,
+        "opd_budget": data.opd_budgets,
         "indicators": [
             {
                 "code": r.indicator.code,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from iku.domain.achievement import round2
+from iku.domain.periods import month_name
 from iku.domain.renstra import SOURCE_LABELS
 from iku.formatting import num
 
@@ -22,6 +23,7 @@ def render_kabupaten_lakip_excel(data: KabupatenLakipData) -> bytes:
     _indicators(wb, st, data)
     _sources(wb, st, data)
     _causes(wb, st, data)
+    _budgets(wb, st, data)
     wb.close()
     return buffer.getvalue()
 
@@ -127,4 +129,36 @@ def _causes(wb, st: Styles, data: KabupatenLakipData) -> None:
             g.number(3, s.current.achievement_pct, st.pct, "-")
             put_predicate(g.ws, g.row, 4, s.current.predicate, st)
             g.causes(5, s.causes)
+    g.finish_row()
+
+
+def _budgets(wb, st: Styles, data: KabupatenLakipData) -> None:
+    """Each OPD's pagu, realisasi and penyerapan of the year (CONTRACT §11)."""
+    g = Grid(
+        wb,
+        st,
+        "Anggaran Perangkat Daerah",
+        f"Realisasi Anggaran Perangkat Daerah Tahun {data.year}",
+        data.region,
+        [
+            ("No", 5),
+            ("Perangkat daerah", 44),
+            ("Pagu (Rp)", 18),
+            ("Realisasi (Rp)", 18),
+            ("Penyerapan (%)", 12),
+            ("Data s.d.", 14),
+        ],
+    )
+    for no, b in enumerate(data.opd_budgets, start=1):
+        g.next_row()
+        g.ws.write_number(g.row, 0, no, st.center)
+        g.text(1, f"{b['name']} ({b['opd']})")
+        if b["pagu"] is None:
+            g.ws.merge_range(g.row, 2, g.row, 5, "", st.center)
+            g.text(2, "– belum ada data realisasi anggaran", st.center, width=60)
+            continue
+        g.number(2, b["pagu"], st.rupiah)
+        g.number(3, b["realisation"], st.rupiah)
+        g.number(4, b["absorption_pct"], st.pct)
+        g.text(5, month_name(b["budget_month"]) if b["budget_month"] else "–", st.center)
     g.finish_row()

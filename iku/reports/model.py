@@ -7,11 +7,12 @@ Excel, JSON), so rendering can be timed apart from the warehouse.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from iku.config import Catalogue, Config, Indicator, PredicateBand
+from iku.domain import budget as money
 from iku.domain.achievement import (
     Achievement,
     Average,
@@ -23,6 +24,7 @@ from iku.domain.achievement import (
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period, quarter_months
+from iku.domain.pk import PkTarget, pk_targets
 from iku.domain.renstra import (
     RenstraProgress,
     YearFigure,
@@ -31,6 +33,15 @@ from iku.domain.renstra import (
     year_figure,
 )
 from iku.domain.status import MonthSubmission
+
+from .budget_view import (
+    NO_BUDGET_DATA,
+    NO_PROGRAMS,
+    Approval,
+    BudgetContext,
+    SakipView,
+    target_day,
+)
 
 NO_ACHIEVEMENT = "Tanpa capaian"
 NO_VERDICT = "Tanpa predikat (capaian sementara)"
@@ -57,6 +68,38 @@ class IndicatorReport:
     supporting: tuple[Note, ...] = ()
     inhibiting: tuple[Note, ...] = ()
     follow_up: tuple[Note, ...] = ()
+    # CONTRACT §12: the target measured against (PK or Renstra), None in bare builds
+    target_choice: PkTarget | None = None
+    # CONTRACT §11: the budget of the programs listing the indicator, through the
+    # period's end; None without budget data (`budget_note` says why)
+    budget: dict[str, float | None] | None = None
+    budget_note: str | None = None
+    programs: tuple[dict, ...] = ()  # program_figures of each program listing it
+    efficiency_index: float | None = None
+
+    @property
+    def efficiency_label(self) -> str | None:
+        return money.efficiency_label(self.efficiency_index)
+
+    @property
+    def target_source(self) -> str:
+        return self.target_choice.target_source if self.target_choice else "renstra"
+
+    @property
+    def target_renstra(self) -> float | None:
+        if self.target_choice:
+            return self.target_choice.target_renstra
+        return self.indicator.target(self.achievement.year)
+
+    def why_no_efficiency(self) -> str | None:
+        """Why there is no efficiency index (None when there is one)."""
+        if self.efficiency_index is not None:
+            return None
+        if self.budget is None:
+            return self.budget_note or NO_BUDGET_DATA
+        if self.achievement.achievement_pct is None:
+            return f"capaian kinerja belum ada ({self.achievement.why_no_pct() or 'tanpa capaian'})"
+        return "penyerapan anggaran 0 %" if not self.budget.get("absorption_pct") else None
 
     @property
     def verdict(self) -> str | None:
@@ -99,6 +142,25 @@ class ReportData:
     at_risk_below_pct: float
     timezone: str = "Asia/Jakarta"
     extra: dict = field(default_factory=dict)
+    budget: BudgetContext = field(default_factory=BudgetContext)
+    sakip: SakipView = field(default_factory=SakipView)
+    target_day: date | None = None  # the day whose Perjanjian Kinerja gave the targets
+    e81_paper: str = "f4"  # pipeline.yaml reports.e81_paper
+
+    @property
+    def approvals(self) -> tuple[Approval, ...]:
+        return self.sakip.approvals
+
+    @property
+    def has_pk(self) -> bool:
+        return any(r.target_source == "pk" for r in self.rows)
+
+    def programs_json(self) -> list[dict]:
+        """CONTRACT §11 top-level `programs` (empty without programs)."""
+        return money.programs_json(self.budget.programs, self.budget.lines)
+
+    def opd_budget(self) -> dict[str, float | None] | None:
+        return money.opd_total(self.budget.programs, self.budget.lines)
 
     @property
     def rows(self) -> list[IndicatorReport]:
@@ -164,13 +226,23 @@ def build_report_data(
     as_of: datetime,
     generated_at: datetime | None = None,
     history: list[HistoryValue] | None = None,
+    budget: BudgetContext | None = None,
+    sakip: SakipView | None = None,
 ) -> ReportData:
     """`values`: current monthly figures (earlier Renstra years too, for Tabel
     E.81's Renstra columns); `history`: imported figures of years before the
-    pipeline, used where no monthly sheet holds that year."""
+    pipeline, used where no monthly sheet holds that year; `budget`: the
+    budget figures (CONTRACT §11); `sakip`: verification and approvals (§12).
+    Each indicator is measured against the Perjanjian Kinerja's target in
+    force on `target_day(period, as_of)` (the period's last day, or the
+    report's day when earlier), else the Renstra's."""
     cat, pipe = config.catalogue, config.pipeline
     tz = ZoneInfo(pipe.timezone)
-    year, end = period.year, period.end_month
+    budget = budget or BudgetContext()
+    day = target_day(period, as_of, pipe.timezone)
+    year = period.year
+    targets = pk_targets(cat, year, day)
+    end = period.end_month
     in_scope = sorted(
         (v for v in values if v.year == year and v.month <= end),
         key=lambda v: (v.indicator, v.month, v.revision),
@@ -195,7 +267,8 @@ def build_report_data(
             )
             for y in range(renstra[0], year)
         ]
-        groups.setdefault(ind.sasaran, []).append(_indicator_report(config, ind, mine, earlier, period))
+        row = _indicator_report(config, ind, mine, earlier, period, targets[ind.code])
+        groups.setdefault(ind.sasaran, []).append(_with_budget(row, budget))
         tujuan.setdefault(ind.sasaran, ind.tujuan)
 
     return ReportData(
@@ -210,17 +283,47 @@ def build_report_data(
         bands=list(pipe.predicates),
         at_risk_below_pct=pipe.at_risk_below_pct,
         timezone=pipe.timezone,
+        budget=budget,
+        sakip=sakip or SakipView(),
+        target_day=day,
+        e81_paper=pipe.reports.e81_paper,
+    )
+
+
+def _with_budget(row: IndicatorReport, budget: BudgetContext) -> IndicatorReport:
+    """The indicator's budget (the sum over the programs listing it), its
+    programs' figures and its efficiency index, or why there are none."""
+    code = row.indicator.code
+    mine = money.programs_of(budget.programs, code)
+    lines = budget.lines
+    figures = money.indicator_budget(budget.programs, lines, code)
+    note = None if figures else (NO_PROGRAMS if not mine else NO_BUDGET_DATA)
+    absorption = figures["absorption_pct"] if figures else None
+    return replace(
+        row,
+        budget=figures,
+        budget_note=note,
+        programs=tuple(money.program_figures(p, lines, code) for p in mine),
+        efficiency_index=money.efficiency_index(row.achievement.achievement_pct, absorption),
     )
 
 
 def _indicator_report(
-    config: Config, ind: Indicator, mine: list[MonthlyValue], earlier: list[YearFigure], period: Period
+    config: Config,
+    ind: Indicator,
+    mine: list[MonthlyValue],
+    earlier: list[YearFigure],
+    period: Period,
+    choice: PkTarget | None = None,
 ) -> IndicatorReport:
     """One indicator's row: its achievement, the bidang's words of the period's
     months, and the Renstra progress through last year and through this period."""
     cat, pipe = config.catalogue, config.pipeline
     renstra = cat.opd.renstra_period
-    ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+    if choice is None:
+        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+    else:
+        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct, target=choice.target)
     note_months = set(_period_months(period))
 
     def texts(attr: str) -> tuple[Note, ...]:
@@ -238,6 +341,7 @@ def _indicator_report(
         supporting=texts("supporting"),
         inhibiting=texts("inhibiting"),
         follow_up=texts("follow_up"),
+        target_choice=choice,
         renstra_before=renstra_progress(ind.kind, ind.polarity, earlier, ind.targets, renstra)
         if earlier
         else None,
@@ -264,9 +368,20 @@ def load_report_data(res, period: Period, as_of: datetime) -> ReportData:
     """Fetch the inputs from the warehouse (iku.queries), then build."""
     from iku.queries import report_inputs  # keeps this module importable without a DB
 
+    from .budget_view import load_budget, load_sakip
+
     inputs = report_inputs(res, period, as_of)
+    cat = res.config.catalogue
+    budget = load_budget(res.warehouse, res.opd, cat.budget_programs, period, cat.opd.renstra_period[0])
     return build_report_data(
-        res.config, inputs.values, inputs.submissions, period, as_of, history=inputs.history
+        res.config,
+        inputs.values,
+        inputs.submissions,
+        period,
+        as_of,
+        history=inputs.history,
+        budget=budget,
+        sakip=load_sakip(res, period),
     )
 
 
@@ -295,6 +410,14 @@ def report_json(data: ReportData) -> dict:
                 else None,
                 "achievement_pct": fig["achievement_pct"],
                 "predicate": fig["predicate"],
+                # CONTRACT §12: where the target comes from, the Renstra's beside it
+                "target_source": r.target_source,
+                "target_renstra": clean_number(r.target_renstra),
+                "pk_revision": r.target_choice.revision_label if r.target_choice else None,
+                # CONTRACT §11: null without budget data
+                "budget": r.budget,
+                "efficiency_index": r.efficiency_index,
+                "efficiency_label": r.efficiency_label,
             }
         )
         if data.is_quarterly:
@@ -311,8 +434,21 @@ def report_json(data: ReportData) -> dict:
         "year": data.period.year,
         "period": data.period.label,
         "indicators": indicators,
-        "submissions": [s.as_json() for s in data.submissions],
+        "submissions": [_submission_json(data, s) for s in data.submissions],
+        "programs": data.programs_json(),
+        "budget_month": data.budget.month if data.budget.has_data else None,
+        "target_date": data.target_day.isoformat() if data.target_day else None,
+        "approvals": [a.as_dict(data.timezone) for a in data.approvals],
     }
+
+
+def _submission_json(data: ReportData, s: MonthSubmission) -> dict:
+    """§7's entry with §12's `verification` and `locked` (and the return note)."""
+    state = data.sakip.months.get((s.bidang, s.month))
+    locked = any(a.quarter == (s.month - 1) // 3 + 1 for a in data.approvals)
+    extra = dict(state) if state else {"verification": None, "locked": locked}
+    extra["locked"] = bool(extra.get("locked")) or locked
+    return {**s.as_json(), **extra}
 
 
 # Colours by band position (highest band first), so a relabelled scale keeps them.

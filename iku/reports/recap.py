@@ -47,6 +47,17 @@ class OpdRecap:
         return self.report.headline_average()
 
     @property
+    def budget(self) -> dict[str, float | None] | None:
+        """The OPD's pagu, realisation and absorption over its programs (CONTRACT §11); None without data."""
+        return self.report.opd_budget()
+
+    @property
+    def budget_why(self) -> str:
+        """Why an OPD has no budget figures."""
+        b = self.report.budget
+        return "program belum dipetakan" if not b.has_programs else "belum ada data realisasi anggaran"
+
+    @property
     def without_target(self) -> list[str]:
         year = self.report.period.year
         return [r.indicator.code for r in self.report.rows if r.indicator.target(year) is None]
@@ -139,6 +150,22 @@ class RecapData:
     @property
     def indicators(self) -> int:
         return sum(len(o.report.rows) for o in self.opds)
+
+    @property
+    def budget(self) -> dict[str, float | None] | None:
+        """The pagu, realisation and absorption summed over the OPD with budget data; None when none has."""
+        from iku.domain.budget import absorption_pct
+
+        given = [b for o in self.opds if (b := o.budget) is not None]
+        if not given:
+            return None
+        pagu = sum(b["pagu"] or 0 for b in given)
+        real = sum(b["realisation"] or 0 for b in given)
+        return {"pagu": pagu, "realisation": real, "absorption_pct": absorption_pct(pagu, real)}
+
+    @property
+    def budget_opds(self) -> int:
+        return sum(1 for o in self.opds if o.budget is not None)
 
     @property
     def rpjmd_planned(self) -> bool:
@@ -253,6 +280,9 @@ def recap_json(data: RecapData) -> dict:
                 "average": _average_json(label, avg),
                 "without_target": o.without_target,
                 "submissions": submissions,
+                # CONTRACT §11: the OPD's pagu, realisation and absorption; null without data
+                "budget": o.budget,
+                "budget_month": o.report.budget.month if o.budget else None,
             }
         )
     return {
@@ -267,6 +297,8 @@ def recap_json(data: RecapData) -> dict:
             "predicates": dict(data.distribution),
             "average": _average_json("Rata-rata capaian seluruh IKU perangkat daerah", data.average),
             "submissions": data.rate.as_json(),
+            "budget": data.budget,
+            "budget_opd_count": data.budget_opds,
         },
         "rpjmd": [rpjmd_json(row, quarterly=data.period.quarter is not None) for row in data.rpjmd],
     }

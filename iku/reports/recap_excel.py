@@ -56,11 +56,24 @@ def _figures(
     put_predicate(ws, row, col + 3, verdict, st)
 
 
+def _budget_cells(ws, row: int, col: int, budget, st: Styles, why: str) -> None:
+    """Pagu, realisasi and penyerapan; "–" and the reason where the OPD has no budget data."""
+    if budget is None:
+        put_text(ws, row, col, "–", st.center)
+        put_text(ws, row, col + 1, "–", st.center)
+        put_text(ws, row, col + 2, why, st.text)
+        return
+    put_number(ws, row, col, budget["pagu"], st, st.rupiah)
+    put_number(ws, row, col + 1, budget["realisation"], st, st.rupiah)
+    put_number(ws, row, col + 2, budget["absorption_pct"], st, st.pct)
+
+
 def _summary(ws, data: RecapData, st: Styles) -> None:
     labels = [label for label, _ in data.distribution]
     names = ["No", "Perangkat daerah", "Kode", "Jumlah IKU", *labels, "Rata-rata capaian (%)"]
     names += ["Predikat rata-rata", "IKU tanpa target", "Diharapkan", "Diterima", "Tepat waktu"]
-    names += ["% diterima", "% tepat waktu"]
+    names += ["% diterima", "% tepat waktu", "Pagu (Rp)", "Realisasi anggaran (Rp)", "Penyerapan (%)"]
+    money = len(names) - 3
     _title(ws, data, st, len(names))
     _header(ws, 3, names, st)
     row = 4
@@ -75,6 +88,7 @@ def _summary(ws, data: RecapData, st: Styles) -> None:
                 put_number(ws, row, col, value, st)
         _average_and_rate(ws, row, len(cells), avg, o.rate, st)
         put_text(ws, row, len(cells) + 2, ", ".join(o.without_target) or "-", st.text)
+        _budget_cells(ws, row, money, o.budget, st, o.budget_why)
         row += 1
     put_text(ws, row, 1, "Kabupaten", st.bold)
     put_number(ws, row, 3, data.indicators, st)
@@ -82,6 +96,7 @@ def _summary(ws, data: RecapData, st: Styles) -> None:
     for k, label in enumerate(labels):
         put_number(ws, row, 4 + k, totals.get(label, 0), st)
     _average_and_rate(ws, row, 4 + len(labels), data.average, data.rate, st)
+    _budget_cells(ws, row, money, data.budget, st, "belum ada data realisasi anggaran")
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 40)
     ws.set_column(2, len(names) - 1, 12)

@@ -69,6 +69,7 @@ class Styles:
         self.int = wb.add_format({**base, "num_format": "#,##0", "border": 1})
         self.dec = wb.add_format({**base, "num_format": "#,##0.00", "border": 1})
         self.pct = wb.add_format({**base, "num_format": "0.00", "border": 1})
+        self.rupiah = wb.add_format({**base, "num_format": "#,##0", "border": 1})  # whole rupiah
         self.when = wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm", "border": 1})
         self.flag = wb.add_format({**base, "text_wrap": True, "border": 1, "font_color": "#922B21"})
         self.bold = wb.add_format({**base, "bold": True, "border": 1})
@@ -136,14 +137,24 @@ def put_predicate(ws, row: int, col: int, label: str | None, st: Styles) -> None
     put_text(ws, row, col, label, st.pred.get(label, st.center))
 
 
-def print_setup(ws, repeat_from: int | None = None, repeat_to: int | None = None) -> None:
+A4 = 9  # xlsxwriter's paper index
+
+
+def print_setup(
+    ws,
+    repeat_from: int | None = None,
+    repeat_to: int | None = None,
+    paper: int = A4,
+    side: float = 0.4,
+    footer_points: int = 8,
+) -> None:
     ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_paper(paper)
+    ws.set_margins(left=side, right=side, top=0.5, bottom=0.5)
     ws.fit_to_pages(1, 0)
     if repeat_from is not None:
         ws.repeat_rows(repeat_from, repeat_to)
-    ws.set_footer("&L&8&A&R&8Halaman &P dari &N")
+    ws.set_footer(f"&L&{footer_points}&A&R&{footer_points}Halaman &P dari &N")
 
 
 def month_notes(items, code: str | None = None) -> list[str]:

@@ -27,6 +27,9 @@ SHEETS = [
     "Standar",
     "Catatan Bidang",
     "Data Historis",
+    "Realisasi Anggaran",
+    "Analisis Efisiensi",
+    "Program Penunjang",
 ]
 LONG_CAUSE = (
     "Pelaksanaan perbaikan rumah terhambat karena hujan deras berkepanjangan di beberapa kecamatan "

@@ -8,11 +8,14 @@ import json
 import shutil
 
 import openpyxl
+import pytest
 from kabupatenkit import DINKES, EXAMPLES, SEED, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 from test_cli import run
 from test_import_history import HEADER
 from test_import_history import write_xlsx as write_history
+
+from .conftest import page_sizes, print_pdf
 
 
 def _installation(iku_env, monkeypatch):
@@ -75,7 +78,16 @@ def test_the_kabupaten_feed_compares_its_iku_across_years(iku_env, monkeypatch):
     assert [c["text"] for c in cause["inhibiting"]] == ["hujan"] and ikd01["causes"][1]["supporting"] == []
 
     book = openpyxl.load_workbook(out / "lakip-kabupaten-2023.xlsx")
-    assert book.sheetnames == ["IKU Kabupaten", "Sumber OPD", "Analisis Penyebab"]
+    assert book.sheetnames == [
+        "IKU Kabupaten",
+        "Sumber OPD",
+        "Analisis Penyebab",
+        "Anggaran Perangkat Daerah",
+    ]
+    # no OPD here configures programs: each OPD listed, no figure, the reason in words
+    money = [[c.value for c in row] for row in book["Anggaran Perangkat Daerah"].iter_rows(min_row=5)]
+    assert len(money) == len(doc["opd_budget"]) and money[0][2] == "– belum ada data realisasi anggaran"
+    assert all(b["pagu"] is None and b["absorption_pct"] is None for b in doc["opd_budget"])
     why = [c.value for c in book["Analisis Penyebab"][5]]
     assert why[0] == "IKD-01" and why[5] == "• DAK cair tepat waktu (Maret)" and why[6] == "• hujan (Maret)"
     sheet = book["IKU Kabupaten"]
@@ -100,3 +112,13 @@ def test_one_opd_alone_writes_no_kabupaten_feed(iku_env, monkeypatch):
     result = run("lakip", "--year", "2023", "--opd", SEED)
     assert result.returncode == 0, result.stderr
     assert (out / SEED / "lakip-2023.xlsx").is_file() and not (out / "lakip-kabupaten-2023.json").exists()
+
+
+@pytest.mark.browser
+def test_the_kabupaten_feed_prints(iku_env, monkeypatch, office, tmp_path):
+    """LibreOffice prints lakip-kabupaten-Y.xlsx: a page or more per sheet, A4 landscape."""
+    out = _installation(iku_env, monkeypatch)
+    assert run("lakip", "--year", "2023").returncode == 0
+    pdf = print_pdf(office, out / "lakip-kabupaten-2023.xlsx", tmp_path)
+    sizes = page_sizes(pdf)
+    assert len(sizes) >= 4 and all((round(w), round(h)) == (842, 595) for w, h in sizes)

@@ -43,14 +43,17 @@ def test_e81_sheet_layout_and_figures(q2_book):
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"F5:G5", "A5:A6", "B8:B9"} <= merged  # two indicators share the first sasaran
     assert ws.freeze_panes == "E8"
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 14  # F4/folio
+    # one page wide (fitToWidth 1 is the default, left out), as many pages down as needed
+    assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
 
     r2 = _row_of(ws, "IKU-02", 4)
     k = [ws.cell(r2, c).value for c in range(6, 26, 2)]
     # Renstra 5 x 150 = 750; 2022 gave 120; target 150; TW I 32, TW II 24; 56 so far;
     # 120 + 56 = 176 of 750 = 23.47 % (no predicate on partial Renstra progress)
     assert k == [750, 120, 150, 32, 24, None, None, 56, 176, 23.47]
-    assert all(ws.cell(r2, c).value is None for c in range(7, 27, 2))  # Rp: for the evaluator
+    # no programs in the seed: the Rp halves stay for the evaluator
+    assert all(ws.cell(r2, c).value is None for c in range(7, 27, 2))
     assert ws.cell(r2, 7).fill.fgColor.rgb.endswith("FFF2CC")
     assert ws.cell(r2, 5).value == "49 Unit"  # the baseline, as the seed states it
     r4 = _row_of(ws, "IKU-04", 4)
@@ -65,12 +68,13 @@ def test_e81_sheet_layout_and_figures(q2_book):
     closing = {ws.cell(r, 1).value: r for r in range(r2, ws.max_row + 1) if ws.cell(r, 1).value}
     avg = closing["Rata-rata capaian kinerja (%)"]
     # no Rencana Aksi in the seed: the year to date, provisional: (37.33 + 100 + 78.95) / 3 = 72.09
-    assert ws.cell(avg, 6).value == 72.09
+    # under the capaian column 13 (K), the OPD's absorption beside it (Rp: none here)
+    assert ws.cell(avg, 20).value == 72.09 and ws.cell(avg, 21).value is None
     assert (
-        "rata-rata 3 dari 5 indikator" in ws.cell(avg, 8).value
-        and "IKU-01 (target belum ditetapkan)" in ws.cell(avg, 8).value
+        "rata-rata 3 dari 5 indikator" in ws.cell(avg, 6).value
+        and "IKU-01 (target belum ditetapkan)" in ws.cell(avg, 6).value
     )
-    assert ws.cell(closing["Predikat kinerja"], 6).value == "sementara (belum akhir tahun)"
+    assert ws.cell(closing["Predikat kinerja"], 20).value == "sementara (belum akhir tahun)"
     assert (
         ws.cell(closing["Faktor pendorong keberhasilan pencapaian"], 6).value
         == "IKU-04 (Mei): Swadaya masyarakat tinggi"

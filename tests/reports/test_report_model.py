@@ -36,6 +36,12 @@ def test_quarterly_json_contract(seeded_res_any):
         "predicate_quarter",
         "provisional",
         "projected_pct",
+        "target_source",
+        "target_renstra",
+        "pk_revision",
+        "budget",
+        "efficiency_index",
+        "efficiency_label",
     }
     # IKU-02: 10 + 14 (revision) + 8 + 15 + 9 = 56; Q2 = 15 + 9 (June invalid) = 24; 56/150 = 37.33 %
     assert ind["IKU-02"] == {
@@ -54,7 +60,17 @@ def test_quarterly_json_contract(seeded_res_any):
         "predicate_quarter": None,
         "provisional": True,
         "projected_pct": 89.6,
+        # no Perjanjian Kinerja and no programs in the seed: the Renstra's target, no budget
+        "target_source": "renstra",
+        "target_renstra": 150,
+        "pk_revision": None,
+        "budget": None,
+        "efficiency_index": None,
+        "efficiency_label": None,
     }
+    assert doc["programs"] == [] and doc["approvals"] == [] and doc["budget_month"] is None
+    # the PK in force at the quarter's end (30 June), the report being made later
+    assert doc["target_date"] == "2023-06-30"
     # IKU-03: 1 (March) + 1 (May) of target 2
     assert (ind["IKU-03"]["realisation"], ind["IKU-03"]["achievement_pct"], ind["IKU-03"]["predicate"]) == (
         2,
@@ -73,6 +89,9 @@ def test_quarterly_json_contract(seeded_res_any):
     assert subs[("perumahan", 2)]["received_at"] == "2023-03-05T09:00:00+07:00"
     assert subs[("perumahan", 6)]["status"] == "invalid"
     assert subs[("perkim", 6)]["status"] == "late"
+    # CONTRACT §12: a valid month nobody has verified yet is diterima; nothing approved, nothing locked
+    assert subs[("perumahan", 2)]["verification"] == "diterima" and subs[("perumahan", 2)]["locked"] is False
+    assert subs[("perumahan", 6)]["verification"] is None
     # flags for the reader: June missing for perumahan, no target for IKU-01
     rows = {r.indicator.code: r for r in data.rows}
     assert "data belum lengkap (Juni)" in rows["IKU-02"].achievement.flags
