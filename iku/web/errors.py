@@ -19,3 +19,9 @@ def error(request: Request, status: int, message: str, headers: dict[str, str] |
 
 def api_error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def sentence(text: str) -> str:
+    """A rule's reason (one Indonesian line, lower case) as a sentence on a page."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
