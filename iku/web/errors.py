@@ -3,6 +3,8 @@ detail for the API."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
@@ -22,6 +24,7 @@ def api_error(status: int, detail: str, headers: dict[str, str] | None = None) -
 
 
 def sentence(text: str) -> str:
-    """A rule's reason (one Indonesian line, lower case) as a sentence on a page."""
-    text = text.strip()
+    """A rule's reason (one Indonesian line, lower case) as a sentence on a page,
+    without the command-line hints the rules give operators ("(iku unlock)")."""
+    text = re.sub(r" \((?:iku [a-z-]+|--[a-z-]+)\)", "", text).strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
