@@ -110,8 +110,16 @@ def test_every_route_as_every_role(portal, tmp_path):
 
     indicator = portal.res.config.catalogue.indicators_of("perumahan")[0].code
     Sakip(portal.res.warehouse).record_evidence(
-        portal.res.opd, "perumahan", indicator, 2023, 4, "a.xlsx", data,
-        archive_root=portal.res.settings.archive_dir, actor="uji", role="operator",
+        portal.res.opd,
+        "perumahan",
+        indicator,
+        2023,
+        4,
+        "a.xlsx",
+        data,
+        archive_root=portal.res.settings.archive_dir,
+        actor="uji",
+        role="operator",
     )
     reports = portal.res.output_dir / "2023"
     reports.mkdir(parents=True)

@@ -117,7 +117,7 @@ def test_verify_approve_lock_then_unlock(portal, tmp_path):
     log = head.get(f"{A}/audit").text
     rows = re.findall(r'<tr data-action="(\w+)"><td>([^<]+)</td><td>([^<]+)</td>.*?</tr>', log, re.S)
     assert [a for a, _, _ in rows][:3] == ["return", "unlock", "approve"]
-    assert ("unlock", "kadis") == (rows[1][0], rows[1][2]) and "Revisi data Mei dari bidang" in log
+    assert (rows[1][0], rows[1][2]) == ("unlock", "kadis") and "Revisi data Mei dari bidang" in log
     assert "pengembalian bulan" in log and "perumahan/2023-05" in log and "angka Mei salah" in log
     assert re.search(r"\d{4} \d{2}\.\d{2}", rows[0][1]) and "WIB" in log
     kab = portal.client("kabupaten")
