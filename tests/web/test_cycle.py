@@ -312,3 +312,29 @@ def test_the_guides_are_pages_of_the_portal(portal):
     assert 'href="/panduan/bidang"' in other
     assert bidang.get("/panduan/rahasia").status_code == 404
     assert httpx.get(f"{portal.url}/panduan/bidang", timeout=60).headers["location"] == "/masuk"
+
+
+def test_a_month_without_required_evidence_is_flagged(portal_factory, config_copy, tmp_path):
+    opd = config_copy / "opd.yaml"
+    opd.write_text(
+        opd.read_text(encoding="utf-8").replace(
+            "  - code: IKU-01\n", "  - code: IKU-01\n    evidence_required: true\n", 1
+        ),
+        encoding="utf-8",
+    )
+    p = portal_factory(config_dir=config_copy)
+    for month in (4, 5):
+        drop(p, tmp_path, "perumahan", month)
+    consolidate(p.res)
+    plan = p.client("perencana")
+    page = f"{A}/bidang/perumahan/2023/5"
+    token = re.search(r'name="csrf" value="([^"]+)"', plan.get(page).text).group(1)
+    sent = plan.post(
+        f"{page}/bukti", data={"csrf": token, "indikator": "IKU-01"}, files={"berkas": ("ba.pdf", PDF)}
+    )
+    assert sent.status_code == 303
+    matrix = plan.get(f"{A}/perencana?tahun=2023").text
+    assert "bukti belum ada" in cell(matrix, "perumahan-4") and "IKU-01" in cell(matrix, "perumahan-4")
+    assert "bukti belum ada" not in cell(matrix, "perumahan-5")
+    assert "bukti belum ada" not in cell(matrix, "perumahan-6")  # nothing sent yet: no evidence expected
+    assert "bukti belum ada" in plan.get(f"{A}/bidang/perumahan/2023/4").text
