@@ -23,7 +23,7 @@ from iku.warehouse.accounts import Account
 from iku.warehouse.budget import budget_files
 
 from .. import intake
-from ..deps import OPD, may, portal_of, route, unit_of
+from ..deps import OPD, portal_of, route, unit_of
 from ..errors import error
 from ..templating import render
 from .shared import MEDIA, admit, upload_bytes
@@ -106,5 +106,4 @@ async def budget_upload(request: Request) -> Response:
         "anggaran_terima.html.j2",
         status=422 if done.refused else 200,
         result=done,
-        may_upload=may(account, "budget_write"),
     )

@@ -1,5 +1,7 @@
-"""The planning team's pages: the submission matrix, the reports, run now,
-and the alert log (read by the kabupaten too; run now is the team's only)."""
+"""The planning team's pages: the submission matrix with each month's
+verification and each quarter's approval, verifying and returning a month, the
+audit log, the "perlu dicek" list, the reports, run now and the alert log (read
+by the kepala and the kabupaten too; run now, verify and return are the team's only)."""
 
 from __future__ import annotations
 
