@@ -338,3 +338,30 @@ def test_a_month_without_required_evidence_is_flagged(portal_factory, config_cop
     assert "bukti belum ada" not in cell(matrix, "perumahan-5")
     assert "bukti belum ada" not in cell(matrix, "perumahan-6")  # nothing sent yet: no evidence expected
     assert "bukti belum ada" in plan.get(f"{A}/bidang/perumahan/2023/4").text
+
+
+def test_evidence_and_budget_sheets_count_in_the_upload_quota(portal_factory, config_copy, tmp_path):
+    p = portal_factory(config_dir=with_programs(config_copy), uploads_per_hour=2)
+    auth = {"authorization": f"Bearer {p.tokens['bidang_a']}"}
+    answers = [
+        httpx.post(
+            f"{p.url}/api/evidence",
+            headers=auth,
+            data={"indicator": "IKU-01", "period": "2023-04"},
+            files={"file": (f"ba{i}.pdf", PDF + str(i).encode())},
+            timeout=180,
+        )
+        for i in range(3)
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    assert "batas 2 berkas per jam" in answers[2].json()["detail"] and answers[2].headers["retry-after"]
+    money = p.client("keuangan")
+    token = re.search(r'name="csrf" value="([^"]+)"', money.get(f"{A}/anggaran").text).group(1)
+    data = write_sheet(tmp_path / "lra.xlsx", sipd_rows(month=3, year=2024)).read_bytes()
+    codes = [
+        money.post(
+            f"{A}/anggaran/unggah", data={"csrf": token}, files={"berkas": (f"{i}.xlsx", data)}
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 200, 429]
