@@ -28,6 +28,8 @@ ROLES = {
     "bidang_a": ("rumah", "bidang", "perumahan"),
     "bidang_b": ("kumuh", "bidang", "perkim"),
     "perencana": ("rencana", "perencana", None),
+    "kepala": ("kadis", "kepala", None),
+    "keuangan": ("uang", "keuangan", None),
     "kabupaten": ("bupati", "kabupaten", None),
 }
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

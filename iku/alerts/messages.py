@@ -9,6 +9,7 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``reminder``            H-n before the deadline, to a bidang that has not submitted (extra kind)
 - ``recap``               after a consolidation that found new files, to the planning team (extra kind)
 - ``kabupaten_recap``     the recap of every OPD for a quarter or year, to the kabupaten (extra kind)
+- ``returned_month``      the planning team returned a bidang's month with a note (extra kind)
 """
 
 from __future__ import annotations
@@ -356,6 +357,48 @@ def reminder(
         file=None,
         problems=[],
         extra={"deadline": cell.deadline.isoformat(), "days_before": days_before},
+    )
+
+
+def returned_month(
+    config: Config, bidang: str, year: int, month: int, note: str, by: str, at: datetime
+) -> AlertMessage:
+    """The perencana returned a bidang-month (CONTRACT §12): the bidang reads why
+    and sends a corrected sheet, which starts again at `diterima`."""
+    tz = config.pipeline.timezone
+    key = f"returned:{bidang}:{year}-{month:02d}:{at.isoformat()}"
+    period = period_label(year, month)
+    opd = config.catalogue.opd.name
+    lines = [
+        f"Yth. {bidang_name(config, bidang)},",
+        "",
+        f"Data realisasi IKU {period} DIKEMBALIKAN oleh tim perencanaan {opd} untuk diperbaiki.",
+        "",
+        f"  OPD          : {opd}",
+        f"  Bidang       : {bidang_label(config, bidang)}",
+        f"  Periode      : {period}",
+        f"  Dikembalikan : {local_datetime(at, tz)} oleh {by}",
+        "",
+        "Catatan tim perencanaan:",
+        f"  {note}",
+        "",
+        "Kirim lembar realisasi yang sudah diperbaiki untuk periode ini (portal atau folder bidang Anda); "
+        "kiriman baru diperiksa lagi oleh tim perencanaan.",
+        "",
+        _footer(config, key),
+    ]
+    return AlertMessage(
+        kind="returned_month",
+        cause_key=key,
+        subject=f"[IKU] Data {period} dikembalikan: {bidang_name(config, bidang)}, {opd}",
+        text="\n".join(lines),
+        summary=f"Data {period} dari {bidang_label(config, bidang)} ({opd}) dikembalikan: {one_line(note)}",
+        bidang=bidang,
+        year=year,
+        month=month,
+        file=None,
+        problems=[],
+        extra={"opd": config.catalogue.opd.code, "note": note, "returned_by": by},
     )
 
 

@@ -89,7 +89,7 @@ def _no_such_user(username: str) -> ValueError:
 @guarded(who=PORTAL)
 def add_user(
     username: str = typer.Argument(..., help="Nama pengguna"),
-    role: str = typer.Option(..., "--role", help="bidang | perencana | kabupaten"),
+    role: str = typer.Option(..., "--role", help="bidang | perencana | kepala | keuangan | kabupaten"),
     bidang: str | None = typer.Option(None, "--bidang", help="Kode bidang (peran bidang saja)"),
     opd: str | None = typer.Option(
         None,
@@ -98,9 +98,11 @@ def add_user(
     ),
 ) -> None:
     """Buat akun; kata sandi ditanyakan (atau dibaca satu baris dari masukan standar)."""
-    from iku.warehouse.accounts import Accounts
+    from iku.warehouse.accounts import ROLES, Accounts
     from iku.web.passwords import hash_password
 
+    if role not in ROLES:  # before the password is asked for
+        raise ValueError(f"peran '{role}' tidak dikenal (pilih salah satu: {', '.join(ROLES)})")
     res = resources()
     opd = _account_opd(res, role, opd, bidang)
     _check_username(username)

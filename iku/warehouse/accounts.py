@@ -12,7 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from .schema import web_account, web_token
 from .store import Warehouse
 
-ROLES = ("bidang", "perencana", "kabupaten")
+# bidang: submits its own sheets; perencana: the planning team (verifies, returns);
+# kepala: the Kepala Dinas (approves and unlocks quarters, reads all of its OPD);
+# keuangan: the finance office (uploads its OPD's budget sheets); kabupaten: reads every OPD
+ROLES = ("bidang", "perencana", "kepala", "keuangan", "kabupaten")
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Account:
     id: int
     opd_code: str
     username: str
-    role: str  # bidang | perencana | kabupaten
+    role: str  # one of ROLES
     bidang: str | None
     password_hash: str
 

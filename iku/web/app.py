@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from iku.resources import Resources
 from iku.warehouse.accounts import Accounts
+from iku.warehouse.sakip import MAX_EVIDENCE_BYTES
 
 from . import intake
 from .deps import ALLOW, Portal
@@ -50,6 +51,8 @@ def create_app(
     def limit_for(path: str) -> int:
         if path == "/api/submissions" or path.endswith("/unggah"):
             return limits.max_file_bytes + MULTIPART_OVERHEAD
+        if path == "/api/evidence" or path.endswith("/bukti"):
+            return MAX_EVIDENCE_BYTES + MULTIPART_OVERHEAD
         return FORM_LIMIT
 
     proxies = [a.strip() for a in (settings.trusted_proxy or "").split(",") if a.strip()]

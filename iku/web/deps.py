@@ -35,14 +35,37 @@ from .settings import WebSettings
 
 OPD = "/opd/{opd}"  # the prefix of every route about one OPD's data
 
-# Who may use a route: "anyone", "signed_in", "read_bidang" (that bidang, the
-# planning team, the kabupaten), "write_bidang" (that bidang only), "planner"
-# (planning team and kabupaten), "perencana" (planning team only), "kabupaten"
-# (the kabupaten role only), "token" (an API token: checked by the handler).
+# Who may use a route:
+#   anyone         no session needed
+#   signed_in      any account (the handler narrows further)
+#   read_bidang    that bidang, the planning team, the kepala, the kabupaten
+#   write_bidang   that bidang only (its sheets)
+#   evidence       that bidang and the planning team (bukti dukung)
+#   planner        the planning team, the kepala and the kabupaten (reading the OPD's pages)
+#   perencana      the planning team only (run now, verify, return)
+#   kepala         the Kepala Dinas only (approve, unlock a quarter)
+#   budget_read    the planning team, the kepala, the finance office, the kabupaten
+#   budget_write   the planning team and the finance office (budget sheets)
+#   kabupaten      the kabupaten role only
+#   token          an API token: checked by the handler
 # Routes under /opd/{opd} admit, on top, only accounts of that OPD and the
 # kabupaten role. Keys: "METHOD /path" as in the route table.
 ALLOW: dict[str, str] = {}
-RULES = ("anyone", "signed_in", "read_bidang", "write_bidang", "planner", "perencana", "kabupaten", "token")
+RULES = (
+    "anyone",
+    "signed_in",
+    "read_bidang",
+    "write_bidang",
+    "evidence",
+    "planner",
+    "perencana",
+    "kepala",
+    "budget_read",
+    "budget_write",
+    "kabupaten",
+    "token",
+)
+READERS = ("perencana", "kepala", "kabupaten")  # read every bidang of the OPD (the kabupaten: of every OPD)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -111,19 +134,20 @@ def may(account: Account | None, rule: str, bidang: str | None = None) -> bool:
         return True
     if account is None:
         return False
-    if rule == "signed_in":
-        return True
-    if rule == "kabupaten":
-        return account.role == "kabupaten"
-    if rule == "planner":
-        return account.role in ("perencana", "kabupaten")
-    if rule == "perencana":
-        return account.role == "perencana"
-    if rule == "read_bidang":
-        return account.role in ("perencana", "kabupaten") or account.bidang == bidang
-    if rule == "write_bidang":
-        return account.role == "bidang" and account.bidang == bidang
-    return False
+    role = account.role
+    allowed = {
+        "signed_in": True,
+        "kabupaten": role == "kabupaten",
+        "planner": role in READERS,
+        "perencana": role == "perencana",
+        "kepala": role == "kepala",
+        "budget_read": role in (*READERS, "keuangan"),
+        "budget_write": role in ("perencana", "keuangan"),
+        "read_bidang": role in READERS or (role == "bidang" and account.bidang == bidang),
+        "write_bidang": role == "bidang" and account.bidang == bidang,
+        "evidence": role == "perencana" or (role == "bidang" and account.bidang == bidang),
+    }
+    return allowed.get(rule, False)
 
 
 def route(path: str, rule: str, methods: tuple[str, ...] = ("GET",), guarded: bool = True):
@@ -181,8 +205,10 @@ def _check(request: Request, account: Account | None, rule: str) -> Response | N
         catalogue = unit.config.catalogue
         if "bidang" in params and params["bidang"] not in {b.code for b in catalogue.bidang}:
             return error(request, 404, "Bidang tidak dikenal.")
-        if ("year" in params and params["year"] not in catalogue.opd.years) or (
-            "month" in params and not 1 <= params["month"] <= 12
+        if (
+            ("year" in params and params["year"] not in catalogue.opd.years)
+            or ("month" in params and not 1 <= params["month"] <= 12)
+            or ("quarter" in params and not 1 <= params["quarter"] <= 4)
         ):
             return error(request, 404, "Periode tidak dikenal.")
     if not may(account, rule, params.get("bidang")):

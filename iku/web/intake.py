@@ -22,6 +22,7 @@ from iku import storage
 from iku.config import Catalogue
 from iku.consolidation import IncomingFile, read_file, to_record
 from iku.domain.model import Problem, ValueRow
+from iku.domain.plausibility import PlausibilityWarning
 from iku.domain.sheet import Sheet
 from iku.resources import Resources
 from iku.warehouse.files import has_file
@@ -40,6 +41,10 @@ class Receipt:
     values: list[ValueRow] = field(default_factory=list)
     stored_as: str | None = None  # file name in the source folder
     duplicate: bool = False  # the same bytes were received before
+    # "perlu dicek" against the bidang's history: told, never a refusal (CONTRACT §12)
+    warnings: list[PlausibilityWarning] = field(default_factory=list)
+    # the month's quarter is approved and locked: the file is kept, never current
+    locked: bool = False
 
     def as_json(self) -> dict:
         return {
@@ -49,6 +54,8 @@ class Receipt:
             "month": self.month,
             "status": self.status,
             "problems": [p.as_dict() for p in self.problems],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "locked": self.locked,
         }
 
 
@@ -130,7 +137,7 @@ def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
     if outcome.sheet is not None and outcome.sheet.rows and not outcome.sheet.problems:
         problems = _batcher.validate(res.config.catalogue, bidang, outcome.sheet)
     record = to_record(outcome, problems, Path())
-    return Receipt(
+    receipt = Receipt(
         sha256=sha,
         bidang=bidang,
         year=record.year,
@@ -139,6 +146,12 @@ def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
         problems=record.problems,
         values=record.values,
     )
+    if receipt.status == "valid" and receipt.year and receipt.month:
+        from .cycle import sakip_of, sheet_warnings
+
+        receipt.warnings = sheet_warnings(res, bidang, receipt.year, receipt.month, list(receipt.values))
+        receipt.locked = sakip_of(res).is_locked(res.opd, receipt.year, receipt.month)
+    return receipt
 
 
 def stored_name(receipt: Receipt, extension: str) -> str:

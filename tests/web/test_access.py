@@ -8,36 +8,61 @@ import hashlib
 import re
 
 import httpx
+import pytest
+from budgetkit import with_programs
 from sheetkit import sheet_rows, write_xlsx
 from webkit import CSRF, consolidate
 
 from iku.web.deps import ALLOW
 
 A = "/opd/disperkim-tjb"  # the one OPD of the shipped configuration
-ROLES = ["anonymous", "bidang_a", "bidang_b", "perencana", "kabupaten"]
+ROLES = ["anonymous", "bidang_a", "bidang_b", "perencana", "kepala", "keuangan", "kabupaten"]
+SIGNED_IN = set(ROLES) - {"anonymous"}
+READERS = {"perencana", "kepala", "kabupaten"}  # read every page of the OPD
+MONTH = "/opd/{opd}/bidang/{bidang}/{year:int}/{month:int}"
+QUARTER = "/opd/{opd}/triwulan/{year:int}/{quarter:int}"
 # who may pass each route, for routes about bidang A's (perumahan's) data
 EXPECTED = {
     "GET /masuk": set(ROLES),
     "POST /masuk": set(ROLES),
     "GET /static/portal.css": set(ROLES),
-    "POST /keluar": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
-    "GET /": {"bidang_a", "bidang_b", "perencana", "kabupaten"},
-    "GET /opd/{opd}/bidang/{bidang}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/templat": {"bidang_a", "perencana", "kabupaten"},
-    "POST /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/unggah": {"bidang_a"},
-    "GET /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
-    "POST /opd/{opd}/bidang/{bidang}/{year:int}/{month:int}/isian": {"bidang_a"},
-    "GET /opd/{opd}/berkas/{sha256}": {"bidang_a", "perencana", "kabupaten"},
-    "GET /opd/{opd}/perencana": {"perencana", "kabupaten"},
-    "GET /opd/{opd}/laporan": {"perencana", "kabupaten"},
-    "GET /opd/{opd}/laporan/{year:int}/{name}": {"perencana", "kabupaten"},
+    "POST /keluar": SIGNED_IN,
+    "GET /": SIGNED_IN,
+    "GET /panduan/{guide}": SIGNED_IN,
+    "GET /opd/{opd}/bidang/{bidang}": {"bidang_a", *READERS},
+    f"GET {MONTH}": {"bidang_a", *READERS},
+    f"GET {MONTH}/templat": {"bidang_a", *READERS},
+    f"POST {MONTH}/unggah": {"bidang_a"},
+    f"GET {MONTH}/isian": {"bidang_a"},
+    f"POST {MONTH}/isian": {"bidang_a"},
+    f"POST {MONTH}/bukti": {"bidang_a", "perencana"},
+    f"POST {MONTH}/verifikasi": {"perencana"},
+    f"POST {MONTH}/kembalikan": {"perencana"},
+    "GET /opd/{opd}/berkas/{sha256}": {"bidang_a", *READERS},
+    "GET /opd/{opd}/bukti/{sha256}": {"bidang_a", *READERS},
+    "GET /opd/{opd}/perencana": READERS,
+    "GET /opd/{opd}/laporan": READERS,
+    "GET /opd/{opd}/laporan/{year:int}/{name}": READERS,
     "POST /opd/{opd}/jalankan": {"perencana"},
-    "GET /opd/{opd}/peringatan": {"perencana", "kabupaten"},
+    "GET /opd/{opd}/peringatan": READERS,
+    "GET /opd/{opd}/audit": READERS,
+    "GET /opd/{opd}/perlu-dicek": READERS,
+    f"POST {QUARTER}/setujui": {"kepala"},
+    f"POST {QUARTER}/buka": {"kepala"},
+    "GET /opd/{opd}/anggaran": {"keuangan", *READERS},
+    "GET /opd/{opd}/anggaran/templat/{year:int}/{month:int}": {"keuangan", *READERS},
+    "POST /opd/{opd}/anggaran/unggah": {"perencana", "keuangan"},
     "GET /kabupaten": {"kabupaten"},
     "GET /kabupaten/rekap/{year:int}/{recap}": {"kabupaten"},
     "POST /api/submissions": set(),  # a session is never a token: see test_api_by_token below
+    "POST /api/evidence": set(),
 }
+
+
+@pytest.fixture
+def portal(portal_factory, config_copy):
+    """The shipped OPD with programs (the budget template needs them)."""
+    return portal_factory(config_dir=with_programs(config_copy))
 
 
 def concrete(path: str, sha: str) -> str:
@@ -49,6 +74,8 @@ def concrete(path: str, sha: str) -> str:
         .replace("{sha256}", sha)
         .replace("{name}", "iku-2023-Q1.json")
         .replace("{recap}", "rekap-2023-Q1.json")
+        .replace("{quarter:int}", "2")
+        .replace("{guide}", "bidang")
     )
 
 
@@ -78,6 +105,22 @@ def test_every_route_as_every_role(portal, tmp_path):
     (portal.res.source_dir("perumahan")).mkdir(parents=True)
     (portal.res.source_dir("perumahan") / "a.xlsx").write_bytes(data)
     consolidate(portal.res)
+    # the same bytes as bukti dukung of perumahan's first indicator (an XLSX is a kind of evidence)
+    from iku.warehouse.sakip import Sakip
+
+    indicator = portal.res.config.catalogue.indicators_of("perumahan")[0].code
+    Sakip(portal.res.warehouse).record_evidence(
+        portal.res.opd,
+        "perumahan",
+        indicator,
+        2023,
+        4,
+        "a.xlsx",
+        data,
+        archive_root=portal.res.settings.archive_dir,
+        actor="uji",
+        role="operator",
+    )
     reports = portal.res.output_dir / "2023"
     reports.mkdir(parents=True)
     (reports / "iku-2023-Q1.json").write_text("{}")
@@ -99,7 +142,8 @@ def test_every_route_as_every_role(portal, tmp_path):
             elif url == "/api/submissions":
                 r = client.post(url, files={"file": ("x.csv", b"a;b\n")})
             elif url == "/masuk":
-                r = client.post(url, data={"csrf": csrf, "username": "x", "password": "y"})
+                # a name of its own per role: the sign-in throttle must not answer in place of the check
+                r = client.post(url, data={"csrf": csrf, "username": f"x-{role}", "password": "y"})
                 outcome[(role, key)] = r.status_code == 401  # reached the password check
                 continue
             elif url.endswith("/jalankan"):

@@ -56,6 +56,8 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
 
     valid = write_xlsx(tmp_path / "realisasi april.xlsx", sheet_rows(value="1.234,5"))
     b.goto(f"{portal.url}/opd/disperkim-tjb/bidang/perumahan/2023/4")
+    # nothing on the month page (the bukti dukung form's long indicator names) widens it beyond the phone
+    assert b.eval("document.documentElement.scrollWidth") <= b.eval("window.innerWidth") == 412
     b.attach("#berkas", str(valid))
     b.click_and_wait("#kirim")
     assert b.eval("document.querySelector('#status').dataset.status") == "valid"

@@ -11,10 +11,12 @@ import hashlib
 
 import httpx
 import pytest
+from budgetkit import with_programs
 from kabupatenkit import SEED, TWIN, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 from webkit import CSRF, consolidate
 
+from iku.warehouse.sakip import Sakip
 from iku.web.deps import ALLOW
 from iku.web.jobs import Job
 
@@ -25,7 +27,10 @@ WRITE_RULES = {"write_bidang", "perencana", "token"}
 
 @pytest.fixture
 def kab(portal_factory, tmp_path):
-    p = portal_factory(config_dir=kabupaten_config(tmp_path / "config", dinkes=False))
+    config = kabupaten_config(tmp_path / "config", dinkes=False)
+    for code in (SEED, TWIN):  # programs: the budget template of each OPD
+        with_programs(config / "opd" / f"{code}.yaml", file=None)
+    p = portal_factory(config_dir=config)
     assert p.res.opd == SEED and set(p.app.state.portal.units) == {SEED, TWIN}
     p.add_account("rumah-b", "bidang", "perumahan", opd=TWIN)
     p.add_account("rencana-b", "perencana", None, opd=TWIN)
@@ -42,6 +47,20 @@ def kab(portal_factory, tmp_path):
         for u in (a, b)
     }
     p.sha_b = p.sha[TWIN]
+    # each OPD's sheet is also bukti dukung of its month (an XLSX is a kind of evidence)
+    for unit in (a, b):
+        Sakip(unit.warehouse).record_evidence(
+            unit.opd,
+            "perumahan",
+            "IKU-01",
+            2023,
+            4,
+            "april.xlsx",
+            (unit.source_dir("perumahan") / "april.xlsx").read_bytes(),
+            archive_root=unit.settings.archive_dir,
+            actor="uji",
+            role="operator",
+        )
     for unit in (a, b):
         unit.report_dir(2023).mkdir(parents=True, exist_ok=True)
         (unit.report_dir(2023) / "iku-2023-Q1.json").write_text(f'{{"opd": "{unit.opd}"}}')
@@ -75,6 +94,8 @@ def url(path: str, opd: str, sha: str) -> str:
         "sha256": sha,
         "name": "iku-2023-Q1.json",
         "recap": "rekap-2023-Q1.json",
+        "quarter:int": "2",
+        "guide": "bidang",
     }
     out = path
     while "{" in out:

@@ -55,6 +55,17 @@ def test_bad_input_is_one_line_and_exit_2(iku_env):
     assert dup.exit_code == 2 and "sudah ada" in dup.output
     token = run(["add-token", "p"])
     assert token.exit_code == 2 and "hanya untuk akun bidang" in token.output
+    unknown = run(["add-user", "a", "--role", "raja"], "")  # refused before the password is asked
+    assert unknown.exit_code == 2 and "kepala, keuangan, kabupaten" in unknown.output
+
+
+def test_the_kepala_and_the_finance_office(iku_env):
+    accounts = Accounts(build_resources().warehouse)
+    for name, role in (("kadis", "kepala"), ("uang", "keuangan")):
+        assert run(["add-user", name, "--role", role], "kata-sandi-panjang\n").exit_code == 0
+        assert (accounts.get(name).role, accounts.get(name).bidang) == (role, None)
+    with_bidang = run(["add-user", "k2", "--role", "kepala", "--bidang", "perumahan"], "kata-sandi-panjang\n")
+    assert with_bidang.exit_code == 2 and "tanpa --bidang" in with_bidang.output
 
 
 def test_busy_address_is_one_line_and_exit_3(iku_env, monkeypatch):

@@ -10,22 +10,25 @@ from zoneinfo import ZoneInfo
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from iku import formatting, storage
-from iku.domain.periods import deadline
+from iku.domain.periods import deadline, quarter_of
+from iku.domain.verification import TransitionRefused
 from iku.resources import Resources
 from iku.storage import Remote
+from iku.warehouse.accounts import Account
 from iku.warehouse.files import file_by_hash, files_of_month
+from iku.warehouse.sakip import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, Evidence, EvidenceRefused, sniff
 
-from .. import intake
-from ..deps import OPD, may, portal_of, route, unit_of
-from ..errors import error
+from .. import cycle, intake
+from ..deps import OPD, Portal, may, portal_of, route, unit_of
+from ..errors import error, sentence
 from ..form_sheet import TEXT_COLUMNS, field_name, form_to_xlsx, number_fields, number_hints
+from ..quota import Refusal
+from ..security import REPORT_CSP
 from ..templating import render
-from .shared import MEDIA, admit, receive_and_trigger, upload_bytes, year_asked
-
-MONTH = OPD + "/bidang/{bidang}/{year:int}/{month:int}"
+from .shared import MEDIA, MONTH, admit, receive_and_trigger, upload_bytes, year_asked
 
 
 def _months_of(unit: Resources, tz: str, bidang: str, year: int) -> list:
@@ -45,6 +48,7 @@ async def bidang_year(request: Request) -> Response:
     bidang = request.path_params["bidang"]
     cells = await run_in_threadpool(_months_of, unit, portal.tz, bidang, year)
     pending = await run_in_threadpool(intake.pending_files, unit, bidang)
+    states = await run_in_threadpool(lambda: cycle.sakip_of(unit).states(unit.opd, year, bidang=[bidang]))
     return render(
         request,
         "bidang.html.j2",
@@ -53,6 +57,8 @@ async def bidang_year(request: Request) -> Response:
         years=years,
         cells=cells,
         pending=pending,
+        states=states,
+        STATE_LABELS=cycle.STATE_LABELS,
     )
 
 
@@ -62,6 +68,9 @@ def _month_context(unit: Resources, bidang: str, year: int, month: int) -> dict:
 
     logs = [s for s in unit.warehouse.submission_logs(unit.opd, year) if s.month == month]
     now = datetime.now(ZoneInfo(pipe.timezone))
+    sakip = cycle.sakip_of(unit)
+    indicators = unit.config.catalogue.indicators_of(bidang)
+    files = sakip.evidence(unit.opd, year, month=month, bidang=bidang)
     return dict(
         bidang=unit.config.catalogue.bidang_by_code(bidang),
         year=year,
@@ -70,6 +79,12 @@ def _month_context(unit: Resources, bidang: str, year: int, month: int) -> dict:
         due=formatting.local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone),
         files=files_of_month(unit.warehouse, unit.opd, bidang, year, month),
         pending=[n for n in intake.pending_files(unit, bidang) if f"-{year}-{month:02d}-" in n],
+        view=sakip.states(unit.opd, year, bidang=[bidang])[(bidang, month)],
+        quarter=sakip.quarter(unit.opd, year, quarter_of(month)),
+        indicators=indicators,
+        evidence={i.code: [e for e in files if e.indicator_code == i.code] for i in indicators},
+        warnings=[w for w in cycle.follow_up(unit, year) if (w["bidang"], w["month"]) == (bidang, month)],
+        STATE_LABELS=cycle.STATE_LABELS,
     )
 
 
@@ -84,6 +99,114 @@ def _period(request: Request) -> tuple[Resources, str, int, int]:
 async def month_page(request: Request) -> Response:
     ctx = await run_in_threadpool(_month_context, *_period(request))
     return render(request, "bulan.html.j2", **ctx)
+
+
+def take_evidence(
+    portal: Portal,
+    unit: Resources,
+    account: Account,
+    bidang: str,
+    indicator: str,
+    year: int,
+    month: int,
+    name: str,
+    data: bytes,
+) -> Evidence | Refusal:
+    """A bukti dukung file, by the portal's and the API's one road: checked
+    (size, type), counted in the upload quota, archived under its SHA-256 and
+    recorded (Sakip.record_evidence, which writes the audit log)."""
+    if indicator not in {i.code for i in unit.config.catalogue.indicators_of(bidang)}:
+        return Refusal(400, f"Indikator {indicator or '(kosong)'} bukan indikator bidang {bidang}.", 0)
+    if not data:
+        return Refusal(400, "Berkas bukti dukung kosong.", 0)
+    if len(data) > MAX_EVIDENCE_BYTES:
+        return Refusal(413, f"Berkas bukti dukung melebihi batas {MAX_EVIDENCE_BYTES // 1_000_000} MB.", 0)
+    if sniff(data) is None:
+        return Refusal(415, "Jenis berkas tidak diterima; bukti dukung berupa PDF, JPG, PNG atau XLSX.", 0)
+    refusal = admit(portal, unit, account, bidang, len(data))
+    if refusal is not None:
+        return refusal
+    try:
+        return cycle.sakip_of(unit).record_evidence(
+            unit.opd,
+            bidang,
+            indicator,
+            year,
+            month,
+            name or "bukti",
+            data,
+            archive_root=unit.settings.archive_dir,
+            actor=account.username,
+            role=account.role,
+            actor_bidang=account.bidang,
+        )
+    except (EvidenceRefused, TransitionRefused) as refused:
+        return Refusal(400, sentence(str(refused)), 0)
+
+
+@route(MONTH + "/bukti", "evidence", ("POST",))
+async def evidence_upload(request: Request) -> Response:
+    unit, bidang, year, month = _period(request)
+    form = request.state.form
+    sent = form.get("berkas")
+    if not isinstance(sent, UploadFile):
+        return error(request, 400, "Pilih berkas bukti dukung yang akan dikirim.")
+    data = await upload_bytes(sent, MAX_EVIDENCE_BYTES)
+    if data is None:
+        return error(
+            request, 413, f"Berkas bukti dukung melebihi batas {MAX_EVIDENCE_BYTES // 1_000_000} MB."
+        )
+    name = intake.clean_name(sent.filename)
+    taken = await run_in_threadpool(
+        take_evidence,
+        portal_of(request),
+        unit,
+        request.state.account,
+        bidang,
+        str(form.get("indikator") or ""),
+        year,
+        month,
+        name,
+        data,
+    )
+    if isinstance(taken, Refusal):
+        extra = {"retry-after": str(taken.retry_after)} if taken.retry_after else None
+        return error(request, taken.status, taken.message, extra)
+    return RedirectResponse(f"/opd/{unit.opd}/bidang/{bidang}/{year}/{month}#bukti", status_code=303)
+
+
+def _evidence_file(unit: Resources, account: Account, sha: str) -> Evidence | None:
+    """The evidence file with this SHA-256 in this OPD that the account may read."""
+    sakip = cycle.sakip_of(unit)
+    for year in unit.config.catalogue.opd.years:
+        for found in sakip.evidence(unit.opd, year, sha256=sha):
+            if may(account, "read_bidang", found.bidang):
+                return found
+    return None
+
+
+@route(OPD + "/bukti/{sha256}", "signed_in")
+async def evidence_file(request: Request) -> Response:
+    """A bukti dukung file, for those who may read its bidang (a download, never shown inline)."""
+    unit = unit_of(request)
+    sha = request.path_params["sha256"]
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        return error(request, 404, "Berkas tidak ditemukan.")
+    found = await run_in_threadpool(_evidence_file, unit, request.state.account, sha)
+    if found is None:
+        return error(request, 404, "Berkas tidak ditemukan.")
+    path = storage.location(found.archive_path)
+    try:
+        data = await run_in_threadpool(storage.read_bytes, path)
+    except (OSError, storage.Unwritable):
+        return error(request, 404, "Berkas tidak ada lagi di arsip.")
+    ext = EVIDENCE_TYPES[found.content_type]
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", found.file_name.rsplit(".", 1)[0])[:80] or "bukti"
+    headers = {
+        "content-disposition": f'attachment; filename="{stem}{ext}"',
+        "content-security-policy": REPORT_CSP,
+    }
+    return Response(data, media_type=found.content_type, headers=headers)
 
 
 @route(MONTH + "/templat", "read_bidang")

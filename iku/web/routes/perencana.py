@@ -1,5 +1,7 @@
-"""The planning team's pages: the submission matrix, the reports, run now,
-and the alert log (read by the kabupaten too; run now is the team's only)."""
+"""The planning team's pages: the submission matrix with each month's
+verification and each quarter's approval, verifying and returning a month, the
+audit log, the "perlu dicek" list, the reports, run now and the alert log (read
+by the kepala and the kabupaten too; run now, verify and return are the team's only)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from iku.domain.periods import Period
+from iku.domain.verification import TransitionRefused
 from iku.resources import Resources
 
+from .. import cycle
 from ..deps import OPD, Portal, portal_of, route, unit_of
-from ..errors import error
+from ..errors import error, sentence
 from ..jobs import Busy
 from ..templating import STATUS_LABEL, render
-from .shared import report_files, serve_report, when_asked, year_from_text
+from .shared import MONTH, report_files, serve_report, when_asked, year_asked, year_from_text
 
 REPORT_NAME = re.compile(r"^(iku|lakip)-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
 
@@ -44,6 +48,8 @@ async def planner(request: Request) -> Response:
         return when
     year, as_of, as_of_text = when
     ctx = await run_in_threadpool(matrix, unit, year, as_of)
+    states = await run_in_threadpool(cycle.cells, unit, year)
+    quarters = await run_in_threadpool(cycle.quarters, unit, year)
     return render(
         request,
         "perencana.html.j2",
@@ -52,8 +58,69 @@ async def planner(request: Request) -> Response:
         as_of=as_of,
         as_of_text=as_of_text,
         jobs=_jobs(portal, unit),
+        states=states,
+        quarters=quarters,
+        STATE_LABELS=cycle.STATE_LABELS,
         **ctx,
     )
+
+
+async def _month_action(request: Request, action: str) -> Response:
+    """Verify or return a bidang-month (the perencana), then back to its page;
+    a transition the rules refuse is answered with their Indonesian reason."""
+    unit, account = unit_of(request), request.state.account
+    p = request.path_params
+    bidang, year, month = p["bidang"], p["year"], p["month"]
+    sakip = cycle.sakip_of(unit)
+    note = str(request.state.form.get("catatan") or "").strip()[:2000]
+    try:
+        if action == "verify":
+            await run_in_threadpool(
+                lambda: sakip.verify(unit.opd, bidang, year, month, actor=account.username, role=account.role)
+            )
+        else:
+            view = await run_in_threadpool(
+                lambda: sakip.return_month(
+                    unit.opd, bidang, year, month, note, actor=account.username, role=account.role
+                )
+            )
+            await run_in_threadpool(cycle.alert_returned, unit, view, note)
+    except TransitionRefused as refused:
+        return error(request, 409, sentence(str(refused)))
+    portal = portal_of(request)
+    if action == "return" and portal.settings.consolidate_now:
+        portal.jobs.consolidate(unit.opd)  # its run delivers the alert now
+    return RedirectResponse(f"/opd/{unit.opd}/bidang/{bidang}/{year}/{month}", status_code=303)
+
+
+@route(MONTH + "/verifikasi", "perencana", ("POST",))
+async def verify_month(request: Request) -> Response:
+    return await _month_action(request, "verify")
+
+
+@route(MONTH + "/kembalikan", "perencana", ("POST",))
+async def return_month(request: Request) -> Response:
+    return await _month_action(request, "return")
+
+
+@route(OPD + "/audit", "planner")
+async def audit_page(request: Request) -> Response:
+    unit, account = unit_of(request), request.state.account
+    entries = await run_in_threadpool(lambda: cycle.sakip_of(unit).audit(unit.opd, role=account.role))
+    entries.reverse()  # newest first
+    return render(request, "audit.html.j2", entries=entries, ACTION_LABELS=cycle.AUDIT_ACTION_LABELS)
+
+
+@route(OPD + "/perlu-dicek", "planner")
+async def follow_up_page(request: Request) -> Response:
+    portal, unit = portal_of(request), unit_of(request)
+    years = unit.config.catalogue.opd.years
+    year = year_asked(request, years, portal.tz)
+    if year is None:
+        return error(request, 404, "Tahun di luar periode Renstra.")
+    found = await run_in_threadpool(cycle.follow_up, unit, year)
+    names = {b.code: b.name for b in unit.config.catalogue.bidang}
+    return render(request, "perlu_dicek.html.j2", year=year, years=years, warnings=found, names=names)
 
 
 @route(OPD + "/laporan", "planner")

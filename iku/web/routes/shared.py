@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from iku import storage
 from iku.domain.periods import parse_as_of
 from iku.resources import Resources
+from iku.shipped import shipped
 from iku.storage import Remote, Where
 from iku.warehouse.accounts import Account
 
@@ -25,7 +27,7 @@ from ..deps import Portal, portal_of, route, session_account
 from ..errors import error
 from ..quota import Refusal, room_refusal
 from ..security import REPORT_CSP
-from ..templating import TEMPLATES
+from ..templating import TEMPLATES, render
 
 MEDIA = {
     ".html": "text/html; charset=utf-8",
@@ -33,6 +35,8 @@ MEDIA = {
     ".pdf": "application/pdf",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+MONTH = "/opd/{opd}/bidang/{bidang}/{year:int}/{month:int}"  # one bidang-month's pages
 
 # the one-OPD portal's addresses, which now live under /opd/<code>/
 MOVED = ("bidang", "berkas", "perencana", "laporan", "peringatan")
@@ -45,6 +49,8 @@ async def home(request: Request) -> Response:
         return RedirectResponse(f"/opd/{account.opd_code}/bidang/{account.bidang}", status_code=303)
     if account.role == "kabupaten":
         return RedirectResponse("/kabupaten", status_code=303)
+    if account.role == "keuangan":
+        return RedirectResponse(f"/opd/{account.opd_code}/anggaran", status_code=303)
     return RedirectResponse(f"/opd/{account.opd_code}/perencana", status_code=303)
 
 
@@ -149,11 +155,12 @@ def serve_report(request: Request, path: Where) -> Response:
     return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
 
 
-def admit(portal: Portal, unit: Resources, account: Account, bidang: str, size: int) -> Refusal | None:
-    """Whether a sheet of `size` bytes may be written at all, before anything is:
-    room on the inbox's and the archive's file systems, then the account's and
-    the OPD's quota (which this upload then counts against, valid or not)."""
-    places = [unit.source_dir(bidang), unit.settings.archive_dir]
+def admit(portal: Portal, unit: Resources, account: Account, bidang: str | None, size: int) -> Refusal | None:
+    """Whether a file of `size` bytes may be written at all, before anything is:
+    room on the inbox's (a bidang's sheet) and the archive's file systems, then
+    the account's and the OPD's quota (which this upload then counts against,
+    valid or not). Sheets, bukti dukung and budget sheets all count."""
+    places = [*([unit.source_dir(bidang)] if bidang else []), unit.settings.archive_dir]
     refusal = room_refusal(places, size, portal.settings.min_free_bytes)
     return refusal or portal.quota.take(account.id, unit.opd, size)
 
@@ -171,3 +178,41 @@ async def upload_bytes(upload: UploadFile, limit: int) -> bytes | None:
     """The uploaded file, or None above the consolidation's size limit."""
     data = await upload.read(limit + 1)
     return None if len(data) > limit else data
+
+
+GUIDES = {"perencana": "panduan-perencana.md", "bidang": "panduan-bidang.md"}
+GUIDE_IMAGE = re.compile(r"!\[[^\]]*\]\(([a-z0-9-]+\.png)\)")
+
+
+def _guide_html(name: str) -> tuple[str, str]:
+    """A user guide as HTML (python-markdown, the library mkdocs renders the
+    site with), its links to the other guide and its pictures pointing to the
+    portal's own addresses; with its title."""
+    import markdown
+
+    text = (shipped("docs") / GUIDES[name]).read_text(encoding="utf-8")
+    for other, file in GUIDES.items():
+        text = text.replace(f"]({file})", f"](/panduan/{other})")
+    text = GUIDE_IMAGE.sub(lambda m: m.group(0).replace(f"({m.group(1)})", f"(/panduan/{m.group(1)})"), text)
+    title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "Panduan")
+    html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition", "toc"])
+    return title, html
+
+
+@route("/panduan/{guide}", "signed_in")
+async def guide(request: Request) -> Response:
+    """The Indonesian user guides (docs/panduan-*.md) and their pictures, for every account."""
+    name = request.path_params["guide"]
+    if name in GUIDES:
+        title, html = await run_in_threadpool(_guide_html, name)
+        return render(request, "panduan.html.j2", title=title, body=Markup(html))
+    pictures = {
+        m
+        for file in GUIDES.values()
+        for m in GUIDE_IMAGE.findall((shipped("docs") / file).read_text(encoding="utf-8"))
+    }
+    if name in pictures and (shipped("docs") / name).is_file():
+        return FileResponse(
+            shipped("docs") / name, media_type="image/png", headers={"cache-control": "max-age=3600"}
+        )
+    return error(request, 404, "Panduan tidak ditemukan.")
