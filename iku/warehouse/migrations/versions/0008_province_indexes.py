@@ -6,19 +6,15 @@ on disk (external merge, 7 MB); an index in that order returns them without
 the sort. Every other query the product sends is keyed by OPD and already
 found its rows through an index (plans in the document).
 
-down_revision is "0005_reports" FOR NOW: 0006 and 0007 are being written by
-other helpers at the same time; the integrator chains this revision after
-them (down_revision = the 0007 revision) when merging.
-
 Revision ID: 0008_province_indexes
-Revises: 0005_reports
+Revises: 0007_sakip
 Create Date: 2026-12-04
 """
 
 from alembic import op
 
 revision = "0008_province_indexes"
-down_revision = "0005_reports"
+down_revision = "0007_sakip"
 branch_labels = None
 depends_on = None
 
