@@ -374,7 +374,7 @@ def _catalogue(config_dir: Path) -> list[tuple[str, list[tuple[str, list[str]]]]
     return out
 
 
-def fill_ten_years(url: str, config_dir: Path, years: list[int], *, seed: int = 7, echo=print) -> int:
+def fill_ten_years(url: str, config_dir: Path, years: list[int], *, seed: int = 7, echo=print) -> int:  # noqa: C901 - one generator of every table's rows, read top to bottom
     """Rows of `years` of every OPD into the warehouse tables, by COPY: each
     (bidang, month) one valid sheet with a fact row per indicator; one period
     in ten sent twice (the first revision no longer current), one in twenty an

@@ -27,6 +27,12 @@ def _prefix(node: ast.ClassDef) -> str | None:
     return None
 
 
+def _aliased(stmt: ast.AnnAssign) -> bool:
+    """A field read from another variable (Field(validation_alias="PREFECT_API_URL"))."""
+    call = stmt.value
+    return isinstance(call, ast.Call) and any(kw.arg == "validation_alias" for kw in call.keywords)
+
+
 def variables_in_code() -> set[str]:
     names: set[str] = set()
     for folder in ("iku", "tasks", "flows"):
@@ -38,7 +44,9 @@ def variables_in_code() -> set[str]:
                     names |= {
                         prefix + stmt.target.id.upper()
                         for stmt in node.body
-                        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                        if isinstance(stmt, ast.AnnAssign)
+                        and isinstance(stmt.target, ast.Name)
+                        and not _aliased(stmt)
                     }
     return names
 
