@@ -434,6 +434,8 @@ class Limits(_Strict):
     # Largest realisasi, pembilang or penyebut accepted; a larger one is a row
     # problem (a typo, or 1e300 that would break every sum in the reports).
     max_value: Number = Field(1_000_000_000_000, gt=0)
+    # characters of one free-text cell (keterangan, faktor ...): longer is a problem of its row
+    max_text_chars: Whole = Field(2_000, gt=0)
 
 
 class PredicateBand(_Strict):

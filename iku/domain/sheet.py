@@ -313,6 +313,7 @@ def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems:
                 )
             )
     values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()}
+    _text_lengths(values, excel_row, limits, problems)
     numbers, unparsed = _row_numbers(values, excel_row, limits, problems)
     code = cell_text(values["kode_indikator"])
     return SheetRow(
@@ -327,6 +328,22 @@ def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems:
         keterangan=cell_text(values.get("keterangan")),
         factors={c: cell_text(values.get(c)) for c in FACTOR_COLUMNS},
     )
+
+
+def _text_lengths(values: dict[str, object], excel_row: int, limits: Limits, problems: list[Problem]) -> None:
+    """Free text is bounded: a note of tens of thousands of characters would make
+    a report of thousands of pages (issue 17, L6)."""
+    for column in ("keterangan", *FACTOR_COLUMNS):
+        text = cell_text(values.get(column))
+        if text and len(text) > limits.max_text_chars:
+            problems.append(
+                Problem(
+                    f"Teks terlalu panjang ({len(text):,} karakter; batas {limits.max_text_chars:,}). "
+                    "Ringkas isinya; rincian dapat dilampirkan sebagai bukti dukung.".replace(",", "."),
+                    row=excel_row,
+                    column=column,
+                )
+            )
 
 
 def _row_numbers(
