@@ -57,6 +57,7 @@ __all__ = [
     "PdfPrinter",
     "chromium",
     "pdf_printer",
+    "skipped",
     "write_pdf",
 ]
 
@@ -72,8 +73,14 @@ class PdfFailed(Exception):
     """Chromium ran but gave no PDF; the message is one line."""
 
 
-def _skipped(pdf: Path) -> None:
-    log.warning("PDF skipped: chromium not found (apt-get install chromium); %s not written", pdf.name)
+def skipped(pdf: Path | str) -> None:
+    """Say once per file why no PDF was written, in the operator's words: switched
+    off on purpose (IKU_CHROMIUM empty) is no warning."""
+    name = getattr(pdf, "name", str(pdf))
+    if os.environ.get("IKU_CHROMIUM", None) == "":
+        log.info("PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): %s", name)
+    else:
+        log.warning("PDF tidak dibuat: Chromium tidak ditemukan (apt-get install chromium): %s", name)
 
 
 def _target(html: Path, pdf: Path | None) -> tuple[Path, Path]:
@@ -91,7 +98,7 @@ def write_pdf(html: Path, pdf: Path | None = None) -> Path | None:
     html, pdf = _target(html, pdf)
     exe = chromium()
     if exe is None:
-        _skipped(pdf)
+        skipped(pdf)
         return None
     return _print_one_process(exe, html, pdf)
 
@@ -201,7 +208,7 @@ class PdfPrinter:
         """Print `html` to `pdf` (default: beside it, .pdf); None when Chromium is missing."""
         html, pdf = _target(html, pdf)
         if self.exe is None:
-            _skipped(pdf)
+            skipped(pdf)
             return None
         if not html.is_file():
             raise PdfFailed(f"{html.name} not found")

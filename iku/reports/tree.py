@@ -843,7 +843,9 @@ def write_tree(
 
 def _print(html: Where, printer: PdfPrinter) -> Where | None:
     if printer.exe is None:
-        log.warning("PDF skipped: chromium not found (apt-get install chromium); %s not written", html.name)
+        from .pdf import skipped
+
+        skipped(html.name)
         return None
     if isinstance(html, Path):
         return printer.print(html)

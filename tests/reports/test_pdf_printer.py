@@ -130,7 +130,7 @@ def test_a_chromium_killed_mid_batch_is_started_again(tools, reports, caplog):
         (first,) = _browsers(printer)
         first_pgid, first_profile = first.proc.pid, Path(first.profile)
         os.killpg(first_pgid, signal.SIGKILL)  # as the OOM killer would
-        with caplog.at_level(logging.WARNING, logger="iku.reports.pdf"):
+        with caplog.at_level(logging.INFO, logger="iku.reports.pdf"):
             second = printer.print(reports[1])
         assert second is not None and second.read_bytes().startswith(b"%PDF")
         assert printer.starts == 2 and not first_profile.exists()
@@ -181,11 +181,23 @@ def test_nested_printers_share_one_chromium(tools, reports):
 
 def test_without_chromium_nothing_starts(reports, monkeypatch, caplog):
     monkeypatch.setenv("IKU_CHROMIUM", "")
-    with caplog.at_level(logging.WARNING, logger="iku.reports.pdf"), pdf_printer() as printer:
+    with caplog.at_level(logging.INFO, logger="iku.reports.pdf"), pdf_printer() as printer:
         assert printer.print(reports[0]) is None
     assert printer.starts == 0
     assert [r.getMessage() for r in caplog.records] == [
-        "PDF skipped: chromium not found (apt-get install chromium); iku-2023-Q1.pdf not written"
+        "PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): iku-2023-Q1.pdf"
+    ]
+
+
+def test_a_chromium_that_is_not_there_is_a_warning_naming_the_fix(reports, monkeypatch, caplog):
+    monkeypatch.setenv("IKU_CHROMIUM", "/nonexistent/chromium")
+    with caplog.at_level(logging.INFO, logger="iku.reports.pdf"), pdf_printer() as printer:
+        assert printer.print(reports[0]) is None
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "PDF tidak dibuat: Chromium tidak ditemukan (apt-get install chromium): iku-2023-Q1.pdf",
+        )
     ]
 
 

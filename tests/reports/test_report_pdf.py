@@ -124,9 +124,9 @@ def test_annual_pdf_has_the_quarters(tools, seeded_res, tmp_path):
 def test_without_chromium_the_pdf_is_skipped_with_one_line(seeded_res, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("IKU_CHROMIUM", "")
     paths = render_report(load_report_data(seeded_res, Period(2023, 1), AS_OF), tmp_path)
-    with caplog.at_level(logging.WARNING, logger="iku.reports.pdf"):
+    with caplog.at_level(logging.INFO, logger="iku.reports.pdf"):
         assert write_pdf(paths[0]) is None
     assert [r.getMessage() for r in caplog.records] == [
-        "PDF skipped: chromium not found (apt-get install chromium); iku-2023-Q1.pdf not written"
+        "PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): iku-2023-Q1.pdf"
     ]
     assert all(p.exists() for p in paths) and not (tmp_path / "iku-2023-Q1.pdf").exists()

@@ -6,6 +6,7 @@ the page in headless Chromium at A4 and at phone width, printed to PDF."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -288,13 +289,14 @@ def test_written_files_are_recorded_for_the_index(seeded_res, tmp_path):
 
 
 def test_without_chromium_only_the_pdf_is_skipped(tmp_path, monkeypatch, caplog):
-    monkeypatch.setenv("IKU_CHROMIUM", "")  # PDFs off, as on a machine without Chromium
+    monkeypatch.setenv("IKU_CHROMIUM", "/nonexistent/chromium")  # as on a machine without Chromium
     cfg = _config(tmp_path)
     tree = build_tree([build_report_data(cfg, _values(), [], Period(2024), WHEN)])
-    paths = write_tree(tree, tmp_path / "out")
+    with caplog.at_level(logging.INFO, logger="iku"):
+        paths = write_tree(tree, tmp_path / "out")
     assert [p.name for p in paths] == ["pohon-kinerja-2024.html"]
     assert not (tmp_path / "out" / "pohon-kinerja-2024.pdf").exists()
-    assert "chromium not found" in caplog.text
+    assert "Chromium tidak ditemukan" in caplog.text
 
 
 HOSTILE = '<script>alert("x")</script> & </text><svg onload="alert(1)">'
