@@ -33,9 +33,13 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --di
 # Tests marked `alone` (the worker pool, the managed local server) run by themselves
 # afterwards: beside another test process their Prefect workers sometimes outlived
 # SIGTERM and a managed server sometimes died while starting.
+# The whole run's duration is printed last (the goal: under 5 minutes on a quiet 2-core machine).
 test: install browser
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not alone" --durations=15
-	GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m alone
+	@start=$$(date +%s); \
+	GX_ANALYTICS_ENABLED=false $(BIN)/pytest $(PYTEST_PARALLEL) -m "not alone" --durations=15 \
+	&& GX_ANALYTICS_ENABLED=false $(BIN)/pytest -m alone; rc=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s (load average now: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	exit $$rc
 
 # Without the slow Prefect-server and browser tests, for a quick loop.
 test-fast: install
