@@ -28,7 +28,17 @@ def installed(tmp_path_factory) -> Path:
         REPO,
         source,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", "data", "out", "build", "tests", "bench", "docs", "*.egg-info", "__pycache__"
+            # docs/ stays: the wheel ships the user guides (docs/panduan-*.md) the portal serves
+            ".git",
+            ".venv",
+            "data",
+            "out",
+            "build",
+            "site",
+            "tests",
+            "bench",
+            "*.egg-info",
+            "__pycache__",
         ),
     )
     subprocess.run(
