@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
 from iku.domain.model import SubmissionRecord
 from iku.domain.periods import Period
@@ -47,6 +48,7 @@ class ConsolidateSteps(Protocol):
     def archive_and_load(
         self, res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
     ) -> list[SubmissionRecord]: ...
+    def load_budget_sheets(self, res: Resources, files: list[IncomingFile]) -> list[BudgetImport]: ...
     def raise_submission_alerts(
         self, res: Resources, records: list[SubmissionRecord] | None = None
     ) -> int: ...
@@ -101,6 +103,9 @@ def consolidate_all(
     there is anything to do), so the inbox is listed once per run."""
     run_at = datetime.now(UTC)
     scan, records = load_new_files(res, steps, scan)
+    # the anggaran folders' new sheets (found by the same scan): recorded under
+    # the budget lock, each file once, so no run lock is needed
+    budget = steps.load_budget_sheets(res, scan.budget) if scan.budget else []
     # Alerts follow from the warehouse (an outbox), not from this run's memory:
     # what a killed run recorded but never alerted is alerted now.
     steps.raise_submission_alerts(res)
@@ -131,7 +136,22 @@ def consolidate_all(
         for r in records
         if r.status != "valid"
     ]
+    if budget:  # what `iku consolidate` prints of the anggaran folders
+        summary["budget_files"] = [budget_summary(b) for b in budget]
     return summary
+
+
+def budget_summary(done: BudgetImport) -> dict:
+    return {
+        "file": done.file_name,
+        "status": done.status,
+        "year": done.year,
+        "month": done.month,
+        "revision": done.revision,
+        "problems": [p.as_dict() for p in done.problems],
+        "warnings": [p.as_dict() for p in done.warnings],
+        "left_out": [list(x) for x in done.left_out],
+    }
 
 
 def load_new_files(

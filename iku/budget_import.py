@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 from iku import archive
+from iku.consolidation import SIZE_COLUMN_MAX
 from iku.domain.budget import BudgetLine
-from iku.domain.budget_sheet import cumulative_drops, parse_budget
+from iku.domain.budget_sheet import BudgetSheet, cumulative_drops, parse_budget
 from iku.domain.model import Problem
 from iku.domain.sheet import UnreadableFile, check_container, read_cells
 from iku.resources import Resources
@@ -81,14 +82,37 @@ def import_budget(
     if not path.is_file():
         what = "tidak ditemukan" if not path.exists() else "bukan berkas"
         return BudgetImport(path.name, "refused", problems=[Problem(f"Berkas '{path}' {what}.")])
-    data = path.read_bytes()
+    return load_budget(
+        unit,
+        path.name,
+        path.read_bytes(),
+        period,
+        received_at=received_at,
+        source_path=source_path or str(path.absolute()),
+    )
+
+
+def load_budget(
+    unit: Resources,
+    name: str,
+    data: bytes,
+    period: tuple[int, int] | None = None,
+    *,
+    received_at: datetime | None = None,
+    source_path: str = "",
+    fallback: tuple[int, int] | None = None,
+    size: int | None = None,
+) -> BudgetImport:
+    """import_budget on bytes already read (the inbox scan's). `fallback`: the
+    period when the sheet states none (the file name's); `size`: on disk, when
+    more than the bytes read (a file over the size limit is refused unread)."""
     sha = hashlib.sha256(data).hexdigest()
-    ext = path.suffix.lower()
+    ext = Path(name).suffix.lower()
     wh = unit.warehouse
     before = budget_file_by_hash(wh, unit.opd, sha)
     if before is not None and before["status"] == "valid":
         return BudgetImport(
-            path.name,
+            name,
             "unchanged",
             sha,
             before["year"],
@@ -96,20 +120,7 @@ def import_budget(
             before["revision"],
             recorded_before=before["processed_at"],
         )
-    programs = unit.config.catalogue.budget_programs
-    try:
-        check_container(data, ext, unit.config.pipeline.limits)
-        sheet = parse_budget(read_cells(data, ext, sheet=SHEET_NAME), programs, period)
-        problems = sheet.problems
-    except UnreadableFile as exc:
-        sheet, problems = None, [Problem(str(exc))]
-    if sheet is not None and not programs and not problems:
-        problems = [
-            Problem(
-                "Katalog OPD belum mendaftar program (kunci programs di konfigurasi OPD); "
-                "anggaran tidak dapat dikaitkan dengan IKU."
-            )
-        ]
+    sheet, problems = _checked(unit, data, ext, period, fallback, size)
     year, month = (sheet.year, sheet.month) if sheet is not None else (None, None)
     if period is not None and year is None:
         year, month = period
@@ -118,13 +129,14 @@ def import_budget(
         previous = previous_budget(wh, unit.opd, year, month)
         if previous is not None:
             warnings += cumulative_drops(sheet.figures, previous.lines)
-    stored = archive.store(unit.settings.archive_dir, sha, ext, data)
+    whole = size is None or size <= len(data)  # a file over the size limit was never read whole
+    stored = archive.store(unit.settings.archive_dir, sha, ext, data) if whole else None
     record = BudgetFileRecord(
         sha256=sha,
-        file_name=path.name,
-        source_path=source_path or str(path.absolute()),
-        archive_path=str(stored),
-        size_bytes=len(data),
+        file_name=name,
+        source_path=source_path or name,
+        archive_path=str(stored) if stored is not None else "",
+        size_bytes=min(len(data) if size is None else size, SIZE_COLUMN_MAX),
         received_at=received_at or datetime.now(UTC),
         status="invalid" if problems else "valid",
         year=year,
@@ -135,7 +147,7 @@ def import_budget(
     )
     recorded = record_budget_file(wh, unit.opd, record)
     return BudgetImport(
-        file_name=path.name,
+        file_name=name,
         status="refused" if problems else ("unchanged" if recorded.already_recorded_at else "loaded"),
         sha256=sha,
         year=year,
@@ -148,3 +160,32 @@ def import_budget(
         archive_path=stored,
         recorded_before=recorded.already_recorded_at,
     )
+
+
+def _checked(
+    unit: Resources,
+    data: bytes,
+    ext: str,
+    period: tuple[int, int] | None,
+    fallback: tuple[int, int] | None,
+    size: int | None,
+) -> tuple[BudgetSheet | None, list[Problem]]:
+    """The sheet read and checked, and every problem that refuses it."""
+    programs = unit.config.catalogue.budget_programs
+    try:
+        check_container(data, ext, unit.config.pipeline.limits, size=len(data) if size is None else size)
+        sheet = parse_budget(read_cells(data, ext, sheet=SHEET_NAME), programs, period, fallback)
+    except UnreadableFile as exc:
+        return None, [Problem(str(exc))]
+    problems = list(sheet.problems)
+    if not programs and not problems:
+        problems = [
+            Problem(
+                "Katalog OPD belum mendaftar program (kunci programs di konfigurasi OPD); "
+                "anggaran tidak dapat dikaitkan dengan IKU."
+            )
+        ]
+    years = unit.config.catalogue.opd.years
+    if not problems and sheet.year is not None and sheet.year not in years:
+        problems = [Problem(f"Tahun {sheet.year} di luar periode Renstra ({years[0]}–{years[-1]}).")]
+    return sheet, problems

@@ -119,6 +119,11 @@ def targets_not_negative(targets: dict[int, float | None]) -> dict[int, float | 
     return targets
 
 
+# The inbox folder of an OPD's budget sheets (CONTRACT §11), beside its bidang
+# folders: no bidang may bear the name, so a budget sheet is never a bidang's.
+BUDGET_FOLDER = "anggaran"
+
+
 class Bidang(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -126,6 +131,15 @@ class Bidang(_Strict):
     # Where staff put their monthly file, in words they know (e.g. "folder bersama
     # 'IKU Perumahan' di komputer Subbag Perencanaan"); the sheet template prints it.
     submission_hint: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _not_the_budget_folder(cls, code: str) -> str:
+        if code == BUDGET_FOLDER:
+            raise ValueError(
+                f"kode bidang '{BUDGET_FOLDER}' dicadangkan untuk folder lembar realisasi anggaran OPD"
+            )
+        return code
 
     @field_validator("email")
     @classmethod
@@ -398,7 +412,7 @@ class Catalogue(_Strict):
             for year in list(ind.targets) + list(ind.rencana_aksi):
                 if year not in self.opd.years:
                     raise ValueError(f"{ind.code}: tahun target {year} di luar periode Renstra")
-        unknown = set(self.sources) - set(codes)
+        unknown = set(self.sources) - set(codes) - {BUDGET_FOLDER}
         if unknown:
             raise ValueError(f"sources: bidang tidak dikenal {sorted(unknown)}")
         return self
@@ -687,6 +701,11 @@ class Config(BaseModel):
         if self.multi:
             return inbox_dir / self.catalogue.opd.code / bidang
         return inbox_dir / bidang
+
+    def budget_dir(self, inbox_dir: Where) -> Where:
+        """The folder the OPD's budget sheets arrive in (CONTRACT §11): <inbox>/anggaran,
+        <inbox>/<opd>/anggaran in the kabupaten layout, or `sources: {anggaran: ...}`."""
+        return self.source_dir(BUDGET_FOLDER, inbox_dir)
 
 
 class UnknownOpd(ValueError):

@@ -323,6 +323,9 @@ class Scan:
     absent_folders: dict[str, Where]  # bidang -> configured folder that does not exist
     skipped: list[Skipped] = field(default_factory=list)  # not read: hidden, lock, links, pipes, errors
     strays: list[str] = field(default_factory=list)  # entries of the inbox no source folder covers
+    budget: list[IncomingFile] = field(
+        default_factory=list
+    )  # new budget sheets (CONTRACT §11), never a bidang's
 
 
 def stray_entries(inbox: Where, sources: Sequence[Where]) -> list[str]:
@@ -398,22 +401,29 @@ def _candidates(
 
 
 def scan_sources(
-    folders: dict[str, Where], known: set[str], max_bytes: int | None = None, opd: str = ""
+    folders: dict[str, Where],
+    known: set[str],
+    max_bytes: int | None = None,
+    opd: str = "",
+    known_by: dict[str, set[str]] | None = None,
 ) -> Scan:
     """The new files of every bidang folder (a local folder or a remote store's);
     the same bytes twice count once. One entry that cannot be read is skipped
     with its reason; the scan goes on. A remote store that cannot be reached at
-    all raises Unwritable (one line, exit 5)."""
+    all raises Unwritable (one line, exit 5). `known_by`: the hashes known for
+    one folder key instead of `known` (the budget folder's are its own table's)."""
     global _last_scan, _this_scan
     max_bytes = Limits().max_file_bytes if max_bytes is None else max_bytes
     _this_scan = {}
     seen_now = set(known)
+    own = {key: set(hashes) for key, hashes in (known_by or {}).items()}
     scan = Scan(new=[], known=0, absent_folders={})
     for bidang, folder in folders.items():
         if not storage.is_dir(folder):
             scan.absent_folders[f"{opd}/{bidang}" if opd else bidang] = folder
             continue
-        for path, read in _candidates(bidang, folder, seen_now, max_bytes, opd, scan.skipped):
+        seen = own.get(bidang, seen_now)
+        for path, read in _candidates(bidang, folder, seen, max_bytes, opd, scan.skipped):
             try:
                 f = read()
             except _NotRead as exc:
@@ -432,18 +442,24 @@ def scan_sources(
             if f is None:
                 scan.known += 1
                 continue
-            seen_now.add(f.sha256)
+            seen.add(f.sha256)
             scan.new.append(f)
     _last_scan = _this_scan
     return scan
 
 
-def scan_opds(sources: list[tuple[str, dict[str, Where], set[str]]], max_bytes: int | None = None) -> Scan:
+def scan_opds(
+    sources: list[tuple[str, dict[str, Where], set[str]]],
+    max_bytes: int | None = None,
+    known_by: dict[str, dict[str, set[str]]] | None = None,
+) -> Scan:
     """scan_sources over several OPD, given per OPD its folders and the hashes it
-    has seen. The same bytes in two OPD's folders are two submissions (one each)."""
+    has seen (`known_by`: per OPD, a folder key's own hashes). The same bytes in
+    two OPD's folders are two submissions (one each)."""
     total = Scan(new=[], known=0, absent_folders={})
     for opd, folders, known in sources:
-        scan = scan_sources(folders, known, max_bytes, opd if len(sources) > 1 else "")
+        mine = (known_by or {}).get(opd)
+        scan = scan_sources(folders, known, max_bytes, opd if len(sources) > 1 else "", mine)
         for f in scan.new:
             f.opd = opd
         total.new += scan.new

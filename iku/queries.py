@@ -4,26 +4,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from iku.consolidation import Scan, scan_opds, stray_entries
+from iku.config import BUDGET_FOLDER
+from iku.consolidation import IncomingFile, Scan, scan_opds, stray_entries
 from iku.domain.history import HistoryValue
 from iku.domain.model import MonthlyValue
 from iku.domain.periods import Period
 from iku.domain.status import MonthSubmission, status_matrix
 from iku.resources import Resources
+from iku.storage import Where
 
 
 def scan_units(res: Resources) -> Scan:
     """The new files of every OPD the run covers (each against the hashes of its own
     OPD), and what lies in the inbox outside every source folder of the installation."""
+    from iku.warehouse.budget import budget_hashes
+
     scan = scan_opds(
-        [(u.opd, u.source_dirs(), res.warehouse.known_hashes(u.opd)) for u in res.units()],
+        [
+            (u.opd, {**u.source_dirs(), BUDGET_FOLDER: u.budget_dir()}, res.warehouse.known_hashes(u.opd))
+            for u in res.units()
+        ],
         res.config.pipeline.limits.max_file_bytes,
+        {u.opd: {BUDGET_FOLDER: budget_hashes(res.warehouse, u.opd)} for u in res.units()},
     )
+    _set_budget_apart(scan, [u.budget_dir() for u in res.units()])
     # every OPD's folders, also when the run covers one (--opd): another OPD's folder is no stray
-    folders = [d for u in res.all_units() for d in u.source_dirs().values()]
+    folders = [d for u in res.all_units() for d in (*u.source_dirs().values(), u.budget_dir())]
     scan.strays = stray_entries(res.settings.inbox_dir, folders)
     return scan
+
+
+def _set_budget_apart(scan: Scan, budget_dirs: list[Where]) -> None:
+    """The budget folders' files into `scan.budget`, never among the bidang sheets
+    (also where a bidang's configured folder holds the budget folder); a budget
+    folder that does not exist is no finding (an OPD may send no budget sheet)."""
+    local = [d for d in budget_dirs if isinstance(d, Path)]
+
+    def inside(f: IncomingFile) -> bool:
+        return isinstance(f.path, Path) and any(f.path.is_relative_to(d) for d in local)
+
+    scan.budget = [f for f in scan.new if f.bidang == BUDGET_FOLDER]
+    scan.new = [f for f in scan.new if f.bidang != BUDGET_FOLDER and not inside(f)]
+    scan.absent_folders = {
+        key: folder for key, folder in scan.absent_folders.items() if key.split("/")[-1] != BUDGET_FOLDER
+    }
 
 
 def submission_matrix(

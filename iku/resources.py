@@ -105,6 +105,9 @@ class Resources:
     def source_dirs(self) -> dict[str, Where]:
         return {b.code: self.source_dir(b.code) for b in self.config.catalogue.bidang}
 
+    def budget_dir(self) -> Where:
+        return self.config.budget_dir(self.settings.inbox_dir)
+
     @property
     def output_dir(self) -> Where:
         return self.settings.output_dir

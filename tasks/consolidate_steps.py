@@ -17,14 +17,17 @@ from pathlib import Path
 
 from iku import archive, storage
 from iku.alerts import dispatch
+from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
+from iku.domain.text import shown_name
 from iku.locations import Unwritable, ensure_writable
 from iku.queries import scan_units
 from iku.reports.index import written
 from iku.resources import Resources
 from iku.storage import Where
 from iku.testhook import checkpoint
+from iku.warehouse.budget import budget_hashes
 from iku.warehouse.reports import record_reports
 from tasks._log import run_logger
 from tasks._progress import progress
@@ -64,7 +67,8 @@ def _still_new(res: Resources, scan: Scan) -> Scan:
     are asked again, the folders are not listed again)."""
     known = {u.opd: res.warehouse.known_hashes(u.opd) for u in res.units()}
     new = [f for f in scan.new if f.sha256 not in known.get(f.opd or res.opd, set())]
-    return replace(scan, new=new, known=scan.known + len(scan.new) - len(new))
+    budget = [f for f in scan.budget if f.sha256 not in budget_hashes(res.warehouse, f.opd or res.opd)]
+    return replace(scan, new=new, known=scan.known + len(scan.new) - len(new), budget=budget)
 
 
 def log_skipped(scan: Scan) -> None:
@@ -228,6 +232,52 @@ def _data_docs_folder(res: Resources) -> Path | None:
     except Unwritable as exc:
         dispatch.alert_side_product(res, "GX Data Docs", str(docs), str(exc), run_logger())
         return None
+
+
+def load_budget_sheets(res: Resources, files: list[IncomingFile]) -> list[BudgetImport]:
+    """Every new budget sheet of the OPD's anggaran folder (CONTRACT §11), oldest
+    first, by the rules of `iku import-budget`: archived under its SHA-256,
+    recorded, a later file of a month its next revision; one with problems
+    refused whole and alerted to the planning team like an invalid sheet. Its
+    period: the sheet's (tahun/bulan columns or title rows), else the file name's."""
+    from iku.budget_import import load_budget
+    from iku.domain.budget_sheet import name_period
+
+    done = []
+    for f in sorted(files, key=lambda f: (f.received_at, str(f.path))):
+        unit = res.unit(f.opd) if f.opd else res
+        imported = load_budget(
+            unit,
+            f.name,
+            f.data,
+            received_at=f.received_at,
+            source_path=shown_name(str(f.path)),
+            fallback=name_period(f.path.name),
+            size=f.size,
+        )
+        _log_budget(imported)
+        if imported.refused:
+            dispatch.raise_budget_alert(
+                unit,
+                imported.file_name,
+                imported.sha256 or f.sha256,
+                (imported.year, imported.month),
+                imported.problems,
+                f.received_at,
+            )
+        done.append(imported)
+    return done
+
+
+def _log_budget(done: BudgetImport) -> None:
+    log = run_logger()
+    period = f"{done.year}-{done.month:02d}" if done.year and done.month else "?"
+    if done.refused:
+        log.warning("budget sheet %s (%s): refused (%d problems)", done.file_name, period, len(done.problems))
+        for p in done.problems:
+            log.warning("%s: row %s: %s", done.file_name, p.row if p.row is not None else "-", p.message)
+        return
+    log.info("budget sheet %s: %s %s (revision %s)", done.file_name, done.status, period, done.revision)
 
 
 def archive_and_load(

@@ -23,7 +23,7 @@ from typing import Any
 from iku.alerts import messages
 from iku.alerts.email import EmailError, send_email, smtp_configured
 from iku.alerts.webhook import WebhookError, post_webhook, redact_url
-from iku.domain.model import SubmissionRecord
+from iku.domain.model import Problem, SubmissionRecord
 from iku.domain.schedule import as_of_datetime, months_due, reminder_due
 from iku.domain.status import MonthSubmission
 from iku.queries import submission_matrix
@@ -131,6 +131,21 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | No
         if msg is not None:
             queued += queue(res, msg)
     return queued
+
+
+def raise_budget_alert(
+    res: Resources,
+    file_name: str,
+    sha256: str,
+    period: tuple[int | None, int | None],
+    problems: list[Problem],
+    received_at: datetime,
+) -> int:
+    """The alert of a refused budget sheet of the inbox, to the planning team, once."""
+    msg = messages.invalid_budget(
+        file_name, sha256, period, problems, received_at, res.config, str(res.budget_dir())
+    )
+    return queue(res, msg, include_bidang=False)
 
 
 def missing_cells(

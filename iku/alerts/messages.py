@@ -10,6 +10,7 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``recap``               after a consolidation that found new files, to the planning team (extra kind)
 - ``kabupaten_recap``     the recap of every OPD for a quarter or year, to the kabupaten (extra kind)
 - ``returned_month``      the planning team returned a bidang's month with a note (extra kind)
+- ``invalid_budget``      a budget sheet in the inbox's anggaran folder was refused (extra kind)
 """
 
 from __future__ import annotations
@@ -268,6 +269,53 @@ def submission_alert(
     if rec.status == "unreadable":
         return unreadable_file(rec, config, source_dir)
     return None
+
+
+def invalid_budget(
+    file_name: str,
+    sha256: str,
+    period: tuple[int | None, int | None],
+    problems: list[Problem],
+    received_at: datetime,
+    config: Config,
+    folder: str | None = None,
+) -> AlertMessage:
+    """A budget sheet dropped in the inbox's anggaran folder was refused whole
+    (CONTRACT §11): to the planning team, every problem with its row and column."""
+    key = f"invalid-budget:{sha256}"
+    year, month = period
+    label = period_label(year, month)
+    lines = [
+        "Yth. Tim Perencanaan dan Keuangan,",
+        "",
+        "Lembar realisasi anggaran berikut DITOLAK seluruhnya; tidak ada angka anggaran yang dimuat:",
+        "",
+        f"  Periode  : {label}",
+        f"  Berkas   : {file_name}",
+        f"  Diterima : {local_datetime(received_at, config.pipeline.timezone)}",
+        "",
+        f"Masalah yang ditemukan ({len(problems)}):",
+        *[f"  {i}. {problem_where(p)}: {p.message}" for i, p in enumerate(problems, start=1)],
+        "",
+        "Setelah diperbaiki, simpan sebagai berkas baru di folder anggaran"
+        f"{_where(folder)}, atau kirim lewat portal (menu Anggaran). Templat: "
+        "`iku template --budget --period YYYY-MM`.",
+        "",
+        _footer(config, key),
+    ]
+    return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
+        kind="invalid_budget",
+        cause_key=key,
+        subject=_subject(config, f"[IKU] Lembar anggaran ditolak: {label} ({file_name})"),
+        text="\n".join(lines),
+        summary=f"Lembar anggaran {file_name} untuk {label} ditolak: {len(problems)} masalah. Perbaiki lalu kirim ulang.",
+        year=year,
+        month=month,
+        file=file_name,
+        problems=[p.as_dict() for p in problems],
+    )
 
 
 # -- deadline alerts ------------------------------------------------------------

@@ -50,7 +50,7 @@ def consolidate(
     # polls often should cost well under a second).
     scan = scan_units(res)
     waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
-    if not (scan.new or waiting or _outbox_waiting(res)):
+    if not (scan.new or scan.budget or waiting or _outbox_waiting(res)):
         summary = summarise([], scan.known, scan.skipped)
     else:
         summary = _consolidation(res, opd, via_prefect, scan)
@@ -90,13 +90,61 @@ def _print_summary(summary: dict, unread: list[str]) -> None:
     table = problems_table(summary.get("problem_files", []))
     if table is not None:
         console.print(table)
+    budget = summary.get("budget_files", [])
+    for line in _budget_lines(budget):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    refused = sum(b["status"] == "refused" for b in budget)
     console.print(
         f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid, "
         f"{count(summary['invalid'])} tidak valid, {count(summary['unreadable'])} tidak terbaca; "
-        f"{count(summary['known_files'])} sudah pernah diproses; {count(summary.get('ignored', 0))} diabaikan.",
+        f"{count(summary['known_files'])} sudah pernah diproses; {count(summary.get('ignored', 0))} diabaikan"
+        + (
+            f"; {count(len(budget))} lembar anggaran ({count(len(budget) - refused)} dimuat, {count(refused)} ditolak)."
+            if budget
+            else "."
+        ),
         highlight=False,
         soft_wrap=True,  # one line, however narrow the terminal
     )
+
+
+def _budget_lines(budget: list[dict]) -> list[str]:
+    """Per budget sheet of the anggaran folders: what became of it, every problem
+    and warning, the programs left out (as `iku import-budget` says them)."""
+    from iku.domain.periods import month_name
+
+    lines = []
+    for b in budget:
+        label = (
+            f"{month_name(b['month'])} {b['year']}" if b["year"] and b["month"] else "periode tidak terbaca"
+        )
+        if b["status"] == "refused":
+            lines.append(
+                f"anggaran: {b['file']} ditolak ({label}): {len(b['problems'])} masalah; tidak ada angka yang dimuat"
+            )
+        elif b["status"] == "unchanged":  # loaded by another run meanwhile
+            lines.append(f"anggaran: {b['file']}: berkas yang sama sudah pernah dimuat untuk {label}")
+        else:
+            lines.append(f"anggaran: {b['file']}: {label} dimuat (revisi {b['revision']})")
+        lines += [f"  masalah: {_at(p)}" for p in b["problems"]]
+        lines += [f"  peringatan: {_at(p)}" for p in b["warnings"]]
+        lines += [
+            f"  dilewati: {code} {name} (program tidak terdaftar di katalog OPD)"
+            for code, name in b["left_out"]
+        ]
+    return lines
+
+
+def _at(problem: dict) -> str:
+    where = ", ".join(
+        x
+        for x in (
+            problem.get("row") and f"baris {problem['row']}",
+            problem.get("column") and f"kolom {problem['column']}",
+        )
+        if x
+    )
+    return f"{where}: {problem['message']}" if where else problem["message"]
 
 
 def _unread_places(res, scan) -> list[str]:

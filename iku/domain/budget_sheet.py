@@ -192,6 +192,22 @@ def title_period(cells: Cells, header_row: int) -> tuple[int, int] | None:
     return None
 
 
+# a file name's period: "anggaran-2024-03.xlsx", "LRA_2024_03.xlsx", "LRA Maret 2024.xlsx"
+_NAME_NUMBERS = re.compile(r"(?<!\d)(20\d{2})[-_. ](0?[1-9]|1[0-2])(?!\d)")
+_NAME_WORDS = re.compile(rf"({_MONTH_WORDS})[-_. ]*(20\d{{2}})(?!\d)", re.IGNORECASE)
+
+
+def name_period(file_name: str) -> tuple[int, int] | None:
+    """The (year, month) a file name states, or None: used for a budget sheet
+    dropped in the inbox only when the sheet itself states none."""
+    found = _NAME_NUMBERS.search(file_name)
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    worded = _NAME_WORDS.search(file_name)
+    month = month_number(worded.group(1)) if worded else None
+    return (int(worded.group(2)), month) if worded and month is not None else None
+
+
 def _column_period(rows: list[tuple[int, object, object]]) -> tuple[tuple[int, int] | None, list[Problem]]:
     """The period of the tahun/bulan columns: every filled row must state the same one."""
     seen: dict[tuple[int, int], int] = {}
@@ -381,10 +397,14 @@ def attribute(rows: Sequence[BudgetRow], programs: Sequence[Program]) -> list[Bu
 
 
 def parse_budget(
-    cells: Cells, programs: Sequence[Program], period: tuple[int, int] | None = None
+    cells: Cells,
+    programs: Sequence[Program],
+    period: tuple[int, int] | None = None,
+    fallback: tuple[int, int] | None = None,
 ) -> BudgetSheet:
     """The budget sheet read and checked. `period` (year, month) is the one the
-    caller names (`--period`); else the tahun/bulan columns, else the title rows.
+    caller names (`--period`); else the tahun/bulan columns, else the title rows,
+    else `fallback` (the file name's, for a sheet dropped in the inbox).
     Any problem in `problems` refuses the whole file."""
     sheet = BudgetSheet()
     if not any(any(cell_text(c) for c in row) for row in cells):
@@ -405,7 +425,7 @@ def parse_budget(
         return sheet
     rows, problems = read_rows(cells, header)
     sheet.rows, sheet.problems = rows, problems
-    _read_period(sheet, cells, header, period)
+    _read_period(sheet, cells, header, period, fallback)
     if not any(r.kind in ("program", "kegiatan", "sub_kegiatan") for r in rows) and not sheet.problems:
         sheet.problems.append(
             Problem(
@@ -419,10 +439,16 @@ def parse_budget(
     return sheet
 
 
-def _read_period(sheet: BudgetSheet, cells: Cells, header: Header, period: tuple[int, int] | None) -> None:
+def _read_period(
+    sheet: BudgetSheet,
+    cells: Cells,
+    header: Header,
+    period: tuple[int, int] | None,
+    fallback: tuple[int, int] | None = None,
+) -> None:
     """The sheet's year and month: the caller's `period`, else the tahun/bulan
-    columns, else the title rows; a file stating another period than the
-    caller's is a problem."""
+    columns, else the title rows, else `fallback`; a file stating another
+    period than the caller's is a problem."""
     body = cells[header.row + 1 :]
     columns = [
         (
@@ -444,12 +470,12 @@ def _read_period(sheet: BudgetSheet, cells: Cells, header: Header, period: tuple
                 f"sedangkan yang diminta {MONTHS_ID[period[1] - 1]} {period[0]}."
             )
         )
-    chosen = period or stated
+    chosen = period or stated or fallback
     if chosen is None:
         sheet.problems.append(
             Problem(
                 "Periode tidak ditemukan: sebutkan --period YYYY-MM, kolom tahun dan bulan, "
-                "atau baris judul 's.d. 31 Maret 2024'."
+                "baris judul 's.d. 31 Maret 2024', atau TTTT-BB di nama berkas (anggaran-2024-03.xlsx)."
             )
         )
     else:

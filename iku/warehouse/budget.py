@@ -175,6 +175,14 @@ def budget_files(wh: Warehouse, opd: str, year: int | None = None) -> list[dict]
     return rows
 
 
+def budget_hashes(wh: Warehouse, opd: str) -> set[str]:
+    """Every budget file's SHA-256 recorded for `opd`, whatever became of it: the
+    inbox scan reads these bytes no more (like a bidang's known files)."""
+    f = budget_file.c
+    with wh.engine.connect() as conn:
+        return set(conn.scalars(select(f.sha256).where(f.opd_code == opd)))
+
+
 def budget_file_by_hash(wh: Warehouse, opd: str, sha256: str) -> dict | None:
     f = budget_file.c
     with wh.engine.connect() as conn:
