@@ -26,25 +26,61 @@ from iku.warehouse.reports import record_reports, written_reports
 from tasks._log import run_logger
 from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 
-# an OPD's report written (the files) and its PDF printing (None without Chromium)
-PdfUnderWay = tuple[Resources, list[Where], "Future[Where | None] | None"]
+# an OPD's report written (the files) and its PDF printing (None without Chromium);
+# with the annual report, also its companions (the pohon kinerja, the Perjanjian
+# Kinerja): each HTML written and its PDF printing
+PdfUnderWay = tuple[
+    Resources,
+    list[Where],
+    "Future[Where | None] | None",
+    list[tuple[Where, "Future[Where | None] | None"]],
+]
 
 
 def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: PdfPrinter) -> PdfUnderWay:
     """One OPD's report: its data loaded, its HTML, Excel and JSON written, its
-    PDF started on `printer` (collect_pdfs waits for it)."""
+    PDF started on `printer` (collect_pdfs waits for it). The annual report
+    brings its companions: the pohon kinerja and the year's Perjanjian Kinerja."""
     data = load_report(unit, period, as_of)
-    written = write_report(data, unit.report_dir(period.year), unit)
-    return unit, written, start_pdf(written[0], printer)
+    out_dir = unit.report_dir(period.year)
+    written = write_report(data, out_dir, unit)
+    companions = annual_companions(unit, data, out_dir) if period.quarter is None else []
+    printing = start_pdf(written[0], printer)
+    return unit, written, printing, [(html, start_pdf(html, printer)) for html in companions]
+
+
+def annual_companions(unit: Resources, data: ReportData, out_dir: Where) -> list[Where]:
+    """The pohon kinerja of the year (RPJMD-free: this OPD's IKU, programs and
+    kegiatan) and the year's Perjanjian Kinerja, as HTML beside the annual
+    report, on the record out/index.html and the portal list; their PDFs are
+    printed like the report's."""
+    from iku.reports.pk import load_pk_document, render_pk_html
+    from iku.reports.tree import build_tree, render_tree_html, tree_budgets, tree_written
+
+    budgets, months = tree_budgets(unit.warehouse, [data])
+    tree = build_tree([data], budgets, budget_months=months)
+    pk = load_pk_document(unit, data.period.year)
+    with _writing(out_dir):
+        tree_html = storage.write(out_dir / f"{tree.basename}.html", render_tree_html(tree))
+        pk_html = storage.write(out_dir / f"{pk.basename}.html", render_pk_html(pk))
+    record_reports(
+        unit.warehouse, [*tree_written([tree_html], unit.opd), *reports.written([pk_html], unit.opd)]
+    )
+    for p in (tree_html, pk_html):
+        run_logger().info("wrote %s", p)
+    return [tree_html, pk_html]
 
 
 def collect_pdfs(under_way: list[PdfUnderWay]) -> list[Where]:
     """Every OPD's files and its PDF once printed (logged and recorded; a PDF
-    that failed costs only itself)."""
+    that failed costs only itself), then its companions and theirs."""
     paths: list[Where] = []
-    for unit, written, printing in under_way:
+    for unit, written, printing, companions in under_way:
         pdf = write_report_pdf(written[0], unit, unit.opd, printing)
         paths += [*written, pdf] if pdf is not None else written
+        for html, its_printing in companions:
+            pdf = write_report_pdf(html, unit, unit.opd, its_printing)
+            paths += [html, pdf] if pdf is not None else [html]
     return paths
 
 
@@ -134,7 +170,9 @@ def write_report(data: ReportData, out_dir: Where, res: Resources | None = None)
 def _record(res: Resources | None, paths: list[Where], opd: str) -> None:
     """Files written go on the warehouse's record, which out/index.html is built from."""
     if res is not None:
-        record_reports(res.warehouse, reports.written(paths, opd))
+        from iku.reports.tree import tree_written
+
+        record_reports(res.warehouse, [*reports.written(paths, opd), *tree_written(paths, opd)])
 
 
 def start_pdf(html: Where, printer: PdfPrinter) -> Future[Where | None] | None:

@@ -20,10 +20,12 @@ from iku.warehouse.reports import WrittenReport
 from .html import environment
 
 # iku-2023-Q2.html, lakip-2023.json, lakip-kabupaten-2023.xlsx, rekap-2023-Q1.pdf,
-# validasi-20230508-090000.html
+# perjanjian-kinerja-2023.pdf, validasi-20230508-090000.html (pohon-kinerja-2023.html:
+# recorded by iku.reports.tree.tree_written)
 KABUPATEN_KINDS = ("rekap", "lakip-kabupaten")  # of every OPD: recorded under no OPD
 _NAME = re.compile(
-    r"^(?:(?P<kind>iku|lakip-kabupaten|lakip|rekap)-(?P<period>\d{4}(?:-Q[1-4])?)\.(?P<fmt>html|pdf|xlsx|json)"
+    r"^(?:(?P<kind>iku|lakip-kabupaten|lakip|rekap|perjanjian-kinerja)-(?P<period>\d{4}(?:-Q[1-4])?)"
+    r"\.(?P<fmt>html|pdf|xlsx|json)"
     r"|validasi-(?P<run>\d{8}-\d{6})\.html)$"
 )
 _FORMAT_ORDER = {"html": 0, "pdf": 1, "xlsx": 2, "json": 3}
@@ -80,10 +82,14 @@ def _title(kind: str, period: str) -> tuple[tuple[int, int], str]:
         return (6, 0), f"Bahan LAKIP/LKjIP {year} (Bab III)"
     if kind == "lakip-kabupaten":
         return (6, 1), f"Bahan LKjIP kabupaten {year} (IKU RPJMD)"
+    if kind == "perjanjian-kinerja":
+        return (5, 0), f"Perjanjian Kinerja {year}"
     when = f"{QUARTER_NAMES.get(int(quarter))} {year}" if quarter else f"tahunan {year}"
     order = int(quarter) if quarter else 5
     if kind == "rekap":
         return (0, order), f"Rekap kabupaten {when}"
+    if kind == "pohon-kinerja":
+        return (2, order), f"Pohon kinerja {when}"
     return (1, order), when if quarter else f"Laporan tahunan {year}"
 
 

@@ -23,7 +23,9 @@ from ..jobs import Busy
 from ..templating import STATUS_LABEL, render
 from .shared import MONTH, report_files, serve_report, when_asked, year_asked, year_from_text
 
-REPORT_NAME = re.compile(r"^(iku|lakip)-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$")
+REPORT_NAME = re.compile(
+    r"^(iku|lakip|pohon-kinerja|perjanjian-kinerja)-\d{4}(-Q[1-4])?\.(html|xlsx|json|pdf)$"
+)
 
 
 def matrix(unit: Resources, year: int, as_of: datetime) -> dict:
