@@ -40,7 +40,19 @@ from iku.domain.periods import deadline, month_name
 # Fixed workbook metadata: the same plan gives byte-identical files (same SHA-256).
 _CREATED = datetime(2020, 1, 1)
 STYLES = ("xlsx", "xlsx_titled", "csv_semicolon", "xlsx_text")
-HEADER = ["bidang", "tahun", "bulan", "kode_indikator", "realisasi", "pembilang", "penyebut", "keterangan"]
+HEADER = [
+    "bidang",
+    "tahun",
+    "bulan",
+    "kode_indikator",
+    "realisasi",
+    "pembilang",
+    "penyebut",
+    "keterangan",
+    "faktor_pendorong",
+    "faktor_penghambat",
+    "tindak_lanjut",
+]
 # how people retype the header: the reader matches case-insensitively, spaces ~ underscores
 HEADER_TITLED = [
     "Bidang",
@@ -51,7 +63,31 @@ HEADER_TITLED = [
     "Pembilang",
     "Penyebut",
     "Keterangan",
+    "Faktor Pendorong",
+    "Faktor Penghambat",
+    "Tindak Lanjut",
 ]
+# What bidang write in the faktor columns (LKjIP Bab III "Analisis Penyebab",
+# Tabel E.81 rows 16-19): a few causes each, repeated across months as people do.
+SUPPORTING = [
+    "Data calon penerima bantuan sudah diverifikasi bersama pemerintah desa",
+    "Dukungan swadaya masyarakat penerima bantuan",
+    "Koordinasi yang baik dengan kecamatan dan desa",
+    "Pencairan anggaran tepat waktu",
+    "Penyedia jasa bekerja sesuai jadwal",
+]
+INHIBITING = [
+    "Cuaca hujan menunda pekerjaan fisik",
+    "Verifikasi calon penerima bantuan belum selesai",
+    "Keterlambatan pengiriman material ke lokasi",
+    "Status lahan sebagian lokasi belum jelas",
+]
+FOLLOW_UP = {
+    INHIBITING[0]: "Menambah jam kerja dan tenaga pada bulan berikutnya",
+    INHIBITING[1]: "Mempercepat verifikasi bersama pemerintah desa",
+    INHIBITING[2]: "Menegur penyedia dan meminta jadwal pengiriman baru",
+    INHIBITING[3]: "Berkoordinasi dengan Bagian Pertanahan untuk kepastian lahan",
+}
 NOTES = [
     None,
     None,
@@ -75,6 +111,9 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
     note: str | None = None
+    supporting: str | None = None  # faktor pendorong
+    inhibiting: str | None = None  # faktor penghambat
+    follow_up: str | None = None  # tindak lanjut
 
 
 @dataclass(frozen=True)
@@ -171,6 +210,24 @@ def _monthly_figures(ind: Indicator, year: int, rng: random.Random) -> list[Figu
     ]
 
 
+def _with_factors(figures: list[Figure], seed: int, year: int) -> list[Figure]:
+    """The faktor columns of some months filled: a pendorong in about half of
+    them, a penghambat (with its tindak lanjut) where the note speaks of a
+    kendala and now and then otherwise. Its own random stream: the figures stay
+    those of earlier versions of this generator."""
+    if not figures:
+        return figures
+    rng = random.Random(f"faktor:{seed}:{year}:{figures[0].indicator}")
+    out = []
+    for f in figures:
+        supporting = rng.choice(SUPPORTING) if rng.random() < 0.5 else None
+        hindered = (f.note or "").startswith("Kendala") or rng.random() < 0.25
+        inhibiting = rng.choice(INHIBITING) if hindered else None
+        follow_up = FOLLOW_UP[inhibiting] if inhibiting else None
+        out.append(replace(f, supporting=supporting, inhibiting=inhibiting, follow_up=follow_up))
+    return out
+
+
 # --------------------------------------------------------------------------- plan
 
 
@@ -206,7 +263,9 @@ def plan_year(config: Config, year: int, *, seed: int = 1, through_month: int = 
     first, last = bidang[0], bidang[-1]
     ratio_bidang = next((b for b in bidang if any(i.kind == "ratio" for i in cat.indicators_of(b))), None)
 
-    figures = {ind.code: _monthly_figures(ind, year, rng) for ind in cat.indicators}
+    figures = {
+        ind.code: _with_factors(_monthly_figures(ind, year, rng), seed, year) for ind in cat.indicators
+    }
 
     def month_figures(b: str, m: int) -> tuple[Figure, ...]:
         return tuple(figures[i.code][m - 1] for i in cat.indicators_of(b))
@@ -336,7 +395,8 @@ def _rows(sf: SampleFile, *, month_as_name: bool, text_numbers: bool) -> list[li
     for f in sf.figures:
         figures = [f.realisation, f.numerator, f.denominator]
         nums: list[object] = [_num_text(v) if text_numbers else v for v in figures]
-        out.append([sf.bidang, sf.year, month, f.indicator, *nums, f.note or ""])
+        factors = [f.supporting or "", f.inhibiting or "", f.follow_up or ""]
+        out.append([sf.bidang, sf.year, month, f.indicator, *nums, f.note or "", *factors])
     return out
 
 

@@ -55,6 +55,7 @@ def test_demo_runs_the_whole_year(quiet_env, prefect_server, tmp_path):
             2022: "history",
             2023: "pipeline",
         }
+    _the_sakip_cycle_is_complete(result, workdir)
     # a demo folder may be reused; a folder holding someone's files may not
     stranger = tmp_path / "theirs"
     (stranger / "inbox" / "perumahan").mkdir(parents=True)
@@ -122,3 +123,41 @@ def test_the_kabupaten_demo_never_replaces_a_configuration_it_did_not_write(tmp_
     mine.unlink()  # an empty folder, then the demo's own: replaced
     assert (write_kabupaten_config(mine.parent) / "opd").is_dir()
     assert (write_kabupaten_config(mine.parent) / "rpjmd.yaml").is_file()
+
+
+def _the_sakip_cycle_is_complete(result, workdir):
+    """Issue 17 N2 / issue 19: the demo shows programs and budget, the causes the
+    bidang typed, the PK and the pengesahan, so no part of E.81 or the LKjIP is blank."""
+    import openpyxl
+
+    from iku.reports.pdf import chromium
+
+    budget = result["summary"]["budget_files"]  # a year of LRA exports from the anggaran folder
+    assert [(b["status"], b["month"]) for b in budget] == [("loaded", m) for m in range(1, 13)]
+    assert all(b["warnings"] == [] for b in budget)  # cumulative realisation never falls
+    assert result["resources"].config.catalogue.opd.pengesahan.name == "SYAFRIN, ST"
+    if not result["reports"]:
+        return
+    year = workdir / "out" / "2023"
+    lakip = json.loads((year / "lakip-2023.json").read_text(encoding="utf-8"))
+    total = lakip["budget_realisation"]["total"]
+    assert 85 < total["absorption_pct"] < 100  # a kabupaten's year: most of the pagu spent
+    assert all(
+        e["efficiency_index"] is not None for e in lakip["efficiency"] if e["achievement_pct"] is not None
+    )
+    causes = {c["code"]: c for c in lakip["causes"]}
+    assert all(c["supporting"] and c["inhibiting"] and c["follow_up"] for c in causes.values())
+    html = (year / "iku-2023.html").read_text(encoding="utf-8")
+    assert "SYAFRIN, ST" in html and "19821126 201001 1 015" in html and "Kuala Tungkal" in html
+    ws = openpyxl.load_workbook(year / "iku-2023.xlsx")["Tabel E.81"]
+    filled = {
+        row[0].value: row[5].value
+        for row in ws.iter_rows()
+        if isinstance(row[0].value, str) and row[0].value.startswith(("Faktor", "Tindak lanjut"))
+    }
+    assert len(filled) == 4 and all(filled.values()), filled  # E.81 rows 16-19
+    names = {p.name for p in result["reports"]}
+    assert {"pohon-kinerja-2023.html", "perjanjian-kinerja-2023.html"} <= names
+    if chromium() is not None:
+        assert {"iku-2023.pdf", "pohon-kinerja-2023.pdf", "perjanjian-kinerja-2023.pdf"} <= names
+    assert "PK awal" in (year / "perjanjian-kinerja-2023.html").read_text(encoding="utf-8")

@@ -57,6 +57,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "iku.console",
             "iku.consolidation",
             "iku.sample_data",
+            "iku.sample_budget",
             "iku.testhook",
         ),
     ),

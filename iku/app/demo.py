@@ -201,7 +201,58 @@ def run_demo(
     }
 
 
-def write_kabupaten_config(folder: Path, source: Path | None = None) -> Path:
+def _replace_demo_folder(folder: Path) -> None:
+    """Clear `folder` when an earlier demo wrote it (or it is empty); else refuse."""
+    if not folder.exists():
+        return
+    # only a folder an earlier demo wrote is replaced: never someone's own configuration
+    if folder.is_dir() and (not any(folder.iterdir()) or (folder / MARKER).is_file()):
+        shutil.rmtree(folder)
+        return
+    raise ValueError(
+        f"demo akan menimpa {folder}, yang tidak ditulis demo sebelumnya. "
+        "Pindahkan folder itu atau pilih --workdir lain."
+    )
+
+
+def add_sample_sakip(opd_yaml: Path, year: int) -> bool:
+    """Append the sample programs, kegiatan and PK awal (iku/sample_budget.py) to
+    one OPD's catalogue file when they fit it (the seed OPD without programs)."""
+    import yaml
+
+    from iku.config import _catalogue
+    from iku.sample_budget import catalogue_extra, fits
+
+    catalogue = _catalogue(opd_yaml)
+    if not fits(catalogue):
+        return False
+    text = yaml.safe_dump(catalogue_extra(catalogue, year), allow_unicode=True, sort_keys=False, width=120)
+    with opd_yaml.open("a", encoding="utf-8") as fh:
+        fh.write(
+            f"\n# Added by `iku demo`: SAMPLE programs, budget plan and PK {year} (iku/sample_budget.py)\n"
+        )
+        fh.write(text)
+    return True
+
+
+def write_sakip_config(folder: Path, source: Path, year: int) -> Path | None:
+    """The single-OPD configuration `source` copied to `folder` with the sample
+    programs and PK added to its catalogue; None (config used as it is) when they
+    do not fit it (another OPD, or programs of its own)."""
+    from iku.config import catalogue_files
+
+    if catalogue_files(source) or not (source / "opd.yaml").is_file():
+        return None
+    _replace_demo_folder(folder)
+    shutil.copytree(source, folder)
+    if not add_sample_sakip(folder / "opd.yaml", year):
+        shutil.rmtree(folder)
+        return None
+    (folder / MARKER).write_text('{"written_by": "iku demo"}\n', encoding="utf-8")
+    return folder
+
+
+def write_kabupaten_config(folder: Path, source: Path | None = None, year: int | None = None) -> Path:
     """A small kabupaten (config/opd/<code>.yaml): the OPD of `source` (a
     single-OPD configuration folder; the shipped one by default) and the two
     example catalogues of examples/kabupaten/, with its pipeline.yaml."""
@@ -211,20 +262,14 @@ def write_kabupaten_config(folder: Path, source: Path | None = None) -> Path:
     source = source or shipped("config")
     if not (source / "opd.yaml").is_file():
         source = shipped("config")
-    if folder.exists():
-        # only a folder an earlier demo wrote is replaced: never someone's own configuration
-        if folder.is_dir() and (not any(folder.iterdir()) or (folder / MARKER).is_file()):
-            shutil.rmtree(folder)
-        else:
-            raise ValueError(
-                f"demo akan menimpa {folder}, yang tidak ditulis demo sebelumnya. "
-                "Pindahkan folder itu atau pilih --workdir lain."
-            )
+    _replace_demo_folder(folder)
     (folder / "opd").mkdir(parents=True)
     (folder / MARKER).write_text('{"written_by": "iku demo --kabupaten"}\n', encoding="utf-8")
     shutil.copy(source / "pipeline.yaml", folder / "pipeline.yaml")
     code = load_installation(source).codes[0]
     shutil.copy(source / "opd.yaml", folder / "opd" / f"{code}.yaml")
+    if year is not None:
+        add_sample_sakip(folder / "opd" / f"{code}.yaml", year)
     examples = shipped("examples") / "kabupaten"
     for example in sorted(examples.glob("*.yaml")):
         shutil.copy(example, folder / "opd" / example.name)
@@ -264,13 +309,7 @@ def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
                 "warehouse_url": f"sqlite:///{places.database}",
             }
         )
-    if kabupaten:
-        if places.database is None:
-            raise ValueError("demo memuat data karangan hanya ke berkas SQLite; pakai --workdir FOLDER")
-        # its own configuration folder beside the demo's data, never config/
-        source = settings.config_dir if "config_dir" in chosen else None
-        folder = write_kabupaten_config(places.roots[0] / "kabupaten-config", source)
-        settings = settings.model_copy(update={"config_dir": folder})
+    settings = _demo_config(settings, places, "config_dir" in chosen, year, kabupaten)
     res = build_resources(settings)
     cat = res.config.catalogue
     if not cat.opd.renstra_period[0] <= year <= cat.opd.renstra_period[1]:
@@ -286,6 +325,24 @@ def _set_up(year: int, workdir: Path | None, kabupaten: bool = False):
     if places.database is not None:
         places.database.parent.mkdir(parents=True, exist_ok=True)
     return res, places
+
+
+def _demo_config(
+    settings: Settings, places: DemoPlaces, chosen: bool, year: int, kabupaten: bool
+) -> Settings:
+    """The configuration the demo runs on, written beside its data, never into
+    config/: a kabupaten of three OPD, or the OPD's own with the sample programs
+    and PK (when they fit it). `chosen`: IKU_CONFIG_DIR was set."""
+    if kabupaten:
+        if places.database is None:
+            raise ValueError("demo memuat data karangan hanya ke berkas SQLite; pakai --workdir FOLDER")
+        source = settings.config_dir if chosen else None
+        folder = write_kabupaten_config(places.roots[0] / "kabupaten-config", source, year)
+        return settings.model_copy(update={"config_dir": folder})
+    if places.database is None:
+        return settings
+    sakip = write_sakip_config(places.roots[0] / "demo-config", settings.config_dir, year)
+    return settings.model_copy(update={"config_dir": sakip}) if sakip is not None else settings
 
 
 def _bar(console: Console) -> Progress:
@@ -326,14 +383,33 @@ def _write_samples(res, places, year: int, tz: ZoneInfo, console: Console):
             paths += write_scenario(
                 u.config, scenarios[u.opd], folder, on_file=lambda _p: progress.advance(job)
             )
+    budget = _write_budget_sheets(res, year)
     every = list(scenarios.values())
     late = sum(1 for sc in every for s in sc.expected_status.values() if s == "late")
     console.print(
         f"{len(paths)} berkas contoh dibuat: {sum(len(sc.invalid_files) for sc in every)} sengaja tidak "
         f"valid, {late} bulan terlambat, {sum(len(sc.with_status('missing')) for sc in every)} bulan "
         "tidak dikirim."
+        + (
+            f" {len(budget)} lembar realisasi anggaran bulanan (contoh ekspor SIPD) di folder anggaran."
+            if budget
+            else ""
+        )
     )
-    return scenarios, paths
+    return scenarios, paths + budget
+
+
+def _write_budget_sheets(res, year: int) -> list[Path]:
+    """A year of monthly budget realisation sheets in the anggaran folder of each
+    OPD that has the sample programs (consolidated like a finance office's)."""
+    from iku.sample_budget import DEMO_PROGRAMS, write_budget_year
+
+    sample = {p[0] for p in DEMO_PROGRAMS}
+    paths: list[Path] = []
+    for u in res.units():
+        if {p.code for p in u.config.catalogue.budget_programs} == sample:
+            paths += write_budget_year(Path(u.budget_dir()), year, u.config.pipeline.timezone)
+    return paths
 
 
 def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str, dict]:
@@ -345,9 +421,11 @@ def _consolidate(res, year: int, as_of: datetime, console: Console) -> tuple[str
 
     with console.status("Konsolidasi..."):
         summary = consolidate_flow()
+    budget = summary.get("budget_files", [])
     console.print(
         f"Konsolidasi: {summary.get('new_files')} berkas baru, {summary.get('valid')} valid, "
-        f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca."
+        f"{summary.get('invalid')} tidak valid, {summary.get('unreadable')} tidak terbaca"
+        + (f"; {sum(b['status'] == 'loaded' for b in budget)} lembar anggaran dimuat." if budget else ".")
     )
     for unit in res.units():
         if res.multi:

@@ -354,7 +354,13 @@ def _e81_closing(ws, st: Styles, rp: _RpFormats, data: ReportData, row: int) -> 
             "Tindak lanjut yang diperlukan dalam triwulan berikutnya",
             [t for r in rows for t in month_notes(r.follow_up, r.indicator.code)],
         ),
-        ("Tindak lanjut yang diperlukan dalam Renja Perangkat Daerah berikutnya", []),
+        (
+            "Tindak lanjut yang diperlukan dalam Renja Perangkat Daerah berikutnya",
+            # at the year's end the tindak lanjut still open go into next year's Renja
+            [t for r in rows for t in month_notes(r.follow_up, r.indicator.code)]
+            if data.period.end_month == 12
+            else [],
+        ),
     ]
     for title, lines in texts:
         body = "\n".join(lines)
