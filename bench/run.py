@@ -1,7 +1,7 @@
 """`make bench`: the consolidation and the report benchmarks, then one summary table.
 
 .venv/bin/python bench/run.py [--n 2000] [--opd 40] [--skip-consolidate] [--skip-kabupaten]
-                              [--skip-reports] [--skip-web]
+                              [--skip-reports] [--skip-budget] [--skip-web]
 .venv/bin/python bench/run.py --province [--province-opd 400]   (`make bench-province`: the
                               province's year, then its warehouse at ten years on PostgreSQL; alone)
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import budget_bench
 import consolidate_bench
 import kabupaten_bench
 import province_bench
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-consolidate", action="store_true")
     parser.add_argument("--skip-kabupaten", action="store_true")
     parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--skip-budget", action="store_true")
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument(
         "--province", action="store_true", help="the province benchmark only (bench/province_bench.py)"
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.province:  # an hour-scale run of its own: the other benchmarks are not repeated
         args.skip_consolidate = args.skip_kabupaten = args.skip_reports = args.skip_web = True
+        args.skip_budget = True
 
     rows: list[tuple[str, str, str, str]] = []
     failed = False
@@ -65,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             (args.opd,),
         ),
         (args.skip_reports, "report", "Report benchmark", reports_bench, ()),
+        (
+            args.skip_budget,
+            "budget",
+            "Budget benchmark (2,000-row sheet; reports with and without)",
+            budget_bench,
+            (),
+        ),
         (args.skip_web, "portal", "Portal benchmark", web_bench, ()),
     ]
     for skip, name, title, bench, bench_args in benchmarks:

@@ -244,3 +244,44 @@ def _write_xlsx(path: Path, rows: list[list[Any]]) -> None:
             if value is not None:
                 ws.write_string(r, c, str(value))  # SIPD exports numbers as text
     wb.close()
+
+
+def large_budget_rows(year: int, month: int, rows: int, scale: float = 1.0) -> list[list[Any]]:
+    """An LRA of about `rows` coded rows (`make bench`): the sample programs,
+    kegiatan and sub kegiatan, each lowest level with as many belanja account
+    rows below it as make up the count, as a detailed SIPD export lists them."""
+    lowest: list[tuple[str, str, float]] = []  # (code, name, pagu) of the rows accounts hang below
+    head: list[list[Any]] = []
+    for code, name, _iku, pagu, kegiatan in DEMO_PROGRAMS:
+        head.append([code, name.upper(), pagu])
+        for k_code, k_name, _k_iku, share, subs in kegiatan:
+            head.append([k_code, k_name, pagu * share])
+            for s_code, s_name, s_share in subs:
+                head.append([s_code, s_name, pagu * share * s_share])
+            lowest += [(s, "", pagu * share * x) for s, _n, x in subs] or [(k_code, k_name, pagu * share)]
+    per = max(1, (rows - len(head)) // len(lowest))
+    out: list[list[Any]] = [
+        [f"LAPORAN REALISASI ANGGARAN s.d. {calendar.monthrange(year, month)[1]} {month_name(month)} {year}"],
+        [],
+        ["Kode Rekening", "Uraian", "Anggaran", "Realisasi"],
+    ]
+    spent = ABSORPTION[month - 1] * scale
+    for code, name, pagu in head:
+        out.append(_line(code, name, round(pagu), round(pagu * spent)))
+        match = next((x for x in lowest if x[0] == code), None)
+        if match is None:
+            continue
+        for i in range(per):
+            each = round(pagu / per)
+            out.append(
+                _line(
+                    f"5.1.02.01.01.{i + 1:04d}", f"Belanja barang dan jasa {i + 1}", each, round(each * spent)
+                )
+            )
+    return out
+
+
+def write_large_budget(path: Path, year: int, month: int, rows: int = 2000, scale: float = 1.0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_xlsx(path, large_budget_rows(year, month, rows, scale))
+    return path

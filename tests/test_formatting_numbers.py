@@ -1,0 +1,35 @@
+"""iku.formatting's own number formatting gives Babel's characters (id_ID) for
+every pattern num() and fixed() use, on awkward values (halves, negative zero,
+large rupiah, integers)."""
+
+from __future__ import annotations
+
+import random
+from decimal import localcontext
+
+import pytest
+from babel.numbers import format_decimal
+
+from iku.formatting import _PATTERNS, _fast_decimal, fixed, num
+
+
+def _values() -> list[float | int]:
+    rng = random.Random(7)
+    edge = [0.0, -0.0, 0.005, 0.015, 0.025, 1.005, 2.675, -1.5, 0.5, 2.5, -0.004, 0.1 + 0.2, 5, -5]
+    edge += [99_999_999_999_999.99, 1_250_000_000, 17_264_000_000.5, 10**12]
+    return edge + [x / 1000 for x in range(-2000, 2000)] + [rng.uniform(-1e12, 1e12) for _ in range(3000)]
+
+
+@pytest.mark.parametrize("pattern", sorted(_PATTERNS))
+def test_the_same_characters_as_babel(pattern):
+    decimals, zeros = _PATTERNS[pattern]
+    for value in _values():
+        with localcontext() as ctx:
+            ctx.prec = 400
+            expected = format_decimal(value, format=pattern, locale="id_ID")
+        assert _fast_decimal(value, decimals, zeros) == expected, (value, pattern)
+
+
+def test_huge_and_odd_values_still_print():
+    assert num(1e300).startswith("1.000.000") and fixed(None) == "–" and num(float("nan")) == "–"
+    assert num(1234.5) == "1.234,5" and fixed(50) == "50,00" and num(-0.001) == "-0"
