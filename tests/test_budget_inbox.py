@@ -183,3 +183,25 @@ def test_the_consolidation_flow_loads_the_anggaran_folder(iku_env, config_copy, 
     assert (loaded["status"], loaded["month"]) == ("loaded", 4)
     res = build_resources()
     assert current_budget(res.warehouse, res.opd, 2024, 4).received_at <= datetime.now(UTC)
+
+
+def test_each_opd_s_anggaran_folder_in_the_kabupaten_layout(tmp_path, warehouse_url):
+    from kabupatenkit import SEED, TWIN, kabupaten_config
+    from runkit import make_resources
+
+    from iku.queries import scan_units
+
+    config = kabupaten_config(tmp_path / "config", dinkes=False)
+    with_programs(config / "opd", f"{SEED}.yaml")
+    res = make_resources(tmp_path, warehouse_url, config_dir=config)
+    sheet = write_sheet(tmp_path / "inbox" / SEED / "anggaran" / "LRA Maret 2024.xlsx", sipd_rows(month=3))
+    # the same export in the twin's folder: that OPD lists no program, so it is refused there
+    (tmp_path / "inbox" / TWIN / "anggaran").mkdir(parents=True)
+    (tmp_path / "inbox" / TWIN / "anggaran" / sheet.name).write_bytes(sheet.read_bytes())
+    assert scan_units(res).strays == []
+    found = {(b["file"], b["status"]) for b in run(res)["budget_files"]}
+    assert found == {("LRA Maret 2024.xlsx", "loaded"), ("LRA Maret 2024.xlsx", "refused")}
+    assert current_budget(res.warehouse, SEED, 2024, 3) is not None
+    assert current_budget(res.warehouse, TWIN, 2024, 3) is None
+    (twin,) = budget_files(res.warehouse, TWIN)
+    assert "belum mendaftar program" in twin["problems"][0]["message"]
