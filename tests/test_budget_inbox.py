@@ -129,12 +129,18 @@ def test_the_period_is_the_sheet_s_else_the_file_name_s(res, tmp_path):
     undated = sipd_rows(month=3, scale=0.8)
     undated[3] = ["Laporan per program"]
     write_sheet(tmp_path / "inbox" / "anggaran" / "tanpa-periode.xlsx", undated)
-    found = {b["file"]: (b["status"], b["year"], b["month"]) for b in run(res)["budget_files"]}
-    assert found == {
+    write_sheet(tmp_path / "inbox" / "anggaran" / "lra-2030.xlsx", sipd_rows(month=3, year=2030))
+    done = {b["file"]: b for b in run(res)["budget_files"]}
+    assert {name: (b["status"], b["year"], b["month"]) for name, b in done.items()} == {
         "anggaran-2024-05.xlsx": ("loaded", 2024, 5),
         "anggaran-2024-05-lama.xlsx": ("loaded", 2024, 3),
         "tanpa-periode.xlsx": ("refused", None, None),
+        "lra-2030.xlsx": ("refused", 2030, 3),
     }
+    assert "nama berkas" in done["tanpa-periode.xlsx"]["problems"][0]["message"]
+    assert (
+        done["lra-2030.xlsx"]["problems"][0]["message"] == "Tahun 2030 di luar periode Renstra (2022–2026)."
+    )
 
 
 def test_a_budget_sheet_is_never_a_bidang_s_nor_a_stray(res, tmp_path):
