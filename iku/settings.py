@@ -123,6 +123,9 @@ class WebSettings(BaseSettings):
     opd_upload_bytes_per_day: int = Field(1_000_000_000, ge=0)
     # below this many free bytes on the inbox's or the archive's file system, uploads are refused (507)
     min_free_bytes: int = Field(1_000_000_000, ge=0)
+    # a request (headers and body) not received whole within this many seconds is answered 408 and
+    # closed: half-sent requests held uvicorn's sockets for ever (issue 17 L4); 5 MB in 120 s is 42 kB/s
+    request_timeout: float = Field(120, gt=0)
 
 
 def revoked_file(settings: WebSettings) -> Path:

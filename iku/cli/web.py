@@ -47,7 +47,8 @@ def web(ctx: typer.Context) -> None:
         return
     import uvicorn
 
-    from iku.web.app import SERVER_OPTIONS, create_app, warm_up
+    from iku.web.app import create_app, warm_up
+    from iku.web.server import server_options
     from iku.web.settings import WebSettings
 
     settings = WebSettings()
@@ -57,7 +58,13 @@ def web(ctx: typer.Context) -> None:
     warm_up(res)
     typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/")
     # X-Forwarded-For only from IKU_WEB_TRUSTED_PROXY: the app applies it, uvicorn's own is off
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", **SERVER_OPTIONS)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        **server_options(settings.request_timeout),
+    )
 
 
 def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:

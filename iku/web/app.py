@@ -29,15 +29,14 @@ from .quota import UploadQuota
 from .routes import ROUTES
 from .routes.shared import not_found
 from .security import BodyLimit, Revocations, SecurityHeaders, SignInThrottle
+from .server import server_options
 from .settings import WebSettings, revoked_file, session_secret
 from .templating import environment
 
 __all__ = ["ALLOW", "create_app", "warm_up"]
 
-# how the portal must be served (`iku web`, tests, the bench): uvicorn's own proxy
-# handling believes X-Forwarded-For from any loopback client; the app does it
-# itself, from IKU_WEB_TRUSTED_PROXY only (issue 17 L2)
-SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
+# how the portal must be served (`iku web`, tests, the bench): see iku/web/server.py
+SERVER_OPTIONS: dict[str, Any] = server_options(WebSettings.model_fields["request_timeout"].default)
 FORM_LIMIT = 256_000  # bytes of a request that is not a file upload
 MULTIPART_OVERHEAD = 64_000
 
