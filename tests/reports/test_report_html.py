@@ -114,3 +114,15 @@ def test_reports_written_before_the_record_are_adopted_once_newer_unrecorded_one
     assert "iku-2023-Q3" not in index
     locations = {r.location for r in written_reports(seeded_res.warehouse)}
     assert str(out / "2023" / "iku-2023-Q1.json") in locations  # adopted into the record
+
+
+def test_mid_year_no_predicate_badge_but_the_projection_basis(seeded_res):
+    """Issue 17 N3: in TW II no provisional capaian, projection or average of
+    them carries a predicate (the seed has no Rencana Aksi: no verdict at all),
+    and the projection says what it rests on."""
+    html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
+    badges = re.findall(r'<span class="pred"[^>]*>([^<]+)</span>', html)
+    assert badges and all(b.isdigit() for b in badges)  # only the summary's counts, no predicate
+    projected = re.search(r"<tr><td>Rata-rata proyeksi capaian akhir tahun</td>.*?</tr>", html, re.S)
+    assert projected and "sementara" in projected.group(0) and "pred" not in projected.group(0)
+    assert "menurut laju rata-rata bulan berjalan" in html
