@@ -10,6 +10,7 @@ templating.py; headers, body limits and throttles in security.py.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.applications import Starlette
@@ -101,6 +102,9 @@ def warm_up(res: Resources) -> None:
     def run() -> None:
         bidang = res.config.catalogue.bidang[0].code
         year = res.config.catalogue.opd.years[0]
-        intake.check(res, bidang, form_to_xlsx(res.config, bidang, year, 1, {}), ".xlsx")
+        try:
+            intake.check(res, bidang, form_to_xlsx(res.config, bidang, year, 1, {}), ".xlsx")
+        except Exception:  # e.g. the portal stopped meanwhile: it costs the first receipt's speed only
+            logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
 
     threading.Thread(target=run, daemon=True, name="iku-web-warm-up").start()
