@@ -118,7 +118,7 @@ def consolidate_all(
         steps.finish_data_docs(res)  # rendered by the GX worker while the run loaded and alerted
     summary = summarise(records, scan.known, scan.skipped)
     run_logger().info(
-        "totals: %d new (%d valid, %d invalid, %d unreadable), %d ignored, %d known before",
+        "jumlah: %d baru (%d valid, %d tidak valid, %d tidak terbaca), %d diabaikan, %d sudah dikenal",
         summary["new_files"],
         summary["valid"],
         summary["invalid"],

@@ -13,6 +13,7 @@ from iku.domain.schedule import as_of_datetime, last_finished_quarter, last_fini
 from iku.reports.pdf import pdf_printer
 
 ReportKind = Literal["quarterly", "annual", "lakip"]
+KIND_WORDS = {"quarterly": "triwulanan", "annual": "tahunan"}
 
 
 @flow(name="iku-scheduled-report", log_prints=False)
@@ -38,21 +39,21 @@ def scheduled_report_flow(
         chosen = Period.parse(str(period))
         if (kind == "quarterly") != (chosen.quarter is not None):
             raise ValueError(f"period {period!r} does not fit kind {kind!r} (YYYY-Qn or YYYY)")
-        why = "as asked"
+        why = "sesuai permintaan"
     else:
         when = as_of_datetime(as_of, pipe.timezone)
         if kind == "quarterly":
             chosen = last_finished_quarter(when, pipe.deadline_day, pipe.timezone)
         else:
             chosen = Period.parse(str(last_finished_year(when, pipe.deadline_day, pipe.timezone)))
-        why = f"the last one whose deadline had passed on {when:%Y-%m-%d}"
+        why = f"yang terakhir dengan batas waktu terlewati pada {when:%Y-%m-%d}"
     # the compositions of the report flows, their steps as this run's own tasks
     # (a subflow run each would cost its start and end, about 0.8 s each)
     if kind == "lakip":
-        logger.info("LAKIP feed for %d (%s)", chosen.year, why)
+        logger.info("bahan LAKIP %d (%s)", chosen.year, why)
         paths = lakip_all(res, chosen.year, steps=report_tasks)
     else:
-        logger.info("%s report for %s (%s)", kind, chosen.slug, why)
+        logger.info("laporan %s %s (%s)", KIND_WORDS[kind], chosen.slug, why)
         now = as_of_datetime(None, pipe.timezone)  # as_of picks the period; the data is today's
         # one printer for every OPD's PDF and the recap's; the recap is written
         # while the OPD's PDFs still print

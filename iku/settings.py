@@ -15,6 +15,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
     alert_email_from: str | None = None
     alert_email_to: str | None = Field(None, description="comma-separated")
     alert_webhook_url: str | None = None
+    # iku's log lines on the console (the by-hand commands' step log): INFO by default, in
+    # Indonesian; DEBUG adds the engineers' lines, uvicorn's start and access lines included
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("warehouse_url")
     @classmethod
@@ -123,6 +132,9 @@ class WebSettings(BaseSettings):
     opd_upload_bytes_per_day: int = Field(1_000_000_000, ge=0)
     # below this many free bytes on the inbox's or the archive's file system, uploads are refused (507)
     min_free_bytes: int = Field(1_000_000_000, ge=0)
+    # a request (headers and body) not received whole within this many seconds is answered 408 and
+    # closed: half-sent requests held uvicorn's sockets for ever (issue 17 L4); 5 MB in 120 s is 42 kB/s
+    request_timeout: float = Field(120, gt=0)
 
 
 def revoked_file(settings: WebSettings) -> Path:

@@ -38,7 +38,7 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | No
         for unit in res.units()
     )
     if alert_channels(res):  # without a channel, deliver-alerts says so once
-        run_logger().info("invalid/unreadable files: %d new alert(s) queued", queued)
+        run_logger().info("berkas tidak valid/tidak terbaca: %d peringatan baru diantrekan", queued)
     return queued
 
 
@@ -51,9 +51,9 @@ def queue_recap(res: Resources, records: list[SubmissionRecord], as_of: datetime
     try:
         key = dispatch.queue_recap(res, records, as_of)
     except Exception as exc:
-        log.error("recap not queued: %s: %s", type(exc).__name__, exc)
+        log.error("rekap tidak diantrekan: %s: %s", type(exc).__name__, exc)
         return False
-    log.info("recap %s", "queued" if key else "already queued for these files")
+    log.info("rekap %s", "diantrekan" if key else "sudah diantrekan untuk berkas-berkas ini")
     return key is not None
 
 
@@ -69,15 +69,15 @@ def deliver_alerts(res: Resources, backoff: list[float] | None = None) -> dict:
         boxes.append((res, dispatch.KABUPATEN_BOX))
     if not boxes:
         log.warning(
-            "no alert channel configured (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and IKU_ALERT_EMAIL_TO, "
-            "or IKU_ALERT_WEBHOOK_URL): no alert or recap is sent"
+            "tidak ada saluran peringatan (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM dan IKU_ALERT_EMAIL_TO, "
+            "atau IKU_ALERT_WEBHOOK_URL): tidak ada peringatan atau rekap yang dikirim"
         )
         return {"delivered": 0, "failed": 0}
     result: dict = {"delivered": 0, "failed": 0}
     for unit, box in boxes:
         for key, value in dispatch.deliver_safely(unit, log=log, backoff=backoff, box=box).items():
             result[key] = result.get(key, 0) + value if isinstance(value, int) else value
-    log.info("alerts delivered: %d, not delivered: %d", result["delivered"], result["failed"])
+    log.info("peringatan terkirim: %d, tidak terkirim: %d", result["delivered"], result["failed"])
     return result
 
 
@@ -98,9 +98,9 @@ def send_recap(
             if mine:
                 sent = dispatch.send_recap(unit, mine, as_of, log=log, backoff=backoff) or sent
     except Exception as exc:
-        log.error("recap not queued: %s: %s", type(exc).__name__, exc)
+        log.error("rekap tidak diantrekan: %s: %s", type(exc).__name__, exc)
         return False
-    log.info("recap %s", "queued and sent" if sent else "already sent for these files")
+    log.info("rekap %s", "diantrekan dan dikirim" if sent else "sudah dikirim untuk berkas-berkas ini")
     return sent
 
 
@@ -115,13 +115,13 @@ def raise_missing_alerts(
     log = run_logger()
     for c in found:
         log.warning(
-            "missing: %sbidang %s, %d-%02d", f"OPD {c.opd}, " if c.opd else "", c.bidang, c.year, c.month
+            "belum masuk: %sbidang %s, %d-%02d", f"OPD {c.opd}, " if c.opd else "", c.bidang, c.year, c.month
         )
     log.info(
-        "%d submission(s) missing at %s%s",
+        "%d laporan belum masuk per %s%s",
         len(found),
         as_of.isoformat(),
-        f": {queued} new alert(s) queued" if alert_channels(res) else "",
+        f": {queued} peringatan baru diantrekan" if alert_channels(res) else "",
     )
     return found
 
@@ -133,10 +133,10 @@ def raise_reminders(res: Resources, as_of: datetime) -> list[MonthSubmission]:
         cells += [replace(c, opd=unit.opd) if res.multi else c for c in mine]
         queued += q
     if n is None:
-        run_logger().info("%s is not a reminder day: nothing to do", as_of.date().isoformat())
+        run_logger().info("%s bukan hari pengingat: tidak ada yang dikerjakan", as_of.date().isoformat())
     else:
         run_logger().info(
-            "H-%d: %d bidang not yet submitted, %d new reminder(s) queued", n, len(cells), queued
+            "H-%d: %d bidang belum menyampaikan, %d pengingat baru diantrekan", n, len(cells), queued
         )
     return cells
 
@@ -150,8 +150,8 @@ def send_kabupaten_recap(
     log = run_logger()
     if not dispatch.kabupaten_channels(res):
         log.warning(
-            "no channel for the kabupaten recap (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM and kabupaten.email "
-            "or IKU_ALERT_EMAIL_TO, or IKU_ALERT_WEBHOOK_URL): the recap is written, not sent"
+            "tidak ada saluran untuk rekap kabupaten (IKU_SMTP_HOST, IKU_ALERT_EMAIL_FROM dan kabupaten.email "
+            "atau IKU_ALERT_EMAIL_TO, atau IKU_ALERT_WEBHOOK_URL): rekap ditulis, tidak dikirim"
         )
         return {"queued": 0, "delivered": 0, "failed": 0}
     figures = recap_json(data)
@@ -161,12 +161,12 @@ def send_kabupaten_recap(
         msg = messages.kabupaten_recap(data, files, digest)
         result = dispatch.send_kabupaten_recap(res, msg, log=log, backoff=backoff)
     except Exception as exc:  # the recap files stand; the next run sends what is queued
-        log.error("kabupaten recap not sent: %s: %s", type(exc).__name__, exc)
+        log.error("rekap kabupaten tidak dikirim: %s: %s", type(exc).__name__, exc)
         return {"queued": 0, "delivered": 0, "failed": 1, "error": type(exc).__name__}
     log.info(
-        "kabupaten recap %s: %s; delivered %d, not delivered %d",
+        "rekap kabupaten %s: %s; terkirim %d, tidak terkirim %d",
         data.period.slug,
-        "queued" if result["queued"] else "already queued for these figures",
+        "diantrekan" if result["queued"] else "sudah diantrekan untuk angka-angka ini",
         result["delivered"],
         result["failed"],
     )

@@ -21,6 +21,7 @@ from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import SubmissionRecord
 from iku.domain.text import shown_name
+from iku.formatting import FILE_STATUS_LABELS
 from iku.locations import Unwritable, ensure_writable
 from iku.queries import scan_units
 from iku.reports.index import written
@@ -49,12 +50,12 @@ def find_new_files(res: Resources, scan: Scan | None = None) -> Scan:
     log = run_logger()
     scan = scan_units(res) if scan is None else _still_new(res, scan)
     for bidang, folder in scan.absent_folders.items():
-        log.warning("source folder of bidang %s does not exist: %s", bidang, folder)
+        log.warning("folder sumber bidang %s tidak ada: %s", bidang, folder)
     for stray in scan.strays:
-        log.warning("not read, outside every source folder: %s", stray)
+        log.warning("tidak dibaca, di luar semua folder sumber: %s", stray)
     log_skipped(scan)
     log.info(
-        "%d files in the sources, %d new, %d ignored",
+        "%d berkas di folder sumber, %d baru, %d diabaikan",
         scan.known + len(scan.new),
         len(scan.new),
         len(scan.skipped),
@@ -74,9 +75,9 @@ def _still_new(res: Resources, scan: Scan) -> Scan:
 def log_skipped(scan: Scan) -> None:
     log = run_logger()
     for s in scan.skipped:
-        log.warning("ignored (bidang %s): %s: %s", s.bidang, s.shown, s.reason)
+        log.warning("diabaikan (bidang %s): %s: %s", s.bidang, s.shown, s.reason)
         if s.error:
-            log.error("unexpected error while scanning %s:\n%s", s.shown, s.error)
+            log.error("galat tak terduga saat memindai %s:\n%s", s.shown, s.error)
 
 
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
@@ -87,10 +88,10 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
         checkpoint("sheet-read")
     for o in outcomes:
         if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback
-            run_logger().error("unexpected error while reading %s:\n%s", o.file.name, o.error)
+            run_logger().error("galat tak terduga saat membaca %s:\n%s", o.file.name, o.error)
     unreadable = sum(o.unreadable is not None for o in outcomes)
     if unreadable:
-        run_logger().warning("%d of %d new files could not be read", unreadable, len(outcomes))
+        run_logger().warning("%d dari %d berkas baru tidak terbaca", unreadable, len(outcomes))
     return outcomes
 
 
@@ -135,7 +136,7 @@ def _validate_isolated(
     ids = [(g, i) for g in groups for i in g.sheets]
     if len(ids) == 1:
         path = outcomes[ids[0][1]].file.path
-        run_logger().error("%s could not be validated; held back for the next run:\n%s", path, failed)
+        run_logger().error("%s tidak dapat divalidasi; ditahan untuk run berikutnya:\n%s", path, failed)
         return {ids[0][1]: None}
     found: dict[int, list | None] = {}
     for part in (ids[: len(ids) // 2], ids[len(ids) // 2 :]):
@@ -170,7 +171,7 @@ def finish_data_docs(res: Resources) -> Path | None:
         except Unwritable as exc:
             dispatch.alert_side_product(res, "GX Data Docs", str(target), str(exc), run_logger())
             return None
-        run_logger().info("GX Data Docs: %s (%d files copied)", target / "index.html", sent)
+        run_logger().info("GX Data Docs: %s (%d berkas disalin)", target / "index.html", sent)
         return index
     if index is not None:
         run_logger().info("GX Data Docs: %s", index)
@@ -204,7 +205,7 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
                 res, "halaman validasi", str(folder), f"{type(exc).__name__}: {exc}", run_logger()
             )
             return None
-        run_logger().info("validation page: %s", path)
+        run_logger().info("halaman validasi: %s", path)
     return path
 
 
@@ -312,7 +313,9 @@ def _archive_all(
                 ) from None
         found = problems.get(i, [])
         if found is None:
-            log.warning("%s: not recorded this run (validation failed); retried next run", o.file.path)
+            log.warning(
+                "%s: tidak dicatat pada run ini (validasi gagal); dicoba lagi run berikutnya", o.file.path
+            )
             continue
         records.append(to_record(o, found, stored))
     return records
@@ -335,7 +338,9 @@ def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[Su
     ):
         for record, sub_id in zip(batch, res.warehouse.record_many(opd, batch)):
             if sub_id is None:
-                log.info("%s was recorded by a concurrent run; skipped", record.source_path)
+                log.info(
+                    "%s sudah dicatat oleh run lain yang berjalan bersamaan; dilewati", record.source_path
+                )
                 continue
             if record.status != "valid":
                 _log_problems(record)
@@ -346,10 +351,15 @@ def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[Su
 
 def _log_problems(record: SubmissionRecord) -> None:
     log = run_logger()
-    log.warning("%s: %s (%d problems)", record.source_path, record.status, len(record.problems))
+    log.warning(
+        "%s: %s (%d masalah)",
+        record.source_path,
+        FILE_STATUS_LABELS.get(record.status, record.status),
+        len(record.problems),
+    )
     for p in record.problems:
         log.warning(
-            "%s: row %s, column %s: %s",
+            "%s: baris %s, kolom %s: %s",
             record.file_name,
             p.row if p.row is not None else "-",
             p.column or "-",

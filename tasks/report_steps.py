@@ -19,7 +19,7 @@ from iku.domain.periods import Period
 from iku.locations import Unwritable
 from iku.reports import LakipData, RecapData, ReportData
 from iku.reports.index import written_before
-from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
+from iku.reports.pdf import PdfPrinter, chromium, pdf_printer, skipped
 from iku.resources import Resources
 from iku.storage import Where
 from iku.warehouse.reports import record_reports, written_reports
@@ -88,7 +88,7 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     data = reports.load_report_data(res, period, as_of)
     incomplete = [r.indicator.code for r in data.rows if r.achievement.months_missing]
     run_logger().info(
-        "%s: %d indicators, %d source files; incomplete data: %s",
+        "%s: %d indikator, %d berkas sumber; data belum lengkap: %s",
         period.slug,
         len(data.rows),
         len(data.sources),
@@ -96,14 +96,14 @@ def load_report(res: Resources, period: Period, as_of: datetime) -> ReportData:
     )
     for r in data.at_risk():
         run_logger().warning(
-            "%s berisiko: projected %.2f %% of target", r.indicator.code, r.achievement.projected_pct
+            "%s berisiko: proyeksi %.2f %% dari target", r.indicator.code, r.achievement.projected_pct
         )
     return data
 
 
 def load_lakip(res: Resources, year: int) -> LakipData:
     data = reports.load_lakip_data(res, year)
-    run_logger().info("LAKIP %d: %d indicators over %s", year, len(data.rows), data.years)
+    run_logger().info("LAKIP %d: %d indikator, tahun %s", year, len(data.rows), data.years)
     return data
 
 
@@ -117,7 +117,7 @@ def write_kabupaten_lakip(res: Resources, lakips: dict[str, LakipData], year: in
     with _writing(out_dir):
         paths = reports.render_kabupaten_lakip(data, out_dir)
     run_logger().info(
-        "LAKIP kabupaten %d: %d IKU over %s; wrote %s",
+        "LAKIP kabupaten %d: %d IKU, tahun %s; ditulis %s",
         year,
         len(data.rows),
         data.years,
@@ -131,7 +131,7 @@ def write_lakip(data: LakipData, out_dir: Where, res: Resources | None = None) -
     with _writing(out_dir):
         paths = reports.render_lakip(data, out_dir)
     for p in paths:
-        run_logger().info("wrote %s", p)
+        run_logger().info("ditulis %s", p)
     _record(res, paths, data.config.catalogue.opd.code)
     return paths
 
@@ -140,7 +140,7 @@ def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
     data = reports.load_recap_data(res, period, as_of)
     rate = data.rate
     run_logger().info(
-        "recap %s: %d OPD, %d indicators; %d of %d due sheets received",
+        "rekap %s: %d OPD, %d indikator; %d dari %d lembar yang jatuh tempo sudah diterima",
         period.slug,
         len(data.opds),
         data.indicators,
@@ -153,7 +153,7 @@ def load_recap(res: Resources, period: Period, as_of: datetime) -> RecapData:
 def write_recap(data: RecapData, out_dir: Where, res: Resources | None = None) -> list[Where]:
     with _writing(out_dir):
         paths = reports.render_recap(data, out_dir)
-    run_logger().info("wrote %s", ", ".join(str(p) for p in paths))
+    run_logger().info("ditulis %s", ", ".join(str(p) for p in paths))
     _record(res, paths, "")
     return paths
 
@@ -162,7 +162,7 @@ def write_report(data: ReportData, out_dir: Where, res: Resources | None = None)
     with _writing(out_dir):
         paths = reports.render_report(data, out_dir)
     for p in paths:
-        run_logger().info("wrote %s", p)
+        run_logger().info("ditulis %s", p)
     _record(res, paths, data.catalogue.opd.code)
     return paths
 
@@ -191,10 +191,7 @@ def write_report_pdf(
     the other files. An HTML in a remote store is printed from a local copy and
     the PDF put beside it there."""
     if chromium() is None:  # said here, once, in the run's log
-        run_logger().warning(
-            "PDF skipped: chromium not found (apt-get install chromium); %s not written",
-            html.with_suffix(".pdf").name,
-        )
+        skipped(html.with_suffix(".pdf").name, to=run_logger())
         return None
     try:
         if printing is not None:
@@ -203,11 +200,11 @@ def write_report_pdf(
             with pdf_printer() as printer:  # the run's printer when there is one
                 pdf = _print_pdf(html, printer)
     except (reports.PdfFailed, Unwritable, OSError) as exc:
-        run_logger().warning("PDF not written: %s", exc)
+        run_logger().warning("PDF tidak ditulis: %s", exc)
         return None
     if pdf is None:
         return None
-    run_logger().info("wrote %s", pdf)
+    run_logger().info("ditulis %s", pdf)
     _record(res, [pdf], opd)
     return pdf
 
@@ -252,7 +249,7 @@ def update_index(res: Resources) -> Where | None:
             res, "index.html", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
         )
         return None
-    run_logger().info("index: %s", path)
+    run_logger().info("indeks: %s", path)
     return path
 
 

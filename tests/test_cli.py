@@ -123,8 +123,11 @@ def test_report_runs_in_its_own_process_without_prefect(iku_env, sheets):
     written = result.stdout.split()
     assert [Path(p).name for p in written] == ["iku-2023-Q1.html", "iku-2023-Q1.xlsx", "iku-2023-Q1.json"]
     assert all(Path(p).exists() for p in written)
-    assert "2023-Q1: 5 indicators" in result.stderr and "wrote " in result.stderr
-    assert "index: " in result.stderr and "Flow run" not in result.stderr
+    assert "2023-Q1: 5 indikator" in result.stderr and "ditulis " in result.stderr
+    assert "indeks: " in result.stderr and "Flow run" not in result.stderr
+    # in the operator's words (issue 17 M9): PDFs switched off are said once, as information
+    assert "wrote " not in result.stderr and "indicators" not in result.stderr
+    assert "INFO    | PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): iku-2023-Q1.pdf" in result.stderr
 
 
 def one_line(result) -> str:
@@ -363,3 +366,14 @@ def test_places_no_file_is_read_from_are_said_on_every_run(iku_env):
     mistyped = run("consolidate", env={"IKU_INBOX_DIR": str(iku_env / "kotak-masuk")})
     assert mistyped.returncode == 0
     assert "peringatan: kotak masuk" in mistyped.stdout and "(IKU_INBOX_DIR)" in mistyped.stdout
+
+
+def test_iku_log_level_is_the_switch_for_the_console_lines(iku_env, sheets):
+    """Issue 17 M9: IKU_LOG_LEVEL=WARNING keeps only what needs a look; a wrong
+    value is a configuration fault (one line, exit 3)."""
+    quiet = run("report", "--period", "2023-Q1", env={"IKU_CHROMIUM": "", "IKU_LOG_LEVEL": "warning"})
+    assert quiet.returncode == 0, quiet.stderr
+    assert "ditulis " not in quiet.stderr and "INFO" not in quiet.stderr
+    assert len(quiet.stdout.split()) == 3  # the paths, as before
+    wrong = run("report", "--period", "2023-Q1", env={"IKU_LOG_LEVEL": "cerewet"})
+    assert wrong.returncode == 3 and "IKU_LOG_LEVEL" in one_line(wrong)

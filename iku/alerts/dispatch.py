@@ -299,10 +299,10 @@ def deliver(
     deferred = sum(o[2] for o in outcomes)
     down = sorted(channel for channel, o in zip(by_channel, outcomes, strict=True) if o[3])
     if down:
-        log.error("channels unavailable this run: %s", ", ".join(down))
+        log.error("saluran tidak tersedia pada run ini: %s", ", ".join(down))
     if deferred:
         log.warning(
-            "alert delivery stopped after %s s (alerts.max_total_seconds): %d alert(s) kept for the next run",
+            "pengiriman peringatan dihentikan setelah %s detik (alerts.max_total_seconds): %d peringatan disimpan untuk run berikutnya",
             policy.max_total_seconds,
             deferred,
         )
@@ -344,7 +344,7 @@ def _deliver_one(res, row, tries, backoff, sleep, clock, stop_at, log) -> str:
         except DeliveryError as exc:
             error = str(exc)
             log.warning(
-                "alert %s (%s, %s) attempt %d/%d failed: %s",
+                "peringatan %s (%s, %s) percobaan %d/%d gagal: %s",
                 row["id"],
                 row["kind"],
                 channel,
@@ -360,16 +360,20 @@ def _deliver_one(res, row, tries, backoff, sleep, clock, stop_at, log) -> str:
             continue
         except Exception as exc:  # unforeseen, and about this alert alone: record it, go on
             error = f"{type(exc).__name__}: {exc}"
-            log.error("alert %s (%s, %s) cannot be sent: %s", row["id"], row["kind"], channel, error)
+            log.error(
+                "peringatan %s (%s, %s) tidak dapat dikirim: %s", row["id"], row["kind"], channel, error
+            )
             res.warehouse.mark_alert(row["id"], delivered=False, attempts=attempt, error=error[:2000])
             return "failed"
         res.warehouse.mark_alert(row["id"], delivered=True, attempts=attempt, error=note)
-        log.info("alert %s (%s) sent by %s to %s", row["id"], row["kind"], channel, row["recipient"])
+        log.info(
+            "peringatan %s (%s) terkirim lewat %s ke %s", row["id"], row["kind"], channel, row["recipient"]
+        )
         checkpoint("alert-delivered")
         return "delivered"
     res.warehouse.mark_alert(row["id"], delivered=False, attempts=tried, error=error)
     log.error(
-        "alert %s (%s) not delivered by %s after %d attempt(s); kept for the next run",
+        "peringatan %s (%s) tidak terkirim lewat %s setelah %d percobaan; disimpan untuk run berikutnya",
         row["id"],
         row["kind"],
         channel,
@@ -390,7 +394,7 @@ def deliver_safely(res: Resources, log: logging.Logger | None = None, **kwargs) 
     except (OperationalError, ProgrammingError, InterfaceError):
         raise  # the warehouse itself is gone: the command ends with exit 4
     except Exception as exc:
-        log.error("alert delivery stopped: %s: %s", type(exc).__name__, exc)
+        log.error("pengiriman peringatan berhenti: %s: %s", type(exc).__name__, exc)
         box = kwargs.get("box")
         return {"delivered": 0, "failed": len(_undelivered_or_empty(res, box)), "error": type(exc).__name__}
 
@@ -425,12 +429,12 @@ def alert_side_product(
     it and queue one alert a month per product and place; never raises, since the
     run it accompanies must go on."""
     log = log or log_default
-    log.error("%s not written to %s: %s", what, where, error)
+    log.error("%s tidak ditulis ke %s: %s", what, where, error)
     try:
         now = datetime.now(UTC)
         queue(res, messages.side_product_failed(what, where, error, res.config, now), include_bidang=False)
     except Exception as exc:
-        log.error("alert about %s not queued: %s: %s", what, type(exc).__name__, exc)
+        log.error("peringatan tentang %s tidak diantrekan: %s: %s", what, type(exc).__name__, exc)
 
 
 # -- the kabupaten recap ------------------------------------------------------------

@@ -77,10 +77,17 @@ def print_paths(paths: Iterable[Path]) -> None:
         console.print(str(path), soft_wrap=True, highlight=False, markup=False)
 
 
+def log_level() -> str:
+    """IKU_LOG_LEVEL: INFO by default; DEBUG shows the engineers' lines too."""
+    from iku.settings import Settings
+
+    return Settings().log_level
+
+
 @contextmanager
 def step_log():
-    """The `iku` logger's INFO lines on stderr while steps run outside Prefect,
-    as a flow run prints them (time | level | message)."""
+    """The `iku` logger's lines on stderr while steps run outside Prefect, as a
+    flow run prints them (time | level | message), from IKU_LOG_LEVEL up."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(message)s", "%H:%M:%S")
@@ -88,7 +95,7 @@ def step_log():
     log = logging.getLogger("iku")
     level = log.level
     log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log.setLevel(log_level())
     try:
         yield
     finally:

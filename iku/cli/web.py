@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import typer
 
-from iku.cli.common import choose_opd, resources
+from iku.cli.common import choose_opd, log_level, resources
 from iku.cli.errors import fail, guarded
 
 PORTAL = "iku web"  # the portal's commands begin their one line with it
@@ -47,7 +48,8 @@ def web(ctx: typer.Context) -> None:
         return
     import uvicorn
 
-    from iku.web.app import SERVER_OPTIONS, create_app, warm_up
+    from iku.web.app import create_app, warm_up
+    from iku.web.server import server_options
     from iku.web.settings import WebSettings
 
     settings = WebSettings()
@@ -55,9 +57,43 @@ def web(ctx: typer.Context) -> None:
     res = resources()
     app = create_app(res, settings)
     warm_up(res)
-    typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/")
-    # X-Forwarded-For only from IKU_WEB_TRUSTED_PROXY: the app applies it, uvicorn's own is off
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", **SERVER_OPTIONS)
+    # uvicorn's English start, stop and access lines are the engineers' (IKU_LOG_LEVEL=DEBUG);
+    # its warnings and errors always show (issue 17 M9)
+    engineer = log_level() == "DEBUG"
+    typer.echo(f"Portal IKU: http://{settings.host}:{settings.port}/ (hentikan dengan Ctrl-C)")
+    with _stopped_by_signal():
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info" if engineer else "warning",
+            access_log=engineer,
+            **server_options(settings.request_timeout),
+        )
+    typer.echo("Portal IKU dihentikan.")
+
+
+class _Stopped(Exception):
+    pass
+
+
+@contextmanager
+def _stopped_by_signal():
+    """uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the
+    signal again with the handler it found: here one that lets the command say
+    it stopped and end with 0, instead of dying silently by the signal."""
+    import signal
+
+    def stop(*_: object) -> None:
+        raise _Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except (_Stopped, KeyboardInterrupt):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _account_opd(res, role: str, opd: str | None, bidang: str | None) -> str:

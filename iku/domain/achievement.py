@@ -111,16 +111,89 @@ def aggregate(ind: Indicator, by_month: dict[int, MonthlyValue], months: Iterabl
     return finite(float(_n(rows[-1].realisation)))  # level
 
 
-def _project(ind: Indicator, by_month: dict[int, MonthlyValue], end_month: int) -> float | None:
-    """Year-end value if the pace of the months with data so far holds."""
-    rows = [by_month[m] for m in range(1, end_month + 1) if m in by_month]
-    if not rows:
+class Basis(Enum):
+    """What a year-end projection rests on (CONTRACT §4), and how a report names it."""
+
+    PLAN = "rencana_aksi"  # this year's Rencana Aksi: the share of the year planned by now
+    EARLIER_YEARS = "pola_tahun_sebelumnya"  # the share earlier full years had reached by now
+    PACE = "laju_rata_rata"  # the months so far, each worth a twelfth
+    LATEST = "nilai_terakhir"  # a level stands where it is
+
+    @property
+    def label(self) -> str:
+        return {
+            Basis.PLAN: "menurut Rencana Aksi",
+            Basis.EARLIER_YEARS: "menurut pola bulanan tahun sebelumnya",
+            Basis.PACE: "menurut laju rata-rata bulan berjalan",
+            Basis.LATEST: "nilai terakhir",
+        }[self]
+
+
+def _accumulated(ind: Indicator, v: MonthlyValue) -> float:
+    """What a month adds to the year: a count's realisasi, a ratio's pembilang."""
+    return _n(v.numerator) if ind.kind == "ratio" else _n(v.realisation)
+
+
+def _plan_share(ind: Indicator, year: int, quarter: int | None, target: float | None) -> float | None:
+    """The share of the year the Rencana Aksi plans through `quarter` (None without one)."""
+    if quarter is None or target is None:
         return None
+    now, year_end = ind.quarter_target(year, quarter), ind.quarter_target(year, 4)
+    whole = year_end if year_end else target
+    if now is None or not whole or not math.isfinite(now / whole):
+        return None
+    return min(max(now / whole, 0.0), 1.0)
+
+
+def _earlier_share(
+    ind: Indicator, earlier: Iterable[MonthlyValue], year: int, end_month: int
+) -> float | None:
+    """The mean share of a year the earlier full years (12 months with data, a
+    total above zero) had reached by `end_month` (None without such a year)."""
+    by_year: dict[int, list[MonthlyValue]] = {}
+    for v in earlier:
+        if v.indicator == ind.code and v.year < year:
+            by_year.setdefault(v.year, []).append(v)
+    shares = []
+    for y, values in sorted(by_year.items()):
+        months = current_by_month(ind, values, y)
+        total = sum(_accumulated(ind, v) for v in months.values())
+        if len(months) == 12 and total > 0:
+            shares.append(sum(_accumulated(ind, months[m]) for m in range(1, end_month + 1)) / total)
+    return sum(shares) / len(shares) if shares else None
+
+
+def _project(
+    ind: Indicator,
+    by_month: dict[int, MonthlyValue],
+    period: Period,
+    target: float | None,
+    earlier: Iterable[MonthlyValue],
+) -> tuple[float | None, Basis | None]:
+    """The year-end value and what it rests on. A level stands where it is.
+    With the share of the year due by now (the Rencana Aksi's, else the earlier
+    years' pattern), what is done plus what is still due: an indicator that
+    comes in one lump (0 until August, then 2) is on course while its plan or
+    its past say nothing is due yet. Else the pace of the months so far."""
+    end = period.end_month
+    rows = [by_month[m] for m in range(1, end + 1) if m in by_month]
+    if not rows:
+        return None, None
+    if ind.kind == "level":
+        return finite(float(_n(rows[-1].realisation))), Basis.LATEST
+    done = aggregate(ind, by_month, range(1, end + 1))
+    for basis, share in (
+        (Basis.PLAN, _plan_share(ind, period.year, period.quarter, target)),
+        (Basis.EARLIER_YEARS, _earlier_share(ind, earlier, period.year, end)),
+    ):
+        if share is not None and target is not None and done is not None:
+            return finite(done + target * (1 - share)), basis
     if ind.kind == "count":
-        return finite(sum(_n(r.realisation) for r in rows) / len(rows) * 12)
-    if ind.kind == "ratio":
-        return finite(100 * (sum(_n(r.numerator) for r in rows) / len(rows) * 12) / _n(rows[-1].denominator))
-    return finite(float(_n(rows[-1].realisation)))  # a level does not accumulate
+        return finite(sum(_n(r.realisation) for r in rows) / len(rows) * 12), Basis.PACE
+    return (
+        finite(100 * (sum(_n(r.numerator) for r in rows) / len(rows) * 12) / _n(rows[-1].denominator)),
+        Basis.PACE,
+    )
 
 
 @dataclass(frozen=True)
@@ -148,7 +221,7 @@ class Achievement:
     months_missing: tuple[int, ...]
     projected_value: float | None = None  # early warning, Q1-Q3 only
     projected_pct: float | None = None
-    projected_predicate: str | None = None
+    projection_basis: Basis | None = None
     at_risk: bool = False
     # Rencana Aksi (quarterly periods): the cumulative target through the
     # quarter's end and the year-to-date realisation against it.
@@ -209,10 +282,16 @@ def compute(
     at_risk_below_pct: float | None = None,
     *,
     target: float | RenstraTarget | None = RenstraTarget.OF_YEAR,
+    earlier: Iterable[MonthlyValue] = (),
 ) -> Achievement:
     """Everything the reports show for one indicator in one period. `target`:
     the year's target to measure against (the Perjanjian Kinerja's, CONTRACT
-    §12); by default the Renstra's."""
+    §12); by default the Renstra's. `earlier`: monthly figures of earlier
+    years, whose pattern through the year a projection may follow.
+
+    In TW I-III the capaian against the year's target is provisional and
+    carries no predicate, nor does its projection (issue 17 N3); the
+    quarter's verdict is the one against the Rencana Aksi."""
     year, end = period.year, period.end_month
     by_month = current_by_month(ind, values, year)
     if isinstance(target, RenstraTarget):
@@ -227,10 +306,11 @@ def compute(
     missing = tuple(m for m in months if m not in by_month)
 
     projected_value = projected_pct = None
+    basis = None
     at_risk = False
     provisional = period.quarter in (1, 2, 3)
     if provisional:
-        projected_value = _project(ind, by_month, end)
+        projected_value, basis = _project(ind, by_month, period, target, earlier)
         projected_pct = achievement_pct(projected_value, target, ind.polarity)
         at_risk = (
             at_risk_below_pct is not None and projected_pct is not None and projected_pct < at_risk_below_pct
@@ -248,11 +328,11 @@ def compute(
         realisation_quarter=realisation_quarter,
         quarters=quarters,
         achievement_pct=pct,
-        predicate=predicate(pct, bands),
+        predicate=None if provisional else predicate(pct, bands),
         months_missing=missing,
         projected_value=projected_value,
         projected_pct=projected_pct,
-        projected_predicate=predicate(projected_pct, bands),
+        projection_basis=basis,
         at_risk=at_risk,
         target_quarter=target_quarter,
         achievement_quarter_pct=quarter_pct,
@@ -361,8 +441,8 @@ def year_average(rows: Coded, bands: Sequence[PredicateBand], verdict: bool = Tr
 
 
 def projected_average(rows: Coded, bands: Sequence[PredicateBand]) -> Average:
-    """The mean projected year-end capaian (TW I-III)."""
-    return average(((c, a.projected_pct, a.why_no_pct()) for c, a in rows), bands)
+    """The mean projected year-end capaian (TW I-III): a forecast, no predicate."""
+    return average(((c, a.projected_pct, a.why_no_pct()) for c, a in rows), bands, verdict=False)
 
 
 def year_headline(rows: Coded, bands: Sequence[PredicateBand], period: Period) -> tuple[str, Average]:

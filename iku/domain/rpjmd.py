@@ -9,8 +9,8 @@ target and the polarity in; the figures the recap shows out.
 - A feeding indicator without data leaves the kabupaten figure empty and is
   named ("data belum lengkap"): a partial sum would pass for a low realisation.
 - Capaian and predikat by the §4 formulas of the indicator's polarity; no
-  target, no capaian. Mid-year the predicate is provisional, as in the OPD
-  reports, and is not given as a verdict.
+  target, no capaian. Mid-year the capaian is provisional, as in the OPD
+  reports, and carries no predikat (the Rencana Aksi's is the quarter's verdict).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def evaluate(
         target=target,
         realisation=realisation,
         achievement_pct=pct,
-        predicate=label,
+        predicate=None if provisional else label,  # mid-year: no predicate at all (issue 17 N3)
         verdict=None if provisional else label,
         missing=missing,
         why=why,

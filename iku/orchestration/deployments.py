@@ -159,15 +159,48 @@ def build_deployments(config: Config | None = None, job_env: dict[str, str] | No
 
 def serve_all(limit: int | None = None) -> None:
     """Serve every deployment from this process until stopped (Ctrl-C / SIGTERM).
-    Stopping does not pause the schedules: late runs wait for the next start."""
-    from prefect import serve
+    Stopping does not pause the schedules: late runs wait for the next start.
+
+    Prefect's own `serve()` is not used: it prints an English table ("Your
+    deployments are being served…") and, on SIGTERM, calls the runner's stop
+    from inside its event loop, leaving "coroutine 'Runner.astop' was never
+    awaited" on the console (issue 17 M9). Here SIGTERM ends the loop as Ctrl-C
+    does, and every line is Indonesian."""
+    import asyncio
+    import signal
 
     config = load_config(Settings().config_dir)
     deployments = build_deployments(config)
-    print(f"iku serve: {len(deployments)} schedules ({config.pipeline.timezone})", flush=True)
+    print(f"iku serve: {len(deployments)} jadwal ({config.pipeline.timezone})", flush=True)
     for spec in deployment_specs(config):
         print(f"  {spec.name:<17} {spec.cron:<22} {spec.description}", flush=True)
-    serve(*deployments, pause_on_shutdown=False, limit=limit)
+    runner = _runner(limit)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    print("iku serve berjalan; hentikan dengan Ctrl-C atau SIGTERM.", flush=True)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt as exc:
+        why = "SIGTERM" if isinstance(exc, _Stopped) else "Ctrl-C"
+        print(f"iku serve dihentikan ({why}); jadwal tetap aktif untuk start berikutnya.", flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the runner's loop unwinds as
+    on Ctrl-C (asyncio and anyio let a KeyboardInterrupt through every task)."""
+
+
+def _runner(limit: int | None):
+    from prefect.runner import Runner
+
+    class QuietRunner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            raise _Stopped
+
+    # pause_on_shutdown=False: stopping the service must not pause the schedules
+    return QuietRunner(pause_on_shutdown=False, limit=limit)
 
 
 def deploy_to_pool(pool: str, config: Config | None = None) -> tuple[list[str], list[str]]:

@@ -77,7 +77,7 @@ def _evaluation_columns(data: ReportData) -> list[tuple[str, float]]:
             (f"Capaian s.d. {end} thd target {year} (%)", 12),
             ("Sifat capaian tahunan", 11),
             ("Proyeksi capaian akhir tahun (%)", 11),
-            ("Predikat proyeksi", 12),
+            ("Dasar proyeksi", 14),
         ]
     else:
         cols += [(f"Realisasi TW {r}", 10) for r in ROMAN]
@@ -160,7 +160,9 @@ def _quarter_figures(ws, st: Styles, a: Achievement, row: int, c: int) -> None:
     if a.provisional:
         put_text(ws, row, c + 6, "sementara" if a.achievement_pct is not None else None, st.center)
         put_number(ws, row, c + 7, a.projected_pct, st, st.pct)
-        put_predicate(ws, row, c + 8, a.projected_predicate, st)
+        # a forecast is no verdict (issue 17 N3): what it rests on instead of a predicate
+        basis = a.projection_basis.label if a.projection_basis and a.projected_pct is not None else None
+        put_text(ws, row, c + 8, basis, st.center)
     else:
         put_predicate(ws, row, c + 6, a.predicate, st)
         put_text(ws, row, c + 7, None, st.center)

@@ -16,6 +16,7 @@ from iku.shipped import shipped
 from .budget_view import absorption_charts
 from .charts import absorption_svg, trend_svg
 from .model import ReportData, predicate_colour
+from .notes import short_notes
 from .recap import RecapData
 
 TEMPLATES = shipped("templates")
@@ -82,6 +83,8 @@ def render_html(data: ReportData) -> str:
             approvals=[a.statement(data.period.year, data.timezone) for a in data.approvals],
             opd_budget=data.opd_budget(),
             programs=data.programs_json(),
+            short_notes=short_notes,
+            long_notes=[r for r in data.rows if not short_notes(r.notes).complete],
         )
     )
 

@@ -7,6 +7,7 @@ Excel, JSON), so rendering can be timed apart from the warehouse.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -267,7 +268,9 @@ def build_report_data(
             )
             for y in range(renstra[0], year)
         ]
-        row = _indicator_report(config, ind, mine, earlier, period, targets[ind.code])
+        row = _indicator_report(
+            config, ind, mine, earlier, period, targets[ind.code], earlier_values.get(ind.code, [])
+        )
         groups.setdefault(ind.sasaran, []).append(_with_budget(row, budget))
         tujuan.setdefault(ind.sasaran, ind.tujuan)
 
@@ -315,15 +318,25 @@ def _indicator_report(
     earlier: list[YearFigure],
     period: Period,
     choice: PkTarget | None = None,
+    earlier_months: Sequence[MonthlyValue] = (),
 ) -> IndicatorReport:
     """One indicator's row: its achievement, the bidang's words of the period's
     months, and the Renstra progress through last year and through this period."""
     cat, pipe = config.catalogue, config.pipeline
     renstra = cat.opd.renstra_period
+    # the earlier years' months: the pattern a projection follows without a Rencana Aksi
     if choice is None:
-        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct)
+        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct, earlier=earlier_months)
     else:
-        ach = compute(ind, mine, period, pipe.predicates, pipe.at_risk_below_pct, target=choice.target)
+        ach = compute(
+            ind,
+            mine,
+            period,
+            pipe.predicates,
+            pipe.at_risk_below_pct,
+            target=choice.target,
+            earlier=earlier_months,
+        )
     note_months = set(_period_months(period))
 
     def texts(attr: str) -> tuple[Note, ...]:
@@ -429,6 +442,7 @@ def report_json(data: ReportData) -> dict:
                 # additions: the year-to-date capaian is provisional in TW I-III
                 provisional=a.provisional,
                 projected_pct=a.projected_pct,
+                projection_basis=a.projection_basis.value if a.projection_basis else None,
             )
     return {
         "year": data.period.year,

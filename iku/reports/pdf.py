@@ -73,14 +73,14 @@ class PdfFailed(Exception):
     """Chromium ran but gave no PDF; the message is one line."""
 
 
-def skipped(pdf: Path | str) -> None:
+def skipped(pdf: Path | str, to: logging.Logger | logging.LoggerAdapter | None = None) -> None:
     """Say once per file why no PDF was written, in the operator's words: switched
-    off on purpose (IKU_CHROMIUM empty) is no warning."""
+    off on purpose (IKU_CHROMIUM empty) is no warning. `to`: a run's logger."""
     name = getattr(pdf, "name", str(pdf))
     if os.environ.get("IKU_CHROMIUM", None) == "":
-        log.info("PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): %s", name)
+        (to or log).info("PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): %s", name)
     else:
-        log.warning("PDF tidak dibuat: Chromium tidak ditemukan (apt-get install chromium): %s", name)
+        (to or log).warning("PDF tidak dibuat: Chromium tidak ditemukan (apt-get install chromium): %s", name)
 
 
 def _target(html: Path, pdf: Path | None) -> tuple[Path, Path]:

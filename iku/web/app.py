@@ -10,6 +10,7 @@ templating.py; headers, body limits and throttles in security.py.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.applications import Starlette
@@ -29,15 +30,14 @@ from .quota import UploadQuota
 from .routes import ROUTES
 from .routes.shared import not_found
 from .security import BodyLimit, Revocations, SecurityHeaders, SignInThrottle
+from .server import server_options
 from .settings import WebSettings, revoked_file, session_secret
 from .templating import environment
 
 __all__ = ["ALLOW", "create_app", "warm_up"]
 
-# how the portal must be served (`iku web`, tests, the bench): uvicorn's own proxy
-# handling believes X-Forwarded-For from any loopback client; the app does it
-# itself, from IKU_WEB_TRUSTED_PROXY only (issue 17 L2)
-SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
+# how the portal must be served (`iku web`, tests, the bench): see iku/web/server.py
+SERVER_OPTIONS: dict[str, Any] = server_options(WebSettings.model_fields["request_timeout"].default)
 FORM_LIMIT = 256_000  # bytes of a request that is not a file upload
 MULTIPART_OVERHEAD = 64_000
 
@@ -102,6 +102,9 @@ def warm_up(res: Resources) -> None:
     def run() -> None:
         bidang = res.config.catalogue.bidang[0].code
         year = res.config.catalogue.opd.years[0]
-        intake.check(res, bidang, form_to_xlsx(res.config, bidang, year, 1, {}), ".xlsx")
+        try:
+            intake.check(res, bidang, form_to_xlsx(res.config, bidang, year, 1, {}), ".xlsx")
+        except Exception:  # e.g. the portal stopped meanwhile: it costs the first receipt's speed only
+            logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
 
     threading.Thread(target=run, daemon=True, name="iku-web-warm-up").start()

@@ -13,6 +13,7 @@ from iku.domain.achievement import (
     NO_DATA,
     NO_TARGET,
     ZERO_TARGET,
+    Basis,
     achievement_pct,
     compute,
     predicate,
@@ -95,7 +96,7 @@ def test_count_up_quarter_and_year_to_date():
     assert a.realisation_quarter == 40  # 15+0+25
     assert a.quarters == {1: 35, 2: 40, 3: None, 4: None}
     assert a.achievement_pct == 50.0  # 75 / 150
-    assert a.predicate == "Sangat Rendah"
+    assert a.predicate is None  # TW II: provisional, no verdict
     assert a.months_missing == ()
     # pace: 75 over 6 months -> 150 a year -> 100 %
     assert a.projected_value == 150 and a.projected_pct == 100.0 and not a.at_risk
@@ -123,7 +124,7 @@ def test_ratio_sums_numerators_over_latest_denominator():
     # 100 * (1 + 0.5 + 1.5) / 40 = 7.5; never (2 + 1 + 3.75)
     assert a.realisation == pytest.approx(7.5)
     assert a.realisation_quarter == pytest.approx(7.5)
-    assert a.achievement_pct == 75.0 and a.predicate == "Sedang"
+    assert a.achievement_pct == 75.0 and a.predicate is None  # provisional in TW I
     # pace: 3 ha in 3 months -> 12 ha / 40 = 30 % -> 300 % of target
     assert a.projected_pct == 300.0 and not a.at_risk
 
@@ -211,7 +212,7 @@ def test_json_figures_rounded():
         "realisation": 33.33,
         "realisation_quarter": 33.33,
         "achievement_pct": 333.33,
-        "predicate": "Sangat Tinggi",
+        "predicate": None,  # TW I: provisional, no verdict (issue 17 N3)
     }
 
 
@@ -226,7 +227,8 @@ def test_quarter_is_judged_against_its_rencana_aksi_and_the_year_stays_provision
     assert (a.target_quarter, a.achievement_quarter_pct, a.predicate_quarter) == (70.0, 80.0, "Tinggi")
     # beside it, the year to date against 150: 37.33 %, provisional, with the pace's projection
     assert (a.achievement_pct, a.provisional) == (37.33, True)
-    assert (a.projected_pct, a.projected_predicate) == (89.6, "Tinggi")  # 56 / 5 x 12 = 134.4 of 150
+    # the projection follows the plan: 56 done + the 80 still planned after June = 136 of 150
+    assert (a.projected_pct, a.projection_basis) == (90.67, Basis.PLAN)
     # a down indicator against its plan: (2 x 20 - 25) / 20 = 75 %
     down = compute(planned(polarity="down", plan=(10, 20, 30, 40)), [mv(1, 25)], Period(2023, 2), BANDS)
     assert (down.achievement_quarter_pct, down.predicate_quarter) == (75.0, "Sedang")
@@ -310,3 +312,60 @@ def test_headline_average_is_the_rencana_aksi_where_a_quarter_has_one_else_the_y
     year = [("IKU-90", compute(planned(), [mv(m, 10) for m in range(1, 13)], Period(2023), BANDS))]
     label, avg = headline_average(year, BANDS, Period(2023))
     assert (label, avg.pct, avg.predicate) == ("Rata-rata tingkat capaian kinerja 2023", 80.0, "Tinggi")
+
+
+def lumpy(year=2023, months=range(1, 13)) -> list[MonthlyValue]:
+    """An indicator that comes in one lump: nothing until August, then 2."""
+    return [mv(m, 2 if m == 8 else 0, year=year) for m in months]
+
+
+def test_provisional_capaian_and_its_projection_carry_no_predicate():
+    """Issue 17 N3: mid-year neither the year-to-date capaian nor the projection,
+    nor their averages, is a verdict."""
+    from iku.domain.achievement import projected_average, year_average
+
+    a = compute(
+        ind(kind="ratio", target=10), [mv(m, num=0.1, den=100) for m in (1, 2, 3)], Period(2023, 1), BANDS
+    )
+    assert a.provisional and a.achievement_pct is not None and a.predicate is None
+    assert a.as_json()["predicate"] is None
+    assert projected_average([("IKU-90", a)], BANDS).predicate is None
+    assert year_average([("IKU-90", a)], BANDS, verdict=False).predicate is None
+    final = compute(ind(target=150), [mv(m, 5) for m in range(1, 13)], Period(2023, 4), BANDS)
+    assert final.predicate == "Sangat Rendah"  # TW IV: the year's verdict
+
+
+def test_a_lumpy_indicator_follows_its_rencana_aksi_not_a_straight_line():
+    """Issue 17 N3: 0 until August then 2 is on course in TW II when the plan
+    says nothing is due before TW III; the straight line would call it berisiko."""
+    so_far = lumpy(months=range(1, 7))
+    plain = compute(ind(target=2), so_far, Period(2023, 2), BANDS, RISK)
+    assert plain.projection_basis is Basis.PACE and plain.at_risk  # nothing planned to follow
+    with_plan = compute(planned(plan=(0, 0, 2, 2), target=2), so_far, Period(2023, 2), BANDS, RISK)
+    assert (with_plan.projected_value, with_plan.projected_pct) == (2, 100.0)
+    assert with_plan.projection_basis is Basis.PLAN and not with_plan.at_risk
+    # behind the plan is still at risk: TW III planned 2, nothing came
+    late = compute(
+        planned(plan=(0, 0, 2, 2), target=2), lumpy(months=range(1, 8)), Period(2023, 3), BANDS, RISK
+    )
+    assert late.projected_pct == 0.0 and late.at_risk
+
+
+def test_a_lumpy_indicator_follows_the_earlier_years_pattern():
+    """Without a Rencana Aksi, the share earlier full years had reached by now."""
+    earlier = lumpy(2021) + lumpy(2022)
+    a = compute(ind(target=2), lumpy(months=range(1, 7)), Period(2023, 2), BANDS, RISK, earlier=earlier)
+    assert (a.projected_pct, a.projection_basis, a.at_risk) == (100.0, Basis.EARLIER_YEARS, False)
+    # an incomplete earlier year says nothing: back to the pace of the months so far
+    partial = compute(
+        ind(target=2),
+        lumpy(months=range(1, 7)),
+        Period(2023, 2),
+        BANDS,
+        RISK,
+        earlier=lumpy(2022, range(1, 12)),
+    )
+    assert partial.projection_basis is Basis.PACE
+    # a level stands where it is
+    level = compute(ind(kind="level", target=2), [mv(1, 1)], Period(2023, 1), BANDS, RISK, earlier=earlier)
+    assert (level.projected_value, level.projection_basis) == (1, Basis.LATEST)

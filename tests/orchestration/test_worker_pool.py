@@ -167,8 +167,8 @@ def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path)
         _wait(both_totals_in, 60, "the totals line of both consolidations")
         # concurrency limit 1: one consolidation loaded all eight files, the other none
         assert sorted(totals["consolidate-a"] + totals["consolidate-b"]) == [
-            "totals: 0 new (0 valid, 0 invalid, 0 unreadable), 0 ignored, 8 known before",
-            "totals: 8 new (8 valid, 0 invalid, 0 unreadable), 0 ignored, 0 known before",
+            "jumlah: 0 baru (0 valid, 0 tidak valid, 0 tidak terbaca), 0 diabaikan, 8 sudah dikenal",
+            "jumlah: 8 baru (8 valid, 0 tidak valid, 0 tidak terbaca), 0 diabaikan, 0 sudah dikenal",
         ]
         engine = create_engine(pg_url)
         with engine.connect() as conn:
@@ -223,5 +223,5 @@ async def _totals(api: str, ids: dict) -> dict[str, list[str]]:
         async with get_client() as client:
             for key in ("consolidate-a", "consolidate-b"):
                 logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[ids[key]])))
-                out[key] = [log.message for log in logs if log.message.startswith("totals:")]
+                out[key] = [log.message for log in logs if log.message.startswith("jumlah:")]
     return out

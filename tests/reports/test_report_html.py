@@ -114,3 +114,69 @@ def test_reports_written_before_the_record_are_adopted_once_newer_unrecorded_one
     assert "iku-2023-Q3" not in index
     locations = {r.location for r in written_reports(seeded_res.warehouse)}
     assert str(out / "2023" / "iku-2023-Q1.json") in locations  # adopted into the record
+
+
+def test_mid_year_no_predicate_badge_but_the_projection_basis(seeded_res):
+    """Issue 17 N3: in TW II no provisional capaian, projection or average of
+    them carries a predicate (the seed has no Rencana Aksi: no verdict at all),
+    and the projection says what it rests on."""
+    html = render_html(load_report_data(seeded_res, Period(2023, 2), AS_OF))
+    badges = re.findall(r'<span class="pred"[^>]*>([^<]+)</span>', html)
+    assert badges and all(b.isdigit() for b in badges)  # only the summary's counts, no predicate
+    projected = re.search(r"<tr><td>Rata-rata proyeksi capaian akhir tahun</td>.*?</tr>", html, re.S)
+    assert projected and "sementara" in projected.group(0) and "pred" not in projected.group(0)
+    assert "menurut laju rata-rata bulan berjalan" in html
+
+
+def test_keterangan_is_short_and_the_appendix_follows_the_signature(seeded_res):
+    """Issue 17 N4: a note every month, each long, made a page per indicator in
+    the annual PDF. The table shows the latest note of each quarter, clipped;
+    every note whole is in the appendix, which comes after the pengesahan."""
+    from dataclasses import replace
+
+    from iku.config import Pengesahan
+    from iku.reports.model import Note
+
+    cfg, cat = seeded_res.config, seeded_res.config.catalogue
+    sign = Pengesahan(
+        place="Kuala Tungkal", title="Kepala Dinas", name="Nama Kepala", rank="Pembina", nip="1"
+    )
+    seeded_res.config = cfg.model_copy(
+        update={"catalogue": cat.model_copy(update={"opd": cat.opd.model_copy(update={"pengesahan": sign})})}
+    )
+    data = load_report_data(seeded_res, Period(2023), AS_OF)
+    long = {
+        m: f"Catatan bulan {m}: " + "pekerjaan berjalan sesuai jadwal " * 20 + f"akhir-{m}"
+        for m in range(1, 13)
+    }
+    notes = tuple(Note(m, "perumahan", text, f"f{m}.xlsx") for m, text in long.items())
+    data.groups = [
+        replace(g, rows=tuple(replace(r, notes=notes) if r.indicator.code == "IKU-02" else r for r in g.rows))
+        for g in data.groups
+    ]
+    html = render_html(data)
+    table = html[html.index("Capaian Indikator Kinerja Utama") : html.index("Rata-rata Capaian")]
+    row = table[table.index(">IKU-02<") :]
+    row = row[: row.index("</tr>")]
+    shown = re.findall(r'<span class="note"><b>(\w+):</b> ([^<]*)</span>', row)
+    assert [month for month, _ in shown] == ["Desember"] and len(shown[0][1]) <= 160  # the newest, clipped
+    assert shown[0][1].endswith("…")
+    assert "Catatan lengkap: Lampiran." in row and "akhir-12" not in row
+    signature, appendix = html.index('<section class="pengesahan">'), html.index("<h2>Lampiran</h2>")
+    assert signature < appendix < html.index("<h3>Sumber Data</h3>")
+    full = html[appendix:]
+    assert all(f"akhir-{m}</li>" in full for m in range(1, 13))  # every note, whole
+    # IKU-05's one short note is shown whole: it needs no appendix; IKU-03's April note gave way to May's
+    assert "<b>IKU-05 " not in full and "<b>IKU-03 " in full
+
+
+def test_short_notes_keep_the_latest_of_each_quarter_while_they_fit():
+    from iku.reports.model import Note
+    from iku.reports.notes import short_notes
+
+    notes = [Note(m, "perumahan", f"catatan {m}", "f.xlsx") for m in range(1, 13)]
+    short = short_notes(notes)
+    assert [n.month for n in short.shown] == [3, 6, 9, 12] and not short.complete  # the rest: appendix
+    one = short_notes(notes[4:5])
+    assert [n.text for n in one.shown] == ["catatan 5"] and one.complete
+    assert short_notes([]).complete and short_notes([]).shown == ()

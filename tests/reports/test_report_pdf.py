@@ -96,8 +96,11 @@ def test_quarterly_pdf_pages(tools, seeded_res, tmp_path):
     assert "Laporan Evaluasi Kinerja Triwulan II Tahun 2023" in pages[0]
     assert "37,33 %" in text and "89,60 %" in text and "sementara" in text
     assert "Swadaya masyarakat tinggi" in text and "Pekerjaan dilanjutkan Juli" in text
-    # the pengesahan block ends the document, whole, on one page
-    last = pages[-1]
+    # the pengesahan block closes the report, whole, on one page; the appendix (sources) follows it
+    signed = [n for n, page in enumerate(pages) if "Ir. Nama Kepala Dinas" in page]
+    assert len(signed) == 1 and "Sumber Data" not in pages[signed[0]]
+    assert any("Lampiran" in page and "Sumber Data" in page for page in pages[signed[0] + 1 :])
+    last = pages[signed[0]]
     for line in (
         "Kuala Tungkal,",
         "Kepala Dinas Perumahan dan Kawasan Permukiman",
@@ -130,3 +133,27 @@ def test_without_chromium_the_pdf_is_skipped_with_one_line(seeded_res, tmp_path,
         "PDF tidak dibuat (dimatikan: IKU_CHROMIUM kosong): iku-2023-Q1.pdf"
     ]
     assert all(p.exists() for p in paths) and not (tmp_path / "iku-2023-Q1.pdf").exists()
+
+
+def test_annual_pdf_notes_every_month_do_not_take_a_page_per_indicator(tools, seeded_res, tmp_path):
+    """Issue 17 N4: a 2,000-character note every month on every indicator; the
+    report up to its signature is hardly longer than with no notes at all."""
+    from dataclasses import replace
+
+    from iku.reports.model import Note
+
+    res = _signed(seeded_res)
+
+    def pages_to_signature(with_notes: bool) -> int:
+        data = load_report_data(res, Period(2023), AS_OF)
+        note = "pekerjaan fisik berjalan, menunggu pencairan termin berikutnya " * 32  # ~2,000 characters
+        notes = tuple(Note(m, "perumahan", f"{m}: {note}", f"f{m}.xlsx") for m in range(1, 13))
+        data.groups = [
+            replace(g, rows=tuple(replace(r, notes=notes if with_notes else ()) for r in g.rows))
+            for g in data.groups
+        ]
+        folder = tmp_path / str(with_notes)
+        pages = _pages(write_pdf(render_report(data, folder)[0]))
+        return next(n for n, page in enumerate(pages, start=1) if "Nama Kepala Dinas" in page)
+
+    assert pages_to_signature(True) <= pages_to_signature(False) + 1

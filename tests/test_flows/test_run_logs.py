@@ -40,12 +40,13 @@ def test_consolidation_logs_totals_and_every_problem(iku_env, prefect_server):
     (iku_env / "inbox" / "perkim" / "~$april.xlsx").write_bytes(b"lock")
     lines = run_log(consolidate_flow(return_state=True))
 
-    assert "totals: 2 new (1 valid, 1 invalid, 0 unreadable), 1 ignored, 0 known before" in lines
-    problem = [line for line in lines if line.startswith("april.xlsx: row 3, column realisasi: ")]
+    assert "jumlah: 2 baru (1 valid, 1 tidak valid, 0 tidak terbaca), 1 diabaikan, 0 sudah dikenal" in lines
+    problem = [line for line in lines if line.startswith("april.xlsx: baris 3, kolom realisasi: ")]
     assert len(problem) == 1 and "bukan angka" in problem[0]
-    no_channel = [line for line in lines if "no alert channel configured" in line]
+    no_channel = [line for line in lines if "tidak ada saluran peringatan" in line]
     assert len(no_channel) == 1
-    assert not any("recap not needed" in line or "alert(s) queued" in line for line in lines)
+    assert not any("diantrekan" in line for line in lines)
+    assert any(line.endswith("perumahan/april.xlsx: tidak valid (1 masalah)") for line in lines)
 
 
 def test_check_missing_names_every_missing_month_and_reports_name_their_files(iku_env, prefect_server):
@@ -57,8 +58,8 @@ def test_check_missing_names_every_missing_month_and_reports_name_their_files(ik
     lines = run_log(state)
     for bidang in ("perumahan", "perkim"):
         for month in (1, 2):
-            assert f"missing: bidang {bidang}, 2023-{month:02d}" in lines
+            assert f"belum masuk: bidang {bidang}, 2023-{month:02d}" in lines
     state = report_flow("2023-Q1", as_of="2023-04-20", return_state=True)
     lines = run_log(state)
     for p in state.result():
-        assert f"wrote {p}" in lines
+        assert f"ditulis {p}" in lines

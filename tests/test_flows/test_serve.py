@@ -138,7 +138,11 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
             _stop(serve)
         _stop(server)
         server_log.close()
-    assert "iku serve: 6 schedules (Asia/Jakarta)" in (tmp_path / "serve.log").read_text()
+    # what the operator reads is iku's, in Indonesian; no Prefect banner, no warning on SIGTERM (M9)
+    log = (tmp_path / "serve.log").read_text()
+    assert "iku serve: 6 jadwal (Asia/Jakarta)" in log
+    assert "iku serve dihentikan (SIGTERM)" in log and serve.returncode == 0, log
+    assert "being served" not in log and "never awaited" not in log and "RuntimeWarning" not in log, log
 
 
 async def _run_reminders(api: str, serve: subprocess.Popen):

@@ -62,6 +62,9 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     b.click_and_wait("#kirim")
     assert b.eval("document.querySelector('#status').dataset.status") == "valid"
     assert "Diterima" in b.text() and "1.234,5" in b.text()
+    # the receipt fits the phone, and shows the clerk no hash or stored file name (issue 17 N4)
+    assert b.eval("document.documentElement.scrollWidth") <= 412
+    assert "SHA-256" not in b.text() and "disimpan sebagai" not in b.text()
     shots["portal-diterima"] = b.screenshot()
 
     invalid = write_xlsx(tmp_path / "salah.xlsx", sheet_rows(month=5, value="dua belas"))
@@ -70,7 +73,10 @@ def test_bidang_and_planner_in_chromium(portal, chromium, tmp_path):
     b.click_and_wait("#kirim")
     assert b.eval("document.querySelector('#status').dataset.status") == "invalid"
     assert "'dua belas' bukan angka" in b.text()
+    assert b.eval("document.documentElement.scrollWidth") <= 412
     shots["portal-tidak-valid"] = b.screenshot()
+    b.click_and_wait("#kirim-lagi")  # straight back to the month's upload form
+    assert b.url().endswith("/opd/disperkim-tjb/bidang/perumahan/2023/5#kirim")
 
     b.goto(f"{portal.url}/opd/disperkim-tjb/bidang/perumahan/2023/6")
     b.click_and_wait("#isi-formulir")

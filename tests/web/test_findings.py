@@ -229,3 +229,47 @@ def test_the_ratio_form_says_what_each_number_is(portal):
         '<span class="petunjuk">Jumlah Total seluruh Kawasan Permukiman Kumuh di Bawah 10 ha</span>'
     )
     assert pembilang < top < penyebut < bottom
+
+
+def test_the_receipt_shows_what_the_clerk_typed_and_no_hash(portal, tmp_path):
+    """N4: the receipt names every figure and the faktor columns the clerk
+    filled in, as one card per indicator (no wide table); no SHA-256 and no
+    stored file name (the planner finds them on the month page); an invalid
+    receipt links straight back to sending again."""
+    c = portal.client("bidang_a")
+    month = f"{A}/bidang/perumahan/2023/4"
+    token = CSRF.search(c.get(month).text).group(1)
+    header = [*sheet_rows()[0], "faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]
+    rows = [header] + [[*row, f"dukungan desa {row[3]}", "hujan", "dikejar Mei"] for row in sheet_rows()[1:]]
+    sheet = write_xlsx(tmp_path / "april.xlsx", rows).read_bytes()
+    ok = c.post(f"{month}/unggah", data={"csrf": token}, files={"berkas": ("april.xlsx", sheet)})
+    assert 'data-status="valid"' in ok.text
+    card = ok.text[ok.text.index('id="nilai-IKU-02"') :]
+    card = card[: card.index("</section>")]
+    for label, text in (
+        ("Realisasi", "3"),
+        ("Keterangan", "catatan IKU-02"),
+        ("Faktor pendorong", "dukungan desa IKU-02"),
+        ("Faktor penghambat", "hujan"),
+        ("Tindak lanjut", "dikejar Mei"),
+    ):
+        assert f"<dt>{label}</dt><dd" in card and f">{text}</dd>" in card, label
+    assert "Pembilang" not in card  # not a ratio: nothing to show
+    assert '<table class="values"' not in ok.text
+    assert "SHA-256" not in ok.text and "portal-2023-04" not in ok.text and "disimpan sebagai" not in ok.text
+    assert 'id="kirim-lagi"' not in ok.text
+    bad = c.post(
+        f"{month}/unggah",
+        data={"csrf": token},
+        files={
+            "berkas": (
+                "salah.xlsx",
+                write_xlsx(tmp_path / "salah.xlsx", sheet_rows(value="dua")).read_bytes(),
+            )
+        },
+    )
+    assert 'data-status="invalid"' in bad.text
+    assert f'id="kirim-lagi" href="{month}#kirim"' in bad.text
+    # the planner still finds the files' hashes on the month page
+    consolidate(portal.res)
+    assert portal.client("perencana").get(month).text.count("SHA-256") == 2

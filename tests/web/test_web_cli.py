@@ -105,3 +105,57 @@ def test_accounts_of_a_kabupaten_take_an_opd(iku_env, monkeypatch):
     assert removed.exit_code == 0 and accounts.get("b") is None
     assert accounts.token(split_token(token)[0]) is None  # its tokens went with it
     assert run(["remove-user", "b"]).exit_code == 2
+
+
+def test_iku_web_speaks_indonesian_and_keeps_uvicorn_lines_for_engineers(iku_env):
+    """Issue 17 M9: `iku web` says where the portal is and that it stopped, in
+    Indonesian; uvicorn's English start lines and access log only with
+    IKU_LOG_LEVEL=DEBUG."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+    from webkit import free_port
+
+    port = free_port()
+    env = {**os.environ, "IKU_WEB_PORT": str(port), "IKU_WEB_SECRET_FILE": str(iku_env / "secret")}
+    iku = str(Path(sys.executable).with_name("iku"))
+    proc = subprocess.Popen(
+        [iku, "web"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "iku web did not answer"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/masuk", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGTERM)  # what systemd sends
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    said = out + err
+    assert f"Portal IKU: http://127.0.0.1:{port}/ (hentikan dengan Ctrl-C)" in out
+    assert "Portal IKU dihentikan." in out, said
+    for english in (
+        "Uvicorn running",
+        "Started server process",
+        "Application startup",
+        "GET /masuk",
+        "Shutting down",
+    ):
+        assert english not in said, (english, said)
