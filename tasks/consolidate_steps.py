@@ -278,17 +278,22 @@ def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[Su
     for record in records:  # oldest first within each OPD too
         record.opd = record.opd or res.opd
         by_opd.setdefault(record.opd, []).append(record)
+    pipelines = {u.opd: u.config.pipeline for u in res.units()}
     for opd, batch in (
         (opd, mine[start : start + size])
         for opd, mine in by_opd.items()
         for start in range(0, len(mine), size)
     ):
-        for record, sub_id in zip(batch, res.warehouse.record_many(opd, batch)):
+        pipe = pipelines.get(opd, res.config.pipeline)
+        ids = res.warehouse.record_many(opd, batch, lock_after_days=pipe.lock_after_days, tz=pipe.timezone)
+        for record, sub_id in zip(batch, ids):
             if sub_id is None:
                 log.info("%s was recorded by a concurrent run; skipped", record.source_path)
                 continue
             if record.status != "valid":
                 _log_problems(record)
+            if record.held is not None:
+                log.warning("%s: recorded, not current: its quarter is locked", record.source_path)
             loaded.append(record)
         checkpoint("batch-committed")
     return loaded

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from runkit import consolidate, make_resources
 from sheetkit import sheet_rows, write_csv, write_xlsx
+from sqlalchemy import update
+
+from iku.warehouse.schema import submission
 
 pytestmark = pytest.mark.prefect
 
@@ -341,3 +344,21 @@ def test_strays_one_level_down_in_a_kabupaten_inbox(tmp_path):
         "pindahkan ke folder bidangnya",
     ]
     assert stray_entries(inbox / "dinkes" / "kesmas", [inbox / "dinkes" / "kesmas"]) == []
+
+
+def test_a_quarter_closed_by_lock_after_days_keeps_its_figures(res):
+    """pipeline.yaml lock_after_days reaches the load: a corrected April 2023
+    sheet arriving long after the quarter closed is recorded, never current."""
+    inbox = res.settings.inbox_dir
+    write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(value=3))
+    assert [r.held for r in consolidate(res)] == [None]  # no lock configured: loads as usual
+    with res.warehouse.engine.begin() as conn:  # as if loaded in time, before the quarter closed
+        conn.execute(update(submission).values(processed_at=datetime(2023, 5, 6, tzinfo=UTC)))
+    pipeline = res.config.pipeline.model_copy(update={"lock_after_days": 15})
+    res.config = res.config.model_copy(update={"pipeline": pipeline})
+    write_xlsx(inbox / "perumahan" / "april-revisi.xlsx", sheet_rows(value=7))
+    [late] = consolidate(res)
+    assert (late.status, late.held.quarter, late.held.approved_by) == ("valid", 2, None)
+    # closed 15 days after 30 June 2023, midnight WIB
+    assert late.held.since == datetime(2023, 7, 15, 16, 59, 59, 999999, tzinfo=UTC)
+    assert current(res)[("perumahan", "IKU-02", 4)] == (3.0, None, None)
