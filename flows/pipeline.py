@@ -24,6 +24,7 @@ from typing import Protocol
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
 from iku.domain.model import SubmissionRecord
 from iku.domain.periods import Period
+from iku.formatting import held_advice, held_reason
 from iku.reports import LakipData, RecapData
 from iku.reports.pdf import PdfPrinter, pdf_printer
 from iku.resources import Resources
@@ -131,7 +132,29 @@ def consolidate_all(
         for r in records
         if r.status != "valid"
     ]
+    summary.update(locked_summary(records, res.config.pipeline.timezone))
     return summary
+
+
+def locked_summary(records: list[SubmissionRecord], tz: str) -> dict:
+    """The valid files a locked quarter kept out of the current data ("terkunci",
+    CONTRACT §12): each with why (who approved, when) and what to do."""
+    held = [r for r in records if r.held is not None]
+    return {
+        "locked": len(held),
+        "locked_files": [
+            {
+                "file": r.file_name,
+                "bidang": r.bidang,
+                "year": r.year,
+                "month": r.month,
+                "why": held_reason(r.held, tz),
+                "todo": held_advice(r.held),
+            }
+            for r in held
+            if r.held is not None
+        ],
+    }
 
 
 def load_new_files(

@@ -106,12 +106,17 @@ def channels(res: Resources) -> list[str]:
 
 
 def outbox(res: Resources) -> list[SubmissionRecord]:
-    """Invalid and unreadable files the warehouse holds without their alert
-    (none when no channel is configured: nothing could be recorded)."""
+    """Invalid and unreadable files the warehouse holds without their alert,
+    then valid files held by a locked quarter without theirs (none when no
+    channel is configured: nothing could be recorded)."""
     if not channels(res):
         return []
-    days = res.config.pipeline.alerts.catch_up_days
-    return res.warehouse.unalerted_submissions(res.opd, datetime.now(UTC) - timedelta(days=days))
+    pipe = res.config.pipeline
+    since = datetime.now(UTC) - timedelta(days=pipe.alerts.catch_up_days)
+    return [
+        *res.warehouse.unalerted_submissions(res.opd, since),
+        *res.warehouse.unalerted_held(res.opd, since, lock_after_days=pipe.lock_after_days, tz=pipe.timezone),
+    ]
 
 
 def _source(res: Resources, bidang: str | None) -> str | None:
@@ -122,9 +127,10 @@ def _source(res: Resources, bidang: str | None) -> str | None:
 
 
 def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
-    """One alert per invalid or unreadable record, per channel. Without
-    `records`: every such file in the warehouse still without its alert (the
-    outbox), whichever run recorded it."""
+    """One alert per invalid or unreadable record, and per valid record held by
+    a locked quarter ("terkunci"), per channel. Without `records`: every such
+    file in the warehouse still without its alert (the outbox), whichever run
+    recorded it."""
     queued = 0
     for rec in outbox(res) if records is None else records:
         msg = messages.submission_alert(rec, res.config, _source(res, rec.bidang))

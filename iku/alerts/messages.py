@@ -10,6 +10,7 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``recap``               after a consolidation that found new files, to the planning team (extra kind)
 - ``kabupaten_recap``     the recap of every OPD for a quarter or year, to the kabupaten (extra kind)
 - ``returned_month``      the planning team returned a bidang's month with a note (extra kind)
+- ``locked_submission``   a valid file for a month of a locked quarter: recorded, never current (extra kind)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from iku.domain.periods import deadline, month_name
 from iku.domain.places import Where
 from iku.domain.status import MonthSubmission, file_status_counts
 from iku.domain.text import one_line
-from iku.formatting import local_date, local_datetime, num, pct
+from iku.formatting import held_advice, held_reason, local_date, local_datetime, num, pct
 
 if TYPE_CHECKING:
     from iku.reports.recap import RecapData
@@ -259,14 +260,61 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
     )
 
 
+def locked_submission(rec: SubmissionRecord, config: Config) -> AlertMessage:
+    """A valid file for a month of a locked quarter (CONTRACT §12): archived and
+    recorded, never the current data; the bidang and the planning team read why
+    and what to do."""
+    assert rec.held is not None
+    tz = config.pipeline.timezone
+    key = f"locked:{rec.sha256}"
+    period = period_label(rec.year, rec.month)
+    why = held_reason(rec.held, tz)
+    lines = [
+        f"Yth. {bidang_name(config, rec.bidang)} dan tim perencanaan,",
+        "",
+        "Berkas laporan realisasi IKU berikut valid dan sudah diarsipkan serta dicatat, tetapi TERKUNCI: "
+        "angkanya tidak dipakai sebagai data bulan itu.",
+        "",
+        *_file_lines(config, rec, period),
+        "",
+        f"Sebabnya: {why}.",
+        "",
+        f"Yang perlu dilakukan: {held_advice(rec.held)}.",
+        "",
+        _footer(config, key),
+    ]
+    return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
+        kind="locked_submission",
+        cause_key=key,
+        subject=_subject(
+            config, f"[IKU] Berkas terkunci: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})"
+        ),
+        text="\n".join(lines),
+        summary=f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} terkunci: {why}.",
+        bidang=rec.bidang,
+        year=rec.year,
+        month=rec.month,
+        file=rec.file_name,
+        extra={
+            "quarter": f"{rec.held.year}-Q{rec.held.quarter}",
+            "approved_by": rec.held.approved_by,
+            "locked_since": rec.held.since.isoformat(),
+        },
+    )
+
+
 def submission_alert(
     rec: SubmissionRecord, config: Config, source_dir: str | None = None
 ) -> AlertMessage | None:
-    """The alert a new record calls for, or None for a valid file."""
+    """The alert a new record calls for, or None for a valid file used as the current data."""
     if rec.status == "invalid":
         return invalid_submission(rec, config, source_dir)
     if rec.status == "unreadable":
         return unreadable_file(rec, config, source_dir)
+    if rec.held is not None:
+        return locked_submission(rec, config)
     return None
 
 

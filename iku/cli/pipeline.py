@@ -30,7 +30,7 @@ from iku.cli.common import (
 )
 from iku.cli.errors import BadArgument, guarded, parse_arg
 from iku.console import count, problems_table, status_table
-from iku.domain.periods import parse_as_of
+from iku.domain.periods import month_name, parse_as_of
 from iku.locations import ensure_writable
 
 
@@ -90,8 +90,18 @@ def _print_summary(summary: dict, unread: list[str]) -> None:
     table = problems_table(summary.get("problem_files", []))
     if table is not None:
         console.print(table)
+    for f in summary.get("locked_files", []):
+        period = f"{month_name(f['month'])} {f['year']}"
+        console.print(
+            f"terkunci: {f['file']} (bidang {f['bidang']}, {period}) dicatat, tidak dipakai: {f['why']}; {f['todo']}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    locked = summary.get("locked", 0)
     console.print(
-        f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid, "
+        f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid"
+        f"{f' ({count(locked)} terkunci)' if locked else ''}, "
         f"{count(summary['invalid'])} tidak valid, {count(summary['unreadable'])} tidak terbaca; "
         f"{count(summary['known_files'])} sudah pernah diproses; {count(summary.get('ignored', 0))} diabaikan.",
         highlight=False,

@@ -136,6 +136,20 @@ class _Locks:
         return None if start is None else held_by(approval, year, quarter, start)
 
 
+def lock_of(
+    conn: Connection,
+    opd: str,
+    year: int,
+    month: int,
+    *,
+    now: datetime | None = None,
+    lock_after_days: int | None = None,
+    tz: str = "Asia/Jakarta",
+) -> Held | None:
+    """What would hold a file for this month recorded at `now` (None: open)."""
+    return _Locks(conn, opd, utc_now(now), lock_after_days, tz).of(year, month)
+
+
 def hold_locked(
     conn: Connection,
     opd: str,

@@ -30,11 +30,12 @@ from sqlalchemy.exc import IntegrityError
 
 from iku import archive, storage
 from iku.domain import verification as rules
+from iku.domain.model import Held
 from iku.domain.periods import quarter_months, quarter_of
 from iku.domain.verification import MonthState, QuarterApproval, StoredState, TransitionRefused
 from iku.storage import Where
 
-from .locks import Period
+from .locks import Period, lock_of
 from .locks import approvals as _approvals
 from .locks import latest_valid as _latest_valid
 from .locks import set_current as _set_current
@@ -282,6 +283,12 @@ class Sakip:
 
     def is_locked(self, opd: str, year: int, month: int, now: datetime | None = None) -> bool:
         return month in self.locked_months(opd, year, now)
+
+    def held(self, opd: str, year: int, month: int, now: datetime | None = None) -> Held | None:
+        """What would keep a file for this month out of the current data now:
+        its quarter's approval or automatic close (None: the quarter is open)."""
+        with self.engine.connect() as conn:
+            return lock_of(conn, opd, year, month, now=now, lock_after_days=self.lock_after_days, tz=self.tz)
 
     # -- actions ---------------------------------------------------------
     def _audit(
