@@ -133,6 +133,11 @@ def consolidate_all(
         if r.status != "valid"
     ]
     summary.update(locked_summary(records, res.config.pipeline.timezone))
+    summary["warning_files"] = [  # "perlu dicek" (CONTRACT §12): told, never a refusal
+        {"file": r.file_name, "bidang": r.bidang, "year": r.year, "month": r.month, "warnings": r.warnings}
+        for r in records
+        if r.warnings
+    ]
     return summary
 
 

@@ -270,3 +270,26 @@ def figures(bidang: str, month: int) -> set:
         }
     finally:
         wh.engine.dispose()
+
+
+@pytest.mark.slow  # `iku` runs, a consolidation among them
+def test_consolidate_and_status_tell_the_plausibility_warnings(quarter_in):
+    submit(quarter_in / "inbox", "perumahan", 4, value=3000)  # 3 a month before: a slipped digit?
+    said = ok("consolidate").splitlines()
+    assert said[-1].startswith("1 berkas baru: 1 valid, 0 tidak valid")  # a warning, no refusal
+    told = [line for line in said if line.startswith("perlu dicek: ")]
+    assert told[0] == (
+        "perlu dicek: perumahan-2024-04.xlsx (bidang perumahan, April 2024): IKU-01 bernilai 3.000, "
+        "1.000 kali bulan tertinggi sebelumnya (3) (berkas tetap diterima)"
+    )
+    assert len(told) == 4  # each of perumahan's indicators
+    cells = submissions()
+    assert [w["indicator"] for w in cells[("perumahan", 4)]["warnings"]] == [
+        "IKU-01",
+        "IKU-02",
+        "IKU-03",
+        "IKU-05",
+    ]
+    assert (
+        cells[("perumahan", 4)]["warnings"][0]["rule"] == "jump" and cells[("perumahan", 3)]["warnings"] == []
+    )

@@ -90,6 +90,15 @@ def _print_summary(summary: dict, unread: list[str]) -> None:
     table = problems_table(summary.get("problem_files", []))
     if table is not None:
         console.print(table)
+    for f in summary.get("warning_files", []):
+        for w in f["warnings"]:
+            console.print(
+                f"perlu dicek: {f['file']} (bidang {f['bidang']}, {month_name(f['month'])} {f['year']}): "
+                f"{w['message'].removeprefix('perlu dicek: ')} (berkas tetap diterima)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     for f in summary.get("locked_files", []):
         period = f"{month_name(f['month'])} {f['year']}"
         console.print(
@@ -157,8 +166,14 @@ def status(
     checked = _verification(units, year)  # as it stands now (CONTRACT §12), also with --as-of
     if as_json:
         tz = when.tzinfo
+        warned = _warnings(units, year)
         rows = [
-            {**c.as_json(), **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz)} for c in cells
+            {
+                **c.as_json(),
+                **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz),
+                "warnings": warned.get((c.opd or res.opd, c.bidang, c.month), []),
+            }
+            for c in cells
         ]
         print(json.dumps({"year": year, "submissions": rows}, ensure_ascii=False))
         return
@@ -183,6 +198,18 @@ def _verification(units, year: int) -> dict:
         codes = [b.code for b in u.config.catalogue.bidang]
         for (bidang, month), view in sakip.states(u.opd, year, bidang=codes).items():
             found[(u.opd, bidang, month)] = view
+    return found
+
+
+def _warnings(units, year: int) -> dict:
+    """(opd, bidang, month) -> the "perlu dicek" warnings kept with its current submission."""
+    from iku.warehouse.sakip import Sakip
+
+    found: dict = {}
+    for u in units:
+        for w in Sakip(u.warehouse).follow_up(u.opd, year):
+            keep = {k: w[k] for k in ("indicator", "rule", "value", "message")}
+            found.setdefault((u.opd, w["bidang"], w["month"]), []).append(keep)
     return found
 
 

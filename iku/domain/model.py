@@ -68,6 +68,9 @@ class SubmissionRecord:
     values: list[ValueRow] = field(default_factory=list)
     opd: str = ""  # the OPD whose folder it came from
     held: Held | None = None  # valid, recorded, but its quarter is locked: never current ("terkunci")
+    # "perlu dicek" (plausibility, CONTRACT §12; never a refusal), PlausibilityWarning.as_dict()
+    # each, kept with the submission; None: not checked (not valid)
+    warnings: list[dict[str, object]] | None = None
 
 
 @dataclass(frozen=True)

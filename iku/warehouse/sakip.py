@@ -502,6 +502,18 @@ class Sakip:
                 for warning in r.warnings or []
             ]
 
+    def unchecked(self, opd: str, year: int) -> set[tuple[str, int]]:
+        """The (bidang, month) of `year` whose current submission was loaded
+        without a plausibility check (before the consolidation kept warnings)."""
+        q = select(submission.c.bidang, submission.c.month).where(
+            submission.c.opd_code == opd,
+            submission.c.year == year,
+            submission.c.is_current.is_(True),
+            submission.c.warnings.is_(None),
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(q).tuples())
+
     # -- audit log -------------------------------------------------------
     def audit(self, opd: str | None = None, *, role: str = "operator") -> list[AuditEntry]:
         """The audit log, oldest first: one OPD's, or every OPD's when none is named."""

@@ -495,6 +495,7 @@ def _submission_row(
         processed_at=now,
         status=r.status,
         problems=[p.as_dict() for p in r.problems],
+        warnings=r.warnings,
         revision=revision,
         is_current=current,
     )

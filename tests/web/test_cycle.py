@@ -13,7 +13,10 @@ import httpx
 import pytest
 from budgetkit import sipd_rows, with_programs, write_sheet
 from sheetkit import sheet_rows, write_xlsx
+from sqlalchemy import null, select, update
 from webkit import consolidate
+
+from iku.warehouse.schema import submission
 
 A = "/opd/disperkim-tjb"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -270,6 +273,18 @@ def test_a_plausibility_warning_never_refuses(portal, tmp_path):
     follow = plan.get(f"{A}/perlu-dicek?tahun=2023").text
     assert "IKU-01 bernilai 1.500" in follow and "Mei" in follow
     assert "perlu dicek" in plan.get(page).text
+    # the list is what the consolidation kept with the submission, not a guess made anew
+    sha = hashlib.sha256(data).hexdigest()
+    kept = portal.res.warehouse.engine
+    with kept.begin() as conn:
+        stored = conn.scalar(select(submission.c.warnings).where(submission.c.sha256 == sha))
+        assert [w["indicator"] for w in stored][:2] == ["IKU-01", "IKU-02"]
+        conn.execute(update(submission).where(submission.c.sha256 == sha).values(warnings=[]))
+    assert "IKU-01 bernilai 1.500" not in plan.get(f"{A}/perlu-dicek?tahun=2023").text
+    # a submission loaded before warnings were kept (NULL) is checked when shown
+    with kept.begin() as conn:
+        conn.execute(update(submission).where(submission.c.sha256 == sha).values(warnings=null()))
+    assert "IKU-01 bernilai 1.500" in plan.get(f"{A}/perlu-dicek?tahun=2023").text
 
 
 def sha_current(portal, data: bytes) -> bool:
