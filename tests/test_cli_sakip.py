@@ -293,3 +293,18 @@ def test_consolidate_and_status_tell_the_plausibility_warnings(quarter_in):
     assert (
         cells[("perumahan", 4)]["warnings"][0]["rule"] == "jump" and cells[("perumahan", 3)]["warnings"] == []
     )
+
+
+@pytest.mark.slow  # `iku` runs, a consolidation among them
+def test_status_flags_a_month_without_required_evidence(quarter_in, config_copy):
+    opd = config_copy / "opd.yaml"
+    opd.write_text(
+        opd.read_text(encoding="utf-8").replace(
+            "  - code: IKU-01\n", "  - code: IKU-01\n    evidence_required: true\n", 1
+        ),
+        encoding="utf-8",
+    )
+    body = json.loads(ok("status", "--year", "2024", "--json", env={"IKU_CONFIG_DIR": str(config_copy)}))
+    cells = {(s["bidang"], s["month"]): s["evidence_missing"] for s in body["submissions"]}
+    assert [cells[("perumahan", m)] for m in (1, 2, 3, 4)] == [["IKU-01"], ["IKU-01"], ["IKU-01"], []]
+    assert cells[("perkim", 1)] == []  # IKU-01 is perumahan's

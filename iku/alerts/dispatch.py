@@ -24,6 +24,7 @@ from iku.alerts import messages
 from iku.alerts.email import EmailError, send_email, smtp_configured
 from iku.alerts.webhook import WebhookError, post_webhook, redact_url
 from iku.domain.model import SubmissionRecord
+from iku.domain.periods import deadline
 from iku.domain.schedule import as_of_datetime, months_due, reminder_due
 from iku.domain.status import MonthSubmission
 from iku.queries import submission_matrix
@@ -139,15 +140,16 @@ def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | No
     return queued
 
 
+def _wanted(res: Resources, as_of: datetime, period: tuple[int, int] | None) -> list[tuple[int, int]]:
+    pipe = res.config.pipeline
+    return [period] if period else months_due(as_of, pipe.deadline_day, pipe.timezone)
+
+
 def missing_cells(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> list[MonthSubmission]:
     """Every (bidang, month) missing at `as_of`: one month, or every month due (months_due)."""
-    pipe = res.config.pipeline
-    if period:
-        wanted = [period]
-    else:
-        wanted = months_due(as_of, pipe.deadline_day, pipe.timezone)
+    wanted = _wanted(res, as_of, period)
     found: list[MonthSubmission] = []
     for year in sorted({y for y, _ in wanted}):
         months = {m for y, m in wanted if y == year}
@@ -156,13 +158,44 @@ def missing_cells(
     return sorted(found, key=lambda c: (c.year, c.month, c.bidang))
 
 
+def evidence_gaps(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> list[tuple[str, int, int, list[str]]]:
+    """(bidang, year, month, indicator codes) of every month due with valid data
+    whose indicators requiring bukti dukung (evidence_required) have none."""
+    from iku.warehouse.sakip import Sakip
+
+    required = [i for i in res.config.catalogue.indicators if i.evidence_required]
+    if not required:
+        return []
+    sakip = Sakip(res.warehouse)
+    wanted = _wanted(res, as_of, period)
+    gaps = []
+    for year in sorted({y for y, _ in wanted}):
+        months = sorted(m for y, m in wanted if y == year)
+        with_data = {k for k, v in sakip.states(res.opd, year).items() if v.state is not None}
+        lacking = sakip.months_missing_evidence(res.opd, year, [i.code for i in required], months)
+        for m in months:
+            for bidang in sorted({i.bidang for i in required}):
+                codes = [i.code for i in required if i.bidang == bidang and (i.code, m) in lacking]
+                if codes and (bidang, m) in with_data:
+                    gaps.append((bidang, year, m, codes))
+    return gaps
+
+
 def raise_missing_alerts(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> tuple[list[MonthSubmission], int]:
+    """Alerts for the months missing after their deadline, and for the months
+    whose required bukti dukung is missing (`missing_evidence`)."""
     found = missing_cells(res, as_of, period)
     queued = sum(
         queue(res, messages.missing_submission(c, res.config, as_of, _source(res, c.bidang))) for c in found
     )
+    pipe = res.config.pipeline
+    for bidang, year, month, codes in evidence_gaps(res, as_of, period):
+        due = deadline(year, month, pipe.deadline_day, pipe.timezone)
+        queued += queue(res, messages.missing_evidence(bidang, year, month, codes, res.config, due))
     return found, queued
 
 

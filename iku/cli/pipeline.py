@@ -167,11 +167,13 @@ def status(
     if as_json:
         tz = when.tzinfo
         warned = _warnings(units, year)
+        lacking = _evidence_missing(units, year, checked)
         rows = [
             {
                 **c.as_json(),
                 **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz),
                 "warnings": warned.get((c.opd or res.opd, c.bidang, c.month), []),
+                "evidence_missing": lacking.get((c.opd or res.opd, c.bidang, c.month), []),
             }
             for c in cells
         ]
@@ -210,6 +212,26 @@ def _warnings(units, year: int) -> dict:
         for w in Sakip(u.warehouse).follow_up(u.opd, year):
             keep = {k: w[k] for k in ("indicator", "rule", "value", "message")}
             found.setdefault((u.opd, w["bidang"], w["month"]), []).append(keep)
+    return found
+
+
+def _evidence_missing(units, year: int, checked: dict) -> dict:
+    """(opd, bidang, month) -> the indicators requiring bukti dukung (evidence_required)
+    that have none in a month with valid data."""
+    from iku.warehouse.sakip import Sakip
+
+    found: dict = {}
+    for u in units:
+        required = [i for i in u.config.catalogue.indicators if i.evidence_required]
+        if not required:
+            continue
+        months = sorted({m for (o, _, m), v in checked.items() if o == u.opd and v.state is not None})
+        lacking = Sakip(u.warehouse).months_missing_evidence(u.opd, year, [i.code for i in required], months)
+        for i in required:
+            for m in months:
+                view = checked.get((u.opd, i.bidang, m))
+                if (i.code, m) in lacking and view is not None and view.state is not None:
+                    found.setdefault((u.opd, i.bidang, m), []).append(i.code)
     return found
 
 
