@@ -25,6 +25,7 @@ from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
 from iku.domain.model import SubmissionRecord
 from iku.domain.periods import Period
+from iku.formatting import held_advice, held_reason
 from iku.reports import LakipData, RecapData
 from iku.reports.pdf import PdfPrinter, pdf_printer
 from iku.resources import Resources
@@ -136,6 +137,12 @@ def consolidate_all(
         for r in records
         if r.status != "valid"
     ]
+    summary.update(locked_summary(records, res.config.pipeline.timezone))
+    summary["warning_files"] = [  # "perlu dicek" (CONTRACT §12): told, never a refusal
+        {"file": r.file_name, "bidang": r.bidang, "year": r.year, "month": r.month, "warnings": r.warnings}
+        for r in records
+        if r.warnings
+    ]
     if budget:  # what `iku consolidate` prints of the anggaran folders
         summary["budget_files"] = [budget_summary(b) for b in budget]
     return summary
@@ -151,6 +158,27 @@ def budget_summary(done: BudgetImport) -> dict:
         "problems": [p.as_dict() for p in done.problems],
         "warnings": [p.as_dict() for p in done.warnings],
         "left_out": [list(x) for x in done.left_out],
+    }
+
+
+def locked_summary(records: list[SubmissionRecord], tz: str) -> dict:
+    """The valid files a locked quarter kept out of the current data ("terkunci",
+    CONTRACT §12): each with why (who approved, when) and what to do."""
+    held = [r for r in records if r.held is not None]
+    return {
+        "locked": len(held),
+        "locked_files": [
+            {
+                "file": r.file_name,
+                "bidang": r.bidang,
+                "year": r.year,
+                "month": r.month,
+                "why": held_reason(r.held, tz),
+                "todo": held_advice(r.held),
+            }
+            for r in held
+            if r.held is not None
+        ],
     }
 
 

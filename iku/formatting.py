@@ -13,6 +13,9 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from iku.domain.model import Held
+from iku.domain.periods import QUARTER_NAMES
+
 LOCALE = "id_ID"
 DASH = "–"
 # Indonesia's own names for its three time zones
@@ -127,3 +130,22 @@ STATUS_COLOURS = {
 }
 # What became of one file (valid / invalid / unreadable).
 FILE_STATUS_LABELS = {"valid": "valid", "invalid": "tidak valid", "unreadable": "tidak terbaca"}
+
+
+# A valid file kept out of the current data by a locked quarter (CONTRACT §12):
+# why, and what to do, for the command line, the alert and the portal alike.
+def held_reason(held: Held, tz: str) -> str:
+    """'Triwulan I 2024 sudah disetujui oleh Kadis pada 12 April 2024 pukul 10.30 WIB dan dikunci'."""
+    quarter = f"{QUARTER_NAMES[held.quarter]} {held.year}"
+    when = local_datetime(held.since, tz)
+    if held.approved_by:
+        return f"{quarter} sudah disetujui oleh {held.approved_by} pada {when} dan dikunci"
+    return f"{quarter} ditutup otomatis pada {when} (lock_after_days) dan dikunci"
+
+
+def held_advice(held: Held) -> str:
+    return (
+        "data yang disetujui tetap berlaku; bila berkas ini yang harus dipakai, minta Kepala Dinas "
+        f"membuka kunci triwulan itu (portal, atau iku unlock --period {held.year}-Q{held.quarter} "
+        "--reason ...); setelah dibuka, kiriman terbaru bulan itu otomatis berlaku"
+    )

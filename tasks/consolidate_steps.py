@@ -19,7 +19,8 @@ from iku import archive, storage
 from iku.alerts import dispatch
 from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
-from iku.domain.model import SubmissionRecord
+from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
+from iku.domain.plausibility import check_sheet
 from iku.domain.text import shown_name
 from iku.formatting import FILE_STATUS_LABELS
 from iku.locations import Unwritable, ensure_writable
@@ -331,12 +332,16 @@ def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[Su
     for record in records:  # oldest first within each OPD too
         record.opd = record.opd or res.opd
         by_opd.setdefault(record.opd, []).append(record)
+    pipelines = {u.opd: u.config.pipeline for u in res.units()}
+    check_plausibility(res, by_opd)
     for opd, batch in (
         (opd, mine[start : start + size])
         for opd, mine in by_opd.items()
         for start in range(0, len(mine), size)
     ):
-        for record, sub_id in zip(batch, res.warehouse.record_many(opd, batch)):
+        pipe = pipelines.get(opd, res.config.pipeline)
+        ids = res.warehouse.record_many(opd, batch, lock_after_days=pipe.lock_after_days, tz=pipe.timezone)
+        for record, sub_id in zip(batch, ids):
             if sub_id is None:
                 log.info(
                     "%s sudah dicatat oleh run lain yang berjalan bersamaan; dilewati", record.source_path
@@ -344,9 +349,49 @@ def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[Su
                 continue
             if record.status != "valid":
                 _log_problems(record)
+            if record.held is not None:
+                log.warning("%s: recorded, not current: its quarter is locked", record.source_path)
             loaded.append(record)
         checkpoint("batch-committed")
     return loaded
+
+
+def check_plausibility(res: Resources, by_opd: dict[str, list[SubmissionRecord]]) -> None:
+    """Each valid record's "perlu dicek" warnings (CONTRACT §12), kept with it:
+    its figures against the bidang's current history in the warehouse and the
+    valid files before it in this run. Never a refusal."""
+    catalogues = {u.opd: u.config.catalogue for u in res.units()}
+    for opd, records in by_opd.items():
+        valid = [r for r in records if r.status == "valid" and r.year and r.month]
+        if not valid:
+            continue
+        catalogue = catalogues.get(opd, res.config.catalogue)
+        history = res.warehouse.current_values(opd)
+        for r in valid:  # oldest first: a file's history includes the run's earlier months
+            assert r.year is not None and r.month is not None
+            mine = [v for v in history if v.bidang == r.bidang]
+            found = check_sheet(catalogue.indicators_of(r.bidang), r.year, r.month, r.values, mine)
+            r.warnings = [w.as_dict() for w in found]
+            history = [v for v in history if (v.bidang, v.year, v.month) != (r.bidang, r.year, r.month)]
+            history += [_as_month(r, v) for v in r.values]
+
+
+def _as_month(r: SubmissionRecord, v: ValueRow) -> MonthlyValue:
+    assert r.year is not None and r.month is not None
+    return MonthlyValue(
+        r.bidang,
+        v.indicator,
+        r.year,
+        r.month,
+        v.realisation,
+        v.numerator,
+        v.denominator,
+        v.note,
+        r.file_name,
+        r.sha256,
+        0,
+        r.received_at,
+    )
 
 
 def _log_problems(record: SubmissionRecord) -> None:

@@ -31,6 +31,8 @@ def test_status_json_has_every_month_and_contract_fields(iku_env):
         "verification_note",
         "verification_by",
         "verification_at",
+        "warnings",  # "perlu dicek" kept with the current submission
+        "evidence_missing",  # indicators requiring bukti dukung without it
     }
     assert (first["verification"], first["locked"]) == (None, False)  # nothing valid came
     by = {(s["bidang"], s["month"]): s["status"] for s in body["submissions"]}

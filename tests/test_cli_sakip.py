@@ -7,13 +7,17 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from kabupatenkit import SEED, TWIN, kabupaten_config
+from loopback import WebhookReceiver
 from sheetkit import sheet_rows, write_xlsx
+
+from iku.warehouse import Warehouse
 
 IKU = str(Path(sys.executable).with_name("iku"))
 BIDANG = ("perumahan", "perkim")  # both have indicators: both are expected for an approval
@@ -218,3 +222,89 @@ def test_pk_writes_the_document_and_refuses_a_year_outside_the_renstra(iku_env, 
     assert [Path(p).name for p in only_html] == ["perjanjian-kinerja-2024.html"]
     assert "tahun 2030 di luar periode Renstra 2022–2026" in refused("pk", "--year", "2030")
     assert "bukan" in refused("pk", "--year", "2024", "--as-of", "kemarin")
+
+
+@pytest.mark.slow  # several `iku` runs, consolidations among them
+def test_a_file_for_a_locked_quarter_is_kept_told_and_current_after_unlock(quarter_in_both):
+    """CONTRACT §12: consolidate, approve, drop a corrected file, consolidate:
+    the figures stay as approved and the file is named `terkunci` with why and
+    what to do, alerted once; after `iku unlock` it is the current data."""
+    env = quarter_in_both
+    for bidang in BIDANG:
+        for month in ("01", "02", "03"):
+            ok("verify", "--bidang", bidang, "--period", f"2024-{month}", "--by", "sari")
+    ok("approve", "--period", "2024-Q1", "--by", "Kepala Dinas")
+    before = json.loads(ok("status", "--year", "2024", "--json"))
+    submit(env / "inbox", "perumahan", 2, value=15, name="-perbaikan")
+    with WebhookReceiver() as hook:
+        said = ok("consolidate", env={"IKU_ALERT_WEBHOOK_URL": hook.url}).splitlines()
+        assert said[-1].startswith("1 berkas baru: 1 valid (1 terkunci), 0 tidak valid")
+        [told] = [line for line in said if line.startswith("terkunci: ")]
+        assert told.startswith("terkunci: perumahan-2024-02-perbaikan.xlsx (bidang perumahan, Februari 2024)")
+        assert re.search(
+            r"Triwulan I 2024 sudah disetujui oleh Kepala Dinas pada \d+ \w+ \d{4} pukul [\d.]+ WIB", told
+        )
+        assert "minta Kepala Dinas membuka kunci" in told and "iku unlock --period 2024-Q1" in told
+        ok("consolidate", env={"IKU_ALERT_WEBHOOK_URL": hook.url})  # nothing new: nothing told again
+    assert json.loads(ok("status", "--year", "2024", "--json")) == before  # states as approved
+    assert figures("perumahan", 2) == {3.0}  # and the figures
+    locked = [b for b in hook.bodies if b["kind"] == "locked_submission"]
+    assert len(locked) == 1 and locked[0]["file"] == "perumahan-2024-02-perbaikan.xlsx"
+    assert (locked[0]["bidang"], locked[0]["month"], locked[0]["quarter"]) == ("perumahan", 2, "2024-Q1")
+    assert locked[0]["approved_by"] == "Kepala Dinas" and "terkunci" in locked[0]["message"]
+
+    unlocked = ok("unlock", "--period", "2024-Q1", "--reason", "perbaikan Februari")
+    assert "1 bidang-bulan berganti ke kiriman terbaru." in unlocked
+    assert figures("perumahan", 2) == {15.0}  # the usual revision rule: the latest file
+    assert submissions()[("perumahan", 2)]["verification"] == "diterima"
+
+
+def figures(bidang: str, month: int) -> set:
+    """The current realisation figures of a bidang-month of 2024, from the warehouse."""
+    wh = Warehouse(os.environ["IKU_WAREHOUSE_URL"])
+    try:
+        return {
+            v.realisation
+            for v in wh.current_values("disperkim-tjb", 2024)
+            if (v.bidang, v.month) == (bidang, month)
+        }
+    finally:
+        wh.engine.dispose()
+
+
+@pytest.mark.slow  # `iku` runs, a consolidation among them
+def test_consolidate_and_status_tell_the_plausibility_warnings(quarter_in):
+    submit(quarter_in / "inbox", "perumahan", 4, value=3000)  # 3 a month before: a slipped digit?
+    said = ok("consolidate").splitlines()
+    assert said[-1].startswith("1 berkas baru: 1 valid, 0 tidak valid")  # a warning, no refusal
+    told = [line for line in said if line.startswith("perlu dicek: ")]
+    assert told[0] == (
+        "perlu dicek: perumahan-2024-04.xlsx (bidang perumahan, April 2024): IKU-01 bernilai 3.000, "
+        "1.000 kali bulan tertinggi sebelumnya (3) (berkas tetap diterima)"
+    )
+    assert len(told) == 4  # each of perumahan's indicators
+    cells = submissions()
+    assert [w["indicator"] for w in cells[("perumahan", 4)]["warnings"]] == [
+        "IKU-01",
+        "IKU-02",
+        "IKU-03",
+        "IKU-05",
+    ]
+    assert (
+        cells[("perumahan", 4)]["warnings"][0]["rule"] == "jump" and cells[("perumahan", 3)]["warnings"] == []
+    )
+
+
+@pytest.mark.slow  # `iku` runs, a consolidation among them
+def test_status_flags_a_month_without_required_evidence(quarter_in, config_copy):
+    opd = config_copy / "opd.yaml"
+    opd.write_text(
+        opd.read_text(encoding="utf-8").replace(
+            "  - code: IKU-01\n", "  - code: IKU-01\n    evidence_required: true\n", 1
+        ),
+        encoding="utf-8",
+    )
+    body = json.loads(ok("status", "--year", "2024", "--json", env={"IKU_CONFIG_DIR": str(config_copy)}))
+    cells = {(s["bidang"], s["month"]): s["evidence_missing"] for s in body["submissions"]}
+    assert [cells[("perumahan", m)] for m in (1, 2, 3, 4)] == [["IKU-01"], ["IKU-01"], ["IKU-01"], []]
+    assert cells[("perkim", 1)] == []  # IKU-01 is perumahan's

@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 from runkit import consolidate, make_resources
 from sheetkit import sheet_rows, write_csv, write_xlsx
+from sqlalchemy import update
+
+from iku.warehouse.sakip import Sakip
+from iku.warehouse.schema import submission
 
 pytestmark = pytest.mark.prefect
 
@@ -341,3 +345,47 @@ def test_strays_one_level_down_in_a_kabupaten_inbox(tmp_path):
         "pindahkan ke folder bidangnya",
     ]
     assert stray_entries(inbox / "dinkes" / "kesmas", [inbox / "dinkes" / "kesmas"]) == []
+
+
+def test_a_quarter_closed_by_lock_after_days_keeps_its_figures(res):
+    """pipeline.yaml lock_after_days reaches the load: a corrected April 2023
+    sheet arriving long after the quarter closed is recorded, never current."""
+    inbox = res.settings.inbox_dir
+    write_xlsx(inbox / "perumahan" / "april.xlsx", sheet_rows(value=3))
+    assert [r.held for r in consolidate(res)] == [None]  # no lock configured: loads as usual
+    with res.warehouse.engine.begin() as conn:  # as if loaded in time, before the quarter closed
+        conn.execute(update(submission).values(processed_at=datetime(2023, 5, 6, tzinfo=UTC)))
+    pipeline = res.config.pipeline.model_copy(update={"lock_after_days": 15})
+    res.config = res.config.model_copy(update={"pipeline": pipeline})
+    write_xlsx(inbox / "perumahan" / "april-revisi.xlsx", sheet_rows(value=7))
+    [late] = consolidate(res)
+    assert (late.status, late.held.quarter, late.held.approved_by) == ("valid", 2, None)
+    # closed 15 days after 30 June 2023, midnight WIB
+    assert late.held.since == datetime(2023, 7, 15, 16, 59, 59, 999999, tzinfo=UTC)
+    assert current(res)[("perumahan", "IKU-02", 4)] == (3.0, None, None)
+
+
+def test_plausibility_warnings_are_kept_with_the_submission_and_never_refuse(res):
+    """CONTRACT §12: a typing slip (1500 for 15) passes every rule; the run loads
+    it and keeps "perlu dicek" with the reason, checked against the months before
+    it (those of the warehouse and those earlier in the same run)."""
+    inbox = res.settings.inbox_dir
+    t0 = datetime(2023, 2, 5, tzinfo=UTC)
+    for month in (1, 2, 3):
+        path = write_xlsx(inbox / "perumahan" / f"{month:02d}.xlsx", sheet_rows(month=month, value=15))
+        touch(path, t0.replace(month=month + 1))
+    assert [r.warnings for r in consolidate(res)] == [[], [], []]  # valid, checked, nothing odd
+    touch(write_xlsx(inbox / "perumahan" / "04.xlsx", sheet_rows(month=4, value=15)), t0.replace(month=5))
+    touch(write_xlsx(inbox / "perumahan" / "05.xlsx", sheet_rows(month=5, value=1500)), t0.replace(month=6))
+    april, may = consolidate(res)
+    assert (april.warnings, may.status, may.held) == ([], "valid", None)
+    codes = ["IKU-01", "IKU-02", "IKU-03", "IKU-05"]  # perumahan's indicators, each 1500 after 15s
+    assert [w["indicator"] for w in may.warnings] == codes
+    assert all(
+        w["message"].startswith("perlu dicek: IKU-0") and "1.500" in w["message"] for w in may.warnings
+    )
+    assert {w["rule"] for w in may.warnings} == {"history"}  # four months of history: April from this run
+    assert current(res)[("perumahan", "IKU-02", 5)] == (1500.0, None, None)  # loaded: a warning, no refusal
+    kept = Sakip(res.warehouse).follow_up(res.opd, 2023)
+    assert [(w["month"], w["indicator"], w["file_name"]) for w in kept] == [(5, c, "05.xlsx") for c in codes]
+    assert Sakip(res.warehouse).unchecked(res.opd, 2023) == set()  # every current file was checked

@@ -24,6 +24,7 @@ from iku.alerts import messages
 from iku.alerts.email import EmailError, send_email, smtp_configured
 from iku.alerts.webhook import WebhookError, post_webhook, redact_url
 from iku.domain.model import Problem, SubmissionRecord
+from iku.domain.periods import deadline
 from iku.domain.schedule import as_of_datetime, months_due, reminder_due
 from iku.domain.status import MonthSubmission
 from iku.queries import submission_matrix
@@ -106,12 +107,17 @@ def channels(res: Resources) -> list[str]:
 
 
 def outbox(res: Resources) -> list[SubmissionRecord]:
-    """Invalid and unreadable files the warehouse holds without their alert
-    (none when no channel is configured: nothing could be recorded)."""
+    """Invalid and unreadable files the warehouse holds without their alert,
+    then valid files held by a locked quarter without theirs (none when no
+    channel is configured: nothing could be recorded)."""
     if not channels(res):
         return []
-    days = res.config.pipeline.alerts.catch_up_days
-    return res.warehouse.unalerted_submissions(res.opd, datetime.now(UTC) - timedelta(days=days))
+    pipe = res.config.pipeline
+    since = datetime.now(UTC) - timedelta(days=pipe.alerts.catch_up_days)
+    return [
+        *res.warehouse.unalerted_submissions(res.opd, since),
+        *res.warehouse.unalerted_held(res.opd, since, lock_after_days=pipe.lock_after_days, tz=pipe.timezone),
+    ]
 
 
 def _source(res: Resources, bidang: str | None) -> str | None:
@@ -122,9 +128,10 @@ def _source(res: Resources, bidang: str | None) -> str | None:
 
 
 def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
-    """One alert per invalid or unreadable record, per channel. Without
-    `records`: every such file in the warehouse still without its alert (the
-    outbox), whichever run recorded it."""
+    """One alert per invalid or unreadable record, and per valid record held by
+    a locked quarter ("terkunci"), per channel. Without `records`: every such
+    file in the warehouse still without its alert (the outbox), whichever run
+    recorded it."""
     queued = 0
     for rec in outbox(res) if records is None else records:
         msg = messages.submission_alert(rec, res.config, _source(res, rec.bidang))
@@ -148,15 +155,16 @@ def raise_budget_alert(
     return queue(res, msg, include_bidang=False)
 
 
+def _wanted(res: Resources, as_of: datetime, period: tuple[int, int] | None) -> list[tuple[int, int]]:
+    pipe = res.config.pipeline
+    return [period] if period else months_due(as_of, pipe.deadline_day, pipe.timezone)
+
+
 def missing_cells(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> list[MonthSubmission]:
     """Every (bidang, month) missing at `as_of`: one month, or every month due (months_due)."""
-    pipe = res.config.pipeline
-    if period:
-        wanted = [period]
-    else:
-        wanted = months_due(as_of, pipe.deadline_day, pipe.timezone)
+    wanted = _wanted(res, as_of, period)
     found: list[MonthSubmission] = []
     for year in sorted({y for y, _ in wanted}):
         months = {m for y, m in wanted if y == year}
@@ -165,13 +173,44 @@ def missing_cells(
     return sorted(found, key=lambda c: (c.year, c.month, c.bidang))
 
 
+def evidence_gaps(
+    res: Resources, as_of: datetime, period: tuple[int, int] | None = None
+) -> list[tuple[str, int, int, list[str]]]:
+    """(bidang, year, month, indicator codes) of every month due with valid data
+    whose indicators requiring bukti dukung (evidence_required) have none."""
+    from iku.warehouse.sakip import Sakip
+
+    required = [i for i in res.config.catalogue.indicators if i.evidence_required]
+    if not required:
+        return []
+    sakip = Sakip(res.warehouse)
+    wanted = _wanted(res, as_of, period)
+    gaps = []
+    for year in sorted({y for y, _ in wanted}):
+        months = sorted(m for y, m in wanted if y == year)
+        with_data = {k for k, v in sakip.states(res.opd, year).items() if v.state is not None}
+        lacking = sakip.months_missing_evidence(res.opd, year, [i.code for i in required], months)
+        for m in months:
+            for bidang in sorted({i.bidang for i in required}):
+                codes = [i.code for i in required if i.bidang == bidang and (i.code, m) in lacking]
+                if codes and (bidang, m) in with_data:
+                    gaps.append((bidang, year, m, codes))
+    return gaps
+
+
 def raise_missing_alerts(
     res: Resources, as_of: datetime, period: tuple[int, int] | None = None
 ) -> tuple[list[MonthSubmission], int]:
+    """Alerts for the months missing after their deadline, and for the months
+    whose required bukti dukung is missing (`missing_evidence`)."""
     found = missing_cells(res, as_of, period)
     queued = sum(
         queue(res, messages.missing_submission(c, res.config, as_of, _source(res, c.bidang))) for c in found
     )
+    pipe = res.config.pipeline
+    for bidang, year, month, codes in evidence_gaps(res, as_of, period):
+        due = deadline(year, month, pipe.deadline_day, pipe.timezone)
+        queued += queue(res, messages.missing_evidence(bidang, year, month, codes, res.config, due))
     return found, queued
 
 

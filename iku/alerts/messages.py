@@ -11,6 +11,8 @@ summary, and the webhook body of CONTRACT §8. Kinds:
 - ``kabupaten_recap``     the recap of every OPD for a quarter or year, to the kabupaten (extra kind)
 - ``returned_month``      the planning team returned a bidang's month with a note (extra kind)
 - ``invalid_budget``      a budget sheet in the inbox's anggaran folder was refused (extra kind)
+- ``locked_submission``   a valid file for a month of a locked quarter: recorded, never current (extra kind)
+- ``missing_evidence``    a month with valid data but no bukti dukung for an indicator that requires it (extra kind)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from iku.domain.periods import deadline, month_name
 from iku.domain.places import Where
 from iku.domain.status import MonthSubmission, file_status_counts
 from iku.domain.text import one_line
-from iku.formatting import local_date, local_datetime, num, pct
+from iku.formatting import held_advice, held_reason, local_date, local_datetime, num, pct
 
 if TYPE_CHECKING:
     from iku.reports.recap import RecapData
@@ -260,14 +262,61 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
     )
 
 
+def locked_submission(rec: SubmissionRecord, config: Config) -> AlertMessage:
+    """A valid file for a month of a locked quarter (CONTRACT §12): archived and
+    recorded, never the current data; the bidang and the planning team read why
+    and what to do."""
+    assert rec.held is not None
+    tz = config.pipeline.timezone
+    key = f"locked:{rec.sha256}"
+    period = period_label(rec.year, rec.month)
+    why = held_reason(rec.held, tz)
+    lines = [
+        f"Yth. {bidang_name(config, rec.bidang)} dan tim perencanaan,",
+        "",
+        "Berkas laporan realisasi IKU berikut valid dan sudah diarsipkan serta dicatat, tetapi TERKUNCI: "
+        "angkanya tidak dipakai sebagai data bulan itu.",
+        "",
+        *_file_lines(config, rec, period),
+        "",
+        f"Sebabnya: {why}.",
+        "",
+        f"Yang perlu dilakukan: {held_advice(rec.held)}.",
+        "",
+        _footer(config, key),
+    ]
+    return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
+        kind="locked_submission",
+        cause_key=key,
+        subject=_subject(
+            config, f"[IKU] Berkas terkunci: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})"
+        ),
+        text="\n".join(lines),
+        summary=f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} terkunci: {why}.",
+        bidang=rec.bidang,
+        year=rec.year,
+        month=rec.month,
+        file=rec.file_name,
+        extra={
+            "quarter": f"{rec.held.year}-Q{rec.held.quarter}",
+            "approved_by": rec.held.approved_by,
+            "locked_since": rec.held.since.isoformat(),
+        },
+    )
+
+
 def submission_alert(
     rec: SubmissionRecord, config: Config, source_dir: str | None = None
 ) -> AlertMessage | None:
-    """The alert a new record calls for, or None for a valid file."""
+    """The alert a new record calls for, or None for a valid file used as the current data."""
     if rec.status == "invalid":
         return invalid_submission(rec, config, source_dir)
     if rec.status == "unreadable":
         return unreadable_file(rec, config, source_dir)
+    if rec.held is not None:
+        return locked_submission(rec, config)
     return None
 
 
@@ -338,6 +387,7 @@ def missing_submission(
         f"  Periode     : {period}",
         f"  Batas waktu : {due}",
         f"  Indikator   : {', '.join(i.code for i in config.catalogue.indicators_of(cell.bidang))}",
+        *_evidence_lines(config, cell.bidang),
         "",
         "Yang perlu dilakukan: isi lembar Realisasi untuk periode ini (satu baris per indikator) dan "
         f"simpan di folder bidang Anda{_where(source_dir)} secepatnya. Penyampaian setelah batas waktu "
@@ -381,6 +431,7 @@ def reminder(
         f"  Bidang    : {bidang_label(config, cell.bidang)}",
         f"  Periode   : {period}",
         f"  Indikator : {', '.join(i.code for i in config.catalogue.indicators_of(cell.bidang))}",
+        *_evidence_lines(config, cell.bidang),
         "",
         f"Simpan lembar Realisasi di folder bidang Anda{_where(source_dir)} sebelum batas waktu. "
         f"Templat terisi: `iku template --bidang {cell.bidang} --period {cell.year}-{cell.month:02d} --out FILE`.",
@@ -405,6 +456,55 @@ def reminder(
         file=None,
         problems=[],
         extra={"deadline": cell.deadline.isoformat(), "days_before": days_before},
+    )
+
+
+def _evidence_lines(config: Config, bidang: str) -> list[str]:
+    """The bidang's indicators that require bukti dukung each month, when any."""
+    codes = [i.code for i in config.catalogue.indicators_of(bidang) if i.evidence_required]
+    if not codes:
+        return []
+    return [f"  Bukti dukung wajib: {', '.join(codes)} (unggah berkasnya per bulan di portal)"]
+
+
+def missing_evidence(
+    bidang: str, year: int, month: int, codes: list[str], config: Config, deadline_at: datetime
+) -> AlertMessage:
+    """A month with valid data whose indicators requiring bukti dukung have none
+    after the deadline (CONTRACT §12)."""
+    tz = config.pipeline.timezone
+    key = f"missing-evidence:{bidang}:{year}-{month:02d}"
+    period = period_label(year, month)
+    lines = [
+        f"Yth. {bidang_name(config, bidang)},",
+        "",
+        f"Data realisasi IKU {period} sudah masuk, tetapi BUKTI DUKUNG untuk indikator yang wajib "
+        "melampirkannya belum diunggah:",
+        "",
+        f"  Bidang       : {bidang_label(config, bidang)}",
+        f"  Periode      : {period}",
+        f"  Batas waktu  : {local_datetime(deadline_at, tz)}",
+        f"  Indikator    : {', '.join(codes)}",
+        "",
+        "Yang perlu dilakukan: unggah bukti dukungnya (berita acara, foto, daftar hadir; PDF, JPG, PNG "
+        "atau XLSX) di halaman bulan itu pada portal, atau lewat POST /api/evidence.",
+        "",
+        _footer(config, key),
+    ]
+    return AlertMessage(
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
+        kind="missing_evidence",
+        cause_key=key,
+        subject=_subject(config, f"[IKU] Bukti dukung belum ada: {bidang_name(config, bidang)}, {period}"),
+        text="\n".join(lines),
+        summary=f"Bukti dukung {period} dari {bidang_label(config, bidang)} belum ada untuk {', '.join(codes)}.",
+        bidang=bidang,
+        year=year,
+        month=month,
+        file=None,
+        problems=[],
+        extra={"indicators": codes},
     )
 
 

@@ -30,7 +30,7 @@ from iku.cli.common import (
 )
 from iku.cli.errors import BadArgument, guarded, parse_arg
 from iku.console import count, problems_table, status_table
-from iku.domain.periods import parse_as_of
+from iku.domain.periods import month_name, parse_as_of
 from iku.locations import ensure_writable
 
 
@@ -90,12 +90,31 @@ def _print_summary(summary: dict, unread: list[str]) -> None:
     table = problems_table(summary.get("problem_files", []))
     if table is not None:
         console.print(table)
+    for f in summary.get("warning_files", []):
+        for w in f["warnings"]:
+            console.print(
+                f"perlu dicek: {f['file']} (bidang {f['bidang']}, {month_name(f['month'])} {f['year']}): "
+                f"{w['message'].removeprefix('perlu dicek: ')} (berkas tetap diterima)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    for f in summary.get("locked_files", []):
+        period = f"{month_name(f['month'])} {f['year']}"
+        console.print(
+            f"terkunci: {f['file']} (bidang {f['bidang']}, {period}) dicatat, tidak dipakai: {f['why']}; {f['todo']}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    locked = summary.get("locked", 0)
     budget = summary.get("budget_files", [])
     for line in _budget_lines(budget):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     refused = sum(b["status"] == "refused" for b in budget)
     console.print(
-        f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid, "
+        f"{count(summary['new_files'])} berkas baru: {count(summary['valid'])} valid"
+        f"{f' ({count(locked)} terkunci)' if locked else ''}, "
         f"{count(summary['invalid'])} tidak valid, {count(summary['unreadable'])} tidak terbaca; "
         f"{count(summary['known_files'])} sudah pernah diproses; {count(summary.get('ignored', 0))} diabaikan"
         + (
@@ -195,8 +214,16 @@ def status(
     checked = _verification(units, year)  # as it stands now (CONTRACT §12), also with --as-of
     if as_json:
         tz = when.tzinfo
+        warned = _warnings(units, year)
+        lacking = _evidence_missing(units, year, checked)
         rows = [
-            {**c.as_json(), **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz)} for c in cells
+            {
+                **c.as_json(),
+                **_checked(checked[(c.opd or res.opd, c.bidang, c.month)], tz),
+                "warnings": warned.get((c.opd or res.opd, c.bidang, c.month), []),
+                "evidence_missing": lacking.get((c.opd or res.opd, c.bidang, c.month), []),
+            }
+            for c in cells
         ]
         print(json.dumps({"year": year, "submissions": rows}, ensure_ascii=False))
         return
@@ -221,6 +248,38 @@ def _verification(units, year: int) -> dict:
         codes = [b.code for b in u.config.catalogue.bidang]
         for (bidang, month), view in sakip.states(u.opd, year, bidang=codes).items():
             found[(u.opd, bidang, month)] = view
+    return found
+
+
+def _warnings(units, year: int) -> dict:
+    """(opd, bidang, month) -> the "perlu dicek" warnings kept with its current submission."""
+    from iku.warehouse.sakip import Sakip
+
+    found: dict = {}
+    for u in units:
+        for w in Sakip(u.warehouse).follow_up(u.opd, year):
+            keep = {k: w[k] for k in ("indicator", "rule", "value", "message")}
+            found.setdefault((u.opd, w["bidang"], w["month"]), []).append(keep)
+    return found
+
+
+def _evidence_missing(units, year: int, checked: dict) -> dict:
+    """(opd, bidang, month) -> the indicators requiring bukti dukung (evidence_required)
+    that have none in a month with valid data."""
+    from iku.warehouse.sakip import Sakip
+
+    found: dict = {}
+    for u in units:
+        required = [i for i in u.config.catalogue.indicators if i.evidence_required]
+        if not required:
+            continue
+        months = sorted({m for (o, _, m), v in checked.items() if o == u.opd and v.state is not None})
+        lacking = Sakip(u.warehouse).months_missing_evidence(u.opd, year, [i.code for i in required], months)
+        for i in required:
+            for m in months:
+                view = checked.get((u.opd, i.bidang, m))
+                if (i.code, m) in lacking and view is not None and view.state is not None:
+                    found.setdefault((u.opd, i.bidang, m), []).append(i.code)
     return found
 
 

@@ -38,6 +38,18 @@ class ValueRow:
     follow_up: str | None = None
 
 
+@dataclass(frozen=True)
+class Held:
+    """What keeps a valid file out of the current data: its month's quarter is
+    locked (CONTRACT §12), approved by `approved_by`, or closed by
+    lock_after_days (`approved_by` None); the lock began at `since`."""
+
+    year: int
+    quarter: int
+    approved_by: str | None
+    since: datetime
+
+
 @dataclass
 class SubmissionRecord:
     """What became of one file a bidang sent."""
@@ -55,6 +67,10 @@ class SubmissionRecord:
     problems: list[Problem] = field(default_factory=list)
     values: list[ValueRow] = field(default_factory=list)
     opd: str = ""  # the OPD whose folder it came from
+    held: Held | None = None  # valid, recorded, but its quarter is locked: never current ("terkunci")
+    # "perlu dicek" (plausibility, CONTRACT §12; never a refusal), PlausibilityWarning.as_dict()
+    # each, kept with the submission; None: not checked (not valid)
+    warnings: list[dict[str, object]] | None = None
 
 
 @dataclass(frozen=True)

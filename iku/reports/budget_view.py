@@ -132,12 +132,43 @@ def load_budget(
 
 
 @dataclass(frozen=True)
+class EvidenceItem:
+    """A bukti dukung file of an indicator's month, with the portal's link to it."""
+
+    indicator: str
+    month: int
+    file_name: str
+    sha256: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    url: str  # the portal's path (/opd/<code>/bukti/<sha256>): opened from the portal, signed in
+
+    def as_dict(self, tz: str = "Asia/Jakarta") -> dict[str, object]:
+        from zoneinfo import ZoneInfo
+
+        return {
+            "month": self.month,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "content_type": self.content_type,
+            "size": self.size,
+            "uploaded_at": self.uploaded_at.astimezone(ZoneInfo(tz)).isoformat(),
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
 class SakipView:
-    """Verification per (bidang, month) (the JSON keys of CONTRACT §12) and the
-    approvals of the quarters through the period's end."""
+    """Verification per (bidang, month) (the JSON keys of CONTRACT §12), the
+    approvals of the quarters through the period's end, and the bukti dukung
+    of each indicator through it (with the months an indicator that requires
+    evidence has data but none)."""
 
     months: Mapping[tuple[str, int], Mapping[str, object]] = field(default_factory=dict)
     approvals: tuple[Approval, ...] = ()
+    evidence: Mapping[str, tuple[EvidenceItem, ...]] = field(default_factory=dict)
+    evidence_missing: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def load_sakip(res, period: Period, now: datetime | None = None) -> SakipView:
@@ -163,7 +194,41 @@ def load_sakip(res, period: Period, now: datetime | None = None) -> SakipView:
                     a.approved_at if approved and a else None,
                 )
             )
-    return SakipView({k: v.as_dict() for k, v in states.items()}, tuple(approvals))
+    evidence, missing = _evidence(sakip, res, period, states)
+    return SakipView({k: v.as_dict() for k, v in states.items()}, tuple(approvals), evidence, missing)
+
+
+def _evidence(sakip, res, period: Period, states) -> tuple[dict, dict]:
+    """Each indicator's bukti dukung through the period's end, and for those
+    with evidence_required the months with valid data and no evidence."""
+    opd, last = res.opd, period.end_month
+    found: dict[str, list[EvidenceItem]] = {}
+    for e in sakip.evidence(opd, period.year):
+        if e.month <= last:
+            found.setdefault(e.indicator_code, []).append(
+                EvidenceItem(
+                    e.indicator_code,
+                    e.month,
+                    e.file_name,
+                    e.sha256,
+                    e.content_type,
+                    e.size_bytes,
+                    e.uploaded_at,
+                    f"/opd/{opd}/bukti/{e.sha256}",
+                )
+            )
+    required = [i for i in res.config.catalogue.indicators if i.evidence_required]
+    with_data = {(b, m) for (b, m), v in states.items() if v.state is not None and m <= last}
+    months = sorted({m for _, m in with_data})
+    lacking = sakip.months_missing_evidence(opd, period.year, [i.code for i in required], months)
+    missing = {
+        i.code: tuple(m for m in months if (i.code, m) in lacking and (i.bidang, m) in with_data)
+        for i in required
+    }
+    return (
+        {code: tuple(sorted(items, key=lambda e: (e.month, e.uploaded_at))) for code, items in found.items()},
+        {code: months for code, months in missing.items() if months},
+    )
 
 
 def efficiency_sentence(

@@ -262,6 +262,43 @@ def _status_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
     print_setup(ws)
 
 
+def _evidence_sheet(wb, st: Styles, data: ReportData, tz: ZoneInfo) -> None:
+    """The bukti dukung of each indicator's months (CONTRACT §12), then the
+    months an indicator requiring evidence has none."""
+    ws = wb.add_worksheet("Bukti Dukung")
+    widths = [12, 40, 12, 40, 18, 66, 44]
+    for col, (h, w) in enumerate(
+        zip(
+            ["Kode", "Indikator", "Bulan", "Berkas", "Diunggah", "SHA-256", "Tautan portal"],
+            widths,
+            strict=True,
+        )
+    ):
+        ws.set_column(col, col, w)
+        ws.write_string(0, col, h, st.header)
+    names = {i.code: i.name for i in data.catalogue.indicators}
+    row = 0
+    for code, items in sorted(data.sakip.evidence.items()):
+        for e in items:
+            row += 1
+            for col, text in enumerate([code, names.get(code, ""), month_name(e.month), e.file_name]):
+                put_text(ws, row, col, text, st.text)
+            ws.write_datetime(row, 4, e.uploaded_at.astimezone(tz).replace(tzinfo=None), st.when)
+            put_text(ws, row, 5, e.sha256, st.text)
+            put_text(ws, row, 6, e.url, st.text)
+    if row == 0:
+        put_text(ws, 1, 0, "Belum ada bukti dukung untuk periode ini.", st.text)
+        row = 1
+    for code, months in sorted(data.sakip.evidence_missing.items()):
+        row += 1
+        put_text(ws, row, 0, code, st.text)
+        put_text(ws, row, 1, names.get(code, ""), st.text)
+        put_text(ws, row, 2, ", ".join(month_name(m) for m in months), st.text)
+        put_text(ws, row, 3, "bukti dukung wajib belum ada", st.text)
+    ws.freeze_panes(1, 1)
+    print_setup(ws)
+
+
 def render_excel(data: ReportData) -> bytes:
     """The workbook as bytes, from already-loaded data."""
     buffer = io.BytesIO()
@@ -279,5 +316,6 @@ def render_excel(data: ReportData) -> bytes:
     _evaluation_sheet(wb, st, data)
     _monthly_sheet(wb, st, data, tz)
     _status_sheet(wb, st, data, tz)
+    _evidence_sheet(wb, st, data, tz)
     wb.close()
     return buffer.getvalue()

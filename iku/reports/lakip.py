@@ -34,7 +34,7 @@ from iku.domain.renstra import (
 )
 from iku.formatting import num
 
-from .budget_view import NO_BUDGET_DATA, NO_PROGRAMS, BudgetContext, efficiency_sentence
+from .budget_view import NO_BUDGET_DATA, NO_PROGRAMS, BudgetContext, SakipView, efficiency_sentence
 from .model import Note, clean_number
 
 
@@ -63,6 +63,7 @@ class LakipData:
     rows: list[LakipRow]
     history: list[HistoryValue]
     budget: BudgetContext = field(default_factory=BudgetContext)  # through December (or the last month)
+    sakip: SakipView = field(default_factory=SakipView)  # the year's bukti dukung (CONTRACT §12)
 
     @property
     def renstra(self) -> tuple[int, int]:
@@ -181,14 +182,16 @@ def load_lakip_data(res, year: int) -> LakipData:
     compares the year with the earlier ones."""
     from iku.warehouse.history import history_values
 
-    from .budget_view import load_budget
+    from .budget_view import load_budget, load_sakip
 
     check_year(res.config, year)  # before touching the warehouse
     values = res.warehouse.current_values(res.opd, None)
     history = history_values(res.warehouse, res.opd, current_only=False)
     cat = res.config.catalogue
     budget = load_budget(res.warehouse, res.opd, cat.budget_programs, Period(year), cat.opd.renstra_period[0])
-    return build_lakip_data(res.config, values, year, history=history, budget=budget)
+    data = build_lakip_data(res.config, values, year, history=history, budget=budget)
+    data.sakip = load_sakip(res, Period(year))
+    return data
 
 
 def _ident(r: LakipRow) -> dict:
@@ -254,6 +257,7 @@ def causes_json(causes: Causes) -> dict:
 
 def lakip_json(data: LakipData) -> dict:
     opd = data.config.catalogue.opd
+    tz = data.config.pipeline.timezone
     return {
         "year": data.year,
         "opd": {"code": opd.code, "name": opd.name, "region": opd.region},
@@ -270,6 +274,15 @@ def lakip_json(data: LakipData) -> dict:
                 "months_missing": list(r.current.months_missing),
                 "target_source": r.target_choice.target_source if r.target_choice else "renstra",
                 "target_renstra": clean_number(r.indicator.target(data.year)),
+            }
+            for r in data.rows
+        ],
+        # CONTRACT §12: each indicator's bukti dukung of the year, with the portal's links
+        "evidence": [
+            {
+                **_ident(r),
+                "evidence": [e.as_dict(tz) for e in data.sakip.evidence.get(r.indicator.code, ())],
+                "evidence_missing": list(data.sakip.evidence_missing.get(r.indicator.code, ())),
             }
             for r in data.rows
         ],

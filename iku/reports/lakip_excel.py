@@ -295,6 +295,45 @@ def _notes_sheet(wb, st: Styles, data: LakipData) -> None:
     g.finish_row()
 
 
+def _evidence_sheet(wb, st: Styles, data: LakipData) -> None:
+    """Bukti dukung per indicator and month (CONTRACT §12), with the portal's
+    link, and the months an indicator requiring evidence has none."""
+    g = Grid(
+        wb,
+        st,
+        "Bukti Dukung",
+        f"Bukti Dukung Tahun {data.year}",
+        "Berkas bukti dukung yang diunggah bidang per indikator dan bulan; tautan membuka berkas di portal.",
+        [
+            ("Kode", 9),
+            ("Indikator Kinerja", 40),
+            ("Bulan", 11),
+            ("Berkas", 36),
+            ("SHA-256", 30),
+            ("Tautan portal", 44),
+        ],
+    )
+    g.ws.freeze_panes(HEADER_ROW + 1, 2)
+    for r in data.rows:
+        items = data.sakip.evidence.get(r.indicator.code, ())
+        missing = data.sakip.evidence_missing.get(r.indicator.code, ())
+        for e in items:
+            g.next_row()
+            g.text(0, r.indicator.code, st.center)
+            g.text(1, r.indicator.name)
+            g.text(2, month_name(e.month), st.center)
+            g.text(3, e.file_name)
+            g.text(4, e.sha256)
+            g.text(5, e.url)
+        if missing or not items:
+            g.next_row()
+            g.text(0, r.indicator.code, st.center)
+            g.text(1, r.indicator.name)
+            g.text(2, ", ".join(month_name(m) for m in missing) or "–", st.center)
+            g.text(3, "bukti dukung wajib belum ada" if missing else "tidak ada bukti dukung")
+    g.finish_row()
+
+
 def _history_sheet(wb, st: Styles, data: LakipData) -> None:
     tz = data.config.pipeline.timezone
     g = Grid(
@@ -491,6 +530,7 @@ def render_lakip_excel(data: LakipData) -> bytes:
     _causes_sheet(wb, st, data)
     _standard_sheet(wb, st, data)
     _notes_sheet(wb, st, data)
+    _evidence_sheet(wb, st, data)
     _history_sheet(wb, st, data)
     _budget_sheet(wb, st, data)
     _efficiency_sheet(wb, st, data)

@@ -431,6 +431,9 @@ def report_json(data: ReportData) -> dict:
                 "budget": r.budget,
                 "efficiency_index": r.efficiency_index,
                 "efficiency_label": r.efficiency_label,
+                # CONTRACT §12: the bukti dukung of each month through the period's end
+                "evidence": [e.as_dict(data.timezone) for e in data.sakip.evidence.get(ind.code, ())],
+                "evidence_missing": list(data.sakip.evidence_missing.get(ind.code, ())),
             }
         )
         if data.is_quarterly:

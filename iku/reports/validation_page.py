@@ -13,7 +13,7 @@ from iku.domain.model import SubmissionRecord
 from iku.domain.periods import month_name
 from iku.domain.status import file_status_counts
 from iku.domain.text import shown_name
-from iku.formatting import FILE_STATUS_LABELS, tz_label
+from iku.formatting import FILE_STATUS_LABELS, held_advice, held_reason, tz_label
 from iku.storage import Where, write
 
 from .html import environment
@@ -39,6 +39,9 @@ def render_validation_page(
             "status_label": FILE_STATUS_LABELS[r.status],
             "problems": r.problems,
             "sha256": r.sha256,
+            # CONTRACT §12: "perlu dicek" (never a refusal) and a file a locked quarter holds
+            "warnings": [str(w["message"]) for w in r.warnings or []],
+            "locked": f"{held_reason(r.held, tz)}; {held_advice(r.held)}" if r.held else None,
         }
         # the files that need work first, then by bidang and name
         for r in sorted(records, key=lambda r: (r.status == "valid", r.bidang, r.file_name))

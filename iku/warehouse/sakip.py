@@ -7,16 +7,11 @@ transaction, so no state changes without its record.
 
 Locks and current data: a file for a month of a locked quarter is recorded but
 never becomes current. `hold_locked` enforces that inside the transaction that
-recorded the files (Warehouse._insert calls it, see INTEGRATION below): in each
-locked bidang-month the current submission is the latest valid one recorded
-before the lock began. `Sakip.unlock` makes the latest valid submission of each
-month of the quarter current again (the usual revision rule).
-
-INTEGRATION (wired by the next round, outside this module's files):
-- iku/warehouse/store.py `_insert`: after the rows are inserted, call
-  `hold_locked(conn, opd, periods, now=..., lock_after_days=..., tz=...)`; its
-  result names the periods whose new files stayed "terkunci".
-- iku/warehouse/accounts.py ROLES gains "kepala".
+recorded the files (Warehouse._insert calls it; both live in locks.py, which
+store.py and this module share): in each locked bidang-month the current
+submission is the latest valid one recorded before the lock began.
+`Sakip.unlock` makes the latest valid submission of each month of the quarter
+current again (the usual revision rule).
 """
 
 from __future__ import annotations
@@ -25,29 +20,33 @@ import io
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from hashlib import sha256 as sha256_of
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iku import archive, storage
 from iku.domain import verification as rules
+from iku.domain.model import Held
 from iku.domain.periods import quarter_months, quarter_of
 from iku.domain.verification import MonthState, QuarterApproval, StoredState, TransitionRefused
 from iku.storage import Where
 
-from .schema import audit_log, evidence, quarter_approval, realisation, submission, verification
+from .locks import Period, lock_of
+from .locks import approvals as _approvals
+from .locks import latest_valid as _latest_valid
+from .locks import set_current as _set_current
+from .locks import utc_now as _utc_now
+from .schema import audit_log, evidence, quarter_approval, submission, verification
 from .store import RUN_LOCK, _utc
 
 if TYPE_CHECKING:
     from iku.config import Pipeline
 
     from .store import Warehouse
-
-Period = tuple[str, int, int]  # bidang, year, month
 
 # Bukti dukung: the types the issue names, recognised by their first bytes (the
 # name and the browser's content type are the sender's word, not the file's).
@@ -159,120 +158,12 @@ class Evidence:
     uploaded_at: datetime
 
 
-def _utc_now(now: datetime | None) -> datetime:
-    """`now` (or the clock) in UTC: SQLite keeps a datetime without its offset,
-    so every stored time is UTC (as the rest of the warehouse)."""
-    return (now or datetime.now(UTC)).astimezone(UTC)
-
-
 def month_target(bidang: str, year: int, month: int) -> str:
     return f"{bidang}/{year}-{month:02d}"
 
 
 def quarter_target(year: int, quarter: int) -> str:
     return f"{year}-Q{quarter}"
-
-
-def _approval(row) -> QuarterApproval:
-    return QuarterApproval(
-        approved_by=row.approved_by,
-        approved_at=_utc(row.approved_at),
-        locked=bool(row.locked),
-        unlocked_by=row.unlocked_by,
-        unlocked_at=_utc(row.unlocked_at),
-        unlock_reason=row.unlock_reason,
-    )
-
-
-def _approvals(conn: Connection, opd: str, year: int) -> dict[int, QuarterApproval]:
-    rows = conn.execute(
-        select(quarter_approval).where(quarter_approval.c.opd_code == opd, quarter_approval.c.year == year)
-    )
-    return {row.quarter: _approval(row) for row in rows}
-
-
-def lock_start(
-    approval: QuarterApproval | None,
-    year: int,
-    quarter: int,
-    now: datetime,
-    *,
-    lock_after_days: int | None,
-    tz: str,
-) -> datetime | None:
-    """When the lock in force at `now` began (None: the quarter is open). Files
-    recorded from then on stay out of the current data."""
-    if not rules.quarter_locked(approval, year, quarter, now, lock_after_days=lock_after_days, tz=tz):
-        return None
-    starts = []
-    if approval is not None and approval.locked and approval.approved_at is not None:
-        starts.append(approval.approved_at)
-    closing = rules.closes_at(year, quarter, lock_after_days, tz)
-    if closing is not None and now >= closing:
-        reopened = (
-            approval is not None and approval.unlocked_at is not None and approval.unlocked_at >= closing
-        )
-        if not reopened:
-            starts.append(closing.astimezone(UTC))
-    return (min(starts) if starts else now).astimezone(UTC)
-
-
-def _set_current(conn: Connection, opd: str, period: Period, submission_id: int | None) -> None:
-    """Make `submission_id` (or none) the current data of a bidang-month."""
-    bidang, year, month = period
-    for table in (submission, realisation):
-        key = and_(
-            table.c.opd_code == opd, table.c.bidang == bidang, table.c.year == year, table.c.month == month
-        )
-        conn.execute(update(table).where(key).values(is_current=False))
-        if submission_id is not None:
-            own = submission.c.id if table is submission else realisation.c.submission_id
-            conn.execute(update(table).where(key, own == submission_id).values(is_current=True))
-
-
-def _latest_valid(conn: Connection, opd: str, period: Period, before: datetime | None = None) -> int | None:
-    bidang, year, month = period
-    q = select(submission.c.id).where(
-        submission.c.opd_code == opd,
-        submission.c.bidang == bidang,
-        submission.c.year == year,
-        submission.c.month == month,
-        submission.c.status == "valid",
-    )
-    if before is not None:
-        q = q.where(submission.c.processed_at < before)
-    return conn.scalar(q.order_by(submission.c.revision.desc(), submission.c.id.desc()).limit(1))
-
-
-def hold_locked(
-    conn: Connection,
-    opd: str,
-    periods: Iterable[Period],
-    *,
-    now: datetime | None = None,
-    lock_after_days: int | None = None,
-    tz: str = "Asia/Jakarta",
-) -> set[Period]:
-    """Inside the transaction that recorded files for `periods`: in each period of
-    a locked quarter, the current data goes back to the latest valid submission
-    recorded before the lock began. Returns those periods (their new files are
-    "terkunci": recorded, never current)."""
-    now = _utc_now(now)
-    held: set[Period] = set()
-    approvals: dict[tuple[int, int], QuarterApproval | None] = {}
-    for period in sorted(set(periods)):
-        _, year, month = period
-        quarter = quarter_of(month)
-        if (year, quarter) not in approvals:
-            approvals[(year, quarter)] = _approvals(conn, opd, year).get(quarter)
-        start = lock_start(
-            approvals[(year, quarter)], year, quarter, now, lock_after_days=lock_after_days, tz=tz
-        )
-        if start is None:
-            continue
-        _set_current(conn, opd, period, _latest_valid(conn, opd, period, before=start))
-        held.add(period)
-    return held
 
 
 class Sakip:
@@ -392,6 +283,12 @@ class Sakip:
 
     def is_locked(self, opd: str, year: int, month: int, now: datetime | None = None) -> bool:
         return month in self.locked_months(opd, year, now)
+
+    def held(self, opd: str, year: int, month: int, now: datetime | None = None) -> Held | None:
+        """What would keep a file for this month out of the current data now:
+        its quarter's approval or automatic close (None: the quarter is open)."""
+        with self.engine.connect() as conn:
+            return lock_of(conn, opd, year, month, now=now, lock_after_days=self.lock_after_days, tz=self.tz)
 
     # -- actions ---------------------------------------------------------
     def _audit(
@@ -604,6 +501,18 @@ class Sakip:
                 for r in conn.execute(q)
                 for warning in r.warnings or []
             ]
+
+    def unchecked(self, opd: str, year: int) -> set[tuple[str, int]]:
+        """The (bidang, month) of `year` whose current submission was loaded
+        without a plausibility check (before the consolidation kept warnings)."""
+        q = select(submission.c.bidang, submission.c.month).where(
+            submission.c.opd_code == opd,
+            submission.c.year == year,
+            submission.c.is_current.is_(True),
+            submission.c.warnings.is_(None),
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(q).tuples())
 
     # -- audit log -------------------------------------------------------
     def audit(self, opd: str | None = None, *, role: str = "operator") -> list[AuditEntry]:

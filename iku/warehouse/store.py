@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, NoSuchModuleError
 
 from iku.domain.model import MonthlyValue, Problem, SubmissionLog, SubmissionRecord, ValueRow
 
+from .locks import hold_locked, unalerted_held
 from .schema import alert, realisation, submission
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -191,14 +192,24 @@ class Warehouse:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(submission.c.sha256).where(submission.c.opd_code == opd)))
 
-    def record(self, opd: str, rec: SubmissionRecord) -> int | None:
+    def record(self, opd: str, rec: SubmissionRecord, **lock: Any) -> int | None:
         """Store one file's outcome; see record_many."""
-        return self.record_many(opd, [rec])[0]
+        return self.record_many(opd, [rec], **lock)[0]
 
-    def record_many(self, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
+    def record_many(
+        self,
+        opd: str,
+        records: list[SubmissionRecord],
+        *,
+        lock_after_days: int | None = None,
+        tz: str = "Asia/Jakarta",
+    ) -> list[int | None]:
         """Store files' outcomes, oldest first, in one transaction: a file is
         never half-loaded, and a valid file becomes the current data of its
-        (bidang, year, month), the revision after the ones before it.
+        (bidang, year, month), the revision after the ones before it, unless
+        its quarter is locked (CONTRACT §12: approved, or closed by
+        `lock_after_days` in the pipeline's timezone `tz`): then it is recorded,
+        never current, and its record's `held` says what holds it.
 
         Returns the submission ids; None for bytes already recorded (by a
         concurrent run: then each file is retried in a transaction of its own).
@@ -207,13 +218,23 @@ class Warehouse:
             return []
         try:
             with self.engine.begin() as conn:
-                return self._insert(conn, opd, records)
+                return self._insert(conn, opd, records, lock_after_days=lock_after_days, tz=tz)
         except IntegrityError:
+            for r in records:
+                r.held = None  # told again by the retry that records it
             if len(records) == 1:
                 return [None]
-            return [self.record_many(opd, [r])[0] for r in records]
+            return [self.record_many(opd, [r], lock_after_days=lock_after_days, tz=tz)[0] for r in records]
 
-    def _insert(self, conn, opd: str, records: list[SubmissionRecord]) -> list[int | None]:
+    def _insert(
+        self,
+        conn,
+        opd: str,
+        records: list[SubmissionRecord],
+        *,
+        lock_after_days: int | None = None,
+        tz: str = "Asia/Jakarta",
+    ) -> list[int | None]:
         valid = [r for r in records if r.status == "valid"]
         revisions = _supersede(conn, opd, sorted({(r.bidang, r.year, r.month) for r in valid}))
         # the last valid file of each period in this batch is the current one
@@ -240,6 +261,11 @@ class Warehouse:
         ]
         if facts:
             conn.execute(insert(realisation), facts)
+        # in the same transaction: a file for a locked quarter never is current, not even for a moment
+        periods = [(b, y, m) for b, y, m in last if y is not None and m is not None]  # a valid file has both
+        held = hold_locked(conn, opd, periods, now=now, lock_after_days=lock_after_days, tz=tz)
+        for r in valid:
+            r.held = held.get((r.bidang, r.year or 0, r.month or 0))
         return list(ids)
 
     def submission_logs(self, opd: str, year: int | None = None) -> list[SubmissionLog]:
@@ -352,6 +378,16 @@ class Warehouse:
         with self.engine.connect() as conn:
             return [from_row(SubmissionRecord, r) for r in conn.execute(q)]
 
+    def unalerted_held(
+        self, opd: str, since: datetime, *, lock_after_days: int | None = None, tz: str = "Asia/Jakarta"
+    ) -> list[SubmissionRecord]:
+        """The outbox of `locked_submission` alerts: valid files recorded since
+        `since` and held out of the current data by a locked quarter, without
+        their alert (``locked:<sha256>``) yet, oldest first, each with `held`."""
+        with self.engine.connect() as conn:
+            found = unalerted_held(conn, opd, since, lock_after_days=lock_after_days, tz=tz)
+        return [replace(from_row(SubmissionRecord, row), held=lock) for row, lock in found]
+
     def undelivered_alerts(self, opd: str) -> list[dict]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -459,6 +495,7 @@ def _submission_row(
         processed_at=now,
         status=r.status,
         problems=[p.as_dict() for p in r.problems],
+        warnings=r.warnings,
         revision=revision,
         is_current=current,
     )

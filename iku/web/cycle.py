@@ -55,18 +55,17 @@ def sheet_warnings(
 
 
 def follow_up(unit: Resources, year: int) -> list[dict]:
-    """The "perlu dicek" list of `year`: the warnings kept with the current
-    submissions (Sakip.follow_up), and those of current figures checked here
-    against their history where the consolidation kept none; one per
-    (bidang, month, indicator, rule), by month and bidang."""
-    found = {
-        (w["bidang"], w["month"], w["indicator"], w["rule"]): w
-        for w in sakip_of(unit).follow_up(unit.opd, year)
-    }
-    values = unit.warehouse.current_values(unit.opd)
+    """The "perlu dicek" list of `year`: the warnings the consolidation kept
+    with the current submissions (Sakip.follow_up); for a current submission
+    loaded before it kept any (warnings NULL), its figures checked here against
+    their history. One per (bidang, month, indicator, rule), by month and bidang."""
+    sakip = sakip_of(unit)
+    found = {(w["bidang"], w["month"], w["indicator"], w["rule"]): w for w in sakip.follow_up(unit.opd, year)}
+    unchecked = sakip.unchecked(unit.opd, year)
+    values = unit.warehouse.current_values(unit.opd) if unchecked else []
     indicators = {i.code: i for i in unit.config.catalogue.indicators}
     for v in values:
-        if v.year != year or v.indicator not in indicators:
+        if v.year != year or v.indicator not in indicators or (v.bidang, v.month) not in unchecked:
             continue
         own = [h for h in values if h.bidang == v.bidang]
         for w in check_month(indicators[v.indicator], year, v.month, v, own):

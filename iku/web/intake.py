@@ -24,6 +24,7 @@ from iku.consolidation import IncomingFile, read_file, to_record
 from iku.domain.model import Problem, ValueRow
 from iku.domain.plausibility import PlausibilityWarning
 from iku.domain.sheet import Sheet
+from iku.formatting import held_advice, held_reason
 from iku.resources import Resources
 from iku.warehouse.files import has_file
 
@@ -45,6 +46,7 @@ class Receipt:
     warnings: list[PlausibilityWarning] = field(default_factory=list)
     # the month's quarter is approved and locked: the file is kept, never current
     locked: bool = False
+    locked_reason: str | None = None  # why, and what to do (Indonesian), while `locked`
 
     def as_json(self) -> dict:
         return {
@@ -56,6 +58,7 @@ class Receipt:
             "problems": [p.as_dict() for p in self.problems],
             "warnings": [w.as_dict() for w in self.warnings],
             "locked": self.locked,
+            "locked_reason": self.locked_reason,
         }
 
 
@@ -150,7 +153,11 @@ def check(res: Resources, bidang: str, data: bytes, extension: str) -> Receipt:
         from .cycle import sakip_of, sheet_warnings
 
         receipt.warnings = sheet_warnings(res, bidang, receipt.year, receipt.month, list(receipt.values))
-        receipt.locked = sakip_of(res).is_locked(res.opd, receipt.year, receipt.month)
+        held = sakip_of(res).held(res.opd, receipt.year, receipt.month)
+        if held is not None:
+            tz = res.config.pipeline.timezone
+            receipt.locked = True
+            receipt.locked_reason = f"{held_reason(held, tz)}; {held_advice(held)}."
     return receipt
 
 

@@ -26,6 +26,7 @@ SHEETS = [
     "Analisis Penyebab",
     "Standar",
     "Catatan Bidang",
+    "Bukti Dukung",
     "Data Historis",
     "Realisasi Anggaran",
     "Analisis Efisiensi",

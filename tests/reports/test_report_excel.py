@@ -24,7 +24,13 @@ def _row_of(ws, code: str, col: int, first: int = 1) -> int:
 
 
 def test_e81_sheet_layout_and_figures(q2_book):
-    assert q2_book.sheetnames == ["Tabel E.81", "Evaluasi Capaian", "Data Bulanan", "Status Penyampaian"]
+    assert q2_book.sheetnames == [
+        "Tabel E.81",
+        "Evaluasi Capaian",
+        "Data Bulanan",
+        "Status Penyampaian",
+        "Bukti Dukung",
+    ]
     ws = q2_book["Tabel E.81"]
     assert ws["A1"].value == "TABEL E.81 EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH"
     assert ws["A3"].value == "Periode pelaksanaan: Triwulan II Tahun 2023"

@@ -43,6 +43,8 @@ def test_quarterly_json_contract(seeded_res_any):
         "budget",
         "efficiency_index",
         "efficiency_label",
+        "evidence",  # §12 bukti dukung, and the months a required one is missing
+        "evidence_missing",
     }
     # IKU-02: 10 + 14 (revision) + 8 + 15 + 9 = 56; Q2 = 15 + 9 (June invalid) = 24; 56/150 = 37.33 %
     assert ind["IKU-02"] == {
@@ -69,6 +71,8 @@ def test_quarterly_json_contract(seeded_res_any):
         "budget": None,
         "efficiency_index": None,
         "efficiency_label": None,
+        "evidence": [],  # none uploaded; not required
+        "evidence_missing": [],
     }
     assert doc["programs"] == [] and doc["approvals"] == [] and doc["budget_month"] is None
     # the PK in force at the quarter's end (30 June), the report being made later

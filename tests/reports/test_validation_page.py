@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from conftest import REPO
 
 from iku.config import load_config
-from iku.domain.model import Problem, SubmissionRecord
+from iku.domain.model import Held, Problem, SubmissionRecord
 from iku.reports.index import write_index, written
 from iku.reports.validation_page import write_validation_page
 
@@ -65,3 +65,21 @@ def test_every_problem_with_row_column_and_fix_and_the_index_links_it(tmp_path):
     ).read_text(encoding="utf-8")
     assert 'href="validasi/validasi-20230508-090000.html"' in index
     assert "Pemeriksaan 8 Mei 2023 09.00" in index
+
+
+def test_a_held_file_and_a_plausibility_warning_are_named(tmp_path):
+    """CONTRACT §12: the run's page says which valid files a locked quarter kept
+    out of the current data (who approved, when) and which are "perlu dicek"."""
+    config = load_config(REPO / "config")
+    held = _record("mei.xlsx", "valid", month=5)
+    held.held = Held(2023, 2, "Kadis", datetime(2023, 7, 12, 3, 30, tzinfo=UTC))
+    odd = _record("juni.xlsx", "valid", month=6)
+    odd.warnings = [{"indicator": "IKU-02", "rule": "jump", "message": "perlu dicek: IKU-02 bernilai 1.500"}]
+    html = write_validation_page(tmp_path, [held, odd], config.catalogue, "Asia/Jakarta", RUN).read_text(
+        encoding="utf-8"
+    )
+    assert (
+        "Terkunci: berkas dicatat, tetapi tidak menjadi data yang berlaku; Triwulan II 2023 sudah disetujui "
+        "oleh Kadis pada 12 Juli 2023 pukul 10.30 WIB dan dikunci" in html
+    )
+    assert "<li>perlu dicek: IKU-02 bernilai 1.500</li>" in html

@@ -28,6 +28,9 @@ def test_flow_loads_archives_and_builds_data_docs(iku_env, prefect_server):
         "unreadable": 0,
         "ignored": 0,
         "ignored_files": [],
+        "locked": 0,  # CONTRACT §12: none held by a locked quarter
+        "locked_files": [],
+        "warning_files": [],  # nothing "perlu dicek"
     }
     assert len(list((iku_env / "archive").rglob("*.xlsx"))) == 2
     (page,) = (iku_env / "out" / "validasi").glob("validasi-*.html")

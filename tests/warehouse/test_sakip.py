@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from iku.domain.model import SubmissionRecord, ValueRow
+from iku.domain.model import Held, SubmissionRecord, ValueRow
 from iku.domain.verification import AUDIT_ACTION_LABELS, TransitionRefused
 from iku.warehouse import Warehouse
-from iku.warehouse.sakip import EvidenceRefused, Sakip, hold_locked, sniff
+from iku.warehouse.sakip import EvidenceRefused, Sakip, sniff
 from iku.warehouse.schema import AUDIT_LOG_GUARDS, audit_log, metadata, submission
 
 OPD = "disperkim-tjb"
@@ -40,11 +40,11 @@ def record(sha, month=4, value=1.0, bidang="perumahan", status="valid"):
 
 
 def record_as_consolidation_will(wh, rec, **lock):
-    """Warehouse._insert and hold_locked in one transaction: the wiring the
-    integrator adds to Warehouse.record_many."""
-    with wh.engine.begin() as conn:
-        wh._insert(conn, OPD, [rec])
-        return hold_locked(conn, OPD, {(rec.bidang, rec.year, rec.month)}, **lock)
+    """Record a file as the consolidation does (Warehouse.record_many holds a
+    file of a locked quarter in the transaction that records it); the periods
+    whose new file stayed "terkunci"."""
+    wh.record_many(OPD, [rec], **lock)
+    return {(rec.bidang, rec.year, rec.month)} if rec.held else set()
 
 
 @pytest.fixture
@@ -175,6 +175,41 @@ def test_a_locked_month_records_a_file_that_never_becomes_current_until_unlock(w
     # approved again once the new month is verified
     sakip.verify(OPD, "perumahan", 2023, 5, actor="Rina", role="perencana")
     assert sakip.approve(OPD, 2023, 2, ["perumahan"], actor="Kadis", role="kepala").state == "disetujui"
+
+
+def test_recording_a_batch_holds_the_files_of_a_locked_quarter_and_names_the_approval(wh):
+    sakip = Sakip(wh)
+    _verified_quarter(wh, sakip)
+    approval = sakip.approve(OPD, 2023, 2, ["perumahan"], actor="Kadis", role="kepala").approval
+    batch = [
+        record("late5a", month=5, value=998),
+        record("jul", month=7),
+        record("late5b", month=5, value=999),
+    ]
+    wh.record_many(OPD, batch)
+    assert current(wh, 5) == [("q5", 15.0)] and current(wh, 7) == [("jul", 1.0)]
+    held = {r.sha256: r.held for r in batch}
+    assert held["jul"] is None
+    assert held["late5a"] == held["late5b"] == Held(2023, 2, "Kadis", approval.approved_at)
+    # the outbox of the locked_submission alert: each held file once, until alerted
+    outbox = wh.unalerted_held(OPD, datetime(2023, 1, 1, tzinfo=UTC))
+    assert [(r.sha256, r.file_name, r.held) for r in outbox] == [
+        ("late5a", "late5a.xlsx", held["late5a"]),
+        ("late5b", "late5b.xlsx", held["late5b"]),
+    ]
+    wh.add_alert(
+        OPD,
+        cause_key="locked:late5a",
+        channel="webhook",
+        kind="locked_submission",
+        recipient="x",
+        subject="s",
+        payload={},
+    )
+    assert [r.sha256 for r in wh.unalerted_held(OPD, datetime(2023, 1, 1, tzinfo=UTC))] == ["late5b"]
+    sakip.unlock(OPD, 2023, 2, "koreksi", actor="Kadis", role="kepala")
+    assert current(wh, 5) == [("late5b", 999.0)]  # the usual revision rule: the latest
+    assert wh.unalerted_held(OPD, datetime(2023, 1, 1, tzinfo=UTC)) == []  # no longer held
 
 
 def test_a_quarter_closes_by_itself_after_lock_after_days(wh):

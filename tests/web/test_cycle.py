@@ -13,7 +13,10 @@ import httpx
 import pytest
 from budgetkit import sipd_rows, with_programs, write_sheet
 from sheetkit import sheet_rows, write_xlsx
+from sqlalchemy import null, select, update
 from webkit import consolidate
+
+from iku.warehouse.schema import submission
 
 A = "/opd/disperkim-tjb"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -90,6 +93,10 @@ def test_verify_approve_lock_then_unlock(portal, tmp_path):
     r = bidang.post(f"{page}/unggah", data={"csrf": token}, files={"berkas": ("mei.xlsx", data)})
     assert r.status_code == 200 and 'data-status="valid"' in r.text
     assert 'id="terkunci"' in r.text and "tidak menjadi data yang berlaku" in r.text
+    # why (who approved, when, WIB) and what to do
+    said = re.search(r'id="terkunci">(.*?)</p>', r.text, re.S).group(1)
+    assert re.search(r"Triwulan II 2023 sudah disetujui oleh kadis pada \d+ \w+ \d{4} pukul [\d.]+ WIB", said)
+    assert "minta Kepala Dinas membuka kunci" in said and "iku unlock --period 2023-Q2" in said
     api = httpx.post(
         f"{portal.url}/api/submissions",
         headers={"authorization": f"Bearer {portal.tokens['bidang_a']}"},
@@ -97,6 +104,15 @@ def test_verify_approve_lock_then_unlock(portal, tmp_path):
         timeout=180,
     )
     assert api.status_code == 200 and api.json()["locked"] is True
+    assert "sudah disetujui oleh kadis" in api.json()["locked_reason"]
+    [late] = [r for r in consolidate(portal.res) if r.month == 5]
+    assert late.held is not None and late.held.approved_by == "kadis"
+    may = [
+        v.realisation
+        for v in portal.res.warehouse.current_values(portal.res.opd, 2023)
+        if (v.bidang, v.month) == ("perumahan", 5)
+    ]
+    assert set(may) == {3.0}  # the approved figures stay
     assert "sudah disetujui dan dikunci" in bidang.get(page).text
     # verifying a month of an approved quarter is refused with the reason
     r = post(plan, f"{page}/kembalikan", page, catatan="angka Mei salah")
@@ -111,6 +127,12 @@ def test_verify_approve_lock_then_unlock(portal, tmp_path):
     assert re.search(
         r'data-quarter="2">.*?terbuka.*?dibuka kembali oleh kadis.*?Revisi data Mei', shown, re.S
     )
+    may = [
+        v.realisation
+        for v in portal.res.warehouse.current_values(portal.res.opd, 2023)
+        if (v.bidang, v.month) == ("perumahan", 5)
+    ]
+    assert set(may) == {4.0}  # what arrived meanwhile is current now
     assert post(plan, f"{page}/kembalikan", page, catatan="angka Mei salah").status_code == 303
 
     # the audit log: who, when (WIB), what, the note; readable by the kepala and the kabupaten
@@ -251,6 +273,18 @@ def test_a_plausibility_warning_never_refuses(portal, tmp_path):
     follow = plan.get(f"{A}/perlu-dicek?tahun=2023").text
     assert "IKU-01 bernilai 1.500" in follow and "Mei" in follow
     assert "perlu dicek" in plan.get(page).text
+    # the list is what the consolidation kept with the submission, not a guess made anew
+    sha = hashlib.sha256(data).hexdigest()
+    kept = portal.res.warehouse.engine
+    with kept.begin() as conn:
+        stored = conn.scalar(select(submission.c.warnings).where(submission.c.sha256 == sha))
+        assert [w["indicator"] for w in stored][:2] == ["IKU-01", "IKU-02"]
+        conn.execute(update(submission).where(submission.c.sha256 == sha).values(warnings=[]))
+    assert "IKU-01 bernilai 1.500" not in plan.get(f"{A}/perlu-dicek?tahun=2023").text
+    # a submission loaded before warnings were kept (NULL) is checked when shown
+    with kept.begin() as conn:
+        conn.execute(update(submission).where(submission.c.sha256 == sha).values(warnings=null()))
+    assert "IKU-01 bernilai 1.500" in plan.get(f"{A}/perlu-dicek?tahun=2023").text
 
 
 def sha_current(portal, data: bytes) -> bool:

@@ -37,7 +37,17 @@ def test_api_receipt_valid_lands_once_and_loads_like_a_dropped_file(portal, tmp_
     assert body["status"] == "valid" and body["problems"] == []
     assert (body["bidang"], body["year"], body["month"]) == ("perumahan", 2023, 4)
     # the contract's keys, and §12's: plausibility warnings and the locked quarter
-    assert set(body) == {"sha256", "bidang", "year", "month", "status", "problems", "warnings", "locked"}
+    assert set(body) == {
+        "sha256",
+        "bidang",
+        "year",
+        "month",
+        "status",
+        "problems",
+        "warnings",
+        "locked",
+        "locked_reason",
+    }
     assert (body["warnings"], body["locked"]) == ([], False)
     folder = portal.res.source_dir("perumahan")
     landed = list(folder.iterdir())
