@@ -470,8 +470,8 @@ def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
     traceback (`error`) for the log."""
     limits = config.pipeline.limits
     try:
-        check_container(f.data, f.extension, limits, size=f.size)
-        cells = read_cells(f.data, f.extension)
+        package = check_container(f.data, f.extension, limits, size=f.size)
+        cells = read_cells(f.data, f.extension, package=package)
         return ReadOutcome(
             f,
             sheet=parse_sheet(
