@@ -332,34 +332,39 @@ def stray_entries(inbox: Where, sources: Sequence[Where]) -> list[str]:
     after no bidang (or OPD), such as `Perkim` for `perkim`; also one level
     down, in each OPD's folder. Remote inboxes are not walked (listing them
     costs requests)."""
-    if isinstance(inbox, Remote) or not inbox.is_dir():
+    if isinstance(inbox, Remote):
         return []
-    local = [f for f in sources if isinstance(f, Path)]
-    if inbox in local:
+    return _strays(inbox, [f for f in sources if isinstance(f, Path)])
+
+
+def _strays(inbox: Path, local: Sequence[Path]) -> list[str]:
+    if not inbox.is_dir() or inbox in local:
         return []  # a source folder itself: everything in it is read
-    covered = _first_parts(inbox, local)
+    below = _first_parts(inbox, local)
     try:
         entries = sorted(inbox.iterdir())
     except OSError:
         return []
     found = [
-        _why_stray(entry, covered)
+        _why_stray(entry, set(below))
         for entry in entries
-        if entry.name not in covered and not entry.name.startswith(".")
+        if entry.name not in below and not entry.name.startswith(".")
     ]
-    for name in sorted(covered):  # an OPD's folder holding its bidang folders
-        found += stray_entries(inbox / name, local)
+    for name in sorted(below):  # an OPD's folder holding its bidang folders: only the folders below it
+        found += _strays(inbox / name, below[name])
     return found
 
 
-def _first_parts(inbox: Path, folders: Sequence[Path]) -> set[str]:
-    """The names directly under `inbox` that lead to a source folder."""
-    covered: set[str] = set()
+def _first_parts(inbox: Path, folders: Sequence[Path]) -> dict[str, list[Path]]:
+    """The names directly under `inbox` that lead to a source folder, each with
+    the folders below it (one pass: an inbox of 400 OPD folders compared every
+    OPD's folder with all 2,000 source folders)."""
+    covered: dict[str, list[Path]] = {}
     for folder in folders:
         with contextlib.suppress(ValueError):
             parts = folder.relative_to(inbox).parts
             if parts:
-                covered.add(parts[0])
+                covered.setdefault(parts[0], []).append(folder)
     return covered
 
 
