@@ -144,10 +144,12 @@ def _os_reason(err: OSError) -> str:
     return err.strerror or type(err).__name__
 
 
-def _target(path: Path, root: Path) -> Path:
+def _target(path: Path, root: Path) -> tuple[Path, os.stat_result]:
     """The real file `path` stands for: itself, or where its link leads when
-    that is inside `root`. Raises _NotRead for anything but a regular file."""
-    if path.is_symlink():
+    that is inside `root` (a real path), with its lstat. Raises _NotRead for
+    anything but a regular file."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
         try:
             real = Path(os.path.realpath(path, strict=True))
         except FileNotFoundError:
@@ -159,10 +161,10 @@ def _target(path: Path, root: Path) -> Path:
         if not real.is_relative_to(root):
             raise _NotRead("tautan (symlink) ke luar folder sumber ditolak; berkas tujuannya tidak dibaca")
         path = real
-    mode = path.lstat().st_mode
-    if not stat.S_ISREG(mode):
-        raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(mode), 'jenis lain')}")
-    return path
+        info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(info.st_mode), 'jenis lain')}")
+    return path, info
 
 
 def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
@@ -174,7 +176,13 @@ def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(info.st_mode), 'jenis lain')}")
-        return fh.read(max_bytes + 1), info
+        # ask for the size the file has, not the limit: a read of limit + 1 bytes
+        # allocated 5 MB for every 5 kB sheet (the kernel's work, more than calamine's read)
+        limit = max_bytes + 1
+        data = fh.read(min(info.st_size + 1, limit))
+        if info.st_size < len(data) < limit:  # grown since the fstat: read on, up to the limit
+            data += fh.read(limit - len(data))
+        return data, info
 
 
 def incoming(
@@ -183,11 +191,22 @@ def incoming(
     """The file with its hash, or None when these bytes were processed before.
     Never reads more than max_bytes + 1: a larger file is identified by the
     hash of that much (it is refused as too big without being read further).
-    Raises _NotRead (or OSError) when the entry cannot be read."""
-    real = _target(path, Path(os.path.realpath(root or path.parent)))
-    key = _stat_key(bidang, path, real, max_bytes)
-    earlier = _last_scan.get(key) if key is not None else None
-    if key is not None and earlier is not None:  # scanned moments ago in this process, unchanged since
+    Raises _NotRead (or OSError) when the entry cannot be read. `root`: the
+    source folder as a real path (resolved once per folder, not per file)."""
+    real, info = _target(path, root if root is not None else Path(os.path.realpath(path.parent)))
+    # ctime changes with every write and cannot be set back, unlike mtime
+    key = (
+        bidang,
+        str(path),
+        str(real),
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        max_bytes,
+    )
+    earlier = _last_scan.get(key)
+    if earlier is not None:  # scanned moments ago in this process, unchanged since
         _this_scan[key] = earlier
         return None if earlier.sha256 in known else earlier
     data, info = _read_bounded(real, max_bytes)
@@ -202,7 +221,7 @@ def incoming(
         truncated=len(data) > max_bytes,
         opd=opd,
     )
-    if key is not None and key[3:7] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
+    if key[3:7] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
         _this_scan[key] = found
     return None if sha in known else found
 
@@ -298,24 +317,6 @@ def remote_incoming(
     return None if found.sha256 in known else found
 
 
-def _stat_key(bidang: str, path: Path, real: Path, max_bytes: int) -> _StatKey | None:
-    try:
-        info = real.stat()
-    except OSError:
-        return None
-    # ctime changes with every write and cannot be set back, unlike mtime
-    return (
-        bidang,
-        str(path),
-        str(real),
-        info.st_size,
-        info.st_mtime_ns,
-        info.st_ctime_ns,
-        info.st_ino,
-        max_bytes,
-    )
-
-
 @dataclass
 class Scan:
     new: list[IncomingFile]
@@ -334,34 +335,39 @@ def stray_entries(inbox: Where, sources: Sequence[Where]) -> list[str]:
     after no bidang (or OPD), such as `Perkim` for `perkim`; also one level
     down, in each OPD's folder. Remote inboxes are not walked (listing them
     costs requests)."""
-    if isinstance(inbox, Remote) or not inbox.is_dir():
+    if isinstance(inbox, Remote):
         return []
-    local = [f for f in sources if isinstance(f, Path)]
-    if inbox in local:
+    return _strays(inbox, [f for f in sources if isinstance(f, Path)])
+
+
+def _strays(inbox: Path, local: Sequence[Path]) -> list[str]:
+    if not inbox.is_dir() or inbox in local:
         return []  # a source folder itself: everything in it is read
-    covered = _first_parts(inbox, local)
+    below = _first_parts(inbox, local)
     try:
         entries = sorted(inbox.iterdir())
     except OSError:
         return []
     found = [
-        _why_stray(entry, covered)
+        _why_stray(entry, set(below))
         for entry in entries
-        if entry.name not in covered and not entry.name.startswith(".")
+        if entry.name not in below and not entry.name.startswith(".")
     ]
-    for name in sorted(covered):  # an OPD's folder holding its bidang folders
-        found += stray_entries(inbox / name, local)
+    for name in sorted(below):  # an OPD's folder holding its bidang folders: only the folders below it
+        found += _strays(inbox / name, below[name])
     return found
 
 
-def _first_parts(inbox: Path, folders: Sequence[Path]) -> set[str]:
-    """The names directly under `inbox` that lead to a source folder."""
-    covered: set[str] = set()
+def _first_parts(inbox: Path, folders: Sequence[Path]) -> dict[str, list[Path]]:
+    """The names directly under `inbox` that lead to a source folder, each with
+    the folders below it (one pass: an inbox of 400 OPD folders compared every
+    OPD's folder with all 2,000 source folders)."""
+    covered: dict[str, list[Path]] = {}
     for folder in folders:
         with contextlib.suppress(ValueError):
             parts = folder.relative_to(inbox).parts
             if parts:
-                covered.add(parts[0])
+                covered.setdefault(parts[0], []).append(folder)
     return covered
 
 
@@ -486,8 +492,8 @@ def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
     traceback (`error`) for the log."""
     limits = config.pipeline.limits
     try:
-        check_container(f.data, f.extension, limits, size=f.size)
-        cells = read_cells(f.data, f.extension)
+        package = check_container(f.data, f.extension, limits, size=f.size)
+        cells = read_cells(f.data, f.extension, package=package)
         return ReadOutcome(
             f,
             sheet=parse_sheet(

@@ -21,6 +21,7 @@ from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
 from iku.domain.plausibility import check_sheet
+from iku.domain.sheet import Sheet
 from iku.domain.text import shown_name
 from iku.formatting import FILE_STATUS_LABELS
 from iku.locations import Unwritable, ensure_writable
@@ -102,20 +103,21 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
     catalogue; the Data Docs are rendered afterwards, in the GX worker."""
     from iku.validation.frames import Group
 
+    # the outcomes grouped once: a pass over every outcome per (OPD, bidang) was
+    # 48 M iterations for a province's 24,000 sheets of 2,000 (OPD, bidang)
+    checked: dict[tuple[str, str], dict[int, Sheet]] = {}
+    for i, o in enumerate(outcomes):
+        if o.sheet is not None and o.sheet.rows and not o.sheet.problems:
+            checked.setdefault((o.file.opd, o.file.bidang), {})[i] = o.sheet
     groups = []
     for unit in res.units():
         for bidang in unit.config.catalogue.bidang:
-            sheets = {
-                i: o.sheet
-                for i, o in enumerate(outcomes)
-                if o.sheet is not None
-                and o.file.opd in ("", unit.opd)
-                and o.file.bidang == bidang.code
-                and o.sheet.rows
-                and not o.sheet.problems
-            }
+            # a file of no OPD (a one-OPD installation) belongs to every unit, as before
+            sheets = {**checked.get(("", bidang.code), {}), **checked.get((unit.opd, bidang.code), {})}
             if sheets:
-                groups.append(Group(unit.config.catalogue, bidang.code, sheets, unit.opd))
+                groups.append(
+                    Group(unit.config.catalogue, bidang.code, dict(sorted(sheets.items())), unit.opd)
+                )
     problems = _validate_isolated(outcomes, groups, _data_docs_folder(res))
     checkpoint("validated")
     return problems
@@ -186,13 +188,13 @@ def write_validation_page(res: Resources, records: list[SubmissionRecord], run_a
 
     tz = res.config.pipeline.timezone
     # with several OPD: one page per OPD, under out/<opd>/validasi/, with its own catalogue
+    by_opd: dict[str, list[SubmissionRecord]] = {}
+    for record in records:  # grouped once, not one pass over every record per OPD
+        by_opd.setdefault(record.opd, []).append(record)
     pages = (
         [(res.output_dir, records, res.config.catalogue)]
         if not res.multi
-        else [
-            (res.output_dir / u.opd, [r for r in records if r.opd == u.opd], u.config.catalogue)
-            for u in res.units()
-        ]
+        else [(res.output_dir / u.opd, by_opd.get(u.opd, []), u.config.catalogue) for u in res.units()]
     )
     path = None
     for folder, mine, catalogue in pages:

@@ -51,3 +51,15 @@ def test_a_failed_write_leaves_no_temp_file_and_the_old_content(tmp_path):
         write_atomically(target, 123)  # type: ignore[arg-type]
     assert target.read_text() == "{}"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_write_atomically_makes_the_folder_on_demand_and_keeps_files_private(tmp_path):
+    # the folder is made only when the first try finds it missing (the archive writes one
+    # file per sheet into folders that mostly exist); a file in the folder's place is an error
+    target = tmp_path / "a" / "b" / "arsip.xlsx"
+    write_atomically(target, b"PK")
+    assert target.read_bytes() == b"PK" and target.stat().st_mode & 0o777 == 0o600
+    (tmp_path / "berkas").write_text("bukan folder")
+    with pytest.raises(OSError):
+        write_atomically(tmp_path / "berkas" / "x.html", "<p>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "berkas"]

@@ -91,9 +91,13 @@ class Sheet:
         )
 
 
-def check_container(data: bytes, extension: str, limits: Limits, size: int | None = None) -> None:
+def check_container(
+    data: bytes, extension: str, limits: Limits, size: int | None = None
+) -> zipfile.ZipFile | None:
     """Refuse files that are too big or zip bombs before any parser sees them.
-    `size` is the size on disk when only the first bytes were read."""
+    `size` is the size on disk when only the first bytes were read. Returns the
+    opened package of a zip-based file, for read_cells' formula check: opening
+    it costs about half of calamine's whole read of a small sheet."""
     size = len(data) if size is None else max(size, len(data))
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
@@ -106,21 +110,26 @@ def check_container(data: bytes, extension: str, limits: Limits, size: int | Non
         raise UnreadableFile(f"Berkas terlalu besar ({_mb(size)} MB; batas {_mb(limits.max_file_bytes)} MB).")
     if extension in ZIP_EXTENSIONS:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                total = sum(i.file_size for i in zf.infolist())
+            package = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
             raise UnreadableFile(
                 "Berkas rusak atau terenkripsi: isinya bukan lembar kerja yang dapat dibuka. "
                 "Simpan ulang tanpa kata sandi lalu kirim kembali."
             ) from None
+        total = sum(i.file_size for i in package.infolist())
         if total > limits.max_uncompressed_bytes or total > limits.max_compression_ratio * len(data):
             raise UnreadableFile(
                 "Berkas ditolak: isinya jauh lebih besar daripada ukuran berkasnya (dicurigai 'zip bomb')."
             )
+        return package
+    return None
 
 
-def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
-    """All cells of the `Realisasi` sheet (or `sheet`; else the first one), as Python values."""
+def read_cells(
+    data: bytes, extension: str, sheet: str = SHEET_NAME, package: zipfile.ZipFile | None = None
+) -> Cells:
+    """All cells of the `Realisasi` sheet (or `sheet`; else the first one), as Python values.
+    `package`: the file opened as a zip already (check_container's), for the formula check."""
     if extension == ".csv":
         return _read_csv(data)
     try:
@@ -138,16 +147,18 @@ def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME) -> Cells:
             f"({type(exc).__name__}). Simpan ulang sebagai .xlsx lalu kirim kembali."
         ) from None
     if extension in (".xlsx", ".xlsm"):
-        _mark_uncached_formulas(data, chosen, cells)
+        _mark_uncached_formulas(package or data, chosen, cells)
     return cells
 
 
-def _mark_uncached_formulas(data: bytes, sheet_name: str, cells: list[list[Any]]) -> None:
+def _mark_uncached_formulas(
+    package: bytes | zipfile.ZipFile, sheet_name: str, cells: list[list[Any]]
+) -> None:
     """Put an UncachedFormula where a formula's value was never stored, so the
     row reports it instead of loading an empty cell or a silent 0."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            found = uncached_formulas(zf, sheet_name)
+        zf = package if isinstance(package, zipfile.ZipFile) else zipfile.ZipFile(io.BytesIO(package))
+        found = uncached_formulas(zf, sheet_name)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return  # calamine read it; an unusual package layout only skips this check
     for (r, c), formula in found.items():

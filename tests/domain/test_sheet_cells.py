@@ -5,13 +5,17 @@ problem of its row; none raises."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 
 import openpyxl
+import pytest
 import xlsxwriter
 from sheetkit import HEADER, sheet_rows, write_csv, write_xlsx
 
 from iku.config import Limits
-from iku.domain.sheet import parse_sheet, read_cells
+from iku.domain.formulas import _member
+from iku.domain.sheet import check_container, parse_sheet, read_cells
 from iku.validation.suites import _shown
 
 LIMITS = Limits()
@@ -70,6 +74,36 @@ def test_openpyxl_formula_without_value_and_a_cached_one(tmp_path):
     wb.save(tmp_path / "o.xlsx")
     sheet = parsed(tmp_path / "o.xlsx")
     assert [(p.row, p.column) for p in sheet.row_problems] == [(3, "realisasi")]
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_the_formula_check_on_the_package_the_container_check_opened(tmp_path, compression):
+    # the consolidation opens each package once: the zip-bomb check's package serves the formula check
+    path = _xlsx_with_formula(tmp_path / "rumus.xlsx", lambda ws, r, c: ws.write_formula(r, c, "=2+3"))
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    data = path.read_bytes()
+    package = check_container(data, ".xlsx", LIMITS)
+    assert package is not None
+    sheet = parse_sheet(read_cells(data, ".xlsx", package=package), {"realisasi"}, LIMITS)
+    assert [(p.row, p.column) for p in sheet.row_problems] == [(3, "realisasi")]
+
+
+def test_a_part_larger_than_its_entry_says_is_never_cut_short_silently(tmp_path):
+    # the formula search inflates a part straight from the package's bytes, at most the size
+    # its entry declares (bounded by the zip-bomb check); a part that does not match is read by
+    # zipfile, which refuses it, never searched in part
+    path = _xlsx_with_formula(tmp_path / "rumus.xlsx", lambda ws, r, c: ws.write_formula(r, c, "=2+3"))
+    package = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    part = "xl/worksheets/sheet1.xml"
+    whole = package.read(part)
+    assert _member(package, part) == whole
+    package.getinfo(part).file_size = len(whole) // 2
+    with pytest.raises(zipfile.BadZipFile):
+        _member(package, part)
 
 
 def test_a_formula_whose_value_excel_stored_is_read_as_that_value(tmp_path):
