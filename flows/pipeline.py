@@ -29,7 +29,7 @@ from iku.reports.pdf import PdfPrinter, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.validation.worker import warm_up
-from iku.warehouse.store import RUN_LOCK
+from iku.warehouse.store import SITE_LOCK, run_lock
 from tasks import consolidate_steps, report_steps
 from tasks._log import run_logger
 from tasks.report_steps import PdfUnderWay
@@ -140,7 +140,8 @@ def load_new_files(
     """The run's core under the run lock: find, read, validate, archive and load
     every new file. consolidate_all calls it, and so do the tests that hold the
     consolidation rules (tests/test_consolidation.py, the portal's)."""
-    with res.warehouse.exclusive(RUN_LOCK, waiting=_say_waiting):
+    # the lock of each OPD the run covers: runs of other OPD load meanwhile
+    with res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting):
         scan = steps.find_new_files(res, scan)
         files = scan.new
         if files:
@@ -152,7 +153,9 @@ def load_new_files(
 
 
 def _say_waiting() -> None:
-    run_logger().warning("menunggu run konsolidasi lain selesai (kunci konsolidasi sedang dipegang)")
+    run_logger().warning(
+        "menunggu run konsolidasi lain OPD yang sama selesai (kunci konsolidasi OPD sedang dipegang)"
+    )
 
 
 # ----------------------------------------------------------------- the reports
@@ -200,8 +203,9 @@ def recap_all(
     # one started now, while the recap is loaded and written
     with pdf_printer() as printer:
         printer.warm_up()
-        data = steps.load_recap(res, period, as_of)
-        paths = steps.write_recap(data, res.output_dir / str(period.year), res)
+        with res.warehouse.exclusive(SITE_LOCK):  # the installation's file: one writer at a time
+            data = steps.load_recap(res, period, as_of)
+            paths = steps.write_recap(data, res.output_dir / str(period.year), res)
         pdf = steps.write_report_pdf(paths[0], res)
     paths = [*paths, pdf] if pdf is not None else paths
     steps.update_index(res)

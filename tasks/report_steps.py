@@ -23,6 +23,7 @@ from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.warehouse.reports import record_reports, written_reports
+from iku.warehouse.store import SITE_LOCK
 from tasks._log import run_logger
 from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 
@@ -195,20 +196,10 @@ def update_index(res: Resources) -> Where | None:
     opd = res.config.catalogue.opd
     heading, region = (res.kabupaten_name, "") if len(names) > 1 else (opd.name, opd.region)
     try:
-        recorded = written_reports(res.warehouse)
-        if isinstance(res.output_dir, Path):  # reports written before the record: adopted once
-            before = written_before(res.output_dir, recorded, list(names), res.opd)
-            if before:
-                record_reports(res.warehouse, before)
-                recorded = written_reports(res.warehouse)
-        path = reports.write_index(
-            res.output_dir,
-            recorded,
-            heading,
-            region,
-            names,
-            res.config.pipeline.timezone,
-        )
+        # read and written under the site lock: a concurrent run of another OPD
+        # writes after this one and reads its records too
+        with res.warehouse.exclusive(SITE_LOCK):
+            path = _write_index(res, names, heading, region)
     except (OSError, Unwritable) as exc:
         dispatch.alert_side_product(
             res, "index.html", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
@@ -216,6 +207,16 @@ def update_index(res: Resources) -> Where | None:
         return None
     run_logger().info("index: %s", path)
     return path
+
+
+def _write_index(res: Resources, names: dict[str, str], heading: str, region: str) -> Where:
+    recorded = written_reports(res.warehouse)
+    if isinstance(res.output_dir, Path):  # reports written before the record: adopted once
+        before = written_before(res.output_dir, recorded, list(names), res.opd)
+        if before:
+            record_reports(res.warehouse, before)
+            recorded = written_reports(res.warehouse)
+    return reports.write_index(res.output_dir, recorded, heading, region, names, res.config.pipeline.timezone)
 
 
 @contextmanager

@@ -40,7 +40,7 @@ from iku.domain.verification import MonthState, QuarterApproval, StoredState, Tr
 from iku.storage import Where
 
 from .schema import audit_log, evidence, quarter_approval, realisation, submission, verification
-from .store import RUN_LOCK, _utc
+from .store import _utc, run_lock
 
 if TYPE_CHECKING:
     from iku.config import Pipeline
@@ -493,7 +493,7 @@ class Sakip:
         lock, so no file becomes current between the check and the lock."""
         now = _utc_now(now)
         expected = list(bidang)
-        with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
+        with self.warehouse.exclusive(run_lock(opd)), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
             states = {
                 (b, m): self._month(conn, opd, b, year, m, now).state
@@ -545,7 +545,7 @@ class Sakip:
         valid submission becomes current (what arrived meanwhile). Returns the
         bidang-months whose current data changed."""
         now = _utc_now(now)
-        with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
+        with self.warehouse.exclusive(run_lock(opd)), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
             rules.unlock(
                 role, reason, locked=self._locked(approval, year, quarter, now), year=year, quarter=quarter
