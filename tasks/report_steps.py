@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
 from iku.reports import LakipData, RecapData, ReportData
+from iku.reports.content import HEAD_BYTES, hash_in
 from iku.reports.index import written_before
 from iku.reports.pdf import PdfPrinter, chromium, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
-from iku.warehouse.reports import record_reports, written_reports
+from iku.warehouse.reports import printed_hash, record_reports, written_reports
 from iku.warehouse.store import SITE_LOCK
 from tasks._log import run_logger
 from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
@@ -36,7 +38,7 @@ def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: 
     PDF started on `printer` (collect_pdfs waits for it)."""
     data = load_report(unit, period, as_of)
     written = write_report(data, unit.report_dir(period.year), unit)
-    return unit, written, start_pdf(written[0], printer)
+    return unit, written, start_pdf(written[0], printer, unit)
 
 
 def collect_pdfs(under_way: list[PdfUnderWay]) -> list[Where]:
@@ -138,12 +140,42 @@ def _record(res: Resources | None, paths: list[Where], opd: str) -> None:
         record_reports(res.warehouse, reports.written(paths, opd))
 
 
-def start_pdf(html: Where, printer: PdfPrinter) -> Future[Where | None] | None:
+def start_pdf(html: Where, printer: PdfPrinter, res: Resources | None = None) -> Future[Where | None] | None:
     """The PDF of `html` printing in the background (write_report_pdf collects
-    it); None without Chromium."""
+    it); None without Chromium. A PDF whose report says what it said when
+    printed is kept: no print, no Chromium started for it."""
     if printer.exe is None:
         return None
+    if printed_already(html, res) is not None:
+        kept: Future[Where | None] = Future()
+        kept.set_result(html.with_suffix(".pdf"))
+        return kept
     return printer.submit(_print_pdf, html, printer)
+
+
+def content_of(html: Where) -> str | None:
+    """The content hash written into a report's HTML (iku.reports.content)."""
+    try:
+        head = (
+            html.open("rb").read(HEAD_BYTES)
+            if isinstance(html, Path)
+            else storage.read_bytes(html, HEAD_BYTES)
+        )
+    except (OSError, Unwritable):
+        return None
+    return hash_in(head)
+
+
+def printed_already(html: Where, res: Resources | None) -> str | None:
+    """The content hash of `html` when its PDF exists and was printed from the
+    same content (recorded with the PDF); else None: print it."""
+    digest = content_of(html)
+    if digest is None or res is None:
+        return None
+    pdf = html.with_suffix(".pdf")
+    if printed_hash(res.warehouse, storage.as_text(pdf)) != digest or not storage.exists(pdf):
+        return None
+    return digest
 
 
 def write_report_pdf(
@@ -152,13 +184,18 @@ def write_report_pdf(
     """The signable PDF beside the HTML (`printing`: already under way, from
     start_pdf); a missing Chromium or a failed print costs only the PDF, never
     the other files. An HTML in a remote store is printed from a local copy and
-    the PDF put beside it there."""
+    the PDF put beside it there. A PDF whose report did not change is kept."""
     if chromium() is None:  # said here, once, in the run's log
         run_logger().warning(
             "PDF skipped: chromium not found (apt-get install chromium); %s not written",
             html.with_suffix(".pdf").name,
         )
         return None
+    if printed_already(html, res) is not None:
+        if printing is not None:
+            printing.result()  # the kept one (or one printed meanwhile, from the same content)
+        run_logger().info("PDF unchanged, kept: %s", html.with_suffix(".pdf"))
+        return html.with_suffix(".pdf")
     try:
         if printing is not None:
             pdf = printing.result()
@@ -171,7 +208,10 @@ def write_report_pdf(
     if pdf is None:
         return None
     run_logger().info("wrote %s", pdf)
-    _record(res, [pdf], opd)
+    if res is not None:
+        record_reports(
+            res.warehouse, [replace(w, content_hash=content_of(html)) for w in reports.written([pdf], opd)]
+        )
     return pdf
 
 

@@ -15,6 +15,7 @@ from iku.shipped import shipped
 
 from .budget_view import absorption_charts
 from .charts import absorption_svg, trend_svg
+from .content import with_content_hash
 from .model import ReportData, predicate_colour
 from .recap import RecapData
 
@@ -57,7 +58,7 @@ def render_html(data: ReportData) -> str:
     """The report as one HTML string, from already-loaded data (no I/O)."""
     cat = data.catalogue
     months = list(range(1, data.period.end_month + 1))
-    return (
+    html = (
         environment()
         .get_template("report.html.j2")
         .render(
@@ -84,11 +85,12 @@ def render_html(data: ReportData) -> str:
             programs=data.programs_json(),
         )
     )
+    return with_content_hash(html)
 
 
 def render_recap_html(data: RecapData) -> str:
     """The kabupaten recap as one HTML string (no I/O)."""
-    return (
+    return with_content_hash(
         environment()
         .get_template("recap.html.j2")
         .render(data=data, colour=lambda label: predicate_colour(label, data.bands))

@@ -97,7 +97,7 @@ async def _slots(name: str) -> int:
         return (await client.read_global_concurrency_limit_by_name(name)).active_slots
 
 
-def test_a_kabupatens_consolidation_fans_out_per_opd(prefect_api_url, iku_env, pg_url, tmp_path):
+def test_a_kabupatens_consolidation_fans_out_per_opd(prefect_api_url, iku_env, pg_url, tmp_path, monkeypatch):
     from prefect.deployments import run_deployment
 
     config_dir = kabupaten_config(tmp_path / "config")  # three OPD; only two have sheets
@@ -109,6 +109,11 @@ def test_a_kabupatens_consolidation_fans_out_per_opd(prefect_api_url, iku_env, p
         "IKU_WAREHOUSE_URL": pg_url,
         "PREFECT_API_URL": prefect_api_url,
     }
+    # deployed from an empty folder, as `iku deploy` on a server: a run copies
+    # the folder a deployment was made in (here not the whole worktree)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     deployment_id = _deploy(load_config(config_dir))
     parent = run_deployment(deployment_id, timeout=0)
     assert parent.parameters == {"per_opd": True}
