@@ -16,7 +16,7 @@ year (1,200 sheets) and the whole year (2,400): per sheet = the slope, fixed =
 what is left of the whole year's run. Wall and CPU time are both reported (CPU
 of the command and its GX worker, and of the Prefect server meanwhile).
 
-    .venv/bin/python bench/kabupaten_bench.py [--opd 40] [--keep]
+    .venv/bin/python bench/kabupaten_bench.py [--opd 40] [--keep] [--no-pool]
 """
 
 from __future__ import annotations
@@ -359,8 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opd", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--no-pool", action="store_true", help="not the work pool (bench/pool_bench.py)")
     args = parser.parse_args(argv)
-    for row in summary_rows(measure(args.opd, keep=args.keep)):
+    for row in summary_rows(measure(args.opd, keep=args.keep, pool=not args.no_pool)):
         print(f"{row[0]:<52} {row[1]:>40}  {row[2]:<8} {row[3]}")
     return 0
 

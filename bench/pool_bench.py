@@ -5,8 +5,9 @@ OPD, each limited by the Prefect global concurrency limit of its OPD.
 
 Against the bench's local Prefect server, a PostgreSQL warehouse of its own
 per measurement (a pool refuses SQLite), deployed from an empty folder. Wall
-time: from the trigger to the end of the last OPD's flow run (the server's
-times). CPU: the workers and every flow run process they started (their
+time: from the first flow run's start to the last one's end (the server's
+times). Each worker runs as many flow runs at once as the machine has cores
+(`--limit`). CPU: the workers and every flow run process they started (their
 children, reaped: /proc's cutime), beside the Prefect server's.
 
     .venv/bin/python bench/pool_bench.py [--opd 40] [--keep]
@@ -27,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from consolidate_bench import BIN, _tree_cpu, server_pid
+
+WORKER_LIMIT = os.cpu_count() or 1
 
 
 @dataclass
@@ -78,7 +81,11 @@ async def _trigger_and_wait(api: str, opd_count: int, timeout: float = 3600) -> 
                 if time.monotonic() > end:
                     raise RuntimeError(f"the pool's runs did not finish: {[r.state_name for r in runs]}")
                 await asyncio.sleep(0.5)
-        failed = [r.name for r in runs if not r.state.is_completed()]
+        failed = [
+            f"{r.parameters.get('opd')}: {r.state_name} {r.state.message}"
+            for r in runs
+            if not r.state.is_completed()
+        ]
         if failed:
             raise RuntimeError(f"flow runs not completed: {failed}")
         start = min(r.start_time for r in runs if r.start_time)
@@ -114,7 +121,10 @@ def measure_pool(env: dict, tmp: Path, workers: int, opd_count: int, pg_url: str
         log = (work / f"worker{n + 1}.log").open("w")
         procs.append(
             subprocess.Popen(
-                [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", f"w{n + 1}"],
+                # as many flow runs at once as the machine has cores: a fanned-out
+                # consolidation would otherwise start every OPD's run at once
+                [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", f"w{n + 1}"]
+                + ["--limit", str(WORKER_LIMIT)],
                 env=worker_env,
                 cwd=work,
                 stdout=log,
