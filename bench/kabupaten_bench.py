@@ -16,17 +16,18 @@ year (1,200 sheets) and the whole year (2,400): per sheet = the slope, fixed =
 what is left of the whole year's run. Wall and CPU time are both reported (CPU
 of the command and its GX worker, and of the Prefect server meanwhile).
 
-    .venv/bin/python bench/kabupaten_bench.py [--opd 40] [--keep]
+    .venv/bin/python bench/kabupaten_bench.py [--opd 40] [--keep] [--no-pool]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from consolidate_bench import (
     REPO,
     Run,
+    _read_loop,
     _timed,
     free_port,
     iku_env,
@@ -115,6 +117,10 @@ class KabupatenFigures:
     year: int
     whole_flow: Run | None = None  # the 2,400 sheets as a flow run (--prefect), as scheduled
     scheduled: Run | None = None  # the schedule's quarterly flow run: every OPD's report, then the recap
+    scheduled_same: Run | None = None  # the same again, nothing changed: every PDF kept
+    scheduled_changed: Run | None = None  # again after one OPD's new sheets: its PDF and the recap's
+    pools: list = field(default_factory=list)  # pool_bench.PoolRun: the year on 1 and 2 workers
+    read_ms: float = 0.0  # the raw calamine read per sheet of these sheets: the baseline of a slow day
 
     @property
     def per_sheet_ms(self) -> float:
@@ -141,9 +147,34 @@ class KabupatenFigures:
         return self.report_nopdf.seconds + self.recap_nopdf.seconds
 
 
-def _report_runs(env, tmp: Path, period: str, echo) -> tuple[dict[str, Run], Run]:
-    """Every OPD's report and the recap by hand, with PDFs and without, then both
-    as the scheduled flow run does them."""
+def _scheduled(env, tmp: Path, period: str, name: str, what: str, echo) -> Run:
+    run = run_measured(
+        [sys.executable, "-c", SCHEDULED.format(period=period)], env("whole"), tmp / f"{name}.log"
+    )
+    if run.returncode:
+        raise RuntimeError(f"the scheduled quarterly report failed:\n{run.output[-3000:]}")
+    echo(f"  scheduled quarterly report + recap, one flow run, {what}: {run.shown}, load {run.load:.1f}")
+    return run
+
+
+def _change_one_opd(config_dir: Path, inbox: Path) -> str:
+    """New figures for the first OPD's January (one sheet per bidang, other
+    bytes): its report and the recap change, the other 39 reports do not."""
+    from iku.config import load_installation
+    from iku.sample_data import generate_bulk
+
+    inst = load_installation(config_dir)
+    code = inst.codes[0]
+    config = inst.config(code)
+    bidang = [b for b in config.catalogue.bidang if config.catalogue.indicators_of(b.code)]
+    generate_bulk(config, inbox / code, len(bidang), seed=999)
+    return code
+
+
+def _report_runs(env, tmp: Path, period: str, config_dir: Path, echo) -> tuple[dict[str, Run], list[Run]]:
+    """Every OPD's report and the recap by hand, with PDFs and without; then as
+    the scheduled flow run does them: cold (every PDF printed), again with
+    nothing changed, and again after one OPD received new sheets."""
     timed = {}
     # with Chromium (one PDF per report), then without (IKU_CHROMIUM empty: HTML, Excel, JSON)
     for label, extra in (("", {}), ("_nopdf", {"IKU_CHROMIUM": ""})):
@@ -152,16 +183,39 @@ def _report_runs(env, tmp: Path, period: str, echo) -> tuple[dict[str, Run], Run
             timed[cmd + label] = _timed(
                 [cmd, "--period", period], {**env("whole"), **extra}, tmp / f"{cmd}{label}.log", what, echo
             )
-    scheduled = run_measured(
-        [sys.executable, "-c", SCHEDULED.format(period=period)], env("whole"), tmp / "s.log"
-    )
-    if scheduled.returncode:
-        raise RuntimeError(f"the scheduled quarterly report failed:\n{scheduled.output[-3000:]}")
-    echo(f"  scheduled quarterly report + recap, one flow run: {scheduled.shown}, load {scheduled.load:.1f}")
-    return timed, scheduled
+    for pdf in (tmp / "whole" / "out").rglob("*.pdf"):  # cold: no PDF to keep
+        pdf.unlink()
+    cold = _scheduled(env, tmp, period, "s-cold", "cold", echo)
+    same = _scheduled(env, tmp, period, "s-same", "nothing changed", echo)
+    code = _change_one_opd(config_dir, tmp / "whole" / "inbox")
+    _timed(["consolidate", "--opd", code], env("whole"), tmp / "change.log", f"new sheets of {code}", echo)
+    changed = _scheduled(env, tmp, period, "s-changed", "one OPD changed", echo)
+    return timed, [cold, same, changed]
 
 
-def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> KabupatenFigures:
+def _pool_runs(env, tmp: Path, opd_count: int, echo) -> list:
+    """The whole year on a work pool of one worker, then two (PostgreSQL)."""
+    import pool_bench
+    from province_bench import pg_create, pg_drop
+
+    runs = []
+    for workers in (1, 2):
+        db = f"iku_bench_pool{workers}_{os.getpid()}"
+        try:
+            url = pg_create(db)
+        except Exception as exc:  # no PostgreSQL: the pool is not measured
+            echo(f"  pool not measured: PostgreSQL unreachable ({type(exc).__name__})")
+            return runs
+        try:
+            runs.append(pool_bench.measure_pool(env("whole"), tmp, workers, opd_count, url, echo))
+        finally:
+            pg_drop(db)
+    return runs
+
+
+def measure(
+    opd_count: int = 40, *, keep: bool = False, echo=print, pool: bool = True, reports: bool = True
+) -> KabupatenFigures:
     tmp = Path(tempfile.mkdtemp(prefix="iku-bench-kab-"))
     port = free_port()
     config_dir = write_catalogues(tmp / "config", opd_count)
@@ -200,8 +254,17 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
         )
         if valid_count(whole_flow.output) != sheets:
             echo(f"  WARNING: expected {sheets} valid new files in the flow run; its figure is suspect")
+        sheets_read = sorted((tmp / "whole" / "inbox").rglob("*.xlsx"))
+        read_ms = _read_loop(tmp, sheets_read, "read") / len(sheets_read) * 1000
+        echo(f"  raw calamine read: {read_ms:.3f} ms per sheet ({len(sheets_read)} sheets)")
         period = f"{year}-Q4"
-        timed, scheduled = _report_runs(env, tmp, period, echo)
+        pools = _pool_runs(env, tmp, opd_count, echo) if pool else []
+        nothing = Run(0.0, 0.0, 0, "")
+        timed, (scheduled, same, changed) = (
+            _report_runs(env, tmp, period, config_dir, echo)
+            if reports
+            else (dict.fromkeys(("report", "recap", "report_nopdf", "recap_nopdf"), nothing), [None] * 3)
+        )
         return KabupatenFigures(
             opd_count,
             runs["half"][0],
@@ -215,6 +278,10 @@ def measure(opd_count: int = 40, *, keep: bool = False, echo=print) -> Kabupaten
             year,
             whole_flow=whole_flow,
             scheduled=scheduled,
+            scheduled_same=same,
+            scheduled_changed=changed,
+            pools=pools,
+            read_ms=read_ms,
         )
     finally:
         stop_servers(server_env)
@@ -265,12 +332,26 @@ def summary_rows(f: KabupatenFigures) -> list[tuple[str, str, str, str]]:
             verdict(f.reports_nopdf_s < GOAL_REPORTS_S),
         ),
         (
-            "kabupaten: the same as the schedule runs it (one flow run)",
+            "kabupaten: the same as the schedule runs it (one flow run), cold",
             f.scheduled.shown if f.scheduled else "-",
             f"< {GOAL_REPORTS_S:g} s",
             verdict(f.scheduled is not None and f.scheduled.seconds < GOAL_REPORTS_S),
         ),
+        (
+            "kabupaten: the same, nothing changed (PDFs kept)",
+            f.scheduled_same.shown if f.scheduled_same else "-",
+            "",
+            "-",
+        ),
+        (
+            "kabupaten: the same, one OPD changed",
+            f.scheduled_changed.shown if f.scheduled_changed else "-",
+            f"< {GOAL_REPORTS_S:g} s",
+            verdict(f.scheduled_changed is not None and f.scheduled_changed.seconds < GOAL_REPORTS_S),
+        ),
+        *[(f"kabupaten: the year on a work pool, {p.workers} worker(s)", p.shown, "", "-") for p in f.pools],
         (f"kabupaten: peak memory, {f.whole_sheets} sheets", f"{f.whole.peak_rss_mb:.0f} MB", "", "-"),
+        ("kabupaten: raw calamine read per sheet (the day's baseline)", f"{f.read_ms:.3f} ms", "", "-"),
     ]
 
 
@@ -278,8 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opd", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--no-pool", action="store_true", help="not the work pool (bench/pool_bench.py)")
     args = parser.parse_args(argv)
-    for row in summary_rows(measure(args.opd, keep=args.keep)):
+    for row in summary_rows(measure(args.opd, keep=args.keep, pool=not args.no_pool)):
         print(f"{row[0]:<52} {row[1]:>40}  {row[2]:<8} {row[3]}")
     return 0
 

@@ -31,7 +31,7 @@ from iku.reports.pdf import PdfPrinter, pdf_printer
 from iku.resources import Resources
 from iku.storage import Where
 from iku.validation.worker import warm_up
-from iku.warehouse.store import RUN_LOCK
+from iku.warehouse.store import SITE_LOCK, run_lock
 from tasks import consolidate_steps, report_steps
 from tasks._log import run_logger
 from tasks.report_steps import PdfUnderWay
@@ -188,7 +188,8 @@ def load_new_files(
     """The run's core under the run lock: find, read, validate, archive and load
     every new file. consolidate_all calls it, and so do the tests that hold the
     consolidation rules (tests/test_consolidation.py, the portal's)."""
-    with res.warehouse.exclusive(RUN_LOCK, waiting=_say_waiting):
+    # the lock of each OPD the run covers: runs of other OPD load meanwhile
+    with res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting):
         scan = steps.find_new_files(res, scan)
         files = scan.new
         if files:
@@ -200,7 +201,9 @@ def load_new_files(
 
 
 def _say_waiting() -> None:
-    run_logger().warning("menunggu run konsolidasi lain selesai (kunci konsolidasi sedang dipegang)")
+    run_logger().warning(
+        "menunggu run konsolidasi lain OPD yang sama selesai (kunci konsolidasi OPD sedang dipegang)"
+    )
 
 
 # ----------------------------------------------------------------- the reports
@@ -221,8 +224,8 @@ def report_all(
     # in the same order at the end. One step per OPD (its data, its files, its
     # PDF started), not one per file: in a flow run each step is a task run,
     # and 40 OPD x 3 task runs kept the Prefect server busy 3.4 s of CPU (1.8 s now).
+    # Chromium starts at the first PDF whose report changed (none: never started)
     with pdf_printer() as printer:
-        printer.warm_up()
         under_way: list[PdfUnderWay] = []
         try:
             for unit in res.units():
@@ -245,11 +248,11 @@ def recap_all(
     posted to the webhook."""
     # the same A4 print as the OPD reports, by the run's Chromium when the
     # scheduled report opened one for every OPD's report and this recap; else
-    # one started now, while the recap is loaded and written
-    with pdf_printer() as printer:
-        printer.warm_up()
-        data = steps.load_recap(res, period, as_of)
-        paths = steps.write_recap(data, res.output_dir / str(period.year), res)
+    # one started when the recap changed since its PDF was printed
+    with pdf_printer():
+        with res.warehouse.exclusive(SITE_LOCK):  # the installation's file: one writer at a time
+            data = steps.load_recap(res, period, as_of)
+            paths = steps.write_recap(data, res.output_dir / str(period.year), res)
         pdf = steps.write_report_pdf(paths[0], res)
     paths = [*paths, pdf] if pdf is not None else paths
     steps.update_index(res)

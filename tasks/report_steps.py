@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
 from iku.reports import LakipData, RecapData, ReportData
+from iku.reports.content import HEAD_BYTES, hash_in
 from iku.reports.index import written_before
 from iku.reports.pdf import PdfPrinter, chromium, pdf_printer, skipped
 from iku.resources import Resources
 from iku.storage import Where
-from iku.warehouse.reports import record_reports, written_reports
+from iku.warehouse.reports import printed_hash, record_reports, written_reports
+from iku.warehouse.store import SITE_LOCK
 from tasks._log import run_logger
 from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
 
@@ -45,8 +48,8 @@ def write_opd_report(unit: Resources, period: Period, as_of: datetime, printer: 
     out_dir = unit.report_dir(period.year)
     written = write_report(data, out_dir, unit)
     companions = annual_companions(unit, data, out_dir) if period.quarter is None else []
-    printing = start_pdf(written[0], printer)
-    return unit, written, printing, [(html, start_pdf(html, printer)) for html in companions]
+    printing = start_pdf(written[0], printer, unit)
+    return unit, written, printing, [(html, start_pdf(html, printer, unit)) for html in companions]
 
 
 def annual_companions(unit: Resources, data: ReportData, out_dir: Where) -> list[Where]:
@@ -175,12 +178,42 @@ def _record(res: Resources | None, paths: list[Where], opd: str) -> None:
         record_reports(res.warehouse, [*reports.written(paths, opd), *tree_written(paths, opd)])
 
 
-def start_pdf(html: Where, printer: PdfPrinter) -> Future[Where | None] | None:
+def start_pdf(html: Where, printer: PdfPrinter, res: Resources | None = None) -> Future[Where | None] | None:
     """The PDF of `html` printing in the background (write_report_pdf collects
-    it); None without Chromium."""
+    it); None without Chromium. A PDF whose report says what it said when
+    printed is kept: no print, no Chromium started for it."""
     if printer.exe is None:
         return None
+    if printed_already(html, res) is not None:
+        kept: Future[Where | None] = Future()
+        kept.set_result(html.with_suffix(".pdf"))
+        return kept
     return printer.submit(_print_pdf, html, printer)
+
+
+def content_of(html: Where) -> str | None:
+    """The content hash written into a report's HTML (iku.reports.content)."""
+    try:
+        head = (
+            html.open("rb").read(HEAD_BYTES)
+            if isinstance(html, Path)
+            else storage.read_bytes(html, HEAD_BYTES)
+        )
+    except (OSError, Unwritable):
+        return None
+    return hash_in(head)
+
+
+def printed_already(html: Where, res: Resources | None) -> str | None:
+    """The content hash of `html` when its PDF exists and was printed from the
+    same content (recorded with the PDF); else None: print it."""
+    digest = content_of(html)
+    if digest is None or res is None:
+        return None
+    pdf = html.with_suffix(".pdf")
+    if printed_hash(res.warehouse, storage.as_text(pdf)) != digest or not storage.exists(pdf):
+        return None
+    return digest
 
 
 def write_report_pdf(
@@ -189,10 +222,15 @@ def write_report_pdf(
     """The signable PDF beside the HTML (`printing`: already under way, from
     start_pdf); a missing Chromium or a failed print costs only the PDF, never
     the other files. An HTML in a remote store is printed from a local copy and
-    the PDF put beside it there."""
+    the PDF put beside it there. A PDF whose report did not change is kept."""
     if chromium() is None:  # said here, once, in the run's log
         skipped(html.with_suffix(".pdf").name, to=run_logger())
         return None
+    if printed_already(html, res) is not None:
+        if printing is not None:
+            printing.result()  # the kept one (or one printed meanwhile, from the same content)
+        run_logger().info("PDF unchanged, kept: %s", html.with_suffix(".pdf"))
+        return html.with_suffix(".pdf")
     try:
         if printing is not None:
             pdf = printing.result()
@@ -205,7 +243,11 @@ def write_report_pdf(
     if pdf is None:
         return None
     run_logger().info("ditulis %s", pdf)
-    _record(res, [pdf], opd)
+    if res is not None:
+        from iku.reports.tree import tree_written
+
+        done = [*reports.written([pdf], opd), *tree_written([pdf], opd)]
+        record_reports(res.warehouse, [replace(w, content_hash=content_of(html)) for w in done])
     return pdf
 
 
@@ -230,20 +272,10 @@ def update_index(res: Resources) -> Where | None:
     opd = res.config.catalogue.opd
     heading, region = (res.kabupaten_name, "") if len(names) > 1 else (opd.name, opd.region)
     try:
-        recorded = written_reports(res.warehouse)
-        if isinstance(res.output_dir, Path):  # reports written before the record: adopted once
-            before = written_before(res.output_dir, recorded, list(names), res.opd)
-            if before:
-                record_reports(res.warehouse, before)
-                recorded = written_reports(res.warehouse)
-        path = reports.write_index(
-            res.output_dir,
-            recorded,
-            heading,
-            region,
-            names,
-            res.config.pipeline.timezone,
-        )
+        # read and written under the site lock: a concurrent run of another OPD
+        # writes after this one and reads its records too
+        with res.warehouse.exclusive(SITE_LOCK):
+            path = _write_index(res, names, heading, region)
     except (OSError, Unwritable) as exc:
         dispatch.alert_side_product(
             res, "index.html", str(res.output_dir), f"{type(exc).__name__}: {exc}", run_logger()
@@ -251,6 +283,16 @@ def update_index(res: Resources) -> Where | None:
         return None
     run_logger().info("indeks: %s", path)
     return path
+
+
+def _write_index(res: Resources, names: dict[str, str], heading: str, region: str) -> Where:
+    recorded = written_reports(res.warehouse)
+    if isinstance(res.output_dir, Path):  # reports written before the record: adopted once
+        before = written_before(res.output_dir, recorded, list(names), res.opd)
+        if before:
+            record_reports(res.warehouse, before)
+            recorded = written_reports(res.warehouse)
+    return reports.write_index(res.output_dir, recorded, heading, region, names, res.config.pipeline.timezone)
 
 
 @contextmanager

@@ -2,10 +2,14 @@
 
 `iku serve` serves them from one process; `iku deploy --pool NAME` registers
 the very same ones on a process work pool for workers. Same names, module
-entrypoints (the installed package, so no install path), parameters, cron
-schedules and consolidate's concurrency limit of 1; only where they run
-differs. Workers get the IKU_* settings as job variables, paths made absolute.
-Crons come from config/pipeline.yaml through iku.domain.schedule.
+entrypoints (the installed package, so no install path), parameters and cron
+schedules; only where they run differs, and so does the consolidation's
+concurrency: served, one run at a time (concurrency limit 1); on a pool, a
+kabupaten's scheduled run fans out into one flow run per OPD (`per_opd`),
+limited per OPD by Prefect global concurrency limits (flows/consolidate.py),
+so several workers consolidate several OPD at once. Workers get the IKU_*
+settings as job variables, paths made absolute. Crons come from
+config/pipeline.yaml through iku.domain.schedule.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ FLOWS: dict[str, tuple[str, dict[str, Any]]] = {
     "annual-report": ("flows.serve:scheduled_report_flow", {"kind": "annual"}),
     "lakip": ("flows.serve:scheduled_report_flow", {"kind": "lakip"}),
 }
-# two consolidations at once would only queue on the warehouse lock
+# served from one process: two consolidations at once would only queue on the
+# warehouse's locks (on a pool: per OPD instead, see deployment_specs)
 CONCURRENCY = {"consolidate": 1}
 
 # Never written into a deployment (readable by anyone with the Prefect UI):
@@ -64,14 +69,21 @@ def installation_tag(config: Config) -> str:
     return config.catalogue.opd.code
 
 
-def deployment_specs(config: Config) -> list[DeploymentSpec]:
-    """Every deployment, in the order of iku.domain.schedule (no Prefect needed)."""
+def deployment_specs(config: Config, pool: bool = False) -> list[DeploymentSpec]:
+    """Every deployment, in the order of iku.domain.schedule (no Prefect needed);
+    `pool`: for a work pool, where a kabupaten's consolidation fans out per OPD
+    and has no deployment-wide concurrency limit (one per OPD instead)."""
     specs = []
     for name, sched in derive_schedules(config.pipeline).items():
         flow_path, params = FLOWS[name]
         parameters = dict(params)
         if config.multi and name in RECAP_AFTER:
             parameters["recap"] = True
+        limit = CONCURRENCY.get(name)
+        if pool and name == "consolidate":
+            limit = None
+            if config.multi:
+                parameters["per_opd"] = True
         specs.append(
             DeploymentSpec(
                 name=name,
@@ -81,7 +93,7 @@ def deployment_specs(config: Config) -> list[DeploymentSpec]:
                 timezone=sched.timezone,
                 description=sched.description + (RECAP_NOTE if parameters.get("recap") else ""),
                 tags=["iku", installation_tag(config)],
-                concurrency_limit=CONCURRENCY.get(name),
+                concurrency_limit=limit,
             )
         )
     return specs
@@ -140,7 +152,7 @@ def build_deployments(config: Config | None = None, job_env: dict[str, str] | No
 
     config = config or load_config(Settings().config_dir)
     out = []
-    for spec in deployment_specs(config):
+    for spec in deployment_specs(config, pool=job_env is not None):
         extra: dict[str, Any] = {"job_variables": {"env": job_env}} if job_env is not None else {}
         out.append(
             _load(spec.flow).to_deployment(

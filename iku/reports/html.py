@@ -15,6 +15,7 @@ from iku.shipped import shipped
 
 from .budget_view import absorption_charts
 from .charts import absorption_svg, trend_svg
+from .content import with_content_hash
 from .model import ReportData, predicate_colour
 from .notes import short_notes
 from .recap import RecapData
@@ -58,7 +59,7 @@ def render_html(data: ReportData) -> str:
     """The report as one HTML string, from already-loaded data (no I/O)."""
     cat = data.catalogue
     months = list(range(1, data.period.end_month + 1))
-    return (
+    html = (
         environment()
         .get_template("report.html.j2")
         .render(
@@ -87,11 +88,12 @@ def render_html(data: ReportData) -> str:
             long_notes=[r for r in data.rows if not short_notes(r.notes).complete],
         )
     )
+    return with_content_hash(html)
 
 
 def render_recap_html(data: RecapData) -> str:
     """The kabupaten recap as one HTML string (no I/O)."""
-    return (
+    return with_content_hash(
         environment()
         .get_template("recap.html.j2")
         .render(data=data, colour=lambda label: predicate_colour(label, data.bands))

@@ -19,6 +19,7 @@ class WrittenReport:
     format: str  # html | pdf | xlsx | json
     location: str  # a local path or an fsspec URL
     written_at: datetime | None = None
+    content_hash: str | None = None  # a PDF's: what it says (iku.reports.content)
 
 
 def record_reports(wh: Warehouse, written: list[WrittenReport]) -> None:
@@ -34,6 +35,7 @@ def record_reports(wh: Warehouse, written: list[WrittenReport]) -> None:
             format=w.format,
             location=w.location,
             written_at=w.written_at or now,
+            content_hash=w.content_hash,
         )
         for w in written
     ]
@@ -44,7 +46,10 @@ def record_reports(wh: Warehouse, written: list[WrittenReport]) -> None:
     stmt = insert(report_file).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=["location"],
-        set_={c: stmt.excluded[c] for c in ("opd_code", "period", "kind", "format", "written_at")},
+        set_={
+            c: stmt.excluded[c]
+            for c in ("opd_code", "period", "kind", "format", "written_at", "content_hash")
+        },
     )
     with wh.engine.begin() as conn:
         conn.execute(stmt)
@@ -65,3 +70,9 @@ def written_reports(wh: Warehouse) -> list[WrittenReport]:
             )
             for r in conn.execute(q)
         ]
+
+
+def printed_hash(wh: Warehouse, location: str) -> str | None:
+    """The content hash recorded with the file at `location` (a PDF), if any."""
+    with wh.engine.connect() as conn:
+        return conn.scalar(select(report_file.c.content_hash).where(report_file.c.location == location))

@@ -41,7 +41,7 @@ from .locks import latest_valid as _latest_valid
 from .locks import set_current as _set_current
 from .locks import utc_now as _utc_now
 from .schema import audit_log, evidence, quarter_approval, submission, verification
-from .store import RUN_LOCK, _utc
+from .store import _utc, run_lock
 
 if TYPE_CHECKING:
     from iku.config import Pipeline
@@ -390,7 +390,7 @@ class Sakip:
         lock, so no file becomes current between the check and the lock."""
         now = _utc_now(now)
         expected = list(bidang)
-        with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
+        with self.warehouse.exclusive(run_lock(opd)), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
             states = {
                 (b, m): self._month(conn, opd, b, year, m, now).state
@@ -442,7 +442,7 @@ class Sakip:
         valid submission becomes current (what arrived meanwhile). Returns the
         bidang-months whose current data changed."""
         now = _utc_now(now)
-        with self.warehouse.exclusive(RUN_LOCK), self.engine.begin() as conn:
+        with self.warehouse.exclusive(run_lock(opd)), self.engine.begin() as conn:
             approval = _approvals(conn, opd, year).get(quarter)
             rules.unlock(
                 role, reason, locked=self._locked(approval, year, quarter, now), year=year, quarter=quarter

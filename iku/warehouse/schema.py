@@ -181,6 +181,8 @@ report_file = Table(
     Column("format", String(8), nullable=False),  # html | pdf | xlsx | json
     Column("location", Text, nullable=False),
     Column("written_at", DateTime(timezone=True), nullable=False),
+    # a PDF's: what its report said when printed (iku.reports.content; migration 0009)
+    Column("content_hash", String(64)),
     UniqueConstraint("location"),
     Index("ix_report_file_period", "opd_code", "period"),
     # the index page reads them in this order (migration 0008): no sort of the whole table

@@ -7,7 +7,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,9 +36,22 @@ from .locks import hold_locked, unalerted_held
 from .schema import alert, realisation, submission
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# The lock a consolidation holds; migrations take it too, so two first runs on
-# an empty warehouse cannot both create the tables.
+# The installation-wide lock: migrations take it, so two first runs on an
+# empty warehouse cannot both create the tables. A consolidation holds the
+# lock of each OPD it covers (run_lock), so OPD load side by side.
 RUN_LOCK = "consolidate"
+
+
+def run_lock(opd: str) -> str:
+    """The lock a consolidation of OPD `opd` holds (and a quarter's approval of
+    that OPD): two runs of one OPD never load at once, two OPD do."""
+    return f"{RUN_LOCK}-{opd}"
+
+
+# Held briefly around writing an installation-wide file (out/index.html, the
+# kabupaten recap) from the warehouse: the last writer has read every run's
+# records, so runs of different OPD never drop each other's entries.
+SITE_LOCK = "site"
 
 
 class WarehouseUnavailable(Exception):
@@ -155,37 +168,62 @@ class Warehouse:
             return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
 
     @contextmanager
-    def exclusive(self, name: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
-        """Hold a lock across processes, so two runs never load the same file twice.
-        `waiting` is called once when another process holds it (then this one waits)."""
-        if self.is_sqlite:
-            lock_path = Path(self.url.database or "iku.sqlite").with_suffix(f".{name}.lock")
-            with lock_path.open("a") as fh:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    if waiting is not None:
+    def exclusive(self, name: str | list[str], waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold a lock (or several: every name in `name`) across processes, so two
+        runs never load the same file twice. Several are taken in sorted order,
+        so two runs wanting overlapping sets cannot deadlock. `waiting` is
+        called once when another process holds one of them (then this one waits)."""
+        names = sorted({name} if isinstance(name, str) else set(name))
+        told = [waiting is None]
+
+        def wait() -> None:
+            if not told[0] and waiting is not None:
+                told[0] = True
+                waiting()
+
+        if not self.is_sqlite:
+            with self._advisory_locks(names, wait):
+                yield
+            return
+        with ExitStack() as stack:
+            for each in names:
+                stack.enter_context(self._flock(each, wait))
+            yield
+
+    @contextmanager
+    def _flock(self, name: str, waiting: Callable[[], None]) -> Iterator[None]:
+        lock_path = Path(self.url.database or "iku.sqlite").with_suffix(f".{name}.lock")
+        with lock_path.open("a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _advisory_locks(self, names: list[str], waiting: Callable[[], None]) -> Iterator[None]:
+        """PostgreSQL session advisory locks, all on one connection (40 OPD would
+        otherwise hold 40 of the pool's connections)."""
+        # one lock per database and schema: warehouses side by side never wait for each other
+        key = "hashtextextended(:n || '/' || current_database() || '/' || coalesce(current_schema(), ''), 0)"
+        with self.engine.connect() as conn:
+            held = []
+            try:
+                for name in names:
+                    if not conn.scalar(text(f"SELECT pg_try_advisory_lock({key})"), {"n": name}):
                         waiting()
-                    fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
-        else:
-            # one lock per database and schema: warehouses side by side never wait for each other
-            key = "hashtextextended(:n || '/' || current_database() || '/' || coalesce(current_schema(), ''), 0)"
-            with self.engine.connect() as conn:
-                got = conn.scalar(text(f"SELECT pg_try_advisory_lock({key})"), {"n": name})
-                if not got:
-                    if waiting is not None:
-                        waiting()
-                    conn.execute(text(f"SELECT pg_advisory_lock({key})"), {"n": name})
-                conn.commit()
-                try:
-                    yield
-                finally:
-                    conn.execute(text(f"SELECT pg_advisory_unlock({key})"), {"n": name})
+                        conn.execute(text(f"SELECT pg_advisory_lock({key})"), {"n": name})
+                    held.append(name)
                     conn.commit()
+                yield
+            finally:
+                for name in reversed(held):
+                    conn.execute(text(f"SELECT pg_advisory_unlock({key})"), {"n": name})
+                conn.commit()
 
     # -- submissions -----------------------------------------------------
     def known_hashes(self, opd: str) -> set[str]:
