@@ -13,16 +13,19 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from rich.console import Console
 from typer.testing import CliRunner
 
-from iku.cli import app
+from iku.cli import app, common
 
 
 def iku(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `iku ARGS` here; the answer has a finished process's fields."""
     code: int | str | None = 0
-    with CliRunner().isolation(env=env) as (out, err, _mixed):
+    with CliRunner().isolation(env=env) as (out, err, _mixed), _fresh_console():
         try:
             app(list(args), prog_name="iku")
         except SystemExit as exc:
@@ -34,3 +37,18 @@ def iku(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
     returncode = code if isinstance(code, int) else (0 if code is None else 1)
     return subprocess.CompletedProcess(["iku", *args], returncode, stdout, stderr)
+
+
+@contextmanager
+def _fresh_console() -> Iterator[None]:
+    """The command's console sized from this call's COLUMNS, as a new process's
+    would be: Rich fixes the width it found at import (pytest-xdist's workers
+    run with COLUMNS=80), and the status table widens from 185 columns."""
+    console = common.console
+    saved = console._width, console._height
+    fresh = Console()
+    console._width, console._height = fresh._width, fresh._height
+    try:
+        yield
+    finally:
+        console._width, console._height = saved
