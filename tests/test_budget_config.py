@@ -3,17 +3,11 @@ parsed into the budget model, validated like the rest (exit 3, one line)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from budgetkit import PROGRAMS, PROGRAMS_YAML, with_programs
+from clikit import iku
 
 from iku.config import ConfigError, load_installation
-
-IKU = str(Path(sys.executable).with_name("iku"))
 
 
 def test_programs_are_parsed_into_the_budget_model(config_copy):
@@ -70,13 +64,7 @@ def test_faults_in_the_programs_exit_3_with_one_line(iku_env, config_copy, edit,
     )
     with pytest.raises(ConfigError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         load_installation(config_copy)
-    result = subprocess.run(
-        [IKU, "status", "--year", "2023"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "IKU_CONFIG_DIR": str(config_copy)},
-        timeout=120,
-    )
+    result = iku("status", "--year", "2023", env={"IKU_CONFIG_DIR": str(config_copy)})
     assert result.returncode == 3
     lines = [line for line in (result.stderr + result.stdout).strip().splitlines() if line.strip()]
     assert len(lines) == 1 and "opd.yaml" in lines[0] and expected in lines[0]

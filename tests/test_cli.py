@@ -1,4 +1,10 @@
-"""The command line as a user runs it: exit codes and the status JSON (CONTRACT §5)."""
+"""The command line as a user runs it: exit codes and the status JSON (CONTRACT §5).
+
+Every exit code is held here through the installed script, a process of its
+own; the parametrised cases of one rule run in this process (tests/clikit.py,
+the same App.__call__), a second of CPU less each, and so do the consolidations
+with new sheets (3 s of GX import each as processes; tests/test_crash_safety.py
+and tests/test_hostile_inbox.py run them as processes)."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from clikit import iku
 from sheetkit import sheet_rows, write_xlsx
 
 IKU = str(Path(sys.executable).with_name("iku"))
@@ -75,7 +82,7 @@ def test_a_warehouse_url_that_cannot_work_is_told_in_one_line(iku_env, url, code
     an in-memory SQLite loaded every file and forgot it at exit (exit 0)."""
     notes = iku_env / "catatan.txt"
     notes.write_text("bukan basis data\n" * 200, encoding="utf-8")
-    result = run("consolidate", env={"IKU_WAREHOUSE_URL": url.replace("{notes}", str(notes))})
+    result = iku("consolidate", env={"IKU_WAREHOUSE_URL": url.replace("{notes}", str(notes))})
     assert result.returncode == code and said in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert notes.read_text(encoding="utf-8") == "bukan basis data\n" * 200  # opened, never written
@@ -156,7 +163,7 @@ def one_line(result) -> str:
     ],
 )
 def test_every_command_refuses_a_year_outside_the_renstra(iku_env, args):
-    result = run(*args)
+    result = iku(*args)
     assert result.returncode == 2
     assert "di luar periode Renstra 2022–2026" in one_line(result)
     assert not (iku_env / "out").exists()  # nothing written, not even an empty report
@@ -174,7 +181,7 @@ def test_every_command_refuses_a_year_outside_the_renstra(iku_env, args):
     ],
 )
 def test_usage_errors_are_one_indonesian_line_exit_2(iku_env, args, expected):
-    result = run(*args)
+    result = iku(*args)
     assert result.returncode == 2 and expected in one_line(result)
 
 
@@ -208,7 +215,7 @@ def test_configuration_faults_exit_3_with_one_line(iku_env, config_copy, file, e
     text = path.read_text(encoding="utf-8")
     assert edit[0] in text
     path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
-    result = run("status", "--year", "2023", env={"IKU_CONFIG_DIR": str(config_copy)})
+    result = iku("status", "--year", "2023", env={"IKU_CONFIG_DIR": str(config_copy)})
     assert result.returncode == 3
     line = one_line(result)
     assert f"{file}" in line and expected in line
@@ -236,7 +243,7 @@ def test_a_folder_where_the_archive_copy_belongs_stops_the_load_in_one_line(iku_
     sheet = sheets.xlsx(iku_env / "inbox" / "perumahan" / "04.xlsx", sheets.rows(month=4))
     sha = hashlib.sha256(sheet.read_bytes()).hexdigest()
     (iku_env / "archive" / sha[:2] / f"{sha}.xlsx").mkdir(parents=True)
-    result = run("consolidate")
+    result = iku("consolidate")
     last = result.stderr.strip().splitlines()[-1]  # after the run's log lines
     assert result.returncode == 5 and "sudah ada sebagai folder" in last and "Traceback" not in result.stderr
     status = run("status", "--year", "2023", "--json")
@@ -286,7 +293,7 @@ def test_status_as_of_shows_the_state_on_that_date(iku_env):
     wh.engine.dispose()
 
     def february(as_of):
-        result = run("status", "--year", "2023", "--as-of", as_of, "--json")
+        result = iku("status", "--year", "2023", "--as-of", as_of, "--json")
         assert result.returncode == 0, result.stderr
         return {(s["bidang"], s["month"]): s["status"] for s in json.loads(result.stdout)["submissions"]}[
             ("perumahan", 2)
@@ -294,7 +301,7 @@ def test_status_as_of_shows_the_state_on_that_date(iku_env):
 
     assert february("2023-03-11") == "missing"
     assert february("2023-03-20") == "late"
-    table = run("status", "--year", "2023", "--as-of", "2023-03-20")
+    table = iku("status", "--year", "2023", "--as-of", "2023-03-20")
     assert table.returncode == 0 and "Status penyampaian 2023" in table.stdout
     assert "terlambat" in table.stdout  # the legend, in Indonesian
 
@@ -305,7 +312,7 @@ def test_consolidate_prints_each_problem_and_ends_with_one_summary_line(iku_env,
     sheets.xlsx(iku_env / "inbox" / "perkim" / "april.xlsx", rows)
     sheets.xlsx(iku_env / "inbox" / "perumahan" / "april.xlsx", sheets.rows(month=4))
     (iku_env / "inbox" / "perumahan" / "rusak.xlsx").write_bytes(b"PK\x03\x04 bukan excel")
-    result = run("consolidate", env={"PREFECT_API_URL": prefect_api_url, "COLUMNS": "200"})
+    result = iku("consolidate", env={"PREFECT_API_URL": prefect_api_url, "COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Berkas bermasalah" in out
@@ -353,7 +360,7 @@ def test_places_no_file_is_read_from_are_said_on_every_run(iku_env):
     write_xlsx(inbox / "Perkim" / "mei.xlsx", sheet_rows("perkim", month=5))
     write_xlsx(inbox / "april.xlsx", sheet_rows(month=4))
     write_xlsx(inbox / "lain" / "x.xlsx", sheet_rows(month=4))
-    result = run("consolidate")
+    result = iku("consolidate")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[-1].startswith("0 berkas baru")  # the summary stays the last line

@@ -1,25 +1,17 @@
 """`iku import-budget` and `iku template --budget` as a user runs them (CONTRACT
-§5, §9, §11): real SIPD-style files, the real `iku` command, the warehouse read back."""
+§5, §9, §11): real SIPD-style files, the `iku` command (in this process: tests/clikit.py), the warehouse read back."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
 from budgetkit import sipd_rows, with_programs, write_sheet
+from clikit import iku
 from kabupatenkit import SEED, TWIN, kabupaten_config
-
-IKU = str(Path(sys.executable).with_name("iku"))
 
 
 def run(*args, env=None):
-    return subprocess.run(
-        [IKU, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
-    )
+    return iku(*args, env=env)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from clikit import iku as run
 from kabupatenkit import DINKES, SEED, TWIN, kabupaten_config
-from test_cli import run
 
 
 @pytest.fixture

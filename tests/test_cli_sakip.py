@@ -1,6 +1,8 @@
-"""The SAKIP cycle through the real `iku` command (CONTRACT §5, §12): verify,
+"""The SAKIP cycle through the `iku` command (CONTRACT §5, §12): verify,
 return, approve, unlock, the audit log, status with verification and locks,
-and the Perjanjian Kinerja document."""
+and the Perjanjian Kinerja document. The commands run in this process
+(tests/clikit.py: some forty of them, a second of CPU each as processes);
+tests/test_cli.py runs the installed script."""
 
 from __future__ import annotations
 
@@ -8,25 +10,21 @@ import getpass
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clikit import iku
 from kabupatenkit import SEED, TWIN, kabupaten_config
 from loopback import WebhookReceiver
 from sheetkit import sheet_rows, write_xlsx
 
 from iku.warehouse import Warehouse
 
-IKU = str(Path(sys.executable).with_name("iku"))
 BIDANG = ("perumahan", "perkim")  # both have indicators: both are expected for an approval
 
 
 def run(*args, env=None):
-    return subprocess.run(
-        [IKU, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
-    )
+    return iku(*args, env=env)
 
 
 def ok(*args, env=None) -> str:

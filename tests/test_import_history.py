@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
-from test_cli import run
+from clikit import iku as run
 
 from iku.resources import build_resources
 from iku.warehouse.history import history_values

@@ -5,20 +5,17 @@ server (asyncssh), both on 127.0.0.1."""
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clikit import iku
 from loopback import free_port
 from remote_stores import forget_connections, start_s3, start_sftp
 from sheetkit import sheet_rows, write_xlsx
 
 from iku import storage
 from iku.storage import Remote, Unwritable
-
-IKU = str(Path(sys.executable).with_name("iku"))
 
 
 @pytest.fixture
@@ -193,9 +190,7 @@ def test_sources_on_sftp_archive_and_reports_on_s3_index_from_the_warehouse(
 
 # -- one line, exit 5 --------------------------------------------------------
 def _iku(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [IKU, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120, check=False
-    )
+    return iku(*args, env=env)  # in this process (tests/clikit.py): what the command says is the point
 
 
 @pytest.mark.slow

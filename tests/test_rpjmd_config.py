@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 import yaml
+from clikit import iku as run
 from kabupatenkit import EXAMPLES, kabupaten_config
-from test_cli import run
 
 from iku.config import ConfigError, load_installation
 

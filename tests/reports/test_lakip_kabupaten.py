@@ -9,9 +9,9 @@ import shutil
 
 import openpyxl
 import pytest
+from clikit import iku as run
 from kabupatenkit import DINKES, EXAMPLES, SEED, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
-from test_cli import run
 from test_import_history import HEADER
 from test_import_history import write_xlsx as write_history
 

@@ -86,7 +86,7 @@ def test_the_scheduled_quarterly_report_writes_and_sends_the_recap(prefect_serve
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_iku_recap_send_mails_it_by_hand(prefect_api_url, iku_env, monkeypatch):
-    from test_cli import run
+    from clikit import iku as run
 
     config = _kabupaten(iku_env / "config")
     with SmtpReceiver() as smtp:

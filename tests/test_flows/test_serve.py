@@ -103,6 +103,8 @@ def test_iku_serve_runs_a_deployment_and_leaves_schedules_active(iku_env, tmp_pa
             serve_env = {
                 **prefect_env,
                 "PREFECT_API_URL": api,
+                # the run asked for below is picked up within a second, not up to ten
+                "PREFECT_RUNNER_POLL_FREQUENCY": "1",
                 "IKU_SMTP_HOST": "127.0.0.1",
                 "IKU_SMTP_PORT": str(smtp.port),
                 "IKU_ALERT_EMAIL_FROM": "iku@disperkim.example",
