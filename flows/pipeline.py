@@ -90,6 +90,7 @@ class ReportSteps(Protocol):
     def write_kabupaten_lakip(
         self, res: Resources, lakips: dict[str, LakipData], year: int
     ) -> list[Where]: ...
+    def write_kabupaten_tree(self, res: Resources, period: Period, as_of: datetime) -> list[Where]: ...
 
 
 # ----------------------------------------------------------- the consolidation
@@ -254,11 +255,17 @@ def recap_all(
             data = steps.load_recap(res, period, as_of)
             paths = steps.write_recap(data, res.output_dir / str(period.year), res)
         pdf = steps.write_report_pdf(paths[0], res)
-    paths = [*paths, pdf] if pdf is not None else paths
+        paths = [*paths, pdf] if pdf is not None else paths
+        # the year's cascade, every OPD in it; written beside the recap, not sent with it
+        tree = (
+            steps.write_kabupaten_tree(res, period, as_of)
+            if period.quarter is None and not res.selected
+            else []
+        )
     steps.update_index(res)
     if send:
         steps.send_kabupaten_recap(res, data, paths)
-    return paths
+    return [*paths, *tree]
 
 
 def lakip_all(res: Resources, year: int, steps: ReportSteps = report_steps) -> list[Where]:

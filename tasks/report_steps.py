@@ -110,6 +110,25 @@ def load_lakip(res: Resources, year: int) -> LakipData:
     return data
 
 
+def write_kabupaten_tree(res: Resources, period: Period, as_of: datetime) -> list[Where]:
+    """The kabupaten's pohon kinerja (issue 19 item 5): its RPJMD IKU above the OPD
+    IKU that feed them, down to programs and kegiatan, with every OPD's figures;
+    out/<year>/ beside the recap. [] for one OPD or without config/rpjmd.yaml
+    (each OPD's annual report already carries its own tree)."""
+    rpjmd = res.installation.rpjmd if res.installation is not None else None
+    if rpjmd is None or not rpjmd.indicators or not res.multi:
+        return []
+    from iku.reports.tree import build_tree, tree_budgets, write_tree
+
+    data = [reports.load_report_data(unit, period, as_of) for unit in res.units()]
+    budgets, months = tree_budgets(res.warehouse, data)
+    tree = build_tree(data, budgets, rpjmd, budget_months=months, heading=res.kabupaten_name, region="")
+    paths = write_tree(tree, res.output_dir / str(period.year), warehouse=res.warehouse, opd="")
+    for p in paths:
+        run_logger().info("ditulis %s", p)
+    return paths
+
+
 def write_kabupaten_lakip(res: Resources, lakips: dict[str, LakipData], year: int) -> list[Where]:
     """The kabupaten's own IKU year by year, from the OPD feeds just built."""
     rpjmd = res.installation.rpjmd if res.installation is not None else None

@@ -122,3 +122,20 @@ def test_the_kabupaten_feed_prints(iku_env, monkeypatch, office, tmp_path):
     pdf = print_pdf(office, out / "lakip-kabupaten-2023.xlsx", tmp_path)
     sizes = page_sizes(pdf)
     assert len(sizes) >= 4 and all((round(w), round(h)) == (842, 595) for w, h in sizes)
+
+
+def test_the_year_recap_draws_the_kabupaten_tree(iku_env, monkeypatch):
+    """`iku recap --period Y` over every OPD also writes the kabupaten's pohon kinerja
+    (issue 19 item 5): its RPJMD IKU above the OPD IKU that feed them, in out/Y/,
+    listed in the index; a quarter's recap writes none."""
+    out = _installation(iku_env, monkeypatch)
+    monkeypatch.setenv("IKU_CHROMIUM", "")  # the HTML is the point here; the PDF is tested with the tree
+    quarter = run("recap", "--period", "2023-Q1")
+    assert quarter.returncode == 0, quarter.stderr
+    assert not (out / "pohon-kinerja-2023.html").exists()
+    result = run("recap", "--period", "2023")
+    assert result.returncode == 0, result.stderr
+    page = (out / "pohon-kinerja-2023.html").read_text(encoding="utf-8")
+    assert "IKU RPJMD" in page and "IKD-01" in page and "IKU-01" in page
+    index = (iku_env / "out" / "index.html").read_text(encoding="utf-8")
+    assert "pohon-kinerja-2023.html" in index
