@@ -214,6 +214,14 @@ def test_work_pool_deployments_are_the_served_ones_plus_the_workers_settings(iku
     served = build_deployments()
     pooled = build_deployments(job_env=env)
     assert [d.name for d in pooled] == [d.name for d in served]
-    assert [shape(d) for d in pooled] == [shape(d) for d in served]
+    # the same, but for the consolidation's limit: on a pool it is one per OPD
+    # (Prefect's concurrency limit consolidate-<opd>), not one for the deployment
+    pooled_consolidate = next(d for d in pooled if d.name == "consolidate")
+    served_consolidate = next(d for d in served if d.name == "consolidate")
+    assert pooled_consolidate.concurrency_limit is None and served_consolidate.concurrency_limit == 1
+    assert [shape(d)[:4] + shape(d)[5:] for d in pooled] == [shape(d)[:4] + shape(d)[5:] for d in served]
+    assert [shape(d) for d in pooled if d.name != "consolidate"] == [
+        shape(d) for d in served if d.name != "consolidate"
+    ]
     assert all(d.job_variables == {"env": env} for d in pooled)
     assert not any(d.job_variables for d in served)
