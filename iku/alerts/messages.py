@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iku.config import Config
 from iku.domain.model import Problem, SubmissionRecord
@@ -145,6 +145,19 @@ def _due_text(config: Config, year: int, month: int) -> str:
     return local_datetime(deadline(year, month, pipe.deadline_day, pipe.timezone), pipe.timezone)
 
 
+def _opd_alert(config: Config, kind: str, key: str, subject: str, **fields: Any) -> AlertMessage:
+    """An alert about one OPD: its code and name in the body and its name in the
+    subject (CONTRACT §8), so two OPD's alerts never look alike."""
+    return AlertMessage(
+        kind=kind,
+        cause_key=key,
+        subject=_subject(config, subject),
+        opd=config.catalogue.opd.code,
+        opd_name=config.catalogue.opd.name,
+        **fields,
+    )
+
+
 def _subject(config: Config, text: str) -> str:
     """An e-mail subject naming the OPD (name and code) after what happened."""
     opd = config.catalogue.opd
@@ -197,14 +210,11 @@ def invalid_submission(rec: SubmissionRecord, config: Config, source_dir: str | 
         f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} tidak valid: "
         f"{len(rec.problems)} masalah. Perbaiki lalu kirim ulang."
     )
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="invalid_submission",
-        cause_key=key,
-        subject=_subject(
-            config, f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})"
-        ),
+    return _opd_alert(
+        config,
+        "invalid_submission",
+        key,
+        f"[IKU] Berkas tidak valid: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})",
         text="\n".join(lines),
         summary=summary,
         bidang=rec.bidang,
@@ -244,14 +254,11 @@ def unreadable_file(rec: SubmissionRecord, config: Config, source_dir: str | Non
         f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} tidak dapat dibaca: "
         f"{problems[0].message} Simpan ulang sebagai .xlsx lalu kirim ulang."
     )
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="unreadable_file",
-        cause_key=key,
-        subject=_subject(
-            config, f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})"
-        ),
+    return _opd_alert(
+        config,
+        "unreadable_file",
+        key,
+        f"[IKU] Berkas tidak dapat dibaca: {bidang_name(config, rec.bidang)} ({rec.file_name})",
         text="\n".join(lines),
         summary=summary,
         bidang=rec.bidang,
@@ -285,14 +292,11 @@ def locked_submission(rec: SubmissionRecord, config: Config) -> AlertMessage:
         "",
         _footer(config, key),
     ]
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="locked_submission",
-        cause_key=key,
-        subject=_subject(
-            config, f"[IKU] Berkas terkunci: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})"
-        ),
+    return _opd_alert(
+        config,
+        "locked_submission",
+        key,
+        f"[IKU] Berkas terkunci: {bidang_name(config, rec.bidang)}, {period} ({rec.file_name})",
         text="\n".join(lines),
         summary=f"Berkas {rec.file_name} dari {bidang_label(config, rec.bidang)} untuk {period} terkunci: {why}.",
         bidang=rec.bidang,
@@ -352,12 +356,11 @@ def invalid_budget(
         "",
         _footer(config, key),
     ]
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="invalid_budget",
-        cause_key=key,
-        subject=_subject(config, f"[IKU] Lembar anggaran ditolak: {label} ({file_name})"),
+    return _opd_alert(
+        config,
+        "invalid_budget",
+        key,
+        f"[IKU] Lembar anggaran ditolak: {label} ({file_name})",
         text="\n".join(lines),
         summary=f"Lembar anggaran {file_name} untuk {label} ditolak: {len(problems)} masalah. Perbaiki lalu kirim ulang.",
         year=year,
@@ -395,12 +398,11 @@ def missing_submission(
         "",
         _footer(config, key),
     ]
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="missing_submission",
-        cause_key=key,
-        subject=_subject(config, f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}"),
+    return _opd_alert(
+        config,
+        "missing_submission",
+        key,
+        f"[IKU] Laporan belum masuk: {bidang_name(config, cell.bidang)}, {period}",
         text="\n".join(lines),
         summary=(
             f"Laporan {period} dari {bidang_label(config, cell.bidang)} belum masuk; "
@@ -438,15 +440,11 @@ def reminder(
         "",
         _footer(config, key),
     ]
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="reminder",
-        cause_key=key,
-        subject=_subject(
-            config,
-            f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
-        ),
+    return _opd_alert(
+        config,
+        "reminder",
+        key,
+        f"[IKU] Pengingat H-{days_before}: laporan {period} {bidang_name(config, cell.bidang)}, batas {local_date(cell.deadline, tz)}",
         text="\n".join(lines),
         summary=f"Pengingat H-{days_before}: laporan {period} dari {bidang_label(config, cell.bidang)} "
         f"belum masuk; batas waktu {due}.",
@@ -491,12 +489,11 @@ def missing_evidence(
         "",
         _footer(config, key),
     ]
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="missing_evidence",
-        cause_key=key,
-        subject=_subject(config, f"[IKU] Bukti dukung belum ada: {bidang_name(config, bidang)}, {period}"),
+    return _opd_alert(
+        config,
+        "missing_evidence",
+        key,
+        f"[IKU] Bukti dukung belum ada: {bidang_name(config, bidang)}, {period}",
         text="\n".join(lines),
         summary=f"Bukti dukung {period} dari {bidang_label(config, bidang)} belum ada untuk {', '.join(codes)}.",
         bidang=bidang,
@@ -610,16 +607,12 @@ def recap(
     def brief(items: list[MonthSubmission]) -> list[dict]:
         return [{"bidang": c.bidang, "year": c.year, "month": c.month} for c in items]
 
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="recap",
-        cause_key=key,
-        subject=_subject(
-            config,
-            f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
-            f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk",
-        ),
+    return _opd_alert(
+        config,
+        "recap",
+        key,
+        f"[IKU] Rekap konsolidasi {local_date(as_of, tz)}: {len(records)} berkas baru, "
+        f"{len(late)} terlambat, {len(invalid)} tidak valid, {len(missing)} belum masuk",
         text="\n".join(lines),
         summary=(
             f"{len(records)} berkas baru ({counts['valid']} valid, {counts['invalid']} tidak valid, "
@@ -663,12 +656,11 @@ def side_product_failed(what: str, where: str, error: str, config: Config, when:
             FOOTER.format(opd=opd.name),
         ]
     )
-    return AlertMessage(
-        opd=config.catalogue.opd.code,
-        opd_name=config.catalogue.opd.name,
-        kind="output_failed",
-        cause_key=key,
-        subject=_subject(config, f"[IKU] Keluaran tidak dapat ditulis: {what}"),
+    return _opd_alert(
+        config,
+        "output_failed",
+        key,
+        f"[IKU] Keluaran tidak dapat ditulis: {what}",
         text=text,
         summary=f"Keluaran '{what}' tidak dapat ditulis ke {where}: {one_line(error)}. Data tetap dimuat.",
         problems=[{"row": None, "column": None, "message": one_line(error)}],
