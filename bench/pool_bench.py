@@ -1,7 +1,8 @@
 """The kabupaten's year (40 OPD, 2,400 sheets) consolidated on a Prefect work
 pool, by one process worker and by two (issue 21): the scheduled `consolidate`
 deployment as `iku deploy --pool` registers it fans out into one flow run per
-OPD, each limited by the Prefect global concurrency limit of its OPD.
+lane (the pool's online workers: none with one worker, two with two), each
+holding the Prefect global concurrency limits of its group of OPD.
 
 Against the bench's local Prefect server, a PostgreSQL warehouse of its own
 per measurement (a pool refuses SQLite), deployed from an empty folder. Wall
@@ -35,7 +36,7 @@ WORKER_LIMIT = os.cpu_count() or 1
 @dataclass
 class PoolRun:
     workers: int
-    opd_runs: int
+    lane_runs: int  # flow runs the scheduled run started (0: it consolidated itself)
     seconds: float
     cpu_s: float  # the workers and their flow run processes
     server_cpu_s: float
@@ -45,7 +46,7 @@ class PoolRun:
     def shown(self) -> str:
         return (
             f"{self.seconds:.1f} s (CPU {self.cpu_s:.1f} s + server {self.server_cpu_s:.1f} s), "
-            f"{self.opd_runs} OPD runs, {self.loaded} sheets"
+            f"{self.lane_runs} lane runs, {self.loaded} sheets"
         )
 
 
@@ -56,7 +57,7 @@ def _own_cpu(pid: int) -> float:
 
 
 async def _trigger_and_wait(api: str, opd_count: int, timeout: float = 3600) -> tuple[float, int]:
-    """Start the consolidate deployment; wait for it and its OPD runs. (seconds, OPD runs)."""
+    """Start the consolidate deployment; wait for it and its lane runs. (seconds, lane runs)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.deployments import run_deployment
@@ -76,13 +77,14 @@ async def _trigger_and_wait(api: str, opd_count: int, timeout: float = 3600) -> 
                 children = [r for r in runs if r.id != parent.id]
                 mine = [r for r in runs if r.id == parent.id]
                 done = mine and mine[0].state and mine[0].state.is_final()
-                if done and len(children) >= 1 and all(r.state and r.state.is_final() for r in children):
+                # the lane runs exist once the parent ended (it starts them); none with one lane
+                if done and all(r.state and r.state.is_final() for r in children):
                     break
                 if time.monotonic() > end:
                     raise RuntimeError(f"the pool's runs did not finish: {[r.state_name for r in runs]}")
                 await asyncio.sleep(0.5)
         failed = [
-            f"{r.parameters.get('opd')}: {r.state_name} {r.state.message}"
+            f"{r.parameters.get('opds')}: {r.state_name} {r.state.message}"
             for r in runs
             if not r.state.is_completed()
         ]
@@ -137,7 +139,7 @@ def measure_pool(env: dict, tmp: Path, workers: int, opd_count: int, pg_url: str
         server = server_pid(env)
         cpu_before = sum(_own_cpu(p.pid) for p in procs)
         server_before = _tree_cpu(server)
-        seconds, opd_runs = asyncio.run(_trigger_and_wait(api, opd_count))
+        seconds, lane_runs = asyncio.run(_trigger_and_wait(api, opd_count))
         time.sleep(2)  # the last flow run process reaped by its worker
         cpu = sum(_own_cpu(p.pid) for p in procs) - cpu_before
         server_cpu = _tree_cpu(server) - server_before
@@ -154,7 +156,7 @@ def measure_pool(env: dict, tmp: Path, workers: int, opd_count: int, pg_url: str
     with engine.connect() as conn:
         loaded = conn.scalar(text("SELECT count(*) FROM submission"))
     engine.dispose()
-    run = PoolRun(workers, opd_runs, seconds, cpu, server_cpu, loaded)
+    run = PoolRun(workers, lane_runs, seconds, cpu, server_cpu, loaded)
     echo(f"  {opd_count}-OPD year on a pool, {workers} worker(s): {run.shown}, load {os.getloadavg()[0]:.1f}")
     return run
 

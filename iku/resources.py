@@ -94,6 +94,16 @@ class Resources:
             self.settings, self.installation.config(opd), self.installation, selected, self._shared
         )
 
+    def select_group(self, codes: list[str]) -> Resources:
+        """These resources for the OPD `codes` (a lane of a fanned-out
+        consolidation, flows/consolidate.py): one run, one unit per OPD."""
+        if self.installation is None or len(codes) <= 1:
+            return self.select(codes[0] if codes else None)
+        selected = tuple(self.installation.check(code) for code in codes)
+        return Resources(
+            self.settings, self.installation.config(selected[0]), self.installation, selected, self._shared
+        )
+
     @property
     def kabupaten_name(self) -> str:
         """The recap's header: pipeline.yaml kabupaten.name, else the first OPD's region."""

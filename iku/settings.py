@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # iku's log lines on the console (the by-hand commands' step log): INFO by default, in
     # Indonesian; DEBUG adds the engineers' lines, uvicorn's start and access lines included
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # on a work pool: the flow runs a kabupaten's scheduled consolidation fans out
+    # into (flows/consolidate.py); unset: the pool's online workers
+    consolidate_lanes: int | None = Field(None, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

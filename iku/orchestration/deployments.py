@@ -5,7 +5,7 @@ the very same ones on a process work pool for workers. Same names, module
 entrypoints (the installed package, so no install path), parameters and cron
 schedules; only where they run differs, and so does the consolidation's
 concurrency: served, one run at a time (concurrency limit 1); on a pool, a
-kabupaten's scheduled run fans out into one flow run per OPD (`per_opd`),
+kabupaten's scheduled run fans out into one flow run per lane (`per_opd`),
 limited per OPD by Prefect global concurrency limits (flows/consolidate.py),
 so several workers consolidate several OPD at once. Workers get the IKU_*
 settings as job variables, paths made absolute. Crons come from

@@ -1,9 +1,11 @@
-"""On a work pool, a kabupaten's scheduled consolidation fans out: one flow run
-of the deployment per OPD with work, each holding the Prefect global
-concurrency limit of its OPD (issue 21). The runs are executed as a process
-worker does (`prefect flow-run execute`, a process each, the deployment's
-pool and id in their context) against the test Prefect server; one OPD's run
-is held inside its lock (iku.testhook) while the other OPD's run completes."""
+"""On a work pool, a kabupaten's scheduled consolidation fans out into at most
+one flow run per lane (IKU_CONSOLIDATE_LANES, else the pool's online workers),
+each consolidating a group of OPD and holding the Prefect global concurrency
+limit of each of its OPD; with one lane it fans out not at all (issue 21). The
+runs are executed as a process worker does (`prefect flow-run execute`, a
+process each, the deployment's pool and id in their context) against the test
+Prefect server; one group's run is held inside its lock (iku.testhook) while
+the other group's run completes."""
 
 from __future__ import annotations
 
@@ -12,15 +14,18 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from kabupatenkit import SEED, TWIN, kabupaten_config
+from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 from sqlalchemy import create_engine, text
 
+from flows.consolidate import lane_count, lanes_of
 from iku.config import load_config
 from iku.orchestration.deployments import build_deployments, deployment_specs
+from iku.settings import Settings
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres, pytest.mark.slow]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
@@ -64,12 +69,14 @@ def _done(proc: subprocess.Popen) -> str:
     return out
 
 
-async def _pool() -> None:
+async def _pool(name: str = POOL) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
 
     async with get_client() as client:
-        await client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))
+        with suppress(ObjectAlreadyExists):  # one Prefect server for the session
+            await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
 
 
 def _deploy(config):
@@ -79,15 +86,16 @@ def _deploy(config):
     return consolidate.apply(work_pool_name=POOL)
 
 
-async def _runs(deployment_id, parent_id) -> dict:
+async def _children(parent_id) -> dict:
+    """The flow runs a parent started, by the OPD of each (its `opds`)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
     async with get_client() as client:
         runs = await client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id]))
         )
-    return {r.parameters.get("opd"): r for r in runs if r.id != parent_id}
+    return {tuple(r.parameters["opds"]): r for r in runs}
 
 
 async def _slots(name: str) -> int:
@@ -97,45 +105,99 @@ async def _slots(name: str) -> int:
         return (await client.read_global_concurrency_limit_by_name(name)).active_slots
 
 
-def test_a_kabupatens_consolidation_fans_out_per_opd(prefect_api_url, iku_env, pg_url, tmp_path, monkeypatch):
-    from prefect.deployments import run_deployment
+def test_lanes_split_the_opd_balanced_by_their_new_files():
+    work = {"a": 5, "b": 3, "c": 2, "d": 1, "e": 0}
+    assert lanes_of(work, 2) == [["a", "d"], ["b", "c", "e"]]  # 6 files and 5
+    assert lanes_of(work, 1) == [["a", "b", "c", "d", "e"]]
+    assert lanes_of({"a": 1}, 4) == [["a"]]  # never an empty lane
+    assert lanes_of({}, 2) == []
 
-    config_dir = kabupaten_config(tmp_path / "config")  # three OPD; only two have sheets
-    for opd in (SEED, TWIN):
-        write_xlsx(iku_env / "inbox" / opd / "perumahan" / "01.xlsx", sheet_rows(month=1))
+
+def test_the_lanes_are_the_pools_online_workers(prefect_api_url):
+    from prefect.client.orchestration import get_client
+
+    asyncio.run(_pool("iku-lanes"))
+    assert lane_count(Settings(), "iku-lanes") == 1  # no worker yet: the run itself
+    with get_client(sync_client=True) as client:
+        for worker in ("one", "two"):
+            client.send_worker_heartbeat("iku-lanes", worker, heartbeat_interval_seconds=600)
+    assert lane_count(Settings(), "iku-lanes") == 2
+    assert lane_count(Settings(consolidate_lanes=3), "iku-lanes") == 3  # IKU_CONSOLIDATE_LANES
+
+
+def _kabupaten(iku_env, pg_url, prefect_api_url, tmp_path, monkeypatch, lanes: int) -> tuple[dict, object]:
+    """The kabupaten's deployment on the pool and the environment of its runs."""
+    config_dir = kabupaten_config(tmp_path / "config")
     env = {
         **os.environ,
         "IKU_CONFIG_DIR": str(config_dir),
         "IKU_WAREHOUSE_URL": pg_url,
         "PREFECT_API_URL": prefect_api_url,
+        "IKU_CONSOLIDATE_LANES": str(lanes),
     }
     # deployed from an empty folder, as `iku deploy` on a server: a run copies
     # the folder a deployment was made in (here not the whole worktree)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    deployment_id = _deploy(load_config(config_dir))
-    parent = run_deployment(deployment_id, timeout=0)
-    assert parent.parameters == {"per_opd": True}
-    _done(_execute(parent.id, env))
-    children = asyncio.run(_runs(deployment_id, parent.id))
-    assert sorted(children) == sorted([SEED, TWIN])  # no run for the OPD without work
+    return env, _deploy(load_config(config_dir))
 
-    # the seed's run held inside its lock; the twin's runs to its end meanwhile
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    held = _execute(children[SEED].id, {**env, "IKU_TEST_PAUSE_AT": f"sheet-read@{hooks}"})
-    _wait_for(hooks / "sheet-read.reached", held)
-    assert asyncio.run(_slots(f"consolidate-{SEED}")) == 1  # the seed's Prefect slot is taken
-    _done(_execute(children[TWIN].id, env))
+
+def _loaded(pg_url) -> dict:
     engine = create_engine(pg_url)
     with engine.connect() as conn:
         loaded = dict(conn.execute(text("SELECT opd_code, count(*) FROM submission GROUP BY opd_code")).all())
-    assert loaded == {TWIN: 1}  # loaded while the seed's run held its OPD
+    engine.dispose()
+    return loaded
+
+
+def _scheduled_run(deployment_id, env: dict) -> object:
+    """The deployment's run as its schedule starts it, executed to its end."""
+    from prefect.deployments import run_deployment
+
+    parent = run_deployment(deployment_id, timeout=0)
+    assert parent.parameters == {"per_opd": True}
+    _done(_execute(parent.id, env))
+    return parent
+
+
+def test_two_lanes_consolidate_two_groups_of_opd(prefect_api_url, iku_env, pg_url, tmp_path, monkeypatch):
+    env, deployment_id = _kabupaten(iku_env, pg_url, prefect_api_url, tmp_path, monkeypatch, lanes=2)
+    for month in (1, 2):  # the seed: two new files, the twin and dinkes one each
+        write_xlsx(iku_env / "inbox" / SEED / "perumahan" / f"{month:02}.xlsx", sheet_rows(month=month))
+    write_xlsx(iku_env / "inbox" / TWIN / "perumahan" / "01.xlsx", sheet_rows(month=1))
+    write_xlsx(iku_env / "inbox" / DINKES / "kesmas" / "01.xlsx", dinkes_rows(month=1))
+    parent = _scheduled_run(deployment_id, env)
+    children = asyncio.run(_children(parent.id))
+    # two flow runs for three OPD, balanced by files (2 | 1 + 1); each OPD in one group
+    assert set(children) == {(SEED,), (DINKES, TWIN)}
+    assert _loaded(pg_url) == {}  # the parent loaded nothing itself
+
+    # the seed's run held inside its lock; the other group's runs to its end meanwhile
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    held = _execute(children[(SEED,)].id, {**env, "IKU_TEST_PAUSE_AT": f"sheet-read@{hooks}"})
+    _wait_for(hooks / "sheet-read.reached", held)
+    assert asyncio.run(_slots(f"consolidate-{SEED}")) == 1  # the seed's Prefect slot is taken
+    _done(_execute(children[(DINKES, TWIN)].id, env))
+    assert _loaded(pg_url) == {TWIN: 1, DINKES: 1}  # loaded while the seed's run held its OPD
     (hooks / "sheet-read.go").touch()
     _done(held)
-    with engine.connect() as conn:
-        loaded = dict(conn.execute(text("SELECT opd_code, count(*) FROM submission GROUP BY opd_code")).all())
-    engine.dispose()
-    assert loaded == {SEED: 1, TWIN: 1}
-    assert asyncio.run(_slots(f"consolidate-{SEED}")) == 0
+    assert _loaded(pg_url) == {SEED: 2, TWIN: 1, DINKES: 1}
+    for opd in (SEED, TWIN, DINKES):
+        assert asyncio.run(_slots(f"consolidate-{opd}")) == 0
+
+
+def test_one_lane_consolidates_in_the_scheduled_run(prefect_api_url, iku_env, pg_url, tmp_path, monkeypatch):
+    env, deployment_id = _kabupaten(iku_env, pg_url, prefect_api_url, tmp_path, monkeypatch, lanes=1)
+    for opd in (SEED, TWIN):
+        write_xlsx(iku_env / "inbox" / opd / "perumahan" / "01.xlsx", sheet_rows(month=1))
+    parent = _scheduled_run(deployment_id, env)
+    assert asyncio.run(_children(parent.id)) == {}  # no flow run of its own per OPD or group
+    assert _loaded(pg_url) == {SEED: 1, TWIN: 1}
+
+    # two lanes, but the work of one group: no flow run for it either
+    write_xlsx(iku_env / "inbox" / SEED / "perumahan" / "02.xlsx", sheet_rows(month=2))
+    parent = _scheduled_run(deployment_id, {**env, "IKU_CONSOLIDATE_LANES": "2"})
+    assert asyncio.run(_children(parent.id)) == {}
+    assert _loaded(pg_url) == {SEED: 2, TWIN: 1}
