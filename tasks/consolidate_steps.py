@@ -20,7 +20,7 @@ from iku.alerts import dispatch
 from iku.budget_import import BudgetImport
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
-from iku.domain.plausibility import check_sheet
+from iku.domain.plausibility import History, check_sheet
 from iku.domain.sheet import Sheet
 from iku.domain.text import shown_name
 from iku.formatting import FILE_STATUS_LABELS
@@ -368,14 +368,13 @@ def check_plausibility(res: Resources, by_opd: dict[str, list[SubmissionRecord]]
         if not valid:
             continue
         catalogue = catalogues.get(opd, res.config.catalogue)
-        history = res.warehouse.current_values(opd)
+        history = History(res.warehouse.current_values(opd))
         for r in valid:  # oldest first: a file's history includes the run's earlier months
             assert r.year is not None and r.month is not None
-            mine = [v for v in history if v.bidang == r.bidang]
-            found = check_sheet(catalogue.indicators_of(r.bidang), r.year, r.month, r.values, mine)
-            r.warnings = [w.as_dict() for w in found]
-            history = [v for v in history if (v.bidang, v.year, v.month) != (r.bidang, r.year, r.month)]
-            history += [_as_month(r, v) for v in r.values]
+            indicators = catalogue.indicators_of(r.bidang)
+            earlier = history.before(r.bidang, r.year, r.month, [i.code for i in indicators])
+            r.warnings = [w.as_dict() for w in check_sheet(indicators, r.year, r.month, r.values, earlier)]
+            history.replace(r.bidang, r.year, r.month, [_as_month(r, v) for v in r.values])
 
 
 def _as_month(r: SubmissionRecord, v: ValueRow) -> MonthlyValue:

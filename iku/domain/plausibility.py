@@ -26,6 +26,7 @@ HISTORY_MONTHS of them), from the current data of the warehouse.
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,46 @@ def check_month(
         PlausibilityWarning(ind.code, year, month, rule, v, f"{CHECK_LABEL}: {ind.code} {reason}")
         for rule, v, reason in found
     ]
+
+
+class History:
+    """The current figures of an OPD's bidang-months, as a run checks file after
+    file (oldest first): `before` hands check_sheet only the months the rule
+    reads (each indicator's last HISTORY_MONTHS), so a run costs the same per
+    file however long the warehouse's history is (a whole history per file made
+    the run quadratic in it)."""
+
+    def __init__(self, values: Iterable[MonthlyValue] = ()):
+        self._months: dict[str, dict[tuple[int, int], list[MonthlyValue]]] = {}
+        self._keys: dict[str, list[tuple[int, int]]] = {}
+        for v in values:
+            self._month(v.bidang, v.year, v.month).append(v)
+
+    def _month(self, bidang: str, year: int, month: int) -> list[MonthlyValue]:
+        months = self._months.setdefault(bidang, {})
+        if (year, month) not in months:
+            months[(year, month)] = []
+            bisect.insort(self._keys.setdefault(bidang, []), (year, month))
+        return months[(year, month)]
+
+    def replace(self, bidang: str, year: int, month: int, values: Iterable[MonthlyValue]) -> None:
+        """A new current revision of the bidang-month."""
+        self._month(bidang, year, month)[:] = list(values)
+
+    def before(self, bidang: str, year: int, month: int, codes: Iterable[str]) -> list[MonthlyValue]:
+        """The bidang's figures of the months before (year, month), newest month
+        first, until each indicator of `codes` has HISTORY_MONTHS of them."""
+        keys = self._keys.get(bidang, [])
+        need = dict.fromkeys(codes, HISTORY_MONTHS)
+        found: list[MonthlyValue] = []
+        for key in reversed(keys[: bisect.bisect_left(keys, (year, month))]):
+            if not any(n > 0 for n in need.values()):
+                break
+            for v in self._months[bidang][key]:
+                found.append(v)
+                if v.indicator in need:
+                    need[v.indicator] -= 1
+        return found
 
 
 def check_sheet(

@@ -125,3 +125,33 @@ def test_range_and_evidence_in_the_catalogue(config_copy):
 def test_a_range_written_backwards_is_one_line(config_copy):
     with pytest.raises(ConfigError, match="plausible_range: min 400 lebih besar dari max 10"):
         _edit_indicator(config_copy, "    plausible_range: {min: 400, max: 10}")
+
+
+def test_a_runs_history_hands_the_rule_what_the_whole_history_would():
+    """History.before gives check_sheet only the months the rule reads; the warnings
+    are those of the whole history, month by month over years with gaps and an
+    indicator that skips months (the run checks file after file this way)."""
+    from iku.domain.plausibility import History
+
+    values = []
+    for i in range(60):  # five years of perumahan's months, a gap in the middle
+        year, month = 2019 + i // 12, i % 12 + 1
+        if 20 <= i < 26:
+            continue
+        values += history("IKU-02", [12 + (i * 7) % 9], year=year, first_month=month)
+        if i % 3:  # IKU-09 reported in two months of three
+            values += history("IKU-09", [40 + i % 5], year=year, first_month=month)
+    runs = History(values)
+    indicators = [COUNT, LEVEL]
+    checked = 0
+    for year, month in [(2019, 3), (2021, 2), (2022, 7), (2023, 12), (2024, 1)]:
+        rows = [row("IKU-02", 1500), row("IKU-09", 4000)]
+        earlier = runs.before("perumahan", year, month, ["IKU-02", "IKU-09"])
+        assert len(earlier) < len(values)
+        whole = check_sheet(indicators, year, month, rows, values)
+        assert check_sheet(indicators, year, month, rows, earlier) == whole
+        checked += len(whole)
+    assert checked >= 8  # the slips were caught, not silently dropped
+    assert runs.before("perkim", 2023, 1, ["IKU-02"]) == []
+    runs.replace("perumahan", 2018, 12, history("IKU-02", [13], year=2018, first_month=12))
+    assert [v.month for v in runs.before("perumahan", 2019, 1, ["IKU-02"])] == [12]
