@@ -18,13 +18,13 @@ from iku import reports, storage
 from iku.alerts import dispatch
 from iku.domain.periods import Period
 from iku.locations import Unwritable
-from iku.reports import LakipData, RecapData, ReportData
-from iku.reports.content import HEAD_BYTES, hash_in
+from iku.reports import LakipData, RecapData, ReportData, content
+from iku.reports.content import content_of
 from iku.reports.index import written_before
 from iku.reports.pdf import PdfPrinter, chromium, pdf_printer, skipped
 from iku.resources import Resources
 from iku.storage import Where
-from iku.warehouse.reports import printed_hash, record_reports, written_reports
+from iku.warehouse.reports import record_reports, written_reports
 from iku.warehouse.store import SITE_LOCK
 from tasks._log import run_logger
 from tasks.alert_steps import send_kabupaten_recap as send_kabupaten_recap  # a step of recap_all too
@@ -70,7 +70,7 @@ def annual_companions(unit: Resources, data: ReportData, out_dir: Where) -> list
         unit.warehouse, [*tree_written([tree_html], unit.opd), *reports.written([pk_html], unit.opd)]
     )
     for p in (tree_html, pk_html):
-        run_logger().info("wrote %s", p)
+        run_logger().info("ditulis %s", p)
     return [tree_html, pk_html]
 
 
@@ -210,29 +210,9 @@ def start_pdf(html: Where, printer: PdfPrinter, res: Resources | None = None) ->
     return printer.submit(_print_pdf, html, printer)
 
 
-def content_of(html: Where) -> str | None:
-    """The content hash written into a report's HTML (iku.reports.content)."""
-    try:
-        head = (
-            html.open("rb").read(HEAD_BYTES)
-            if isinstance(html, Path)
-            else storage.read_bytes(html, HEAD_BYTES)
-        )
-    except (OSError, Unwritable):
-        return None
-    return hash_in(head)
-
-
 def printed_already(html: Where, res: Resources | None) -> str | None:
-    """The content hash of `html` when its PDF exists and was printed from the
-    same content (recorded with the PDF); else None: print it."""
-    digest = content_of(html)
-    if digest is None or res is None:
-        return None
-    pdf = html.with_suffix(".pdf")
-    if printed_hash(res.warehouse, storage.as_text(pdf)) != digest or not storage.exists(pdf):
-        return None
-    return digest
+    """The content hash of `html` when its PDF was printed from the same content; else None."""
+    return content.printed_already(html, res.warehouse if res is not None else None)
 
 
 def write_report_pdf(
@@ -248,7 +228,7 @@ def write_report_pdf(
     if printed_already(html, res) is not None:
         if printing is not None:
             printing.result()  # the kept one (or one printed meanwhile, from the same content)
-        run_logger().info("PDF unchanged, kept: %s", html.with_suffix(".pdf"))
+        run_logger().info("PDF tidak berubah, tetap dipakai: %s", html.with_suffix(".pdf"))
         return html.with_suffix(".pdf")
     try:
         if printing is not None:

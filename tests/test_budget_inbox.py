@@ -17,6 +17,7 @@ from budgetkit import sipd_rows, with_programs, write_sheet
 from loopback import WebhookReceiver
 from sheetkit import sheet_rows, write_xlsx
 
+from iku.alerts.dispatch import outbox
 from iku.config import ConfigError, load_config
 from iku.warehouse.budget import budget_files, current_budget
 
@@ -118,6 +119,37 @@ def test_a_sheet_with_problems_is_refused_whole_recorded_and_alerted(tmp_path, w
     assert [(p["row"], p["column"]) for p in alert["problems"]] == [(13, "realisasi"), (21, "kode")]
     assert "ditolak" in alert["message"]
     assert not [b for b in hook.bodies if b["kind"] in ("invalid_submission", "unreadable_file")]
+
+
+def test_a_refused_sheet_a_run_never_alerted_is_alerted_by_the_next_once(
+    tmp_path, warehouse_url, config_copy
+):
+    """A run that recorded a refused sheet but died before its alert was queued
+    (here: a run without a channel, which leaves the warehouse the same) loses
+    no alert: the next run alerts it from the warehouse, once (its cause key).
+    A sheet `iku import-budget` refused outside the inbox was said on the console."""
+    from iku.budget_import import import_budget
+    from iku.resources import Resources
+
+    rows = sipd_rows(month=5)
+    rows[12][3] = "1.500.000.000,00"  # realisasi above its pagu: refused
+    write_sheet(tmp_path / "inbox" / "anggaran" / "lra-mei.xlsx", rows)
+    elsewhere = write_sheet(tmp_path / "elsewhere" / "lra-juni.xlsx", sipd_rows(month=6, scale=9))
+    silent = _res(tmp_path, warehouse_url, config_copy)
+    (refused,) = run(silent)["budget_files"]
+    assert refused["status"] == "refused"
+    assert import_budget(silent, elsewhere).status == "refused"
+    with WebhookReceiver() as hook:
+        settings = silent.settings.model_copy(update={"alert_webhook_url": hook.url})
+        res = Resources(settings=settings, config=silent.config)
+        assert [r.file_name for r in outbox(res)] == ["lra-mei.xlsx"]
+        run(res)
+        assert outbox(res) == []
+        run(res)  # alerted once
+    alerts = [b for b in hook.bodies if b["kind"] == "invalid_budget"]
+    assert [(a["file"], a["year"], a["month"]) for a in alerts] == [("lra-mei.xlsx", 2024, 5)]
+    assert [(p["row"], p["column"]) for p in alerts[0]["problems"]] == [(13, "realisasi")]
+    assert [a["kind"] for a in res.warehouse.alerts(res.opd)] == ["invalid_budget"]
 
 
 def test_the_period_is_the_sheet_s_else_the_file_name_s(res, tmp_path):

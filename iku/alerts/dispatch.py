@@ -29,7 +29,9 @@ from iku.domain.schedule import as_of_datetime, months_due, reminder_due
 from iku.domain.status import MonthSubmission
 from iku.queries import submission_matrix
 from iku.resources import Resources
+from iku.storage import as_text
 from iku.testhook import checkpoint
+from iku.warehouse.budget import BudgetFileRecord, unalerted_budget_files
 
 log_default = logging.getLogger("iku.alerts")
 DeliveryError = (EmailError, WebhookError)
@@ -106,10 +108,11 @@ def channels(res: Resources) -> list[str]:
     return found
 
 
-def outbox(res: Resources) -> list[SubmissionRecord]:
+def outbox(res: Resources) -> list[SubmissionRecord | BudgetFileRecord]:
     """Invalid and unreadable files the warehouse holds without their alert,
-    then valid files held by a locked quarter without theirs (none when no
-    channel is configured: nothing could be recorded)."""
+    then valid files held by a locked quarter without theirs, then refused
+    budget sheets without theirs (none when no channel is configured: nothing
+    could be recorded)."""
     if not channels(res):
         return []
     pipe = res.config.pipeline
@@ -117,6 +120,7 @@ def outbox(res: Resources) -> list[SubmissionRecord]:
     return [
         *res.warehouse.unalerted_submissions(res.opd, since),
         *res.warehouse.unalerted_held(res.opd, since, lock_after_days=pipe.lock_after_days, tz=pipe.timezone),
+        *unalerted_budget_files(res.warehouse, res.opd, since, as_text(res.budget_dir())),
     ]
 
 
@@ -127,13 +131,21 @@ def _source(res: Resources, bidang: str | None) -> str | None:
 # -- raising ------------------------------------------------------------------------
 
 
-def raise_submission_alerts(res: Resources, records: list[SubmissionRecord] | None = None) -> int:
+def raise_submission_alerts(
+    res: Resources, records: Sequence[SubmissionRecord | BudgetFileRecord] | None = None
+) -> int:
     """One alert per invalid or unreadable record, and per valid record held by
     a locked quarter ("terkunci"), per channel. Without `records`: every such
     file in the warehouse still without its alert (the outbox), whichever run
-    recorded it."""
+    recorded it, refused budget sheets too."""
     queued = 0
     for rec in outbox(res) if records is None else records:
+        if isinstance(rec, BudgetFileRecord):  # a refused budget sheet a killed run never alerted
+            period = (rec.year, rec.month)
+            queued += raise_budget_alert(
+                res, rec.file_name, rec.sha256, period, rec.problems, rec.received_at
+            )
+            continue
         msg = messages.submission_alert(rec, res.config, _source(res, rec.bidang))
         if msg is not None:
             queued += queue(res, msg)

@@ -13,6 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from iku import storage
+from iku.storage import Unwritable, Where
+
+if TYPE_CHECKING:
+    from iku.warehouse.store import Warehouse
 
 # raise when printing changes what a PDF looks like for the same HTML
 PRINT_VERSION = "1"
@@ -49,3 +57,30 @@ def hash_in(head: bytes) -> str | None:
     """The content hash in an HTML file's first bytes; None for an HTML without one."""
     found = _META.search(head)
     return found.group(1).decode("ascii") if found else None
+
+
+def content_of(html: Where) -> str | None:
+    """The content hash written into an HTML file (local or remote); None without one."""
+    try:
+        head = (
+            html.open("rb").read(HEAD_BYTES)
+            if isinstance(html, Path)
+            else storage.read_bytes(html, HEAD_BYTES)
+        )
+    except (OSError, Unwritable):
+        return None
+    return hash_in(head)
+
+
+def printed_already(html: Where, wh: Warehouse | None) -> str | None:
+    """The content hash of `html` when its PDF exists and was printed from the
+    same content (recorded with the PDF); else None: print it."""
+    from iku.warehouse.reports import printed_hash
+
+    digest = content_of(html)
+    if digest is None or wh is None:
+        return None
+    pdf = html.with_suffix(".pdf")
+    if printed_hash(wh, storage.as_text(pdf)) != digest or not storage.exists(pdf):
+        return None
+    return digest

@@ -113,10 +113,12 @@ def _print_one_process(exe: str, html: Path, pdf: Path) -> Path:
             subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             tmp.unlink(missing_ok=True)
-            raise PdfFailed(f"chromium did not finish printing {html.name} in {TIMEOUT_SECONDS} s") from None
+            raise PdfFailed(
+                f"Chromium tidak selesai mencetak {html.name} dalam {TIMEOUT_SECONDS} detik"
+            ) from None
     if not tmp.exists() or tmp.stat().st_size == 0 or not tmp.read_bytes().startswith(b"%PDF"):
         tmp.unlink(missing_ok=True)
-        raise PdfFailed(f"chromium printed no PDF for {html.name}")
+        raise PdfFailed(f"Chromium tidak menghasilkan PDF untuk {html.name}")
     os.replace(tmp, pdf)
     return pdf
 
@@ -165,7 +167,7 @@ class PdfPrinter:
         """`job(*args)` in a background thread of this printer, in order of submission."""
         with self._state:
             if self.closing:
-                raise PdfFailed("the PDF printer is closed")
+                raise PdfFailed("pencetak PDF sudah ditutup")
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(len(self._all_lanes), thread_name_prefix="iku-pdf")
             return self._pool.submit(job, *args)
@@ -212,7 +214,7 @@ class PdfPrinter:
             skipped(pdf)
             return None
         if not html.is_file():
-            raise PdfFailed(f"{html.name} not found")
+            raise PdfFailed(f"{html.name} tidak ditemukan")
         lane = self._take()
         try:
             data = self._print_in_lane(lane, html)
@@ -238,20 +240,20 @@ class PdfPrinter:
             try:
                 return _print_page(lane.browser, lane.session, lane.frame, html, self.timeout)
             except ChromiumGone as exc:
-                self._lost(lane, f"{exc} while printing {html.name}")
+                self._lost(lane, f"{exc} saat mencetak {html.name}")
                 timed_out = time.monotonic() - started >= self.timeout
                 if timed_out or attempt == 2 or self.closing:
-                    raise PdfFailed(f"chromium did not print {html.name}: {exc}") from None
+                    raise PdfFailed(f"Chromium tidak mencetak {html.name}: {exc}") from None
         raise AssertionError("unreachable")
 
     def _ready(self, lane: _Lane) -> bool:
         """The lane's Chromium and tab, started (again) when needed; False: print one process per file."""
         if self.closing:
-            raise PdfFailed("the PDF printer is closed")
+            raise PdfFailed("pencetak PDF sudah ditutup")
         if lane.browser is not None and lane.browser.alive:
             return True
         if lane.browser is not None:
-            self._lost(lane, "chromium exited between two prints")
+            self._lost(lane, "Chromium berhenti di antara dua cetakan")
         if self.one_process:
             return False
         assert self.exe is not None
@@ -264,9 +266,12 @@ class PdfPrinter:
         except (ChromiumGone, CdpError, OSError) as exc:
             browser.close()
             if self.closing:
-                raise PdfFailed("the PDF printer is closed") from None
+                raise PdfFailed("pencetak PDF sudah ditutup") from None
             self.one_process = True
-            log.warning("chromium for the PDFs did not start (%s): printing one process per PDF", exc)
+            log.warning(
+                "Chromium untuk PDF tidak dapat dijalankan (%s): tiap PDF dicetak dengan prosesnya sendiri",
+                exc,
+            )
             return False
         except BaseException:
             browser.close()
@@ -289,9 +294,9 @@ class PdfPrinter:
             if self.restarts > MAX_RESTARTS:
                 self.one_process = True
         if self.one_process:
-            log.warning("chromium for the PDFs: %s; printing the rest one process per PDF", why)
+            log.warning("Chromium untuk PDF: %s; sisanya dicetak satu proses per PDF", why)
         else:
-            log.warning("chromium for the PDFs: %s; starting it again", why)
+            log.warning("Chromium untuk PDF: %s; dijalankan lagi", why)
 
     def close(self) -> None:
         """Stop: jobs not started are dropped, a print under way ends (its
@@ -322,23 +327,23 @@ def _print_page(browser: Browser, session: str, frame: str, html: Path, timeout:
     try:
         text = html.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:  # not a report this pipeline wrote
-        raise PdfFailed(f"{html.name} is not UTF-8 HTML ({exc.reason})") from None
+        raise PdfFailed(f"{html.name} bukan HTML UTF-8 ({exc.reason})") from None
     try:
         try:
             browser.call(
                 "Page.setDocumentContent", {"frameId": frame, "html": text}, session=session, timeout=left()
             )
         except CdpError as exc:
-            raise PdfFailed(f"chromium could not open {html.name}: {exc}") from None
+            raise PdfFailed(f"Chromium tidak dapat membuka {html.name}: {exc}") from None
         try:
             printed = browser.call("Page.printToPDF", PRINT_PARAMS, session=session, timeout=left())
         except CdpError as exc:
-            raise PdfFailed(f"chromium printed no PDF for {html.name}: {exc}") from None
+            raise PdfFailed(f"Chromium tidak menghasilkan PDF untuk {html.name}: {exc}") from None
     finally:
         browser.events.clear()  # this page's events are of no use any more
     data = base64.b64decode(printed.get("data", ""))
     if not data.startswith(b"%PDF"):
-        raise PdfFailed(f"chromium printed no PDF for {html.name}")
+        raise PdfFailed(f"Chromium tidak menghasilkan PDF untuk {html.name}")
     return data
 
 

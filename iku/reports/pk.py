@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from iku import formatting as fmt
 from iku import storage
@@ -35,6 +37,7 @@ from iku.storage import Unwritable, Where
 from iku.warehouse.budget import BudgetMonth, budget_months
 from iku.warehouse.reports import record_reports
 
+from .content import hash_in, printed_already, with_content_hash
 from .html import environment
 from .index import written
 from .pdf import PdfFailed, PdfPrinter, pdf_printer
@@ -288,18 +291,30 @@ def build_pk_document(
 
 
 def render_pk_html(doc: PkDocument) -> str:
-    """The document as one self-contained HTML string (autoescaped; no I/O)."""
-    return (
+    """The document as one self-contained HTML string (autoescaped; no I/O),
+    with its content hash (iku.reports.content)."""
+    return with_content_hash(
         environment()
         .get_template("perjanjian-kinerja.html.j2")
         .render(
             doc=doc,
+            fallback_notice=_marked_notice(doc),
             rupiah=_rupiah,
             statement_opening=STATEMENT_OPENING,
             commitment_first=COMMITMENT_FIRST,
             commitment_second=COMMITMENT_SECOND,
         )
     )
+
+
+def _marked_notice(doc: PkDocument) -> Markup | None:
+    """The fallback notice with its "per <day>" marked as a time stamp: a PK
+    without a revision printed again only because the day changed is the same
+    document."""
+    if doc.fallback_notice is None:
+        return None
+    day = fmt.day(doc.as_of)
+    return Markup("<!--t-->{}<!--/t-->").format(day).join(doc.fallback_notice.split(day))
 
 
 def _rupiah(value: float | None) -> str:
@@ -361,14 +376,30 @@ def write_pk(res: Resources, year: int, as_of: date | None = None) -> list[Where
                 raise Unwritable(
                     f"Perjanjian Kinerja tidak dapat ditulis ke {folder} ({exc.strerror or type(exc).__name__})"
                 ) from None
-            done = [html]
-            pdf = _print(html, text, printer)
-            if pdf is not None:
-                done.append(pdf)
-            # the output index lists them once it knows the name (iku.reports.index)
-            record_reports(unit.warehouse, written(done, unit.opd))
+            pdf, printed = _pdf(html, text, printer, unit)
+            # the output index lists them once it knows the name (iku.reports.index);
+            # a PDF printed goes on it with the content it was printed from
+            digest = hash_in(text.encode())
+            record_reports(
+                unit.warehouse,
+                [
+                    *written([html], unit.opd),
+                    *(replace(w, content_hash=digest) for w in written(printed, unit.opd)),
+                ],
+            )
+            done = [html] if pdf is None else [html, pdf]
             paths += done
     return paths
+
+
+def _pdf(html: Where, text: str, printer: PdfPrinter, unit: Resources) -> tuple[Where | None, list[Where]]:
+    """The PDF beside `html` and the list of it when printed now ([] when the
+    one printed from the same content is kept: no Chromium started)."""
+    if printer.exe is not None and printed_already(html, unit.warehouse) is not None:
+        log.info("PDF tidak berubah, tetap dipakai: %s", html.with_suffix(".pdf"))
+        return html.with_suffix(".pdf"), []
+    pdf = _print(html, text, printer)
+    return pdf, [] if pdf is None else [pdf]
 
 
 def _print(html: Where, text: str, printer: PdfPrinter) -> Where | None:
@@ -383,5 +414,5 @@ def _print(html: Where, text: str, printer: PdfPrinter) -> Where | None:
                 return None
             return storage.write(html.with_suffix(".pdf"), printed.read_bytes())
         except (PdfFailed, Unwritable, OSError) as exc:
-            log.warning("PDF not written: %s", exc)
+            log.warning("PDF tidak ditulis: %s", exc)
             return None

@@ -58,6 +58,7 @@ from iku.domain.budget import (
 from iku.domain.periods import QUARTER_NAMES, Period, month_name
 from iku.storage import Where
 
+from .content import hash_in, printed_already, with_content_hash
 from .model import IndicatorReport, ReportData, predicate_colour
 from .recap import RpjmdRow, rpjmd_rows
 
@@ -790,7 +791,7 @@ def render_tree_html(tree: Tree) -> str:
     from .html import environment
 
     env = environment()
-    return env.get_template("pohon-kinerja.html.j2").render(
+    html = env.get_template("pohon-kinerja.html.j2").render(
         tree=tree,
         drawings=layout(tree),
         legend=legend(tree),
@@ -802,6 +803,7 @@ def render_tree_html(tree: Tree) -> str:
         end_month=month_name(tree.period.end_month),
         generated=tree.generated_at.astimezone(ZoneInfo(tree.timezone)),
     )
+    return with_content_hash(html)
 
 
 def write_tree(
@@ -817,28 +819,43 @@ def write_tree(
     reports) and, with `pdf`, its PDF beside it (by `printer`, else the run's
     pdf_printer(); skipped, with one logged line, without Chromium or when the
     print fails). With `warehouse`, the files go on the record out/index.html
-    is built from, under OPD `opd` ("" for a kabupaten-wide tree)."""
-    from .pdf import PdfFailed, pdf_printer
+    is built from, under OPD `opd` ("" for a kabupaten-wide tree), and a PDF
+    printed from the same content before is kept (no Chromium started)."""
+    text = render_tree_html(tree)
+    html = storage.write(out_dir / f"{tree.basename}.html", text)
+    from .pdf import chromium
 
-    html = storage.write(out_dir / f"{tree.basename}.html", render_tree_html(tree))
-    paths: list[Where] = [html]
-    if pdf:
-        try:
-            if printer is not None:
-                printed = _print(html, printer)
-            else:
-                with pdf_printer() as own:
-                    printed = _print(html, own)
-        except (PdfFailed, OSError) as exc:
-            log.warning("PDF not written: %s", exc)
-            printed = None
-        if printed is not None:
-            paths.append(printed)
+    # as the reports: without Chromium the PDF is said skipped, kept or not
+    kept = pdf and chromium() is not None and printed_already(html, warehouse) is not None
+    printed = None if kept or not pdf else _printed(html, printer)
     if warehouse is not None:
+        from dataclasses import replace
+
         from iku.warehouse.reports import record_reports
 
-        record_reports(warehouse, tree_written(paths, opd))
-    return paths
+        # a PDF printed goes on the record with the content it was printed from
+        digest = hash_in(text.encode())
+        pdfs = [replace(w, content_hash=digest) for w in tree_written([printed] if printed else [], opd)]
+        record_reports(warehouse, [*tree_written([html], opd), *pdfs])
+    if kept:
+        log.info("PDF tidak berubah, tetap dipakai: %s", html.with_suffix(".pdf"))
+        return [html, html.with_suffix(".pdf")]
+    return [html] if printed is None else [html, printed]
+
+
+def _printed(html: Where, printer: PdfPrinter | None) -> Where | None:
+    """The PDF of `html` by `printer`, else the run's pdf_printer(); None (logged)
+    without Chromium or when the print fails."""
+    from .pdf import PdfFailed, pdf_printer
+
+    try:
+        if printer is not None:
+            return _print(html, printer)
+        with pdf_printer() as own:
+            return _print(html, own)
+    except (PdfFailed, OSError) as exc:
+        log.warning("PDF tidak ditulis: %s", exc)
+        return None
 
 
 def _print(html: Where, printer: PdfPrinter) -> Where | None:

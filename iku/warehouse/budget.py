@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 
 from iku.domain.budget import BudgetLine
 from iku.domain.model import Problem
 
-from .schema import budget_file, budget_line
+from .schema import alert, budget_file, budget_line
 from .store import Warehouse, _utc
 
 LOCK = "budget"
@@ -124,6 +124,45 @@ def record_budget_file(wh: Warehouse, opd: str, rec: BudgetFileRecord) -> Record
                 ],
             )
         return Recorded(file_id, values["revision"])  # type: ignore[arg-type]
+
+
+def unalerted_budget_files(wh: Warehouse, opd: str, since: datetime, folder: str) -> list[BudgetFileRecord]:
+    """The outbox of `invalid_budget` alerts: sheets of the inbox's anggaran
+    `folder` refused since `since` whose cause (``invalid-budget:<sha256>``)
+    has no alert row yet, oldest first, so a run killed between recording and
+    alerting loses none. A sheet refused by `iku import-budget` or the portal
+    elsewhere was said to whoever sent it, not alerted."""
+    f = budget_file.c
+    alerted = select(alert.c.id).where(
+        alert.c.opd_code == opd, alert.c.cause_key == literal("invalid-budget:") + f.sha256
+    )
+    q = (
+        select(budget_file)
+        .where(
+            f.opd_code == opd,
+            f.status == "invalid",
+            f.source_path.startswith(folder.rstrip("/") + "/", autoescape=True),
+            f.processed_at >= since.astimezone(UTC),
+            ~alerted.exists(),
+        )
+        .order_by(f.id)
+    )
+    with wh.engine.connect() as conn:
+        return [
+            BudgetFileRecord(
+                sha256=r.sha256,
+                file_name=r.file_name,
+                source_path=r.source_path,
+                archive_path=r.archive_path,
+                size_bytes=r.size_bytes,
+                received_at=_utc(r.received_at),
+                status=r.status,
+                year=r.year,
+                month=r.month,
+                problems=[Problem(**p) for p in r.problems or []],
+            )
+            for r in conn.execute(q)
+        ]
 
 
 def budget_months(wh: Warehouse, opd: str, year: int, through_month: int = 12) -> dict[int, BudgetMonth]:

@@ -104,11 +104,11 @@ def test_a_bad_file_in_the_middle_costs_only_its_pdf(tools, reports, tmp_path):
     printer = PdfPrinter(chromium(), timeout=3)
     try:
         assert printer.print(reports[0]) is not None
-        with pytest.raises(PdfFailed, match=r"missing\.html not found"):
+        with pytest.raises(PdfFailed, match=r"missing\.html tidak ditemukan"):
             printer.print(missing)
         latin = tmp_path / "latin.html"
         latin.write_bytes(b"<!doctype html><p>Rp 1.000 \xb1 5</p>")  # not UTF-8: not one of ours
-        with pytest.raises(PdfFailed, match=r"latin\.html is not UTF-8"):
+        with pytest.raises(PdfFailed, match=r"latin\.html bukan HTML UTF-8"):
             printer.print(latin)
         assert printer.starts == 1  # a missing or foreign file is no reason to restart
         started = time.monotonic()
@@ -134,7 +134,7 @@ def test_a_chromium_killed_mid_batch_is_started_again(tools, reports, caplog):
             second = printer.print(reports[1])
         assert second is not None and second.read_bytes().startswith(b"%PDF")
         assert printer.starts == 2 and not first_profile.exists()
-        assert any("starting it again" in r.getMessage() for r in caplog.records)
+        assert any("dijalankan lagi" in r.getMessage() for r in caplog.records)
         (now,) = _browsers(printer)
         pgid = now.proc.pid
     assert _group(first_pgid) == [] and _group(pgid) == [] and _chromium_children() == []

@@ -88,3 +88,74 @@ def test_an_unchanged_report_keeps_its_pdf_and_starts_no_chromium(seeded_res_any
     pdf.unlink()  # a PDF gone is printed again, whatever the record says
     paths, starts = _run(res, AS_OF)
     assert starts == 1 and pdf.is_file()
+
+
+def test_the_annual_companions_carry_the_hash_without_their_stamps(budget_res):
+    """The pohon kinerja and the Perjanjian Kinerja are hashed like the report:
+    made a day later (another "dibuat", another "per" day) they say the same."""
+    from iku.reports.pk import build_pk_document, render_pk_html
+    from iku.reports.tree import build_tree, render_tree_html
+
+    data = load_report_data(budget_res, Period(2023), AS_OF)
+    later = replace(data, generated_at=data.generated_at + timedelta(days=1, minutes=7))
+    one, two = (render_tree_html(build_tree([d])) for d in (data, later))
+    assert one != two and hash_in(one.encode()) == hash_in(two.encode()) is not None
+    cat = budget_res.config.catalogue
+    for year in (2023, 2024):  # a PK in force; none (the notice's "per <day>" is a stamp)
+        first, second = (
+            render_pk_html(build_pk_document(cat, year, AS_OF.date() + timedelta(days=d))) for d in (0, 1)
+        )
+        assert hash_in(first.encode()) == hash_in(second.encode()) is not None
+        assert (first != second) == (year == 2024)
+    assert hash_in(render_tree_html(build_tree([_renamed(data)])).encode()) != hash_in(one.encode())
+
+
+def _renamed(data):
+    """`data` of an OPD with another name: another content."""
+    cat = data.catalogue
+    return replace(
+        data, catalogue=cat.model_copy(update={"opd": cat.opd.model_copy(update={"name": "Dinas Lain"})})
+    )
+
+
+@pytest.mark.browser
+def test_the_annual_companions_keep_their_pdfs(budget_res, chromium):
+    """The second annual run starts no Chromium: the pohon kinerja and the
+    Perjanjian Kinerja keep their PDFs too, recorded with their hash."""
+    res, year = budget_res, Period(2023)
+    with pdf_printer() as printer:
+        report_all(res, year, AS_OF)
+    assert printer.starts >= 1
+    folder = res.output_dir / "2023"
+    pdfs = [folder / f"{name}-2023.pdf" for name in ("pohon-kinerja", "perjanjian-kinerja")]
+    first = [p.stat().st_mtime_ns for p in pdfs]
+    for pdf in pdfs:
+        assert printed_hash(res.warehouse, as_text(pdf)) == hash_in(pdf.with_suffix(".html").read_bytes())
+
+    with pdf_printer() as printer:
+        paths = report_all(res, year, AS_OF + timedelta(minutes=5))
+    assert printer.starts == 0 and set(pdfs) <= set(paths)
+    assert [p.stat().st_mtime_ns for p in pdfs] == first
+
+
+@pytest.mark.browser
+def test_write_tree_keeps_an_unchanged_pdf(budget_res, chromium):
+    """write_tree (the kabupaten's tree in the year's recap) keeps a PDF printed
+    from the same content; another content prints it again."""
+    from iku.reports.tree import build_tree, write_tree
+
+    data = load_report_data(budget_res, Period(2023), AS_OF)
+    out, wh = budget_res.output_dir / "2023", budget_res.warehouse
+    with pdf_printer() as printer:
+        pdf = write_tree(build_tree([data]), out, printer=printer, warehouse=wh)[1]
+    assert printer.starts == 1 and printed_hash(wh, as_text(pdf)) == hash_in(
+        pdf.with_suffix(".html").read_bytes()
+    )
+    printed = pdf.stat().st_mtime_ns
+    later = replace(data, generated_at=data.generated_at + timedelta(hours=2))
+    with pdf_printer() as printer:
+        assert write_tree(build_tree([later]), out, printer=printer, warehouse=wh)[1] == pdf
+    assert printer.starts == 0 and pdf.stat().st_mtime_ns == printed
+    with pdf_printer() as printer:
+        write_tree(build_tree([_renamed(data)]), out, printer=printer, warehouse=wh)
+    assert printer.starts == 1 and pdf.stat().st_mtime_ns != printed
