@@ -277,11 +277,14 @@ def _log_budget(done: BudgetImport) -> None:
     log = run_logger()
     period = f"{done.year}-{done.month:02d}" if done.year and done.month else "?"
     if done.refused:
-        log.warning("budget sheet %s (%s): refused (%d problems)", done.file_name, period, len(done.problems))
+        log.warning(
+            "lembar anggaran %s (%s): ditolak (%d masalah)", done.file_name, period, len(done.problems)
+        )
         for p in done.problems:
-            log.warning("%s: row %s: %s", done.file_name, p.row if p.row is not None else "-", p.message)
+            log.warning("%s: baris %s: %s", done.file_name, p.row if p.row is not None else "-", p.message)
         return
-    log.info("budget sheet %s: %s %s (revision %s)", done.file_name, done.status, period, done.revision)
+    said = {"loaded": "dimuat", "unchanged": "sudah pernah dimuat"}.get(done.status, done.status)
+    log.info("lembar anggaran %s: %s %s (revisi %s)", done.file_name, said, period, done.revision)
 
 
 def archive_and_load(
