@@ -204,10 +204,15 @@ def start_pdf(html: Where, printer: PdfPrinter, res: Resources | None = None) ->
     if printer.exe is None:
         return None
     if printed_already(html, res) is not None:
-        kept: Future[Where | None] = Future()
+        kept = KeptPdf()
         kept.set_result(html.with_suffix(".pdf"))
         return kept
     return printer.submit(_print_pdf, html, printer)
+
+
+class KeptPdf(Future):
+    """start_pdf's answer for a PDF whose report did not change: decided once
+    there, so write_report_pdf does not ask the warehouse again."""
 
 
 def printed_already(html: Where, res: Resources | None) -> str | None:
@@ -225,9 +230,7 @@ def write_report_pdf(
     if chromium() is None:  # said here, once, in the run's log
         skipped(html.with_suffix(".pdf").name, to=run_logger())
         return None
-    if printed_already(html, res) is not None:
-        if printing is not None:
-            printing.result()  # the kept one (or one printed meanwhile, from the same content)
+    if isinstance(printing, KeptPdf) or (printing is None and printed_already(html, res) is not None):
         run_logger().info("PDF tidak berubah, tetap dipakai: %s", html.with_suffix(".pdf"))
         return html.with_suffix(".pdf")
     try:
