@@ -90,7 +90,7 @@ class ReportSteps(Protocol):
     def write_kabupaten_lakip(
         self, res: Resources, lakips: dict[str, LakipData], year: int
     ) -> list[Where]: ...
-    def write_kabupaten_tree(self, res: Resources, period: Period, as_of: datetime) -> list[Where]: ...
+    def write_kabupaten_tree(self, res: Resources, recap: RecapData) -> list[Where]: ...
 
 
 # ----------------------------------------------------------- the consolidation
@@ -257,11 +257,7 @@ def recap_all(
         pdf = steps.write_report_pdf(paths[0], res)
         paths = [*paths, pdf] if pdf is not None else paths
         # the year's cascade, every OPD in it; written beside the recap, not sent with it
-        tree = (
-            steps.write_kabupaten_tree(res, period, as_of)
-            if period.quarter is None and not res.selected
-            else []
-        )
+        tree = steps.write_kabupaten_tree(res, data) if period.quarter is None and not res.selected else []
     steps.update_index(res)
     if send:
         steps.send_kabupaten_recap(res, data, paths)

@@ -110,7 +110,7 @@ def load_lakip(res: Resources, year: int) -> LakipData:
     return data
 
 
-def write_kabupaten_tree(res: Resources, period: Period, as_of: datetime) -> list[Where]:
+def write_kabupaten_tree(res: Resources, recap: RecapData) -> list[Where]:
     """The kabupaten's pohon kinerja (issue 19 item 5): its RPJMD IKU above the OPD
     IKU that feed them, down to programs and kegiatan, with every OPD's figures;
     out/<year>/ beside the recap. [] for one OPD or without config/rpjmd.yaml
@@ -120,10 +120,10 @@ def write_kabupaten_tree(res: Resources, period: Period, as_of: datetime) -> lis
         return []
     from iku.reports.tree import build_tree, tree_budgets, write_tree
 
-    data = [reports.load_report_data(unit, period, as_of) for unit in res.units()]
+    data = [o.report for o in recap.opds]  # every OPD's report data, loaded once for the recap
     budgets, months = tree_budgets(res.warehouse, data)
     tree = build_tree(data, budgets, rpjmd, budget_months=months, heading=res.kabupaten_name, region="")
-    paths = write_tree(tree, res.output_dir / str(period.year), warehouse=res.warehouse, opd="")
+    paths = write_tree(tree, res.output_dir / str(recap.period.year), warehouse=res.warehouse, opd="")
     for p in paths:
         run_logger().info("ditulis %s", p)
     return paths
