@@ -18,6 +18,7 @@ from pathlib import Path
 from iku import archive, storage
 from iku.alerts import dispatch
 from iku.budget_import import BudgetImport
+from iku.config import BUDGET_FOLDER
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
 from iku.domain.plausibility import History, check_sheet
@@ -77,7 +78,9 @@ def _still_new(res: Resources, scan: Scan) -> Scan:
 def log_skipped(scan: Scan) -> None:
     log = run_logger()
     for s in scan.skipped:
-        log.warning("diabaikan (bidang %s): %s: %s", s.bidang, s.shown, s.reason)
+        # the anggaran folder is scanned beside the bidang folders, under its name
+        where = "folder anggaran" if s.bidang == BUDGET_FOLDER else f"bidang {s.bidang}"
+        log.warning("diabaikan (%s): %s: %s", where, s.shown, s.reason)
         if s.error:
             log.error("galat tak terduga saat memindai %s:\n%s", s.shown, s.error)
 

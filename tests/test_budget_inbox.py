@@ -243,3 +243,24 @@ def test_each_opd_s_anggaran_folder_in_the_kabupaten_layout(tmp_path, warehouse_
     assert current_budget(res.warehouse, TWIN, 2024, 3) is None
     (twin,) = budget_files(res.warehouse, TWIN)
     assert "belum mendaftar program" in twin["problems"][0]["message"]
+
+
+def test_an_entry_skipped_in_the_anggaran_folder_is_said_as_that_folder(caplog):
+    """The anggaran folder is scanned beside the bidang folders: what it skips is
+    named as the folder anggaran in the run's log, not as a bidang of that name."""
+    import logging
+
+    from iku.config import BUDGET_FOLDER
+    from iku.consolidation import Scan, Skipped
+    from tasks.consolidate_steps import log_skipped
+
+    skipped = [
+        Skipped(BUDGET_FOLDER, Path("/inbox/anggaran/passwd.xlsx"), "tautan ke luar folder sumber ditolak"),
+        Skipped("perkim", Path("/inbox/perkim/.~lock.x.xlsx#"), "berkas kunci"),
+    ]
+    with caplog.at_level(logging.WARNING):
+        log_skipped(Scan(new=[], known=0, absent_folders={}, skipped=skipped))
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("diabaikan (folder anggaran): ") and "passwd.xlsx" in m for m in said), said
+    assert any(m.startswith("diabaikan (bidang perkim): ") for m in said), said
+    assert not any("bidang anggaran" in m for m in said), said
