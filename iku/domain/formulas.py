@@ -10,14 +10,12 @@ finds them so the reader can report them as a problem of their row.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
+
+from .package import Package
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -36,12 +34,12 @@ class UncachedFormula:
         return f"={self.formula}" if self.formula else "=(rumus)"
 
 
-def uncached_formulas(zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, int], UncachedFormula]:
+def uncached_formulas(zf: Package, sheet_name: str) -> dict[tuple[int, int], UncachedFormula]:
     """(row, column), 0-based, of every formula cell of `sheet_name` whose value
     was not stored, or whose workbook asks to be recalculated on opening."""
     # the common case, no formula anywhere, costs one search per worksheet part
     parts = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-    if not any(_HAS_FORMULA.search(_member(zf, n)) for n in parts):
+    if not any(_HAS_FORMULA.search(zf.read(n)) for n in parts):
         return {}
     book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     calc = book.find(f"{_MAIN}calcPr")
@@ -55,7 +53,7 @@ def uncached_formulas(zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, i
     if target is None:
         return {}
     path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    xml = _member(zf, path)
+    xml = zf.read(path)
     if not _HAS_FORMULA.search(xml):
         return {}
     found = {}
@@ -74,25 +72,3 @@ def uncached_formulas(zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, i
             col = col * 26 + ord(ch) - 64
         found[(int(ref.group(2)) - 1, col - 1)] = UncachedFormula((f.text or "").strip())
     return found
-
-
-def _member(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A member's bytes. A deflated member of a package held in memory is
-    inflated straight from its bytes: zipfile's reader (a file object per
-    member) cost a third of calamine's whole read of a small sheet. At most the
-    size its entry declares (which check_container bounded) is inflated; a
-    member that does not match goes through zipfile, which raises on it."""
-    info = zf.getinfo(name)
-    if not isinstance(zf.fp, io.BytesIO) or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1:
-        return zf.read(name)
-    with zf.fp.getbuffer() as buffer:
-        start = info.header_offset
-        if bytes(buffer[start : start + 4]) != b"PK\x03\x04" or len(buffer) < start + 30:
-            return zf.read(name)
-        name_length, extra_length = struct.unpack_from("<HH", buffer, start + 26)
-        begin = start + 30 + name_length + extra_length
-        inflate = zlib.decompressobj(-15)
-        data = inflate.decompress(buffer[begin : begin + info.compress_size], info.file_size)
-    if len(data) != info.file_size or not inflate.eof:
-        return zf.read(name)
-    return data

@@ -27,7 +27,6 @@ HISTORY_MONTHS of them), from the current data of the warehouse.
 from __future__ import annotations
 
 import bisect
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -100,11 +99,16 @@ def figure(kind: str, row: Figures) -> float | None:
 
 
 def _earlier(indicator: str, year: int, month: int, history: Iterable[MonthlyValue]) -> list[MonthlyValue]:
+    when = year * 12 + month  # one integer compares faster than a (year, month) pair
     found = sorted(
-        (v for v in history if v.indicator == indicator and (v.year, v.month) < (year, month)),
-        key=lambda v: (v.year, v.month),
+        (v for v in history if v.indicator == indicator and v.year * 12 + v.month < when),
+        key=_month_key,
     )
     return found[-HISTORY_MONTHS:]
+
+
+def _month_key(v: MonthlyValue) -> int:
+    return v.year * 12 + v.month
 
 
 def _range(ind: Indicator, value: float) -> str | None:
@@ -118,11 +122,18 @@ def _range(ind: Indicator, value: float) -> str | None:
     return None
 
 
+def _median(values: Sequence[float]) -> float:
+    """statistics.median without its generic checks (a run takes thousands)."""
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+
+
 def _spread(kind: str, value: float, earlier: Sequence[float]) -> str | None:
     if len(earlier) < MIN_HISTORY:
         return None
-    center = statistics.median(earlier)
-    mad = statistics.median(abs(x - center) for x in earlier)
+    center = _median(earlier)
+    mad = _median([abs(x - center) for x in earlier])
     scale = max(MAD_SCALE * mad, MIN_RELATIVE_SPREAD[kind] * abs(center))
     if scale == 0:  # every earlier month the same zero: nothing to measure against
         return None
@@ -225,10 +236,13 @@ def check_sheet(
 ) -> list[PlausibilityWarning]:
     """The warnings of a sheet's rows (one per indicator), in row order."""
     by_code = {i.code: i for i in indicators}
-    past = list(history)
+    # each row filters only its own indicator's months (a run checks thousands of sheets)
+    past: dict[str, list[MonthlyValue]] = {}
+    for v in history:
+        past.setdefault(v.indicator, []).append(v)
     return [
         w
         for row in rows
         if row.indicator in by_code
-        for w in check_month(by_code[row.indicator], year, month, row, past)
+        for w in check_month(by_code[row.indicator], year, month, row, past.get(row.indicator, []))
     ]

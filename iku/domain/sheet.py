@@ -26,6 +26,7 @@ from .formulas import UncachedFormula, uncached_formulas
 from .kinds import NUMBER_COLUMNS
 from .model import Problem
 from .numbers import NotANumber, parse_number
+from .package import Package
 from .periods import month_number
 from .text import clean_cell_text, shown_name
 
@@ -40,6 +41,7 @@ KEY_COLUMNS = ("bidang", "tahun", "bulan", "kode_indikator")
 FACTOR_COLUMNS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut")
 KNOWN_COLUMNS = KEY_COLUMNS + NUMBER_COLUMNS + ("keterangan",) + FACTOR_COLUMNS
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
+_KNOWN = frozenset(KNOWN_COLUMNS)
 ZIP_EXTENSIONS = {".xlsx", ".xlsm", ".ods"}
 ACCEPTED_EXTENSIONS = EXCEL_EXTENSIONS | {".csv"}
 
@@ -48,9 +50,12 @@ class UnreadableFile(Exception):
     """The file cannot be read at all; the message is for the bidang, in Indonesian."""
 
 
+_HEADER_GAPS = re.compile(r"[\s_\-]+")
+
+
 def normalise_header(value: object) -> str:
     """'Kode Indikator', 'kode-indikator' and 'KODE_INDIKATOR' are the same column."""
-    return re.sub(r"[\s_\-]+", "_", str(value or "").strip().lower()).strip("_")
+    return _HEADER_GAPS.sub("_", str(value or "").strip().lower()).strip("_")
 
 
 @dataclass
@@ -91,13 +96,10 @@ class Sheet:
         )
 
 
-def check_container(
-    data: bytes, extension: str, limits: Limits, size: int | None = None
-) -> zipfile.ZipFile | None:
+def check_container(data: bytes, extension: str, limits: Limits, size: int | None = None) -> Package | None:
     """Refuse files that are too big or zip bombs before any parser sees them.
     `size` is the size on disk when only the first bytes were read. Returns the
-    opened package of a zip-based file, for read_cells' formula check: opening
-    it costs about half of calamine's whole read of a small sheet."""
+    opened package of a zip-based file, for read_cells' formula check."""
     size = len(data) if size is None else max(size, len(data))
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
@@ -110,13 +112,13 @@ def check_container(
         raise UnreadableFile(f"Berkas terlalu besar ({_mb(size)} MB; batas {_mb(limits.max_file_bytes)} MB).")
     if extension in ZIP_EXTENSIONS:
         try:
-            package = zipfile.ZipFile(io.BytesIO(data))
+            package = Package.of(data)
         except zipfile.BadZipFile:
             raise UnreadableFile(
                 "Berkas rusak atau terenkripsi: isinya bukan lembar kerja yang dapat dibuka. "
                 "Simpan ulang tanpa kata sandi lalu kirim kembali."
             ) from None
-        total = sum(i.file_size for i in package.infolist())
+        total = package.total_size
         if total > limits.max_uncompressed_bytes or total > limits.max_compression_ratio * len(data):
             raise UnreadableFile(
                 "Berkas ditolak: isinya jauh lebih besar daripada ukuran berkasnya (dicurigai 'zip bomb')."
@@ -125,9 +127,7 @@ def check_container(
     return None
 
 
-def read_cells(
-    data: bytes, extension: str, sheet: str = SHEET_NAME, package: zipfile.ZipFile | None = None
-) -> Cells:
+def read_cells(data: bytes, extension: str, sheet: str = SHEET_NAME, package: Package | None = None) -> Cells:
     """All cells of the `Realisasi` sheet (or `sheet`; else the first one), as Python values.
     `package`: the file opened as a zip already (check_container's), for the formula check."""
     if extension == ".csv":
@@ -151,13 +151,11 @@ def read_cells(
     return cells
 
 
-def _mark_uncached_formulas(
-    package: bytes | zipfile.ZipFile, sheet_name: str, cells: list[list[Any]]
-) -> None:
+def _mark_uncached_formulas(package: bytes | Package, sheet_name: str, cells: list[list[Any]]) -> None:
     """Put an UncachedFormula where a formula's value was never stored, so the
     row reports it instead of loading an empty cell or a silent 0."""
     try:
-        zf = package if isinstance(package, zipfile.ZipFile) else zipfile.ZipFile(io.BytesIO(package))
+        zf = package if isinstance(package, Package) else Package.of(package)
         found = uncached_formulas(zf, sheet_name)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return  # calamine read it; an unusual package layout only skips this check
@@ -188,7 +186,7 @@ def _find_header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
         names = [normalise_header(c) for c in row]
         if all(k in names for k in ("kode_indikator", "bulan")) or sum(k in names for k in KEY_COLUMNS) >= 3:
-            return index, {n: i for i, n in reversed(list(enumerate(names))) if n in KNOWN_COLUMNS}
+            return index, {n: i for i, n in reversed(list(enumerate(names))) if n in _KNOWN}
     return None
 
 
