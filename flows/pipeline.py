@@ -15,8 +15,9 @@ than a run with one new sheet, so the commands stay without it.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -46,8 +47,13 @@ class ConsolidateSteps(Protocol):
     def find_new_files(self, res: Resources, scan: Scan | None = None) -> Scan: ...
     def read_sheets(self, res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]: ...
     def validate_sheets(self, res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]: ...
-    def archive_and_load(
-        self, res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
+    def archive_files(self, res: Resources, outcomes: list[ReadOutcome]) -> list[Where | None]: ...
+    def load_records(
+        self,
+        res: Resources,
+        outcomes: list[ReadOutcome],
+        problems: dict[int, list | None],
+        stored: list[Where | None],
     ) -> list[SubmissionRecord]: ...
     def load_budget_sheets(self, res: Resources, files: list[IncomingFile]) -> list[BudgetImport]: ...
     def raise_submission_alerts(
@@ -196,8 +202,16 @@ def load_new_files(
         if files:
             warm_up()  # GX imports in its worker while the sheets are read
         outcomes = steps.read_sheets(res, files)
-        problems = steps.validate_sheets(res, outcomes) if outcomes else {}
-        records = steps.archive_and_load(res, outcomes, problems)
+        # the files are archived while the GX worker (another process) validates
+        # them: the archive's writes and the validation's wait overlap
+        with ThreadPoolExecutor(1, thread_name_prefix="iku-archive") as pool:
+            archiving = pool.submit(contextvars.copy_context().run, steps.archive_files, res, outcomes)
+            try:
+                problems = steps.validate_sheets(res, outcomes) if outcomes else {}
+            finally:
+                wait([archiving])  # never a run that ends while its archive still writes
+            stored = archiving.result()
+        records = steps.load_records(res, outcomes, problems, stored)
     return scan, records
 
 

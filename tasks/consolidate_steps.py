@@ -293,41 +293,57 @@ def _log_budget(done: BudgetImport) -> None:
 def archive_and_load(
     res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
 ) -> list[SubmissionRecord]:
-    """Archive every file, then record them oldest first, so a later file for
-    the same month is the revision. Files are committed in batches; a file is
-    never half-loaded. A file whose validation failed (problems None) is
-    archived but not recorded, so the next run checks it again."""
-    return _load_in_batches(res, _archive_all(res, outcomes, problems))
+    """archive_files then load_records, for callers that validate first (the
+    consolidation overlaps the archive with the validation: flows/pipeline.py)."""
+    return load_records(res, outcomes, problems, archive_files(res, outcomes))
 
 
-def _archive_all(
-    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
+def archive_files(res: Resources, outcomes: list[ReadOutcome]) -> list[Where | None]:
+    """Every file archived under its SHA-256, oldest first, valid or not (it needs
+    no validation's outcome, so it runs while the GX worker validates); each
+    outcome's archive copy, None for a file over the size limit (never read whole)."""
+    stored: list[Where | None] = [None] * len(outcomes)
+    for i in progress(_oldest_first(outcomes), "Mengarsipkan berkas"):
+        f = outcomes[i].file
+        if f.truncated:
+            continue
+        try:
+            stored[i] = archive.store(res.settings.archive_dir, f.sha256, f.extension, f.data)
+        except OSError as exc:  # the archive is no side product: nothing loads unarchived
+            raise Unwritable(
+                f"folder arsip {res.settings.archive_dir} tidak dapat ditulis ({exc.strerror or exc})"
+            ) from None
+    return stored
+
+
+def load_records(
+    res: Resources,
+    outcomes: list[ReadOutcome],
+    problems: dict[int, list | None],
+    stored: list[Where | None],
 ) -> list[SubmissionRecord]:
-    """Every file archived under its SHA-256, oldest first; the records of those
-    whose validation finished, in that order."""
+    """Record the archived files oldest first, so a later file for the same month
+    is the revision, committed in batches: a file is never half-loaded. A file
+    whose validation failed (problems None) is archived but not recorded, so the
+    next run checks it again."""
     log = run_logger()
-    order = sorted(
-        range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
-    )
     records = []
-    for i in progress(order, "Mengarsipkan berkas"):
-        o = outcomes[i]
-        stored: Where | None = None
-        if not o.file.truncated:  # a file over the size limit was never read whole
-            try:
-                stored = archive.store(res.settings.archive_dir, o.file.sha256, o.file.extension, o.file.data)
-            except OSError as exc:  # the archive is no side product: nothing loads unarchived
-                raise Unwritable(
-                    f"folder arsip {res.settings.archive_dir} tidak dapat ditulis ({exc.strerror or exc})"
-                ) from None
+    for i in _oldest_first(outcomes):
         found = problems.get(i, [])
         if found is None:
             log.warning(
-                "%s: tidak dicatat pada run ini (validasi gagal); dicoba lagi run berikutnya", o.file.path
+                "%s: tidak dicatat pada run ini (validasi gagal); dicoba lagi run berikutnya",
+                outcomes[i].file.path,
             )
             continue
-        records.append(to_record(o, found, stored))
-    return records
+        records.append(to_record(outcomes[i], found, stored[i]))
+    return _load_in_batches(res, records)
+
+
+def _oldest_first(outcomes: list[ReadOutcome]) -> list[int]:
+    return sorted(
+        range(len(outcomes)), key=lambda i: (outcomes[i].file.received_at, str(outcomes[i].file.path))
+    )
 
 
 def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[SubmissionRecord]:

@@ -44,8 +44,8 @@ class Steps:
     def validate_sheets(self, res, outcomes):
         return {}
 
-    def archive_and_load(self, res, outcomes, problems):
-        loaded = consolidate_steps.archive_and_load(res, outcomes, problems)
+    def load_records(self, res, outcomes, problems, stored):
+        loaded = consolidate_steps.load_records(res, outcomes, problems, stored)
         self.events.append(f"{self.name} out")
         return loaded
 
