@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from iku.budget_import import BudgetImport
-from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, few_gc_passes, summarise
 from iku.domain.model import SubmissionRecord
 from iku.domain.periods import Period
 from iku.formatting import held_advice, held_reason
@@ -196,7 +196,10 @@ def load_new_files(
     every new file. consolidate_all calls it, and so do the tests that hold the
     consolidation rules (tests/test_consolidation.py, the portal's)."""
     # the lock of each OPD the run covers: runs of other OPD load meanwhile
-    with res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting):
+    with (
+        res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting),
+        few_gc_passes(),
+    ):
         scan = steps.find_new_files(res, scan)
         files = scan.new
         if files:

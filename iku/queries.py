@@ -40,10 +40,15 @@ def _set_budget_apart(scan: Scan, budget_dirs: list[Where]) -> None:
     """The budget folders' files into `scan.budget`, never among the bidang sheets
     (also where a bidang's configured folder holds the budget folder); a budget
     folder that does not exist is no finding (an OPD may send no budget sheet)."""
-    local = [d for d in budget_dirs if isinstance(d, Path)]
+    # as text: Path.is_relative_to per file and folder was 40 % of a scan's CPU
+    folders = [str(d) for d in budget_dirs if isinstance(d, Path)]
+    below = tuple(f"{d.rstrip('/')}/" for d in folders)
 
     def inside(f: IncomingFile) -> bool:
-        return isinstance(f.path, Path) and any(f.path.is_relative_to(d) for d in local)
+        if not folders or not isinstance(f.path, Path):
+            return False
+        path = str(f.path)
+        return path.startswith(below) or path in folders
 
     scan.budget = [f for f in scan.new if f.bidang == BUDGET_FOLDER]
     scan.new = [f for f in scan.new if f.bidang != BUDGET_FOLDER and not inside(f)]

@@ -9,6 +9,7 @@ expectations/ (see iku/validation).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -55,7 +56,14 @@ _HEADER_GAPS = re.compile(r"[\s_\-]+")
 
 def normalise_header(value: object) -> str:
     """'Kode Indikator', 'kode-indikator' and 'KODE_INDIKATOR' are the same column."""
+    if isinstance(value, str):  # every sheet's header repeats the same few titles
+        return _normalised_title(value)
     return _HEADER_GAPS.sub("_", str(value or "").strip().lower()).strip("_")
+
+
+@functools.lru_cache(maxsize=512)
+def _normalised_title(value: str) -> str:
+    return _HEADER_GAPS.sub("_", value.strip().lower()).strip("_")
 
 
 @dataclass
