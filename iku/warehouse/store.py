@@ -504,13 +504,17 @@ def _supersede(conn, opd: str, periods: list[tuple]) -> dict[tuple, int]:
                 )
             }
         )
+        # only the rows still current: rewriting every earlier revision again made
+        # each batch cost more than the one before (quadratic in a month's revisions)
         conn.execute(
-            update(submission).where(submission.c.opd_code == opd, key.in_(chunk)).values(is_current=False)
+            update(submission)
+            .where(submission.c.opd_code == opd, key.in_(chunk), submission.c.is_current.is_(True))
+            .values(is_current=False)
         )
         fact_key = tuple_(realisation.c.bidang, realisation.c.year, realisation.c.month)
         conn.execute(
             update(realisation)
-            .where(realisation.c.opd_code == opd, fact_key.in_(chunk))
+            .where(realisation.c.opd_code == opd, fact_key.in_(chunk), realisation.c.is_current.is_(True))
             .values(is_current=False)
         )
     return revisions
