@@ -28,13 +28,14 @@ def page_name(run_at: datetime) -> str:
 def render_validation_page(
     records: list[SubmissionRecord], catalogue: Catalogue, tz: str, run_at: datetime
 ) -> str:
-    local = run_at.astimezone(ZoneInfo(tz))
+    zone = ZoneInfo(tz)
+    local = run_at.astimezone(zone)
     files = [
         {
             "name": shown_name(r.file_name),
             "bidang": r.bidang,
             "period": f"{month_name(r.month)} {r.year}" if r.year and r.month else "–",
-            "received_at": r.received_at.astimezone(ZoneInfo(tz)),
+            "received_at": r.received_at.astimezone(zone),
             "status": r.status,
             "status_label": FILE_STATUS_LABELS[r.status],
             "problems": r.problems,
