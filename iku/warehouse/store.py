@@ -286,11 +286,16 @@ class Warehouse:
                 revision = revisions[period] = revisions.get(period, 0) + 1
             current = r.status == "valid" and last[(r.bidang, r.year, r.month)] == r.sha256
             rows.append(_submission_row(opd, r, revision, current, now))
-        ids = (
-            conn.execute(insert(submission).returning(submission.c.id, sort_by_parameter_order=True), rows)
-            .scalars()
-            .all()
-        )
+        # one executemany, then the ids by hash ((opd, sha256) is unique): RETURNING with
+        # the rows' order kept ran one INSERT per file on SQLite
+        conn.execute(insert(submission), rows)
+        found: dict[str, int] = {}
+        for chunk in _chunks([r.sha256 for r in records], 500):
+            query = select(submission.c.sha256, submission.c.id).where(
+                submission.c.opd_code == opd, submission.c.sha256.in_(chunk)
+            )
+            found.update((sha, sub_id) for sha, sub_id in conn.execute(query))
+        ids = [found[r.sha256] for r in records]
         facts = [
             _fact_row(opd, sub_id, r, v, row["is_current"])
             for sub_id, r, row in zip(ids, records, rows)
