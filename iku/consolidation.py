@@ -11,6 +11,7 @@ import gc
 import hashlib
 import os
 import stat
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -491,14 +492,26 @@ def few_gc_passes() -> Iterator[None]:
     """Python's cyclic collector with a larger first generation while a run holds
     thousands of sheets: with the default 700 allocations it ran some 500 times
     for 4,000 sheets, each pass over every live object (0.09 ms of CPU per sheet,
-    growing with the run); the first threshold 50,000, they were four. Restored
-    after, so a long-lived process (the portal, a worker) keeps its own setting."""
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, *before[1:])
+    growing with the run); the first threshold 50,000, they were four. The
+    setting is the process's: the first run to start raises it and the last to
+    end restores it, so the portal's concurrent runs never leave it raised."""
+    with _gc_lock:
+        if not _gc_runs:
+            _gc_saved[:] = gc.get_threshold()
+            gc.set_threshold(50_000, *_gc_saved[1:])
+        _gc_runs.append(None)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _gc_lock:
+            _gc_runs.pop()
+            if not _gc_runs:
+                gc.set_threshold(*_gc_saved)
+
+
+_gc_lock = threading.Lock()
+_gc_runs: list[None] = []  # one entry per run under way in this process
+_gc_saved: list[int] = []
 
 
 def read_file(f: IncomingFile, config: Config) -> ReadOutcome:

@@ -389,3 +389,33 @@ def test_plausibility_warnings_are_kept_with_the_submission_and_never_refuse(res
     kept = Sakip(res.warehouse).follow_up(res.opd, 2023)
     assert [(w["month"], w["indicator"], w["file_name"]) for w in kept] == [(5, c, "05.xlsx") for c in codes]
     assert Sakip(res.warehouse).unchecked(res.opd, 2023) == set()  # every current file was checked
+
+
+def test_concurrent_runs_raise_the_gc_threshold_once_and_restore_it():
+    # the portal runs consolidations in threads of one process: the first to start raises
+    # the collector's threshold, the last to end restores it, whatever the order they end in
+    import gc
+    import threading
+
+    from iku.consolidation import few_gc_passes
+
+    before = gc.get_threshold()
+    first, second = few_gc_passes(), few_gc_passes()
+    first.__enter__()
+    assert gc.get_threshold()[0] == 50_000
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first ends while the second still runs
+    assert gc.get_threshold()[0] == 50_000
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+
+    def run() -> None:
+        with few_gc_passes():
+            pass
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gc.get_threshold() == before
