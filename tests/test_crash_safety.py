@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from clikit import iku
 from loopback import SmtpReceiver, WebhookReceiver
 from procs import gone, running
 from sheetkit import sheet_rows, write_csv, write_xlsx
@@ -68,15 +69,27 @@ def crash_env(iku_env, config_copy, prefect_api_url, tmp_path):
 
 
 def _consolidate(env: dict, pause_at: str | None, hooks: Path) -> None:
-    """Run `iku consolidate`; with `pause_at`, SIGKILL it (and its children) there."""
+    """Run `iku consolidate`; with `pause_at`, SIGKILL the real process (and its
+    children) there. The runs after a kill are the recovery under test, not the
+    process: they run in-process (tests/clikit.py), sharing this process's GX worker."""
     if pause_at is None:
-        done = subprocess.run([IKU, "consolidate"], env=env, capture_output=True, text=True, timeout=600)
+        done = iku("consolidate", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         return
     proc = _start_paused(env, pause_at, hooks, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL
+    _none_left(proc.pid)
     (hooks / f"{pause_at}.reached").unlink()
+
+
+def _none_left(group: int) -> None:
+    """Every process of the killed run is gone (and its locks with it): an
+    in-process rerun would otherwise wait on them for ever instead of failing."""
+    end = time.monotonic() + 15
+    while [p for p in running() if p.pgrp == group]:
+        assert time.monotonic() < end, "a process of the killed run outlived it"
+        time.sleep(0.05)
 
 
 def _start_paused(env: dict, point: str, hooks: Path, **popen) -> subprocess.Popen:
@@ -212,10 +225,7 @@ def test_ctrl_c_mid_run_ends_with_one_line_and_the_rerun_loads_everything(crash_
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, out + err
     assert err.strip().splitlines()[-1] == "iku: dihentikan." and "Traceback" not in err
-    end = time.monotonic() + 15
-    while [p for p in running() if p.pgrp == proc.pid]:  # nothing of the run is left
-        assert time.monotonic() < end, "a process of the interrupted run outlived it"
-        time.sleep(0.1)
+    _none_left(proc.pid)  # nothing of the run is left
     _consolidate(crash_env, None, hooks)
     _every_file_loaded_once(iku_env, files)
 
@@ -240,6 +250,7 @@ def test_a_command_killed_alone_takes_its_gx_worker_along(crash_env, iku_env, tm
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+    _none_left(proc.pid)
     (hooks / "sheet-read.reached").unlink()
     _consolidate(crash_env, None, hooks)  # not waiting on a lock held by an orphan
     _every_file_loaded_once(iku_env, files)

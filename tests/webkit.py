@@ -3,8 +3,10 @@ role, and signed-in httpx clients (fixtures in tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +37,21 @@ ROLES = {
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+@functools.cache
+def _password_hash() -> str:
+    """One scrypt hash of PASSWORD for every account of every portal of this
+    process (a hash costs about 40 ms, six per portal); each sign-in still
+    verifies against it."""
+    return hash_password(PASSWORD)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx loads the CA bundle for every client (about 20 ms), though the
+    portal here speaks plain HTTP: one context for this process's clients."""
+    return ssl.create_default_context()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,7 +71,7 @@ class Portal:
 
     def client(self, role: str | None = None) -> httpx.Client:
         """Signed in as a role of ROLES, or as any account by its username."""
-        c = httpx.Client(base_url=self.url, timeout=180)
+        c = httpx.Client(base_url=self.url, timeout=180, verify=_tls())
         if role is not None:
             c.get("/masuk")
             username = ROLES[role][0] if role in ROLES else role
@@ -71,7 +88,7 @@ class Portal:
             username=username,
             role=role,
             bidang=bidang,
-            password_hash=hash_password(PASSWORD),
+            password_hash=_password_hash(),
         )
 
     def add_token(self, username: str) -> str:

@@ -333,8 +333,9 @@ class _Worker:
         """One connection: the handshake in time, then one run's calls, in
         order, until it closes the connection."""
         counted = False
-        try:
-            with contextlib.closing(sock):
+        # closed after the except clauses: a refusal is logged before the client sees the end
+        with contextlib.closing(sock):
+            try:
                 sock.settimeout(HANDSHAKE_TIMEOUT)
                 _server_handshake(sock, self.key)
                 hello = wire.recv_request(sock)
@@ -357,19 +358,19 @@ class _Worker:
                         self.stopping.set()
                         return
                     wire.send(sock, self._call(request))
-        except AuthFailed:
-            _log("refused a connection: wrong key")
-        except ProtocolError as exc:
-            _log(f"refused a message: {exc}")
-        except TimeoutError:
-            _log(f"dropped a connection silent for {HANDSHAKE_TIMEOUT:.0f} s before its handshake")
-        except (EOFError, OSError):  # the run ended (or died)
-            pass
-        finally:
-            if counted:
-                with self.counting:
-                    self.sessions -= 1
-                    self.last = time.monotonic()
+            except AuthFailed:
+                _log("refused a connection: wrong key")
+            except ProtocolError as exc:
+                _log(f"refused a message: {exc}")
+            except TimeoutError:
+                _log(f"dropped a connection silent for {HANDSHAKE_TIMEOUT:.0f} s before its handshake")
+            except (EOFError, OSError):  # the run ended (or died)
+                pass
+            finally:
+                if counted:
+                    with self.counting:
+                        self.sessions -= 1
+                        self.last = time.monotonic()
 
     def _call(self, request: Hello | Validate | BuildDocs) -> Answer:
         if isinstance(request, Hello):

@@ -30,6 +30,8 @@ import signal
 import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -92,9 +94,25 @@ def _local_pool() -> ProcessPoolExecutor:
             initializer=_in_worker,
             initargs=(os.getpid(), alone),
         )
-        _pool.submit(gx_runner.import_gx)
+        with contextlib.nullcontext() if alone else _main_not_imported():
+            _pool.submit(gx_runner.import_gx)  # starts the worker process
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+@contextlib.contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """A spawned process imports its parent's __main__ again (for functions
+    defined there): in a flow run that is `prefect.engine`, all of Prefect, a
+    second or two of CPU the worker never uses (it runs iku's functions only).
+    Hidden while the worker process starts (ProcessPoolExecutor starts it in
+    the first submit, in this thread)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _in_worker(parent: int, forked: bool) -> None:

@@ -15,28 +15,36 @@ import pytest
 from procs import gone
 from warmkit import wait
 
-# What the portal does: a thread running (as Prefect's would), then a validation
-# in the GX worker of its own. It prints the pids that must not outlive it.
+# What the portal or a flow run does: a thread running (as Prefect's would),
+# then a validation in the GX worker of its own. It prints the pids that must
+# not outlive it, and whether the worker imported Prefect. Run as a module
+# (`python -m`, as a flow run's `prefect.engine` is) whose top imports Prefect:
+# a spawned process imports its parent's __main__ again unless iku hides it.
 STARTER = """
 import json, multiprocessing.resource_tracker as rt, os, threading, time
-threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+import prefect
 from iku.validation import worker
-pool = worker._local_pool()
-assert pool._mp_context.get_start_method() == "spawn"
-child = pool.submit(os.getpid).result()
-print(json.dumps({"worker": child, "tracker": rt._resource_tracker._pid}), flush=True)
-time.sleep(3600)
+if __name__ == "__main__":
+    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+    pool = worker._local_pool()
+    assert pool._mp_context.get_start_method() == "spawn"
+    child = pool.submit(os.getpid).result()
+    prefect = pool.submit(eval, "'prefect' in __import__('sys').modules").result()
+    print(json.dumps({"worker": child, "tracker": rt._resource_tracker._pid, "prefect": prefect}), flush=True)
+    time.sleep(3600)
 """
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
-def test_the_gx_worker_and_its_resource_tracker_end_with_their_process(how):
-    env = {**os.environ, "IKU_GX_WORKER_IDLE": "0"}
+def test_the_gx_worker_and_its_resource_tracker_end_with_their_process(how, tmp_path):
+    env = {**os.environ, "IKU_GX_WORKER_IDLE": "0", "PYTHONPATH": str(tmp_path)}
+    (tmp_path / "starter.py").write_text(STARTER, encoding="utf-8")
     starter = subprocess.Popen(
-        [sys.executable, "-c", STARTER], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True
+        [sys.executable, "-m", "starter"], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True
     )
     try:
         pids = json.loads(starter.stdout.readline())
+        assert pids.pop("prefect") is False  # the worker runs iku's functions: no Prefect of its own
         assert pids["tracker"] and not gone(pids["worker"]) and not gone(pids["tracker"])
         starter.send_signal(how)
         starter.wait(30)
