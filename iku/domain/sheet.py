@@ -56,14 +56,12 @@ _HEADER_GAPS = re.compile(r"[\s_\-]+")
 
 def normalise_header(value: object) -> str:
     """'Kode Indikator', 'kode-indikator' and 'KODE_INDIKATOR' are the same column."""
-    if isinstance(value, str):  # every sheet's header repeats the same few titles
-        return _normalised_title(value)
-    return _HEADER_GAPS.sub("_", str(value or "").strip().lower()).strip("_")
+    return _normalised_title(str(value or ""))
 
 
-@functools.lru_cache(maxsize=512)
-def _normalised_title(value: str) -> str:
-    return _HEADER_GAPS.sub("_", value.strip().lower()).strip("_")
+@functools.lru_cache(maxsize=512)  # every sheet's header repeats the same few titles
+def _normalised_title(text: str) -> str:
+    return _HEADER_GAPS.sub("_", text.strip().lower()).strip("_")
 
 
 @dataclass
