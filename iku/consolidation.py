@@ -495,23 +495,24 @@ def few_gc_passes() -> Iterator[None]:
     growing with the run); the first threshold 50,000, they were four. The
     setting is the process's: the first run to start raises it and the last to
     end restores it, so the portal's concurrent runs never leave it raised."""
+    global _gc_runs, _gc_saved
     with _gc_lock:
         if not _gc_runs:
-            _gc_saved[:] = gc.get_threshold()
+            _gc_saved = gc.get_threshold()
             gc.set_threshold(50_000, *_gc_saved[1:])
-        _gc_runs.append(None)
+        _gc_runs += 1
     try:
         yield
     finally:
         with _gc_lock:
-            _gc_runs.pop()
+            _gc_runs -= 1
             if not _gc_runs:
                 gc.set_threshold(*_gc_saved)
 
 
 _gc_lock = threading.Lock()
-_gc_runs: list[None] = []  # one entry per run under way in this process
-_gc_saved: list[int] = []
+_gc_runs = 0  # runs under way in this process
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
 
 
 def read_file(f: IncomingFile, config: Config) -> ReadOutcome:

@@ -391,14 +391,12 @@ def check_plausibility(res: Resources, by_opd: dict[str, list[SubmissionRecord]]
             continue
         catalogue = catalogues.get(opd, res.config.catalogue)
         history = History(res.warehouse.current_values(opd))
-        of_bidang = {
-            b: (catalogue.indicators_of(b), [i.code for i in catalogue.indicators_of(b)])
-            for b in {r.bidang for r in valid}
-        }
+        of_bidang = {b: catalogue.indicators_of(b) for b in {r.bidang for r in valid}}
+        codes = {b: [i.code for i in indicators] for b, indicators in of_bidang.items()}
         for r in valid:  # oldest first: a file's history includes the run's earlier months
             assert r.year is not None and r.month is not None
-            indicators, codes = of_bidang[r.bidang]
-            earlier = history.before(r.bidang, r.year, r.month, codes)
+            indicators = of_bidang[r.bidang]
+            earlier = history.before(r.bidang, r.year, r.month, codes[r.bidang])
             r.warnings = [w.as_dict() for w in check_sheet(indicators, r.year, r.month, r.values, earlier)]
             history.replace(r.bidang, r.year, r.month, [_as_month(r, v) for v in r.values])
 
