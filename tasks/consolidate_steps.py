@@ -290,14 +290,6 @@ def _log_budget(done: BudgetImport) -> None:
     log.info("lembar anggaran %s: %s %s (revisi %s)", done.file_name, said, period, done.revision)
 
 
-def archive_and_load(
-    res: Resources, outcomes: list[ReadOutcome], problems: dict[int, list | None]
-) -> list[SubmissionRecord]:
-    """archive_files then load_records, for callers that validate first (the
-    consolidation overlaps the archive with the validation: flows/pipeline.py)."""
-    return load_records(res, outcomes, problems, archive_files(res, outcomes))
-
-
 def archive_files(res: Resources, outcomes: list[ReadOutcome]) -> list[Where | None]:
     """Every file archived under its SHA-256, oldest first, valid or not (it needs
     no validation's outcome, so it runs while the GX worker validates); each

@@ -11,10 +11,10 @@ import pytest
 from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
 from sheetkit import REPO, sheet_rows, write_xlsx
 
+from flows.pipeline import load_new_files
 from iku.config import ConfigError, UnknownOpd, load_config, load_installation
 from iku.resources import build_resources
 from iku.settings import Settings
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 def _settings(tmp_path: Path, config_dir: Path, warehouse_url: str) -> Settings:
@@ -28,11 +28,7 @@ def _settings(tmp_path: Path, config_dir: Path, warehouse_url: str) -> Settings:
 
 
 def consolidate(res):
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        problems = validate_sheets.fn(res, outcomes) if outcomes else {}
-        return archive_and_load.fn(res, outcomes, problems)
+    return load_new_files(res)[1]
 
 
 def test_layout_loads_every_opd(tmp_path):

@@ -12,11 +12,11 @@ from kabupatenkit import SEED, TWIN, kabupaten_config
 from loopback import SilentServer, WebhookReceiver
 from sheetkit import sheet_rows, write_xlsx
 
+from flows.pipeline import load_new_files
 from iku.alerts import dispatch
 from iku.resources import build_resources
 from iku.settings import Settings
 from tasks.alerts import deliver_alerts, raise_submission_alerts
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 
 def test_a_mail_server_that_never_answers_holds_back_no_webhook(warehouse_url, make_res, alert_config):
@@ -77,10 +77,7 @@ def test_the_same_file_for_two_opd_makes_two_alerts(tmp_path, smtp):
         assert (tmp_path / "inbox" / SEED / "perumahan" / "april.xlsx").read_bytes() == (
             tmp_path / "inbox" / TWIN / "perumahan" / "april.xlsx"
         ).read_bytes()
-        with res.warehouse.exclusive("consolidate"):
-            files = find_new_files.fn(res).new
-            outcomes = read_sheets.fn(res, files)
-            records = archive_and_load.fn(res, outcomes, validate_sheets.fn(res, outcomes))
+        records = load_new_files(res)[1]
         assert sorted(r.opd for r in records) == [SEED, TWIN] and len({r.sha256 for r in records}) == 1
         assert raise_submission_alerts.fn(res, records) == 4
         assert deliver_alerts.fn(res, backoff=[0])["delivered"] == 4

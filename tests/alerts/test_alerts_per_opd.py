@@ -9,10 +9,10 @@ import yaml
 from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 
+from flows.pipeline import load_new_files
 from iku.resources import build_resources
 from iku.settings import Settings
 from tasks.alerts import deliver_alerts, raise_submission_alerts
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 TEAM = {SEED: "perencanaan@disperkim.example", TWIN: "perencanaan@kembar.example"}
 KABUPATEN = "bappeda@kabupaten.example"
@@ -47,10 +47,7 @@ def test_each_opd_team_gets_only_its_own_alerts(tmp_path, smtp):
     rows = dinkes_rows()
     rows[1][5] = 60  # pembilang above penyebut
     write_xlsx(inbox / DINKES / "kesmas" / "dinkes.xlsx", rows)
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        records = archive_and_load.fn(res, outcomes, validate_sheets.fn(res, outcomes))
+    records = load_new_files(res)[1]
     assert {r.opd: r.status for r in records} == {SEED: "invalid", TWIN: "invalid", DINKES: "invalid"}
 
     assert raise_submission_alerts.fn(res, records) == 3

@@ -19,13 +19,13 @@ from kabupatenkit import DINKES, EXAMPLES, SEED, TWIN, dinkes_rows, kabupaten_co
 from loopback import WebhookReceiver
 from sheetkit import sheet_rows, write_xlsx
 
+from flows.pipeline import load_new_files
 from iku.alerts.dispatch import KABUPATEN_BOX
 from iku.domain.periods import Period
 from iku.reports import load_recap_data, render_recap
 from iku.resources import build_resources
 from iku.settings import Settings
 from tasks.alerts import deliver_alerts, send_kabupaten_recap
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 WIB = ZoneInfo("Asia/Jakarta")
 BAPPEDA, ORGANISASI = "bappeda@kabupaten.example", "organisasi@kabupaten.example"
@@ -66,10 +66,7 @@ def recap(tmp_path, smtp):
     for month in (1, 2, 3):
         write_xlsx(inbox / SEED / "perumahan" / f"{month}.xlsx", sheet_rows(month=month, value=40))
     write_xlsx(inbox / DINKES / "kesmas" / "1.xlsx", dinkes_rows(month=1))
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        archive_and_load.fn(res, outcomes, validate_sheets.fn(res, outcomes))
+    load_new_files(res)
     data = load_recap_data(res, Period.parse("2023-Q1"), datetime(2023, 4, 15, tzinfo=WIB))
     paths = render_recap(data, tmp_path / "out" / "2023")
     return make, data, paths

@@ -16,13 +16,13 @@ import yaml
 from kabupatenkit import DINKES, SEED, TWIN, dinkes_rows, kabupaten_config
 from sheetkit import sheet_rows, write_xlsx
 
+from flows.pipeline import load_new_files
 from iku.domain.periods import Period
 from iku.domain.recap import reporting_rate
 from iku.domain.status import MonthSubmission
 from iku.reports import load_recap_data, recap_json, render_recap
 from iku.resources import build_resources
 from iku.settings import Settings
-from tasks.consolidate import archive_and_load, find_new_files, read_sheets, validate_sheets
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -94,10 +94,7 @@ def kabupaten(tmp_path, warehouse_url):
         write_xlsx(inbox / DINKES / "kesmas" / "1.xlsx", dinkes_rows(month=1)),
         datetime(2023, 2, 1, tzinfo=WIB),
     )
-    with res.warehouse.exclusive("consolidate"):
-        files = find_new_files.fn(res).new
-        outcomes = read_sheets.fn(res, files)
-        archive_and_load.fn(res, outcomes, validate_sheets.fn(res, outcomes))
+    load_new_files(res)
     return res
 
 

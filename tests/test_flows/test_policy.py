@@ -50,7 +50,7 @@ FLOWS = _objects(flows, Flow)
 
 
 def test_every_task_and_flow_is_found():
-    assert {"find-new-files", "archive-and-load", "write-opd-report"} <= set(TASKS)
+    assert {"find-new-files", "archive-files", "load-records", "write-opd-report"} <= set(TASKS)
     assert {"iku-consolidate", "iku-report", "iku-lakip", "iku-check-missing"} <= set(FLOWS)
     assert set(NO_RETRY) <= set(TASKS), "a NO_RETRY entry names no task"
 
