@@ -21,7 +21,7 @@ from iku.budget_import import BudgetImport
 from iku.config import BUDGET_FOLDER
 from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
 from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
-from iku.domain.plausibility import History, check_sheet
+from iku.domain.plausibility import History, check_rows
 from iku.domain.sheet import Sheet
 from iku.domain.text import shown_name
 from iku.formatting import FILE_STATUS_LABELS
@@ -389,7 +389,7 @@ def check_plausibility(res: Resources, by_opd: dict[str, list[SubmissionRecord]]
             assert r.year is not None and r.month is not None
             indicators = of_bidang[r.bidang]
             earlier = history.before(r.bidang, r.year, r.month, codes[r.bidang])
-            r.warnings = [w.as_dict() for w in check_sheet(indicators, r.year, r.month, r.values, earlier)]
+            r.warnings = [w.as_dict() for w in check_rows(indicators, r.year, r.month, r.values, earlier)]
             history.replace(r.bidang, r.year, r.month, [_as_month(r, v) for v in r.values])
 
 

@@ -27,7 +27,7 @@ HISTORY_MONTHS of them), from the current data of the warehouse.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -160,13 +160,23 @@ def check_month(
     ind: Indicator, year: int, month: int, row: Figures, history: Iterable[MonthlyValue]
 ) -> list[PlausibilityWarning]:
     """The warnings of one indicator's month; `history` may hold any months (it is filtered)."""
-    earlier = _earlier(ind.code, year, month, history)
+    return _check(ind, year, month, row, _earlier(ind.code, year, month, history))
+
+
+def _check(
+    ind: Indicator, year: int, month: int, row: Figures, earlier: Sequence[MonthlyValue]
+) -> list[PlausibilityWarning]:
+    """check_month given the indicator's earlier months already chosen: its
+    last HISTORY_MONTHS before (year, month), oldest first."""
     found: list[tuple[Rule, float, str]] = []
     value = figure(ind.kind, row)
     if value is not None:
         if reason := _range(ind, value):
             found.append(("range", value, f"bernilai {shown(value)}, {reason}"))
-        past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
+        if ind.kind == "ratio":
+            past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
+        else:  # figure() inlined: a run reads thousands of months
+            past = [v.realisation for v in earlier if v.realisation is not None]
         rule: Rule = "history"
         said = _spread(ind.kind, value, past)
         if said is None and past:
@@ -189,41 +199,54 @@ def check_month(
 
 class History:
     """The current figures of an OPD's bidang-months, as a run checks file after
-    file (oldest first): `before` hands check_sheet only the months the rule
-    reads (each indicator's last HISTORY_MONTHS), so a run costs the same per
-    file however long the warehouse's history is (a whole history per file made
-    the run quadratic in it)."""
+    file (oldest first). Kept per (bidang, indicator) as a series in month
+    order, so `before` hands each indicator exactly the months the rule reads
+    (its last HISTORY_MONTHS) by bisection: a run costs the same per file
+    however long the warehouse's history is, and nothing is filtered or sorted
+    again per file (a whole history per file made the run quadratic in it)."""
 
     def __init__(self, values: Iterable[MonthlyValue] = ()):
-        self._months: dict[str, dict[tuple[int, int], list[MonthlyValue]]] = {}
-        self._keys: dict[str, list[tuple[int, int]]] = {}
+        # (bidang, indicator) -> month keys in order, and key -> that month's figures
+        self._keys: dict[tuple[str, str], list[int]] = {}
+        self._series: dict[tuple[str, str], dict[int, MonthlyValue]] = {}
+        # (bidang, month key) -> the indicators the month's current revision holds
+        self._held: dict[tuple[str, int], list[str]] = {}
         for v in values:
-            self._month(v.bidang, v.year, v.month).append(v)
+            self._put(v.bidang, _month_key(v), v)
 
-    def _month(self, bidang: str, year: int, month: int) -> list[MonthlyValue]:
-        months = self._months.setdefault(bidang, {})
-        if (year, month) not in months:
-            months[(year, month)] = []
-            bisect.insort(self._keys.setdefault(bidang, []), (year, month))
-        return months[(year, month)]
+    def _put(self, bidang: str, key: int, v: MonthlyValue) -> None:
+        series = self._series.setdefault((bidang, v.indicator), {})
+        if key not in series:
+            bisect.insort(self._keys.setdefault((bidang, v.indicator), []), key)
+            self._held.setdefault((bidang, key), []).append(v.indicator)
+        series[key] = v
 
     def replace(self, bidang: str, year: int, month: int, values: Iterable[MonthlyValue]) -> None:
-        """A new current revision of the bidang-month."""
-        self._month(bidang, year, month)[:] = list(values)
+        """A new current revision of the bidang-month: what the earlier one held
+        and this one does not is gone."""
+        key = year * 12 + month
+        for code in self._held.pop((bidang, key), []):
+            del self._series[(bidang, code)][key]
+            keys = self._keys[(bidang, code)]
+            del keys[bisect.bisect_left(keys, key)]
+        for v in values:
+            self._put(bidang, key, v)
 
-    def before(self, bidang: str, year: int, month: int, codes: Iterable[str]) -> list[MonthlyValue]:
-        """The bidang's figures of the months before (year, month), newest month
-        first, until each indicator of `codes` has HISTORY_MONTHS of them."""
-        keys = self._keys.get(bidang, [])
-        need = dict.fromkeys(codes, HISTORY_MONTHS)
-        found: list[MonthlyValue] = []
-        for key in reversed(keys[: bisect.bisect_left(keys, (year, month))]):
-            if not any(n > 0 for n in need.values()):
-                break
-            for v in self._months[bidang][key]:
-                found.append(v)
-                if v.indicator in need:
-                    need[v.indicator] -= 1
+    def before(
+        self, bidang: str, year: int, month: int, codes: Iterable[str]
+    ) -> dict[str, list[MonthlyValue]]:
+        """Each indicator of `codes`: its last HISTORY_MONTHS figures before
+        (year, month), oldest first (the `earlier` of check_rows)."""
+        when = year * 12 + month
+        found: dict[str, list[MonthlyValue]] = {}
+        for code in codes:
+            keys = self._keys.get((bidang, code))
+            if not keys:
+                found[code] = []
+                continue
+            end = bisect.bisect_left(keys, when)
+            series = self._series[(bidang, code)]
+            found[code] = [series[k] for k in keys[max(0, end - HISTORY_MONTHS) : end]]
         return found
 
 
@@ -234,15 +257,29 @@ def check_sheet(
     rows: Iterable[Figures],
     history: Iterable[MonthlyValue],
 ) -> list[PlausibilityWarning]:
-    """The warnings of a sheet's rows (one per indicator), in row order."""
-    by_code = {i.code: i for i in indicators}
-    # each row filters only its own indicator's months (a run checks thousands of sheets)
+    """The warnings of a sheet's rows (one per indicator), in row order;
+    `history` may hold any months (it is filtered)."""
     past: dict[str, list[MonthlyValue]] = {}
     for v in history:
         past.setdefault(v.indicator, []).append(v)
+    return check_rows(
+        indicators, year, month, rows, {code: _earlier(code, year, month, vs) for code, vs in past.items()}
+    )
+
+
+def check_rows(
+    indicators: Iterable[Indicator],
+    year: int,
+    month: int,
+    rows: Iterable[Figures],
+    earlier: Mapping[str, Sequence[MonthlyValue]],
+) -> list[PlausibilityWarning]:
+    """check_sheet given each indicator's earlier months already chosen (its
+    last HISTORY_MONTHS before the month, oldest first: History.before)."""
+    by_code = {i.code: i for i in indicators}
     return [
         w
         for row in rows
         if row.indicator in by_code
-        for w in check_month(by_code[row.indicator], year, month, row, past.get(row.indicator, []))
+        for w in _check(by_code[row.indicator], year, month, row, earlier.get(row.indicator, ()))
     ]
