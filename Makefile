@@ -35,16 +35,18 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --di
 # test module again (about 6 s of CPU each) and every `iku` process compiled iku.
 PYTEST_ENV := GX_ANALYTICS_ENABLED=false PYTHONDONTWRITEBYTECODE=
 
-# Tests marked `alone` (the worker pool, the managed local server) run by themselves
-# afterwards: beside another test process their Prefect workers sometimes outlived
-# SIGTERM and a managed server sometimes died while starting. Only the files that
-# mark some are collected for them (the whole suite's collection took 9 s).
+# Tests marked `alone` (the worker pool, the managed local server) run afterwards,
+# apart from the many others: beside the loaded two-process run their Prefect workers
+# sometimes outlived SIGTERM and a managed server sometimes died while starting.
+# The two run beside each other, one file per process (48 -> 31 s; they wait on
+# servers and workers more than they compute). Only the files that mark some are
+# collected for them (the whole suite's collection took 9 s).
 # The whole run's duration is printed last (the goal: under 5 minutes on a quiet 2-core machine).
 ALONE_FILES = $(shell grep -rl --include='*.py' 'mark\.alone' tests)
 test: install browser
 	@start=$$(date +%s); \
 	$(PYTEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) -m "not alone" --durations=15 \
-	&& $(PYTEST_ENV) $(BIN)/pytest -m alone $(ALONE_FILES); rc=$$?; \
+	&& $(PYTEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) -m alone $(ALONE_FILES); rc=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s (load average now: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	exit $$rc
 

@@ -453,10 +453,12 @@ def _write_reports(year: int, console: Console, recap: bool = False) -> list[Pat
     """3. The four quarterly reports, the annual report and the LAKIP feed (of
     every OPD), and with several OPD the kabupaten recap of each period."""
     from flows.reports import lakip_flow, recap_flow, report_flow
+    from iku.reports.pdf import pdf_printer
 
     reports: list[Path] = []
     periods = [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
-    with _bar(console) as progress:
+    # one Chromium prints every PDF of the year (each flow's printer is this one)
+    with _bar(console) as progress, pdf_printer():
         job = progress.add_task("Menyusun laporan", total=len(periods) * (2 if recap else 1) + 1)
         for period in periods:
             reports.extend(Path(p) for p in report_flow(period))
