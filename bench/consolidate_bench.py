@@ -13,7 +13,13 @@ In a temporary folder, each `iku` command in a fresh process, as a user runs it:
   (c) a plain python-calamine read of the same N and 2N files (timed inside
       its process: a per-sheet mean, no start-up in it).
 The marginal cost per sheet is the slope (a_2N - a_N) / N, free of fixed
-start-up costs; the older figure (a_N - b) / N is shown beside it.
+start-up costs; the older figure (a_N - b) / N is shown beside it. The pair
+(a_N, a_2N) and the read loops run REPEATS times (each run into a new
+warehouse and archive, over the same inbox; N and 2N in turn, so a drift of
+the machine touches both) and the slope shown is the median of the pairs'
+slopes: one pair's slope moved by 0.08 ms from run to run on a quiet machine
+(the page cache, the file system's inode allocation), as much as a change
+being measured.
 
 Every command is timed in wall time and in CPU time (its own and its
 children's, the GX worker included, from wait4's rusage) beside the CPU the
@@ -35,13 +41,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's bin: iku and prefect live beside python
 sys.path.insert(0, str(REPO))
 
+REPEATS = 3  # pairs (a_N, a_2N); the median of their slopes is the figure
 GOAL_RATIO = 5.0  # issue 21: the slope at most 5x the raw read, in wall and in CPU time
 GOAL_NOTHING_NEW_S = 1.0
 GOAL_ONE_SHEET_S = 4.0
@@ -90,22 +98,36 @@ class ConsolidateFigures:
     one_sheet_cold: Run | None = None  # (1c): the first run with new sheets, no warm GX worker yet
     one_sheet_flow: Run | None = None  # (1p): (1) as a Prefect flow run
     report_flow: Run | None = None  # (rp): (r) as a Prefect flow run
+    # the further pairs (a_N, a_2N) and read loops (c_N, c_2N) after the first
+    more_pairs: list[tuple[Run, Run]] = field(default_factory=list)
+    more_reads: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def pairs(self) -> list[tuple[Run, Run]]:
+        return [(self.first, self.first_2n), *self.more_pairs]
+
+    def _slope(self, of) -> float:  # the median over the pairs of (a_2N - a_N) / N, in ms
+        return median((of(b) - of(a)) / self.n * 1000 for a, b in self.pairs)
+
+    @property
+    def slopes_ms(self) -> list[float]:  # each pair's, for the record
+        return [(b.seconds - a.seconds) / self.n * 1000 for a, b in self.pairs]
 
     @property
     def slope_ms(self) -> float:
-        return (self.first_2n.seconds - self.first.seconds) / self.n * 1000
+        return self._slope(lambda r: r.seconds)
 
     @property
     def slope_cpu_ms(self) -> float:
-        return (self.first_2n.cpu_s - self.first.cpu_s) / self.n * 1000
+        return self._slope(lambda r: r.cpu_s)
 
     @property
     def slope_sys_ms(self) -> float:
-        return (self.first_2n.sys_s - self.first.sys_s) / self.n * 1000
+        return self._slope(lambda r: r.sys_s)
 
     @property
     def slope_worker_ms(self) -> float:  # the warm GX worker's validation, in its own process
-        return (self.first_2n.server_cpu_s - self.first.server_cpu_s) / self.n * 1000
+        return self._slope(lambda r: r.server_cpu_s)
 
     @property
     def marginal_ms(self) -> float:  # the older figure: fixed costs partly inside
@@ -114,8 +136,10 @@ class ConsolidateFigures:
     @property
     def read_ms(self) -> float:
         # the loop times the reads alone (no start-up inside), so the mean over
-        # all 3N reads is a per-sheet figure; a slope of two sub-second loops is noise
-        return (self.read_s + self.read_2n_s) / (3 * self.n) * 1000
+        # all 3N reads of a repeat is a per-sheet figure (a slope of two
+        # sub-second loops is noise); the median over the repeats
+        loops = [(self.read_s, self.read_2n_s), *self.more_reads]
+        return median((a + b) / (3 * self.n) * 1000 for a, b in loops)
 
     @property
     def ratio(self) -> float:
@@ -295,7 +319,9 @@ def _read_loop(tmp: Path, paths: list[Path], name: str) -> float:
     return float(c.stdout.strip().splitlines()[-1])
 
 
-def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> ConsolidateFigures:
+def measure(
+    n: int = 2000, *, seed: int = 1, keep: bool = False, repeats: int = REPEATS, echo=print
+) -> ConsolidateFigures:
     from iku.config import load_config
     from iku.sample_data import generate_bulk
 
@@ -346,32 +372,44 @@ def measure(n: int = 2000, *, seed: int = 1, keep: bool = False, echo=print) -> 
             echo,
         )
 
-        runs, reads = {}, {}
+        inboxes = {}
         for label, count in (("n", n), ("2n", 2 * n)):
-            env = iku_env(tmp, f"bulk-{label}", port)
             t = time.perf_counter()
-            paths = generate_bulk(config, tmp / f"bulk-{label}" / "inbox", count, seed=seed)
+            inboxes[label] = generate_bulk(config, tmp / f"bulk-{label}" / "inbox", count, seed=seed)
             echo(f"  {count} sheets generated in {time.perf_counter() - t:.1f} s")
-            runs[label] = _timed(
-                ["consolidate"], env, tmp / f"a-{label}.log", f"(a) {count} new sheets", echo
-            )
-            if valid_count(runs[label].output) != count:
-                echo(f"  WARNING: expected {count} valid new files; the figures below are suspect")
-            reads[label] = _read_loop(tmp, paths, label)
-            echo(f"  (c) calamine read only, {count} sheets: {reads[label]:.2f} s")
+        pairs: list[tuple[Run, Run]] = []
+        reads: list[tuple[float, float]] = []
+        for i in range(repeats):
+            runs, loops = {}, {}
+            for label, count in (("n", n), ("2n", 2 * n)):
+                # a new warehouse, archive and output each time; the same inbox
+                env = {
+                    **iku_env(tmp, f"bulk-{label}-{i}", port),
+                    "IKU_INBOX_DIR": str(tmp / f"bulk-{label}" / "inbox"),
+                }
+                what = f"(a) {count} new sheets, repeat {i + 1} of {repeats}"
+                runs[label] = _timed(["consolidate"], env, tmp / f"a-{label}-{i}.log", what, echo)
+                if valid_count(runs[label].output) != count:
+                    echo(f"  WARNING: expected {count} valid new files; the figures below are suspect")
+                loops[label] = _read_loop(tmp, inboxes[label], label)
+                echo(f"  (c) calamine read only, {count} sheets: {loops[label]:.2f} s")
+            pairs.append((runs["n"], runs["2n"]))
+            reads.append((loops["n"], loops["2n"]))
         return ConsolidateFigures(
             n,
             start,
             b,
             one,
             r,
-            runs["n"],
-            runs["2n"],
-            reads["n"],
-            reads["2n"],
+            pairs[0][0],
+            pairs[0][1],
+            reads[0][0],
+            reads[0][1],
             one_sheet_cold=cold,
             one_sheet_flow=one_flow,
             report_flow=r_flow,
+            more_pairs=pairs[1:],
+            more_reads=reads[1:],
         )
     finally:
         stop_servers(server_env)
@@ -428,8 +466,14 @@ def summary_rows(f: ConsolidateFigures) -> list[tuple[str, str, str, str]]:
         (f"consolidate {f.n} new sheets (a)", f.first.shown, "", "-"),
         (f"consolidate {2 * f.n} new sheets (a)", f.first_2n.shown, "", "-"),
         (
-            f"per sheet, slope {f.n}->{2 * f.n}",
+            f"per sheet, slope {f.n}->{2 * f.n} (median of {len(f.pairs)})",
             f"{f.slope_ms:.2f} ms (CPU {f.slope_cpu_ms:.2f} ms, of it system {f.slope_sys_ms:.2f} ms)",
+            "",
+            "-",
+        ),
+        (
+            "  each pair's slope, wall",
+            "; ".join(f"{x:.2f}" for x in f.slopes_ms) + " ms",
             "",
             "-",
         ),
@@ -455,10 +499,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="pairs (a_N, a_2N); the median slope")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
-    f = measure(args.n, seed=args.seed, keep=args.keep)
+    f = measure(args.n, seed=args.seed, keep=args.keep, repeats=args.repeats)
     for row in summary_rows(f):
         print(f"{row[0]:<40} {row[1]:>12}  {row[2]:<18} {row[3]}")
     if args.json:
