@@ -109,6 +109,11 @@ def consolidate_all(
     one selected), then alert each OPD's own recipients; the run's summary.
     `scan`: the inbox scan the command already made (its quick look whether
     there is anything to do), so the inbox is listed once per run."""
+    with few_gc_passes():  # the side products too walk every record of the run
+        return _consolidate_all(res, steps, scan)
+
+
+def _consolidate_all(res: Resources, steps: ConsolidateSteps, scan: Scan | None) -> dict:
     run_at = datetime.now(UTC)
     scan, records = load_new_files(res, steps, scan)
     # the anggaran folders' new sheets (found by the same scan): recorded under

@@ -4,7 +4,7 @@ alerts, the sheet template), with Babel, locale id_ID: 1.234,56 and "8 Mei 2023"
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -85,7 +85,15 @@ def stamp(value: datetime | None) -> str:
     """'8 Mei 2023 09.00' in the datetime's own zone."""
     if value is None:
         return DASH
-    return format_datetime(value, format="d MMM y HH.mm", tzinfo=value.tzinfo, locale=_locale())
+    return _stamp(value.replace(second=0, microsecond=0), value.tzinfo)
+
+
+@lru_cache(maxsize=4096)
+def _stamp(minute: datetime, zone: tzinfo | None) -> str:
+    # a page of a run's files shows thousands of stamps, most of them the same
+    # few minutes: Babel formats each minute once. The zone is part of the key:
+    # the same instant in two zones compares equal but is shown apart.
+    return format_datetime(minute, format="d MMM y HH.mm", tzinfo=zone, locale=_locale())
 
 
 def tz_label(tz: str) -> str:

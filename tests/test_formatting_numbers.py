@@ -1,6 +1,6 @@
 """iku.formatting's own number formatting gives Babel's characters (id_ID) for
 every pattern num() and fixed() use, on awkward values (halves, negative zero,
-large rupiah, integers)."""
+large rupiah, integers); and its cached time stamps keep each zone's time."""
 
 from __future__ import annotations
 
@@ -33,3 +33,19 @@ def test_the_same_characters_as_babel(pattern):
 def test_huge_and_odd_values_still_print():
     assert num(1e300).startswith("1.000.000") and fixed(None) == "–" and num(float("nan")) == "–"
     assert num(1234.5) == "1.234,5" and fixed(50) == "50,00" and num(-0.001) == "-0"
+
+
+def test_a_stamp_is_the_minute_in_the_datetimes_own_zone_however_often_it_is_shown():
+    """stamp() formats each minute once (a run's page shows thousands); the same
+    instant in two zones is still shown in each zone's own time."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from iku.formatting import stamp
+
+    at = datetime(2023, 5, 8, 2, 0, 41, tzinfo=UTC)
+    assert stamp(at) == "8 Mei 2023 02.00"
+    assert stamp(at.astimezone(ZoneInfo("Asia/Jakarta"))) == "8 Mei 2023 09.00"
+    assert stamp(at.astimezone(ZoneInfo("Asia/Makassar"))) == "8 Mei 2023 10.00"
+    assert stamp(at.replace(second=59)) == stamp(at)  # the same minute, once
+    assert stamp(None) == "–"

@@ -39,22 +39,24 @@ def consolidate(
     via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
-    from iku.consolidation import summarise
+    from iku.consolidation import few_gc_passes, summarise
     from iku.queries import scan_units
     from iku.testhook import checkpoint
 
     res = resources(opd)
     checkpoint("consolidate-start")
     ensure_writable(res.settings.archive_dir, "folder arsip")
-    # Nothing new and nothing left to deliver: answer at once (a cron that
-    # polls often should cost well under a second).
-    scan = scan_units(res)
-    waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
-    if not (scan.new or scan.budget or waiting or _outbox_waiting(res)):
-        summary = summarise([], scan.known, scan.skipped)
-    else:
-        summary = _consolidation(res, opd, via_prefect, scan)
-    _print_summary(summary, _unread_places(res, scan))
+    # the scan holds every new file's bytes: the collector's passes are few from here on
+    with few_gc_passes():
+        # Nothing new and nothing left to deliver: answer at once (a cron that
+        # polls often should cost well under a second).
+        scan = scan_units(res)
+        waiting = any(res.warehouse.undelivered_alerts(u.opd) for u in res.units())
+        if not (scan.new or scan.budget or waiting or _outbox_waiting(res)):
+            summary = summarise([], scan.known, scan.skipped)
+        else:
+            summary = _consolidation(res, opd, via_prefect, scan)
+        _print_summary(summary, _unread_places(res, scan))
 
 
 def _consolidation(res, opd: str | None, via_prefect: bool, scan) -> dict:
