@@ -24,11 +24,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libreoffice-calc-nogui fonts-crosextra-carlito >/dev/null; \
 	  else echo "chromium, poppler-utils or LibreOffice missing: sudo apt-get install chromium poppler-utils libreoffice-calc-nogui fonts-crosextra-carlito (browser and office tests will be skipped)"; fi; }
 
-# Two test processes (pytest-xdist), whole files to each: every test owns its
-# Prefect server, PostgreSQL schema or database and ports (tests/test_isolation.py).
-# PYTEST_WORKERS=0 runs in one process.
-PYTEST_WORKERS ?= 2
+# Three test processes (pytest-xdist) on the 2-core machine, whole files to each:
+# the tests wait on servers, subprocesses and browsers (even with three, the cores are
+# 76 % busy), so a third process fills them: 251-255 s against 265-271 s with two on a
+# quiet machine; four: 265 s (one more Prefect test server to start).
+# Every test owns its Prefect server, PostgreSQL schema or database and ports
+# (tests/test_isolation.py). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 3
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+ALONE_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n 2 --dist loadfile)
 
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (__pycache__ is
 # ignored by git): without it every test process rewrote the asserts of every
@@ -36,7 +40,7 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --di
 PYTEST_ENV := GX_ANALYTICS_ENABLED=false PYTHONDONTWRITEBYTECODE=
 
 # Tests marked `alone` (the worker pool, the managed local server) run afterwards,
-# apart from the many others: beside the loaded two-process run their Prefect workers
+# apart from the many others: beside the loaded main run their Prefect workers
 # sometimes outlived SIGTERM and a managed server sometimes died while starting.
 # The two run beside each other, one file per process (48 -> 31 s; they wait on
 # servers and workers more than they compute). Only the files that mark some are
@@ -46,7 +50,7 @@ ALONE_FILES = $(shell grep -rl --include='*.py' 'mark\.alone' tests)
 test: install browser
 	@start=$$(date +%s); \
 	$(PYTEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) -m "not alone" --durations=15 \
-	&& $(PYTEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) -m alone $(ALONE_FILES); rc=$$?; \
+	&& $(PYTEST_ENV) $(BIN)/pytest $(ALONE_PARALLEL) -m alone $(ALONE_FILES); rc=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s (load average now: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	exit $$rc
 
