@@ -109,7 +109,8 @@ def consolidate_all(
     one selected), then alert each OPD's own recipients; the run's summary.
     `scan`: the inbox scan the command already made (its quick look whether
     there is anything to do), so the inbox is listed once per run."""
-    with few_gc_passes():  # the side products too walk every record of the run
+    # few collector passes for the whole run: the load and the side products walk every record
+    with few_gc_passes():
         return _consolidate_all(res, steps, scan)
 
 
@@ -201,10 +202,7 @@ def load_new_files(
     every new file. consolidate_all calls it, and so do the tests that hold the
     consolidation rules (tests/test_consolidation.py, the portal's)."""
     # the lock of each OPD the run covers: runs of other OPD load meanwhile
-    with (
-        res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting),
-        few_gc_passes(),
-    ):
+    with res.warehouse.exclusive([run_lock(u.opd) for u in res.units()], waiting=_say_waiting):
         scan = steps.find_new_files(res, scan)
         files = scan.new
         if files:
