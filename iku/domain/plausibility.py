@@ -173,10 +173,7 @@ def _check(
     if value is not None:
         if reason := _range(ind, value):
             found.append(("range", value, f"bernilai {shown(value)}, {reason}"))
-        if ind.kind == "ratio":
-            past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
-        else:  # figure() inlined: a run reads thousands of months
-            past = [v.realisation for v in earlier if v.realisation is not None]
+        past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
         rule: Rule = "history"
         said = _spread(ind.kind, value, past)
         if said is None and past:
