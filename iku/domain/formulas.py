@@ -21,6 +21,13 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _HAS_FORMULA = re.compile(rb"<(\w+:)?f[\s>/]")
+
+
+def _has_formula(xml: bytes) -> bool:
+    """A formula element (<f>, <f .../>, <x:f>) in a part. Its tag holds "<f" or
+    ":f": two substring tests rule out nearly every part at a third of the
+    regex's cost, which tries its group at every "<" of the part."""
+    return (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml) is not None
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 
@@ -39,7 +46,7 @@ def uncached_formulas(zf: Package, sheet_name: str) -> dict[tuple[int, int], Unc
     was not stored, or whose workbook asks to be recalculated on opening."""
     # the common case, no formula anywhere, costs one search per worksheet part
     parts = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-    if not any(_HAS_FORMULA.search(zf.read(n)) for n in parts):
+    if not any(_has_formula(zf.read(n)) for n in parts):
         return {}
     book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     calc = book.find(f"{_MAIN}calcPr")
@@ -54,7 +61,7 @@ def uncached_formulas(zf: Package, sheet_name: str) -> dict[tuple[int, int], Unc
         return {}
     path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
     xml = zf.read(path)
-    if not _HAS_FORMULA.search(xml):
+    if not _has_formula(xml):
         return {}
     found = {}
     for cell in ElementTree.fromstring(xml).iter(f"{_MAIN}c"):

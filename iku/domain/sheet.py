@@ -269,12 +269,11 @@ def parse_sheet(
     if located is None:
         return sheet
     header_index, colmap = located
-    width = max(colmap.values()) + 1
+    columns = list(colmap.items())
     header_width = max((i + 1 for i, c in enumerate(cells[header_index]) if cell_text(c)), default=0)
     for offset, raw_row in enumerate(cells[header_index + 1 :]):
-        cellrow = list(raw_row) + [None] * (width - len(raw_row))
-        raw = {name: _as_typed(name, cellrow[i]) for name, i in colmap.items()}
-        if not any(cell_text(v) for v in raw.values()):
+        raw = _typed_cells(raw_row, columns)
+        if raw is None:
             continue  # blank line
         excel_row = header_index + 2 + offset
         if strict_width and _past_header(list(raw_row), header_width):
@@ -314,9 +313,34 @@ def _locate_columns(
     return None if missing else found
 
 
+_PERIOD_COLUMNS = frozenset(("tahun", "bulan"))
+
+
+def _typed_cells(raw_row: Sequence[object], columns: list[tuple[str, int]]) -> dict[str, object] | None:
+    """A row's known columns as _as_typed gives them (a missing cell is None);
+    None for a blank row. One pass per row: every sheet row of a run goes
+    through here, and a call per cell for what is mostly a number or None
+    was most of the parse's time."""
+    width = len(raw_row)
+    raw: dict[str, object] = {}
+    filled = False
+    for name, i in columns:
+        value = raw_row[i] if i < width else None
+        if isinstance(value, str):
+            value = clean_cell_text(value)
+            filled = filled or bool(value.strip())
+        elif value is not None:
+            if name in _PERIOD_COLUMNS:
+                value = _as_typed(name, value)
+            filled = filled or bool(cell_text(value))
+        raw[name] = value
+    return raw if filled else None
+
+
 def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems: list[Problem]) -> SheetRow:
     """One non-blank row, typed; a formula without a stored value or a number
     over the limit is added to `problems` and read as empty / as typed."""
+    formulas = False
     for column, value in raw.items():
         if isinstance(value, UncachedFormula):
             problems.append(
@@ -327,8 +351,10 @@ def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems:
                     column=column,
                 )
             )
-    values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()}
-    _text_lengths(values, excel_row, limits, problems)
+            formulas = True
+    values = {k: (None if isinstance(v, UncachedFormula) else v) for k, v in raw.items()} if formulas else raw
+    texts = {c: cell_text(values.get(c)) for c in _FREE_TEXT}
+    _text_lengths(texts, excel_row, limits, problems)
     numbers, unparsed = _row_numbers(values, excel_row, limits, problems)
     code = cell_text(values["kode_indikator"])
     return SheetRow(
@@ -340,16 +366,19 @@ def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems:
         kode_indikator=code.upper() if code else None,
         numbers=numbers,
         unparsed=unparsed,
-        keterangan=cell_text(values.get("keterangan")),
-        factors={c: cell_text(values.get(c)) for c in FACTOR_COLUMNS},
+        keterangan=texts["keterangan"],
+        factors={c: texts[c] for c in FACTOR_COLUMNS},
     )
 
 
-def _text_lengths(values: dict[str, object], excel_row: int, limits: Limits, problems: list[Problem]) -> None:
+_FREE_TEXT = ("keterangan", *FACTOR_COLUMNS)
+
+
+def _text_lengths(texts: dict[str, str | None], excel_row: int, limits: Limits, problems: list[Problem]) -> None:
     """Free text is bounded: a note of tens of thousands of characters would make
-    a report of thousands of pages (issue 17, L6)."""
-    for column in ("keterangan", *FACTOR_COLUMNS):
-        text = cell_text(values.get(column))
+    a report of thousands of pages (issue 17, L6). `texts`: each free-text
+    column's cell_text."""
+    for column, text in texts.items():
         if text and len(text) > limits.max_text_chars:
             problems.append(
                 Problem(

@@ -16,9 +16,9 @@ _KEPT_CONTROLS = {"\n", "\t"}
 
 def clean_cell_text(text: str) -> str:
     """The text without control characters; CR LF and lone CR become LF."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.isprintable():
+    if text.isprintable():  # no CR, LF or other control character: nearly every cell
         return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(
         c
         for c in text
