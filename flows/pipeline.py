@@ -35,6 +35,7 @@ from iku.validation.worker import warm_up
 from iku.warehouse.store import SITE_LOCK, run_lock
 from tasks import consolidate_steps, report_steps
 from tasks._log import run_logger
+from tasks.consolidate_steps import Validation
 from tasks.report_steps import PdfUnderWay
 
 # ---------------------------------------------------------------- the steps' types
@@ -46,7 +47,11 @@ class ConsolidateSteps(Protocol):
 
     def find_new_files(self, res: Resources, scan: Scan | None = None) -> Scan: ...
     def read_sheets(self, res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]: ...
-    def validate_sheets(self, res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]: ...
+    def start_validation(self, res: Resources, outcomes: list[ReadOutcome]) -> Validation: ...
+    def draft_records(self, res: Resources, outcomes: list[ReadOutcome]) -> list[SubmissionRecord]: ...
+    def validate_sheets(
+        self, res: Resources, outcomes: list[ReadOutcome], started: Validation | None = None
+    ) -> dict[int, list | None]: ...
     def archive_files(self, res: Resources, outcomes: list[ReadOutcome]) -> list[Where | None]: ...
     def load_records(
         self,
@@ -54,6 +59,7 @@ class ConsolidateSteps(Protocol):
         outcomes: list[ReadOutcome],
         problems: dict[int, list | None],
         stored: list[Where | None],
+        drafts: list[SubmissionRecord] | None = None,
     ) -> list[SubmissionRecord]: ...
     def load_budget_sheets(self, res: Resources, files: list[IncomingFile]) -> list[BudgetImport]: ...
     def raise_submission_alerts(
@@ -209,15 +215,21 @@ def load_new_files(
             warm_up()  # GX imports in its worker while the sheets are read
         outcomes = steps.read_sheets(res, files)
         # the files are archived while the GX worker (another process) validates
-        # them: the archive's writes and the validation's wait overlap
+        # them, and the records are drafted meanwhile (as if it finds nothing
+        # more): the archive's writes, the drafting and the validation overlap
+        drafts = None
         with ThreadPoolExecutor(1, thread_name_prefix="iku-archive") as pool:
             archiving = pool.submit(contextvars.copy_context().run, steps.archive_files, res, outcomes)
             try:
-                problems = steps.validate_sheets(res, outcomes) if outcomes else {}
+                problems = {}
+                if outcomes:
+                    started = steps.start_validation(res, outcomes)
+                    drafts = steps.draft_records(res, outcomes)
+                    problems = steps.validate_sheets(res, outcomes, started)
             finally:
                 wait([archiving])  # never a run that ends while its archive still writes
             stored = archiving.result()
-        records = steps.load_records(res, outcomes, problems, stored)
+        records = steps.load_records(res, outcomes, problems, stored, drafts)
     return scan, records
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from iku.reports.index import written
 from iku.resources import Resources
 from iku.storage import Where
 from iku.testhook import checkpoint
+from iku.validation.worker import Pending
 from iku.warehouse.budget import budget_hashes
 from iku.warehouse.reports import record_reports
 from tasks._log import run_logger
@@ -100,10 +101,23 @@ def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
     return outcomes
 
 
-def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, list | None]:
-    """One GX validation per suite over every readable new sheet of the run,
-    of every bidang of every OPD, each sheet checked against its own OPD's
-    catalogue; the Data Docs are rendered afterwards, in the GX worker."""
+@dataclass
+class Validation:
+    """The run's sheets as sent to the GX worker (start_validation): their
+    groups, the Data Docs folder, and the validation under way (or what kept
+    it from starting, raised again when its answer is asked)."""
+
+    groups: list
+    docs: Path | None
+    pending: Pending | Exception
+
+
+def start_validation(res: Resources, outcomes: list[ReadOutcome]) -> Validation:
+    """Send every readable new sheet of the run, of every bidang of every OPD,
+    to the GX worker: one GX validation per suite, each sheet checked against
+    its own OPD's catalogue. The worker checks while the run drafts its
+    records (draft_records); validate_sheets reads the answer."""
+    from iku.validation import worker
     from iku.validation.frames import Group
 
     # the outcomes grouped once: a pass over every outcome per (OPD, bidang) was
@@ -121,22 +135,39 @@ def validate_sheets(res: Resources, outcomes: list[ReadOutcome]) -> dict[int, li
                 groups.append(
                     Group(unit.config.catalogue, bidang.code, dict(sorted(sheets.items())), unit.opd)
                 )
-    problems = _validate_isolated(outcomes, groups, _data_docs_folder(res))
+    docs = _data_docs_folder(res)
+    try:
+        pending: Pending | Exception = worker.submit(groups, docs)
+    except Exception as exc:  # answered by validate_sheets, which isolates the cause
+        pending = exc
+    return Validation(groups, docs, pending)
+
+
+def validate_sheets(
+    res: Resources, outcomes: list[ReadOutcome], started: Validation | None = None
+) -> dict[int, list | None]:
+    """The problems GX found per outcome (by index), waiting for the validation
+    `started` (start_validation's, made now when not given); the Data Docs
+    are rendered afterwards, in the GX worker."""
+    started = start_validation(res, outcomes) if started is None else started
+    problems = _validate_isolated(outcomes, started.groups, started.docs, started.pending)
     checkpoint("validated")
     return problems
 
 
 def _validate_isolated(
-    outcomes: list[ReadOutcome], groups: list, docs: Path | None
+    outcomes: list[ReadOutcome], groups: list, docs: Path | None, pending: Pending | Exception | None = None
 ) -> dict[int, list | None]:
     """A batch GX could not check is halved, and each half checked again
     (without Data Docs, should they be the cause), so a sheet that breaks the
     validator is held back alone (None: not recorded, checked again next run)
-    while every other sheet goes on."""
+    while every other sheet goes on. `pending`: the batch already sent."""
     from iku.validation import worker
 
     try:
-        return dict(worker.validate(groups, docs))
+        if isinstance(pending, Exception):
+            raise pending
+        return dict((pending or worker.submit(groups, docs)).result())
     except Exception:
         failed = traceback.format_exc()
     ids = [(g, i) for g in groups for i in g.sheets]
@@ -308,18 +339,32 @@ def archive_files(res: Resources, outcomes: list[ReadOutcome]) -> list[Where | N
     return stored
 
 
+def draft_records(res: Resources, outcomes: list[ReadOutcome]) -> list[SubmissionRecord]:
+    """Each outcome's record (by index) as if the validation finds nothing
+    more, the usual case, with its "perlu dicek" warnings: drafted while the GX
+    worker validates (its wait left this process idle), so load_records only
+    corrects the records of the sheets GX found problems in."""
+    drafts = [to_record(o, [], None) for o in outcomes]
+    check_plausibility(res, _by_opd(res, [drafts[i] for i in _oldest_first(outcomes)]))
+    return drafts
+
+
 def load_records(
     res: Resources,
     outcomes: list[ReadOutcome],
     problems: dict[int, list | None],
     stored: list[Where | None],
+    drafts: list[SubmissionRecord] | None = None,
 ) -> list[SubmissionRecord]:
     """Record the archived files oldest first, so a later file for the same month
     is the revision, committed in batches: a file is never half-loaded. A file
     whose validation failed (problems None) is archived but not recorded, so the
-    next run checks it again."""
+    next run checks it again. `drafts`: draft_records' (none: made here)."""
     log = run_logger()
     records = []
+    drafted = drafts is not None
+    drafts = drafts if drafts is not None else [to_record(o, [], None) for o in outcomes]
+    changed = not drafted  # a draft's status that the validation changed: its warnings are checked again
     for i in _oldest_first(outcomes):
         found = problems.get(i, [])
         if found is None:
@@ -327,9 +372,25 @@ def load_records(
                 "%s: tidak dicatat pada run ini (validasi gagal); dicoba lagi run berikutnya",
                 outcomes[i].file.path,
             )
+            changed = True
             continue
-        records.append(to_record(outcomes[i], found, stored[i]))
-    return _load_in_batches(res, records)
+        record = drafts[i] if not found else to_record(outcomes[i], found, None)
+        changed = changed or record.status != drafts[i].status
+        record.archive_path = str(stored[i]) if stored[i] else ""
+        records.append(record)
+    by_opd = _by_opd(res, records)
+    if changed:  # the drafts' history held a file that is not recorded as valid
+        check_plausibility(res, by_opd)
+    return _load_in_batches(res, by_opd)
+
+
+def _by_opd(res: Resources, records: list[SubmissionRecord]) -> dict[str, list[SubmissionRecord]]:
+    """The records per OPD, in their order (a file of no OPD is the run's)."""
+    by_opd: dict[str, list[SubmissionRecord]] = {}
+    for record in records:
+        record.opd = record.opd or res.opd
+        by_opd.setdefault(record.opd, []).append(record)
+    return by_opd
 
 
 def _oldest_first(outcomes: list[ReadOutcome]) -> list[int]:
@@ -338,18 +399,13 @@ def _oldest_first(outcomes: list[ReadOutcome]) -> list[int]:
     )
 
 
-def _load_in_batches(res: Resources, records: list[SubmissionRecord]) -> list[SubmissionRecord]:
+def _load_in_batches(res: Resources, by_opd: dict[str, list[SubmissionRecord]]) -> list[SubmissionRecord]:
     """The records committed per OPD in batches of `load_batch_files`, oldest
     first; a file a concurrent run recorded first is skipped."""
     log = run_logger()
     loaded = []
     size = res.config.pipeline.load_batch_files
-    by_opd: dict[str, list[SubmissionRecord]] = {}
-    for record in records:  # oldest first within each OPD too
-        record.opd = record.opd or res.opd
-        by_opd.setdefault(record.opd, []).append(record)
     pipelines = {u.opd: u.config.pipeline for u in res.units()}
-    check_plausibility(res, by_opd)
     for opd, batch in (
         (opd, mine[start : start + size])
         for opd, mine in by_opd.items()

@@ -313,18 +313,18 @@ def test_a_sheet_that_breaks_the_validator_is_held_back_and_the_rest_loads(res, 
 
     write_xlsx(res.source_dir("perumahan") / "mei.xlsx", sheet_rows(month=5))
     write_xlsx(res.source_dir("perumahan") / "juni.xlsx", sheet_rows(month=6))
-    real = worker.validate
+    real = worker.submit
 
-    def breaks_on_june(groups, docs_dir=None):
+    def breaks_on_june(groups, docs_dir=None, shared=True):
         if any(s.rows[0].bulan == 6 for g in groups for s in g.sheets.values()):
             raise RuntimeError("GX broke")
-        return real(groups, docs_dir)
+        return real(groups, docs_dir, shared)
 
-    monkeypatch.setattr(worker, "validate", breaks_on_june)
+    monkeypatch.setattr(worker, "submit", breaks_on_june)
     first = consolidate(res)
     assert [(r.month, r.status) for r in first] == [(5, "valid")]
     assert len(list((res.settings.archive_dir).rglob("*.xlsx"))) == 2
-    monkeypatch.setattr(worker, "validate", real)
+    monkeypatch.setattr(worker, "submit", real)
     second = consolidate(res)
     assert [(r.month, r.status) for r in second] == [(6, "valid")]
 

@@ -41,11 +41,14 @@ class Steps:
             assert self.go.wait(GUARD)
         return consolidate_steps.find_new_files(res, scan)
 
-    def validate_sheets(self, res, outcomes):
+    def start_validation(self, res, outcomes):
+        return None
+
+    def validate_sheets(self, res, outcomes, started=None):
         return {}
 
-    def load_records(self, res, outcomes, problems, stored):
-        loaded = consolidate_steps.load_records(res, outcomes, problems, stored)
+    def load_records(self, res, outcomes, problems, stored, drafts=None):
+        loaded = consolidate_steps.load_records(res, outcomes, problems, stored, drafts)
         self.events.append(f"{self.name} out")
         return loaded
 

@@ -28,6 +28,8 @@ def _has_formula(xml: bytes) -> bool:
     ":f": two substring tests rule out nearly every part at a third of the
     regex's cost, which tries its group at every "<" of the part."""
     return (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml) is not None
+
+
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 

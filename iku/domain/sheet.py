@@ -374,7 +374,9 @@ def _parse_row(raw: dict[str, object], excel_row: int, limits: Limits, problems:
 _FREE_TEXT = ("keterangan", *FACTOR_COLUMNS)
 
 
-def _text_lengths(texts: dict[str, str | None], excel_row: int, limits: Limits, problems: list[Problem]) -> None:
+def _text_lengths(
+    texts: dict[str, str | None], excel_row: int, limits: Limits, problems: list[Problem]
+) -> None:
     """Free text is bounded: a note of tens of thousands of characters would make
     a report of thousands of pages (issue 17, L6). `texts`: each free-text
     column's cell_text."""

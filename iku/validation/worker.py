@@ -151,12 +151,43 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def validate(
-    groups: list[Group], docs_dir: Path | None = None, shared: bool = True
-) -> dict[int, list[Problem]]:
-    """gx_runner.validate in the worker: one GX validation per suite for every
-    group; with `docs_dir`, the Data Docs are then rendered in the background."""
-    global _docs, _warm_docs
+class Pending:
+    """A validation under way in a worker (the warm one, or this run's own):
+    sent, so the run can do other work while the worker checks; its problems
+    per file id by `result()`, once."""
+
+    def __init__(self, groups: list[Group], docs_dir: Path | None, future: Future | None = None):
+        self.groups, self.docs_dir = groups, docs_dir
+        self._future = future  # the local pool's; None: the request went to the warm worker
+
+    def result(self) -> dict[int, list[Problem]]:
+        global _docs, _warm_docs
+        if self._future is None:
+            try:
+                if _warm is None:
+                    raise EOFError("the warm GX worker was dropped")
+                found = wire.problems_of(_answer(warm_worker.receive(_warm)))
+                if self.docs_dir is not None:
+                    _warm.send(wire.BuildDocs(call="build_docs", docs_dir=str(self.docs_dir)))
+                    _warm_docs = True
+                return found
+            except (
+                OSError,
+                EOFError,
+                wire.ProtocolError,
+            ):  # the warm worker went away: this run's own one takes over
+                _drop_warm()
+                self._future = _local_pool().submit(gx_runner.validate, self.groups, self.docs_dir)
+        found = self._future.result()
+        if self.docs_dir is not None:
+            _docs = _local_pool().submit(gx_runner.build_docs, self.docs_dir)
+        return found
+
+
+def submit(groups: list[Group], docs_dir: Path | None = None, shared: bool = True) -> Pending:
+    """gx_runner.validate sent to the worker: one GX validation per suite for
+    every group; with `docs_dir`, the Data Docs are rendered in the background
+    after it. The answer is read by the Pending's result()."""
     warm_up(shared)
     if shared and _warm is not None:
         if _warm_docs:  # the Data Docs of an earlier call are answered first, on the same line
@@ -166,23 +197,20 @@ def validate(
             request = wire.validate_request(groups, docs_dir)
         except TypeError:  # a cell with no form on the wire: validated here, as any run without one
             request = None
-        if request is not None:
+        if request is not None and _warm is not None:
             try:
-                found = wire.problems_of(_call_warm(request))
-                if docs_dir is not None:
-                    _warm.send(wire.BuildDocs(call="build_docs", docs_dir=str(docs_dir)))
-                    _warm_docs = True
-                return found
-            except (
-                OSError,
-                EOFError,
-                wire.ProtocolError,
-            ):  # the warm worker went away: this run's own one takes over
+                _warm.send(request)
+                return Pending(groups, docs_dir)
+            except (OSError, EOFError, wire.ProtocolError):  # the warm worker went away
                 _drop_warm()
-    found = _local_pool().submit(gx_runner.validate, groups, docs_dir).result()
-    if docs_dir is not None:
-        _docs = _local_pool().submit(gx_runner.build_docs, docs_dir)
-    return found
+    return Pending(groups, docs_dir, _local_pool().submit(gx_runner.validate, groups, docs_dir))
+
+
+def validate(
+    groups: list[Group], docs_dir: Path | None = None, shared: bool = True
+) -> dict[int, list[Problem]]:
+    """submit and wait for the answer."""
+    return submit(groups, docs_dir, shared).result()
 
 
 def docs_done() -> Path | None:
@@ -201,12 +229,6 @@ def docs_done() -> Path | None:
             raise RuntimeError("the warm GX worker stopped while rendering the Data Docs") from None
     pending, _docs = _docs, None
     return pending.result() if pending is not None else None
-
-
-def _call_warm(request: wire.Validate) -> wire.Answer:
-    assert _warm is not None
-    _warm.send(request)
-    return _answer(warm_worker.receive(_warm))
 
 
 def _answer(answer: wire.Answer) -> wire.Answer:
