@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import operator
 import re
 import sqlite3
 import time
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from sqlalchemy import (
+    Connection,
+    Dialect,
     Engine,
+    Table,
     create_engine,
     event,
     func,
@@ -288,7 +292,7 @@ class Warehouse:
             rows.append(_submission_row(opd, r, revision, current, now))
         # one executemany, then the ids by hash ((opd, sha256) is unique): RETURNING with
         # the rows' order kept ran one INSERT per file on SQLite
-        conn.execute(insert(submission), rows)
+        _insert_many(conn, submission, rows)
         found: dict[str, int] = {}
         for chunk in _chunks([r.sha256 for r in records], 500):
             query = select(submission.c.sha256, submission.c.id).where(
@@ -303,7 +307,7 @@ class Warehouse:
             for v in r.values
         ]
         if facts:
-            conn.execute(insert(realisation), facts)
+            _insert_many(conn, realisation, facts)
         # in the same transaction: a file for a locked quarter never is current, not even for a moment
         periods = [(b, y, m) for b, y, m in last if y is not None and m is not None]  # a valid file has both
         held = hold_locked(conn, opd, periods, now=now, lock_after_days=lock_after_days, tz=tz)
@@ -486,6 +490,37 @@ def _switch_to_wal(cur: sqlite3.Cursor) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """rows (dicts with the same keys) inserted by one executemany of the
+    driver, each value through its column type's own bind processor, as
+    SQLAlchemy's executemany does. SQLAlchemy builds a parameter dict per row
+    (construct_params): for a run's thousands of files and their facts that was
+    a third of recording them (56 -> 42 us a sheet on SQLite)."""
+    sql, positional, order, pick, processors = _compiled_insert(table, conn.dialect, tuple(rows[0]))
+    params: list[Any] = []
+    for row in rows:
+        values = list(pick(row))
+        for i, process in processors:
+            values[i] = process(values[i])
+        params.append(tuple(values) if positional else dict(zip(order, values)))
+    conn.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=64)
+def _compiled_insert(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> tuple:
+    """The INSERT of `keys` as the dialect writes it, whether its parameters are
+    positional, their order, a getter of that order, and the non-trivial bind
+    processors by position."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    positional = compiled.positiontup is not None
+    order = list(compiled.positiontup or keys)
+    processors = [
+        (i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for i, k in enumerate(order)
+    ]
+    pick = operator.itemgetter(*order)  # a tuple, for every table here has several columns
+    return compiled.string, positional, order, pick, [(i, p) for i, p in processors if p is not None]
 
 
 def _chunks(items: list, size: int):

@@ -138,3 +138,69 @@ def test_a_run_that_must_wait_for_the_lock_is_told_so(warehouse_url):
     assert told == ["waiting"]  # free: nobody is told to wait
     wh.engine.dispose()
     other.engine.dispose()
+
+
+def test_the_driver_executemany_stores_what_sqlalchemy_stores(warehouse_url):
+    """record_many inserts through the driver's executemany with each column
+    type's bind processor (store._insert_many): every column, JSON, time
+    stamps with their zone, booleans and None included, reads back exactly as
+    SQLAlchemy's own executemany of the same rows stores it."""
+    from sqlalchemy import insert, select
+
+    from iku.warehouse.schema import submission
+    from iku.warehouse.store import _insert_many
+
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    base = {
+        "bidang": "perumahan",
+        "year": 2023,
+        "month": None,
+        "file_name": "laporan-\\xe9.xlsx",
+        "source_path": "/in/a b.xlsx",
+        "archive_path": "",
+        "size_bytes": 2**31 - 1,
+        "received_at": datetime(2023, 5, 1, 7, 30, 15, 123456, tzinfo=UTC),
+        "processed_at": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "status": "invalid",
+        "problems": [{"message": "Baris 3: 'x' bukan angka", "row": 3, "column": None}],
+        "revision": None,
+        "is_current": False,
+        "warnings": None,
+    }
+    rows = [
+        {"opd_code": opd, "sha256": sha, **base, **extra}
+        for opd, sha, extra in (
+            ("a", "s1", {}),
+            ("a", "s2", {"month": 4, "revision": 1, "is_current": True, "status": "valid", "problems": []}),
+            (
+                "a",
+                "s3",
+                {"warnings": [{"rule": "jump", "value": 1.5e300, "message": "perlu dicek: ünïcode"}]},
+            ),
+        )
+    ]
+    with wh.engine.begin() as conn:
+        conn.execute(insert(submission), [{**r, "opd_code": "b"} for r in rows])
+        _insert_many(conn, submission, rows)
+    with wh.engine.connect() as conn:
+        stored = {
+            opd: [
+                tuple(r)[2:]
+                for r in conn.execute(
+                    select(submission).where(submission.c.opd_code == opd).order_by(submission.c.sha256)
+                )
+            ]
+            for opd in ("a", "b")
+        }
+        raw = {
+            opd: [
+                tuple(r)[2:]
+                for r in conn.exec_driver_sql(
+                    f"SELECT * FROM submission WHERE opd_code = '{opd}' ORDER BY sha256"
+                )
+            ]
+            for opd in ("a", "b")
+        }
+    assert stored["a"] == stored["b"] and len(stored["a"]) == 3
+    assert raw["a"] == raw["b"]  # the same bytes in the database, not only the same values read back
