@@ -19,7 +19,7 @@ from tasks.reports import update_index as update_index
 find_new_files = step(plain.find_new_files, "find-new-files")
 read_sheets = step(plain.read_sheets, "read-sheets", retries=False)
 start_validation = step(plain.start_validation, "start-validation", retries=False)
-draft_records = step(plain.draft_records, "draft-records", retries=False)
+draft_records = step(plain.draft_records, "draft-records")
 validate_sheets = step(plain.validate_sheets, "validate-sheets", retries=False)
 finish_data_docs = step(plain.finish_data_docs, "gx-data-docs", retries=False)
 write_validation_page = step(plain.write_validation_page, "write-validation-page")

@@ -21,6 +21,7 @@ import tasks
 NO_RETRY = {
     "read-sheets": "parses bytes already read; a retry would read the same bytes",
     "validate-sheets": "CPU work in the GX worker; a failure is a bug, not a blink",
+    "start-validation": "never raises: what keeps the sheets from the GX worker is answered by validate-sheets",
     "deliver-alerts": "retries each alert itself with the configured backoff; never raises",
     "raise-submission-alerts": "alerts are unique per cause; the next run queues what is left",
     "send-recap": "alerts are unique per cause; the next run queues what is left",
