@@ -154,30 +154,48 @@ def _die_with_parent(parent: int) -> None:
 class Pending:
     """A validation under way in a worker (the warm one, or this run's own):
     sent, so the run can do other work while the worker checks; its problems
-    per file id by `result()`, once."""
+    per file id by `result()`, once. A request to the warm worker takes the
+    connection with it until its answer is read: a run that fails before
+    reading it leaves no answer on the line for the next call to read as its
+    own (the connection closes with the Pending)."""
 
-    def __init__(self, groups: list[Group], docs_dir: Path | None, future: Future | None = None):
+    def __init__(
+        self,
+        groups: list[Group],
+        docs_dir: Path | None,
+        future: Future | None = None,
+        session: warm_worker.Session | None = None,
+    ):
         self.groups, self.docs_dir = groups, docs_dir
-        self._future = future  # the local pool's; None: the request went to the warm worker
+        self._future, self._session = future, session
 
     def result(self) -> dict[int, list[Problem]]:
-        global _docs, _warm_docs
-        if self._future is None:
+        global _docs, _warm, _warm_docs
+        session, self._session = self._session, None
+        if session is not None:
             try:
-                if _warm is None:
-                    raise EOFError("the warm GX worker was dropped")
-                found = wire.problems_of(_answer(warm_worker.receive(_warm)))
-                if self.docs_dir is not None:
-                    _warm.send(wire.BuildDocs(call="build_docs", docs_dir=str(self.docs_dir)))
-                    _warm_docs = True
-                return found
+                answer = warm_worker.receive(session)
             except (
                 OSError,
                 EOFError,
                 wire.ProtocolError,
             ):  # the warm worker went away: this run's own one takes over
-                _drop_warm()
+                session.close()
                 self._future = _local_pool().submit(gx_runner.validate, self.groups, self.docs_dir)
+            else:
+                if _warm is None:  # the line is free again, for the Data Docs and later calls
+                    _warm = session
+                else:  # another run of this process opened its own meanwhile
+                    session.close()
+                found = wire.problems_of(_answer(answer))
+                if self.docs_dir is not None and _warm is session:
+                    try:
+                        session.send(wire.BuildDocs(call="build_docs", docs_dir=str(self.docs_dir)))
+                        _warm_docs = True
+                    except OSError:  # a side product: the run stands without its Data Docs
+                        _drop_warm()
+                return found
+        assert self._future is not None
         found = self._future.result()
         if self.docs_dir is not None:
             _docs = _local_pool().submit(gx_runner.build_docs, self.docs_dir)
@@ -188,6 +206,7 @@ def submit(groups: list[Group], docs_dir: Path | None = None, shared: bool = Tru
     """gx_runner.validate sent to the worker: one GX validation per suite for
     every group; with `docs_dir`, the Data Docs are rendered in the background
     after it. The answer is read by the Pending's result()."""
+    global _warm
     warm_up(shared)
     if shared and _warm is not None:
         if _warm_docs:  # the Data Docs of an earlier call are answered first, on the same line
@@ -198,12 +217,13 @@ def submit(groups: list[Group], docs_dir: Path | None = None, shared: bool = Tru
         except TypeError:  # a cell with no form on the wire: validated here, as any run without one
             request = None
         if request is not None and _warm is not None:
+            session, _warm = _warm, None  # the Pending holds the line until it reads the answer
             try:
-                _warm.send(request)
-                return Pending(groups, docs_dir)
+                session.send(request)
+                return Pending(groups, docs_dir, session=session)
             except (OSError, EOFError, wire.ProtocolError):  # the warm worker went away
-                _drop_warm()
-    return Pending(groups, docs_dir, _local_pool().submit(gx_runner.validate, groups, docs_dir))
+                session.close()
+    return Pending(groups, docs_dir, future=_local_pool().submit(gx_runner.validate, groups, docs_dir))
 
 
 def validate(

@@ -4,6 +4,7 @@ making way for new code, stopping on request and when idle."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -73,6 +74,15 @@ def test_the_warm_worker_answers_as_the_run_itself_would(tmp_path, monkeypatch):
         found = worker.validate(groups, tmp_path / "docs")
         assert worker.docs_done() == tmp_path / "docs" / "index.html"
         assert (tmp_path / "docs" / "index.html").is_file()
+        # a run that fails between sending its sheets and reading the answer
+        # (it drafts its records meanwhile) leaves no answer for the next call:
+        # the Pending took the line with it, and the next call opens its own
+        abandoned = worker.submit(groups)
+        assert worker._warm is None
+        del abandoned
+        second_only = [dataclasses.replace(groups[0], sheets={1: groups[0].sheets[1]})]
+        assert worker.validate(second_only) == {1: remote[1]}
+        assert worker._pool is None and worker._warm is not None
         worker._drop_warm()
         assert "validate: ok" in (home / warm_worker.LOG_FILE).read_text()
 
