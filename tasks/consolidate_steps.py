@@ -364,23 +364,31 @@ def load_records(
     records = []
     drafted = drafts is not None
     drafts = drafts if drafts is not None else [to_record(o, [], None) for o in outcomes]
-    changed = not drafted  # a draft's status that the validation changed: its warnings are checked again
+    # the (OPD, bidang) whose drafts' history held a file not recorded as valid:
+    # their warnings are checked again (a bidang's history is its own)
+    stale: set[tuple[str, str]] = set()
     for i in _oldest_first(outcomes):
         found = problems.get(i, [])
+        draft = drafts[i]
         if found is None:
             log.warning(
                 "%s: tidak dicatat pada run ini (validasi gagal); dicoba lagi run berikutnya",
                 outcomes[i].file.path,
             )
-            changed = True
+            stale.add((draft.opd or res.opd, draft.bidang))
             continue
-        record = drafts[i] if not found else to_record(outcomes[i], found, None)
-        changed = changed or record.status != drafts[i].status
+        record = draft if not found else to_record(outcomes[i], found, None)
+        if record.status != draft.status:
+            stale.add((draft.opd or res.opd, draft.bidang))
         record.archive_path = str(stored[i]) if stored[i] else ""
         records.append(record)
     by_opd = _by_opd(res, records)
-    if changed:  # the drafts' history held a file that is not recorded as valid
-        check_plausibility(res, by_opd)
+    check_plausibility(
+        res,
+        by_opd
+        if not drafted
+        else {opd: [r for r in mine if (opd, r.bidang) in stale] for opd, mine in by_opd.items()},
+    )
     return _load_in_batches(res, by_opd)
 
 

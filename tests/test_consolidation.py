@@ -391,6 +391,26 @@ def test_plausibility_warnings_are_kept_with_the_submission_and_never_refuse(res
     assert Sakip(res.warehouse).unchecked(res.opd, 2023) == set()  # every current file was checked
 
 
+def test_warnings_drafted_before_validation_are_checked_again_without_an_invalid_month(res):
+    """The run drafts each file's warnings while GX validates, as if every sheet
+    were valid. April is refused by GX (a negative realisation): May's warnings
+    must come from the months recorded as valid (January to March: a short
+    history, May 10x the largest), not from a history holding April's -5 (four
+    months: the spread rule would speak)."""
+    inbox = res.settings.inbox_dir
+    t0 = datetime(2023, 2, 5, tzinfo=UTC)
+    for month in (1, 2, 3):
+        path = write_xlsx(inbox / "perumahan" / f"{month:02d}.xlsx", sheet_rows(month=month, value=15))
+        touch(path, t0.replace(month=month + 1))
+    consolidate(res)
+    touch(write_xlsx(inbox / "perumahan" / "04.xlsx", sheet_rows(month=4, value=-5)), t0.replace(month=5))
+    touch(write_xlsx(inbox / "perumahan" / "05.xlsx", sheet_rows(month=5, value=150)), t0.replace(month=6))
+    april, may = consolidate(res)
+    assert (april.status, april.warnings, may.status) == ("invalid", None, "valid")
+    assert {w["rule"] for w in may.warnings} == {"jump"}
+    assert all("bulan tertinggi sebelumnya (15)" in w["message"] for w in may.warnings)
+
+
 def test_concurrent_runs_raise_the_gc_threshold_once_and_restore_it():
     # the portal runs consolidations in threads of one process: the first to start raises
     # the collector's threshold, the last to end restores it, whatever the order they end in
