@@ -172,19 +172,29 @@ def _target(path: Path, root: Path) -> tuple[Path, os.stat_result]:
 def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
     """At most max_bytes + 1 bytes of a regular file. O_NONBLOCK and the fstat
     after opening make sure a file swapped for a pipe meanwhile never blocks;
-    O_NOFOLLOW refuses one swapped for a link."""
+    O_NOFOLLOW refuses one swapped for a link. Read with os.read, not a file
+    object: one read of the size the fstat gave is the whole file (a buffered
+    reader added a second fstat, a tty check, a seek and two more reads)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _NotRead(f"bukan berkas biasa: {_KIND.get(stat.S_IFMT(info.st_mode), 'jenis lain')}")
         # ask for the size the file has, not the limit: a read of limit + 1 bytes
         # allocated 5 MB for every 5 kB sheet (the kernel's work, more than calamine's read)
         limit = max_bytes + 1
-        data = fh.read(min(info.st_size + 1, limit))
-        if info.st_size < len(data) < limit:  # grown since the fstat: read on, up to the limit
-            data += fh.read(limit - len(data))
-        return data, info
+        data = os.read(fd, min(info.st_size + 1, limit))
+        if len(data) == info.st_size or len(data) == limit:
+            return data, info
+        # shorter than its size (shrunk, or a file system that reads in parts), or
+        # grown since the fstat: read on to the end, up to the limit
+        parts, got = [data], len(data)
+        while got < limit and (more := os.read(fd, limit - got)):
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts), info
+    finally:
+        os.close(fd)
 
 
 def incoming(

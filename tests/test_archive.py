@@ -4,11 +4,13 @@ written so no reader sees half a file."""
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
+from iku import files
 from iku.archive import archive_path, store
-from iku.files import TEMP_PREFIX, write_atomically
+from iku.files import TEMP_PREFIX, write_atomically, write_once
 
 
 def test_store_keeps_the_bytes_under_their_hash(tmp_path):
@@ -63,3 +65,57 @@ def test_write_atomically_makes_the_folder_on_demand_and_keeps_files_private(tmp
     with pytest.raises(OSError):
         write_atomically(tmp_path / "berkas" / "x.html", "<p>")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "berkas"]
+
+
+def test_write_once_names_an_unnamed_file_and_never_replaces_one(tmp_path):
+    # O_TMPFILE, then a link under the name: no temporary name is ever seen in the folder
+    target = tmp_path / "ab" / "arsip.xlsx"
+    assert write_once(target, b"pertama") is True
+    assert write_once(target, b"kedua") is False
+    assert target.read_bytes() == b"pertama" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["arsip.xlsx"]
+
+
+def test_write_once_without_unnamed_files_writes_the_same(tmp_path, monkeypatch):
+    # a system or file system without O_TMPFILE: a check, then write-then-rename
+    monkeypatch.setattr(files, "_NO_TMPFILE", True)
+    target = tmp_path / "cd" / "arsip.xlsx"
+    assert write_once(target, b"pertama") is True
+    assert write_once(target, b"kedua") is False
+    assert target.read_bytes() == b"pertama" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["arsip.xlsx"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_archives_its_own_bytes(tmp_path):
+    # /proc/self/fd is opened once per process: a child forked after the parent opened it
+    # must link its own descriptor, not the parent's of the same number
+    store(tmp_path, "ee" * 32, ".xlsx", b"induk")  # the parent opens /proc/self/fd
+    with open(tmp_path / "parent-held", "wb"):  # parent descriptors a wrong link would name
+        pid = os.fork()
+        if pid == 0:  # the child: archive, then leave without running the parent's cleanup
+            try:
+                store(tmp_path, "ff" * 32, ".xlsx", b"anak")
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+    assert (tmp_path / "ff" / f"{'ff' * 32}.xlsx").read_bytes() == b"anak"
+
+
+def test_a_broken_link_in_a_copy_s_place_is_replaced_by_the_copy(tmp_path):
+    # the name is taken, but by nothing readable: never record a file as archived when it is not
+    sha = "12" * 32
+    target = archive_path(tmp_path, sha, ".xlsx")
+    target.parent.mkdir()
+    target.symlink_to(tmp_path / "nowhere")
+    assert store(tmp_path, sha, ".xlsx", b"isi") == target
+    assert target.read_bytes() == b"isi" and not target.is_symlink()
+
+
+def test_a_folder_in_a_copy_s_place_is_refused(tmp_path):
+    from iku.storage import Unwritable
+
+    sha = "34" * 32
+    archive_path(tmp_path, sha, ".xlsx").mkdir(parents=True)
+    with pytest.raises(Unwritable, match="sudah ada sebagai folder"):
+        store(tmp_path, sha, ".xlsx", b"isi")
