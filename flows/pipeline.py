@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Protocol
 
 from iku.budget_import import BudgetImport
-from iku.consolidation import IncomingFile, ReadOutcome, Scan, few_gc_passes, summarise
+from iku.collector import few_gc_passes
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, summarise
 from iku.domain.model import SubmissionRecord
 from iku.domain.periods import Period
 from iku.formatting import held_advice, held_reason

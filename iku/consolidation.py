@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import hashlib
 import os
 import stat
-import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -495,34 +493,6 @@ UNEXPECTED = (
     "Berkas tidak dapat diproses karena kesalahan tak terduga saat membacanya. Tim pengelola "
     "pipeline sudah mencatatnya; sementara itu simpan ulang sebagai .xlsx dari Excel lalu kirim kembali."
 )
-
-
-@contextlib.contextmanager
-def few_gc_passes() -> Iterator[None]:
-    """Python's cyclic collector with a larger first generation while a run holds
-    thousands of sheets: with the default 700 allocations it ran some 500 times
-    for 4,000 sheets, each pass over every live object (0.09 ms of CPU per sheet,
-    growing with the run); the first threshold 50,000, they were four. The
-    setting is the process's: the first run to start raises it and the last to
-    end restores it, so the portal's concurrent runs never leave it raised."""
-    global _gc_runs, _gc_saved
-    with _gc_lock:
-        if not _gc_runs:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(50_000, *_gc_saved[1:])
-        _gc_runs += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_runs -= 1
-            if not _gc_runs:
-                gc.set_threshold(*_gc_saved)
-
-
-_gc_lock = threading.Lock()
-_gc_runs = 0  # runs under way in this process
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
 
 
 def read_file(f: IncomingFile, config: Config) -> ReadOutcome:

@@ -417,7 +417,7 @@ def test_concurrent_runs_raise_the_gc_threshold_once_and_restore_it():
     import gc
     import threading
 
-    from iku.consolidation import few_gc_passes
+    from iku.collector import few_gc_passes
 
     before = gc.get_threshold()
     first, second = few_gc_passes(), few_gc_passes()

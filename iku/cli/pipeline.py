@@ -39,7 +39,8 @@ def consolidate(
     via_prefect: bool = typer.Option(False, "--prefect", help=VIA_PREFECT),
 ) -> None:
     """Proses setiap berkas baru semua bidang (validasi, arsip, muat), lalu kirim peringatan yang jatuh tempo."""
-    from iku.consolidation import few_gc_passes, summarise
+    from iku.collector import few_gc_passes
+    from iku.consolidation import summarise
     from iku.queries import scan_units
     from iku.testhook import checkpoint
 

@@ -39,6 +39,8 @@ from typing import NoReturn
 
 from pydantic import BaseModel
 
+from iku.collector import few_gc_passes, freeze_what_is_loaded
+
 from . import gx_runner, wire
 from .suites import EXPECTATIONS_DIR
 from .wire import Answer, BuildDocs, Hello, ProtocolError, Stop, Validate
@@ -275,6 +277,7 @@ def serve(home: Path, idle: float) -> int:
         _log(f"Kunci pekerja GX {home / KEY_FILE} tidak ada: pekerja GX hangat tidak dijalankan.")
         return EXIT_REFUSED
     gx_runner.import_gx()  # before listening: a run that comes meanwhile uses its own worker
+    freeze_what_is_loaded()  # the collector's passes during a run walk the run's objects only
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         listener.bind(address(home))
@@ -375,7 +378,7 @@ class _Worker:
     def _call(self, request: Hello | Validate | BuildDocs) -> Answer:
         if isinstance(request, Hello):
             return Answer(status="error", message="hello twice")
-        with self.lock:
+        with self.lock, few_gc_passes():  # thousands of sheets read off the wire
             if not gx_runner._pending_docs:
                 # no run waits for its Data Docs: a fresh GX context, so the
                 # results of earlier runs do not pile up in memory

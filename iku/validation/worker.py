@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from iku.collector import few_gc_passes, freeze_what_is_loaded
 from iku.config import Catalogue
 from iku.domain.model import Problem
 from iku.domain.sheet import Sheet
@@ -95,7 +96,7 @@ def _local_pool() -> ProcessPoolExecutor:
             initargs=(os.getpid(), alone),
         )
         with contextlib.nullcontext() if alone else _main_not_imported():
-            _pool.submit(gx_runner.import_gx)  # starts the worker process
+            _pool.submit(_import_gx)  # starts the worker process
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
 
@@ -113,6 +114,12 @@ def _main_not_imported() -> Iterator[None]:
         yield
     finally:
         sys.modules["__main__"] = main
+
+
+def _import_gx() -> None:
+    """In the worker: GX imported, then set apart from the collector's passes."""
+    gx_runner.import_gx()
+    freeze_what_is_loaded()
 
 
 def _in_worker(parent: int, forked: bool) -> None:
@@ -181,7 +188,7 @@ class Pending:
                 wire.ProtocolError,
             ):  # the warm worker went away: this run's own one takes over
                 session.close()
-                self._future = _local_pool().submit(gx_runner.validate, self.groups, self.docs_dir)
+                self._future = _local_pool().submit(_validate_here, self.groups, self.docs_dir)
             else:
                 if _warm is None:  # the line is free again, for the Data Docs and later calls
                     _warm = session
@@ -223,7 +230,13 @@ def submit(groups: list[Group], docs_dir: Path | None = None, shared: bool = Tru
                 return Pending(groups, docs_dir, session=session)
             except (OSError, EOFError, wire.ProtocolError):  # the warm worker went away
                 session.close()
-    return Pending(groups, docs_dir, future=_local_pool().submit(gx_runner.validate, groups, docs_dir))
+    return Pending(groups, docs_dir, future=_local_pool().submit(_validate_here, groups, docs_dir))
+
+
+def _validate_here(groups: list[Group], docs_dir: Path | None) -> dict[int, list[Problem]]:
+    """gx_runner.validate in the run's own worker, as the warm worker runs it."""
+    with few_gc_passes():
+        return gx_runner.validate(groups, docs_dir)
 
 
 def validate(
