@@ -93,6 +93,8 @@ class Sheet:
 
         def common(values: list[_T | None]) -> _T | None:
             present = [v for v in values if v is not None]
+            if len(set(present)) == 1:  # the usual sheet: every row the same
+                return present[0]
             return max(set(present), key=present.count) if present else None
 
         return (
@@ -190,10 +192,28 @@ def _read_csv(data: bytes) -> Cells:
 
 def _find_header(cells: Cells) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(cells[: MAX_TITLE_ROWS + 1]):
-        names = [normalise_header(c) for c in row]
-        if all(k in names for k in ("kode_indikator", "bulan")) or sum(k in names for k in KEY_COLUMNS) >= 3:
-            return index, {n: i for i, n in reversed(list(enumerate(names))) if n in _KNOWN}
+        key = tuple(row)
+        # a template's title and header rows recur in every sheet made from it: remembered,
+        # when short (the cache never holds a hostile sheet's megabytes of title)
+        if len(key) <= 64 and all(len(c) <= 200 for c in key if isinstance(c, str)):
+            colmap = _remembered_header_columns(key)
+        else:
+            colmap = _header_columns(key)
+        if colmap is not None:
+            return index, dict(colmap)
     return None
+
+
+def _header_columns(row: tuple[object, ...]) -> dict[str, int] | None:
+    """Each known column's index when `row` is a header row, else None. Rows
+    that compare equal (1 == 1.0 == True) give the same: no number is a title."""
+    names = [normalise_header(c) for c in row]
+    if all(k in names for k in ("kode_indikator", "bulan")) or sum(k in names for k in KEY_COLUMNS) >= 3:
+        return {n: i for i, n in reversed(list(enumerate(names))) if n in _KNOWN}
+    return None
+
+
+_remembered_header_columns = functools.lru_cache(maxsize=256)(_header_columns)
 
 
 def cell_text(value: object) -> str | None:
@@ -252,6 +272,10 @@ CELLS_PAST_HEADER = (
 )
 
 
+def _header_width(header: Sequence[object]) -> int:
+    return max((i + 1 for i, c in enumerate(header) if cell_text(c)), default=0)
+
+
 def _past_header(row: list[Any], header_width: int) -> bool:
     return any(cell_text(c) for c in row[header_width:])
 
@@ -270,7 +294,8 @@ def parse_sheet(
         return sheet
     header_index, colmap = located
     columns = list(colmap.items())
-    header_width = max((i + 1 for i, c in enumerate(cells[header_index]) if cell_text(c)), default=0)
+    # only a CSV's rows are held to the header's width
+    header_width = _header_width(cells[header_index]) if strict_width else 0
     for offset, raw_row in enumerate(cells[header_index + 1 :]):
         raw = _typed_cells(raw_row, columns)
         if raw is None:
