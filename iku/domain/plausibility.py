@@ -31,7 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import parse_pattern
 
 from iku.domain.parameters import CheckedIndicator as Indicator
 
@@ -85,8 +86,13 @@ class PlausibilityWarning:
 
 
 def shown(value: float) -> str:
-    """A number as Indonesian readers write it (1.500; 15,25)."""
-    return format_decimal(round(value, 2), format="#,##0.##", locale="id_ID")
+    """A number as Indonesian readers write it (1.500; 15,25): Babel's
+    format_decimal, its pattern and locale parsed once (half its cost)."""
+    return _SHOWN.apply(round(value, 2), _ID)
+
+
+_SHOWN = parse_pattern("#,##0.##")
+_ID = Locale.parse("id_ID")
 
 
 def figure(kind: str, row: Figures) -> float | None:
@@ -173,7 +179,10 @@ def _check(
     if value is not None:
         if reason := _range(ind, value):
             found.append(("range", value, f"bernilai {shown(value)}, {reason}"))
-        past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
+        if ind.kind == "ratio":
+            past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
+        else:  # figure() of any other kind is the realisation: read without a call per month
+            past = [v.realisation for v in earlier if v.realisation is not None]
         rule: Rule = "history"
         said = _spread(ind.kind, value, past)
         if said is None and past:
