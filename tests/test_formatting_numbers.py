@@ -49,3 +49,20 @@ def test_a_stamp_is_the_minute_in_the_datetimes_own_zone_however_often_it_is_sho
     assert stamp(at.astimezone(ZoneInfo("Asia/Makassar"))) == "8 Mei 2023 10.00"
     assert stamp(at.replace(second=59)) == stamp(at)  # the same minute, once
     assert stamp(None) == "–"
+
+
+def test_a_stamp_reads_as_babels_whole_pattern_in_every_month_and_zone():
+    # stamp() joins Babel's day (month names) and the clock's digits: the same characters
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    from iku.formatting import stamp
+
+    start = datetime(2019, 12, 31, 16, 59, 30, tzinfo=UTC)
+    for zone in (UTC, ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura")):
+        for step in range(0, 24 * 800, 37):  # every month of two years, hours across midnight
+            at = (start + timedelta(hours=step, minutes=step % 60)).astimezone(zone)
+            expected = format_datetime(at, format="d MMM y HH.mm", tzinfo=zone, locale="id_ID")
+            assert stamp(at) == expected, at

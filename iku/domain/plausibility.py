@@ -88,7 +88,7 @@ class PlausibilityWarning:
 def shown(value: float) -> str:
     """A number as Indonesian readers write it (1.500; 15,25): Babel's
     format_decimal, its pattern and locale parsed once (half its cost)."""
-    return _SHOWN.apply(round(value, 2), _ID)
+    return str(_SHOWN.apply(round(value, 2), _ID))
 
 
 _SHOWN = parse_pattern("#,##0.##")
