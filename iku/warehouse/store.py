@@ -500,12 +500,23 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     a third of recording them (56 -> 42 us a sheet on SQLite)."""
     sql, positional, order, pick, processors = _compiled_insert(table, conn.dialect, tuple(rows[0]))
     params: list[Any] = []
+    # a batch's rows repeat the same objects (its time stamp, True, the one empty
+    # list): each column's processor is called again only for another object
+    last: list[tuple[object, object]] = [(_NOT_SEEN, None)] * len(processors)
     for row in rows:
         values = list(pick(row))
-        for i, process in processors:
-            values[i] = process(values[i])
+        for j, (i, process) in enumerate(processors):
+            value = values[i]
+            seen, out = last[j]
+            if value is not seen:
+                out = process(value)
+                last[j] = (value, out)
+            values[i] = out
         params.append(tuple(values) if positional else dict(zip(order, values)))
     conn.exec_driver_sql(sql, params)
+
+
+_NOT_SEEN = object()
 
 
 @lru_cache(maxsize=64)
@@ -576,11 +587,16 @@ def _submission_row(
         received_at=r.received_at.astimezone(UTC),
         processed_at=now,
         status=r.status,
-        problems=[p.as_dict() for p in r.problems],
-        warnings=r.warnings,
+        problems=[p.as_dict() for p in r.problems] if r.problems else _NONE_FOUND,
+        warnings=_NONE_FOUND if r.warnings == [] else r.warnings,  # None stays None (never checked)
         revision=revision,
         is_current=current,
     )
+
+
+# one empty list for every row without problems or warnings: its JSON is made once
+# per batch (_insert_many); never changed, the rows are only read
+_NONE_FOUND: list = []
 
 
 def _fact_row(opd: str, sub_id: int, r: SubmissionRecord, v: ValueRow, current: bool) -> dict:
