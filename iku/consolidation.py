@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,12 @@ class IncomingFile:
         if self.size < 0:
             self.size = len(self.data)
 
-    @property
+    # cached: a file's path never changes, and each step asks again (pathlib's suffix, once per ask)
+    @cached_property
     def extension(self) -> str:
         return self.path.suffix.lower()
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The file name as it can be stored and shown (escapes for odd bytes)."""
         return shown_name(self.path.name, limit=NAME_LIMIT)

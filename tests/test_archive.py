@@ -119,3 +119,21 @@ def test_a_folder_in_a_copy_s_place_is_refused(tmp_path):
     archive_path(tmp_path, sha, ".xlsx").mkdir(parents=True)
     with pytest.raises(Unwritable, match="sudah ada sebagai folder"):
         store(tmp_path, sha, ".xlsx", b"isi")
+
+
+def test_write_once_falls_back_where_proc_cannot_name_the_file(tmp_path, monkeypatch):
+    # a sandbox's /proc that links nothing: here a folder holding no descriptors' names
+    empty = tmp_path / "not-proc"
+    empty.mkdir()
+    fd = os.open(empty, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        monkeypatch.setattr(files, "_NO_TMPFILE", False)
+        monkeypatch.setattr(files, "_proc_fds", lambda: fd)
+        target = tmp_path / "ef" / "arsip.xlsx"
+        assert write_once(target, b"pertama") is True
+        assert files._NO_TMPFILE is True  # the portable way from now on
+        assert write_once(target, b"kedua") is False
+        assert target.read_bytes() == b"pertama"
+        assert [p.name for p in target.parent.iterdir()] == ["arsip.xlsx"]
+    finally:
+        os.close(fd)
