@@ -496,11 +496,12 @@ UNEXPECTED = (
 )
 
 
-def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
+def read_file(f: IncomingFile, config: Config, numbers: set[str] | None = None) -> ReadOutcome:
     """Parse one file. Never raises: this is the one guard every file passes
     through, so whatever a file holds, it affects that file only. A failure
     nobody foresaw makes the file unreadable with a plain reason, and keeps the
-    traceback (`error`) for the log."""
+    traceback (`error`) for the log. `numbers`: the bidang's required_numbers,
+    when the caller has them (a run reads thousands of sheets of a few bidang)."""
     limits = config.pipeline.limits
     try:
         package = check_container(f.data, f.extension, limits, size=f.size)
@@ -508,7 +509,10 @@ def read_file(f: IncomingFile, config: Config) -> ReadOutcome:
         return ReadOutcome(
             f,
             sheet=parse_sheet(
-                cells, required_numbers(config, f.bidang), limits, strict_width=f.extension == ".csv"
+                cells,
+                required_numbers(config, f.bidang) if numbers is None else numbers,
+                limits,
+                strict_width=f.extension == ".csv",
             ),
         )
     except UnreadableFile as exc:

@@ -19,7 +19,7 @@ from iku import archive, storage
 from iku.alerts import dispatch
 from iku.budget_import import BudgetImport
 from iku.config import BUDGET_FOLDER
-from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, to_record
+from iku.consolidation import IncomingFile, ReadOutcome, Scan, read_file, required_numbers, to_record
 from iku.domain.model import MonthlyValue, SubmissionRecord, ValueRow
 from iku.domain.plausibility import History, check_rows
 from iku.domain.sheet import Sheet
@@ -88,9 +88,13 @@ def log_skipped(scan: Scan) -> None:
 
 def read_sheets(res: Resources, files: list[IncomingFile]) -> list[ReadOutcome]:
     configs = {u.opd: u.config for u in res.units()}
+    numbers: dict[tuple[str, str], set[str]] = {}  # the catalogue walked once per (OPD, bidang)
     outcomes = []
     for f in progress(files, "Membaca berkas"):
-        outcomes.append(read_file(f, configs.get(f.opd, res.config)))
+        config = configs.get(f.opd, res.config)
+        if (f.opd, f.bidang) not in numbers:
+            numbers[(f.opd, f.bidang)] = required_numbers(config, f.bidang)
+        outcomes.append(read_file(f, config, numbers[(f.opd, f.bidang)]))
         checkpoint("sheet-read")
     for o in outcomes:
         if o.error:  # a failure no rule foresaw: the file is unreadable, engineers get the traceback

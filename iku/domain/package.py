@@ -144,7 +144,9 @@ def _plain_directory(data: bytes) -> tuple[dict[str, Part], int] | None:
             return None
         if "\x00" in name:  # zipfile cuts the name there
             return None
-        parts[name] = Part(name, method, flags, csize, usize, local)
+        parts[name] = Part._make(
+            (name, method, flags, csize, usize, local)
+        )  # tuple.__new__: no Python __new__
         total += usize
     return (parts, total) if at == end else None
 
