@@ -13,7 +13,8 @@ The floors, top first:
                  iku.queries, iku.history, iku.sheet_template, iku.budget_import,
                  iku.budget_template
   stores         iku.warehouse (the database), iku.validation (Great Expectations)
-  foundations    settings, storage, the archive, reading a sheet (iku.consolidation), formatting, ...
+  foundations    settings, storage, the archive, the collector's passes, reading a sheet
+                 (iku.consolidation), formatting, ...
   configuration  iku.config: the validated configuration
   rules          iku.domain: pure rules, no Prefect, database or GX
 """
@@ -50,6 +51,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "iku.storage",
             "iku.archive",
             "iku.files",
+            "iku.collector",
             "iku.locations",
             "iku.shipped",
             "iku.formatting",
