@@ -142,7 +142,11 @@ def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path)
                 **quiet,
                 "PREFECT_API_URL": api,
                 "PREFECT_HOME": str(home),
-                "PREFECT_WORKER_QUERY_SECONDS": "1",
+                # a poll every 5 s, not every 1 s (production's default is 10): twice in
+                # CI both workers outlived SIGTERM, Prefect's cancellation lost while they
+                # idled; a signal landing in a poll's call to the server is the likelier way
+                # in, and fewer polls leave fewer such moments (docs/testing.md)
+                "PREFECT_WORKER_QUERY_SECONDS": "5",
                 "PREFECT_WORKER_PREFETCH_SECONDS": "5",
             }
             workers.append(
