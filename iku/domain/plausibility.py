@@ -104,6 +104,15 @@ def figure(kind: str, row: Figures) -> float | None:
     return row.realisation
 
 
+def _figures(kind: str, rows: Iterable[Figures]) -> list[float]:
+    """figure() of each row that has one, in order: a row's month checks against
+    24 earlier ones, so the realisation of a kind other than ratio is read
+    without a call per month (the same rule as figure's)."""
+    if kind == "ratio":
+        return [f for f in (figure(kind, r) for r in rows) if f is not None]
+    return [r.realisation for r in rows if r.realisation is not None]
+
+
 def _earlier(indicator: str, year: int, month: int, history: Iterable[MonthlyValue]) -> list[MonthlyValue]:
     when = year * 12 + month  # one integer compares faster than a (year, month) pair
     found = sorted(
@@ -179,10 +188,7 @@ def _check(
     if value is not None:
         if reason := _range(ind, value):
             found.append(("range", value, f"bernilai {shown(value)}, {reason}"))
-        if ind.kind == "ratio":
-            past = [f for f in (figure(ind.kind, v) for v in earlier) if f is not None]
-        else:  # figure() of any other kind is the realisation: read without a call per month
-            past = [v.realisation for v in earlier if v.realisation is not None]
+        past = _figures(ind.kind, earlier)
         rule: Rule = "history"
         said = _spread(ind.kind, value, past)
         if said is None and past:
