@@ -93,9 +93,10 @@ class Sheet:
 
         def common(values: list[_T | None]) -> _T | None:
             present = [v for v in values if v is not None]
-            if len(set(present)) == 1:  # the usual sheet: every row the same
+            distinct = set(present)
+            if len(distinct) == 1:  # the usual sheet: every row the same, no count needed
                 return present[0]
-            return max(set(present), key=present.count) if present else None
+            return max(distinct, key=present.count) if present else None
 
         return (
             common([r.bidang for r in self.rows]),
