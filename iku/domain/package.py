@@ -144,9 +144,8 @@ def _plain_directory(data: bytes) -> tuple[dict[str, Part], int] | None:
             return None
         if "\x00" in name:  # zipfile cuts the name there
             return None
-        parts[name] = Part._make(
-            (name, method, flags, csize, usize, local)
-        )  # tuple.__new__: no Python __new__
+        # _make is tuple.__new__: no call of the named tuple's Python __new__ per entry
+        parts[name] = Part._make((name, method, flags, csize, usize, local))
         total += usize
     return (parts, total) if at == end else None
 
