@@ -3,7 +3,7 @@ assembled here from the command modules.
 
 - pipeline.py: consolidate, status, report, recap, lakip, import-history,
   template, check-missing
-- server.py: deploy, serve, server start|stop|status
+- server.py: deploy, worker, serve, server start|stop|status
 - web.py: web and its account commands
 - budget.py: import-budget (and template --budget's body)
 - sakip.py: pk, verify, return, approve, unlock, audit
@@ -38,6 +38,7 @@ def _options(
 # in the order `iku --help` lists them
 for _name, _command in (
     ("deploy", server.deploy),
+    ("worker", server.worker),
     ("consolidate", pipeline.consolidate),
     ("status", pipeline.status),
     ("report", pipeline.report),

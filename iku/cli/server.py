@@ -1,5 +1,6 @@
 """The schedules and the Prefect server they run on (CONTRACT §5): `iku server
-start|stop|status` (the local Prefect server), `iku serve` and `iku deploy`."""
+start|stop|status` (the local Prefect server), `iku serve`, `iku deploy` and
+`iku worker`."""
 
 from __future__ import annotations
 
@@ -93,6 +94,20 @@ def deploy(
     _print_deployed(pool, names, withheld)
 
 
+def worker(
+    pool: str = typer.Option(..., "--pool", help="Nama work pool yang diisi `iku deploy --pool`"),
+    name: str | None = typer.Option(
+        None, "--name", help="Nama worker di UI Prefect (bawaan: dibuat Prefect)"
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Paling banyak flow run sekaligus"),
+) -> None:
+    """Jalankan worker untuk work pool `iku deploy` (berhenti bersih dengan SIGTERM atau Ctrl-C)."""
+    needs_prefect()
+    from iku.orchestration.worker import run_worker
+
+    typer.echo(run_worker(pool, name=name, limit=limit, say=lambda line: typer.echo(line)))
+
+
 def _print_deployed(pool: str, names: list[str], withheld: list[str]) -> None:
     for name in names:
         typer.echo(f"  {name}")
@@ -102,4 +117,4 @@ def _print_deployed(pool: str, names: list[str], withheld: list[str]) -> None:
             "Tidak ikut disimpan di deployment (rahasia; isi di berkas lingkungan setiap worker): "
             + ", ".join(withheld)
         )
-    typer.echo(f"Jalankan worker: prefect worker start --pool {pool}   (hentikan dulu `iku serve`)")
+    typer.echo(f"Jalankan worker: iku worker --pool {pool}   (hentikan dulu `iku serve`)")

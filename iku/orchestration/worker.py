@@ -1,0 +1,81 @@
+"""`iku worker`: a Prefect process worker on the work pool `iku deploy` filled,
+stopped by SIGTERM (what systemd sends) with exit code 0.
+
+Prefect's `prefect worker start` turns SIGTERM into a SIGINT for asyncio's runner,
+which cancels the worker's main task. In four clean-clone CI runs of five that
+cancellation was lost: the worker kept polling until it was killed
+(docs/testing.md). Here, as in `iku serve`, SIGTERM raises KeyboardInterrupt in
+the main thread, which unwinds the event loop whatever its tasks do with a
+cancellation. Should Prefect's teardown still not end, the process ends
+STOP_GRACE_S seconds after the signal, saying so; a flow-run process it leaves
+behind, systemd stops with the unit (KillMode=control-group). Either way a flow
+run under way is interrupted, as with Prefect's own worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+STOP_GRACE_S = 30.0
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread (asyncio and anyio let a
+    KeyboardInterrupt through every task)."""
+
+
+def run_worker(
+    pool: str,
+    *,
+    name: str | None = None,
+    limit: int | None = None,
+    say: Callable[[str], None] = print,
+    grace_s: float = STOP_GRACE_S,
+) -> str:
+    """Poll `pool` and run its flow runs until SIGTERM or Ctrl-C. Returns the
+    closing line (the caller prints it)."""
+    import asyncio
+
+    from prefect.workers.process import ProcessWorker
+
+    worker = ProcessWorker(work_pool_name=pool, name=name, limit=limit)
+    stop_timer: list[threading.Timer] = []
+
+    def on_sigterm(*_: Any) -> None:
+        if not stop_timer:  # a second SIGTERM changes nothing: the bound already runs
+            stop_timer.append(_force_exit_after(grace_s, worker.name, say))
+            stop_timer[0].start()
+        raise _Stopped
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    say(f"iku worker '{worker.name}' melayani work pool '{pool}'; hentikan dengan Ctrl-C atau SIGTERM.")
+    try:
+        # Prefect's own lines ("Worker ... started!") are English: the operator reads ours
+        asyncio.run(worker.start(printer=lambda *a, **k: None))
+    except KeyboardInterrupt as exc:
+        why = "SIGTERM" if isinstance(exc, _Stopped) else "Ctrl-C"
+        return f"iku worker '{worker.name}' dihentikan ({why})."
+    finally:
+        for timer in stop_timer:
+            timer.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    return f"iku worker '{worker.name}' berhenti."
+
+
+def _force_exit_after(seconds: float, name: str, say: Callable[[str], None]) -> threading.Timer:
+    def force() -> None:
+        say(
+            f"iku worker '{name}' tidak selesai menutup diri {seconds:.0f} detik setelah SIGTERM "
+            "(penutupan worker Prefect tertahan); proses diakhiri."
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)  # a stop was asked for and is done: not a failure of the unit
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    return timer
