@@ -20,6 +20,7 @@ from typing import Any
 
 from iku.config import Config, load_config
 from iku.domain.schedule import derive_schedules
+from iku.orchestration.stopping import Stopped, why
 from iku.settings import Settings, environment
 
 # deployment name -> (flow object path, parameters)
@@ -193,15 +194,9 @@ def serve_all(limit: int | None = None) -> None:
     try:
         asyncio.run(runner.start())
     except KeyboardInterrupt as exc:
-        why = "SIGTERM" if isinstance(exc, _Stopped) else "Ctrl-C"
-        print(f"iku serve dihentikan ({why}); jadwal tetap aktif untuk start berikutnya.", flush=True)
+        print(f"iku serve dihentikan ({why(exc)}); jadwal tetap aktif untuk start berikutnya.", flush=True)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so that the runner's loop unwinds as
-    on Ctrl-C (asyncio and anyio let a KeyboardInterrupt through every task)."""
 
 
 def _runner(limit: int | None):
@@ -209,7 +204,7 @@ def _runner(limit: int | None):
 
     class QuietRunner(Runner):
         def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            raise _Stopped
+            raise Stopped  # the runner's loop unwinds as on Ctrl-C
 
     # pause_on_shutdown=False: stopping the service must not pause the schedules
     return QuietRunner(pause_on_shutdown=False, limit=limit)

@@ -4,9 +4,8 @@ stopped by SIGTERM (what systemd sends) with exit code 0.
 Prefect's `prefect worker start` turns SIGTERM into a SIGINT for asyncio's runner,
 which cancels the worker's main task. In four clean-clone CI runs of five that
 cancellation was lost: the worker kept polling until it was killed
-(docs/testing.md). Here, as in `iku serve`, SIGTERM raises KeyboardInterrupt in
-the main thread, which unwinds the event loop whatever its tasks do with a
-cancellation. Should Prefect's teardown still not end, the process ends
+(docs/testing.md). Here, as in `iku serve`, SIGTERM raises a KeyboardInterrupt in
+the main thread (iku/orchestration/stopping.py). Should Prefect's teardown still not end, the process ends
 STOP_GRACE_S seconds after the signal, saying so; a flow-run process it leaves
 behind, systemd stops with the unit (KillMode=control-group). Either way a flow
 run under way is interrupted, as with Prefect's own worker."""
@@ -20,12 +19,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from iku.orchestration.stopping import Stopped, why
+
 STOP_GRACE_S = 30.0
-
-
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread (asyncio and anyio let a
-    KeyboardInterrupt through every task)."""
 
 
 def run_worker(
@@ -49,7 +45,7 @@ def run_worker(
         if not stop_timer:  # a second SIGTERM changes nothing: the bound already runs
             stop_timer.append(_force_exit_after(grace_s, worker.name, say))
             stop_timer[0].start()
-        raise _Stopped
+        raise Stopped
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     say(f"iku worker '{worker.name}' melayani work pool '{pool}'; hentikan dengan Ctrl-C atau SIGTERM.")
@@ -57,8 +53,7 @@ def run_worker(
         # Prefect's own lines ("Worker ... started!") are English: the operator reads ours
         asyncio.run(worker.start(printer=lambda *a, **k: None))
     except KeyboardInterrupt as exc:
-        why = "SIGTERM" if isinstance(exc, _Stopped) else "Ctrl-C"
-        return f"iku worker '{worker.name}' dihentikan ({why})."
+        return f"iku worker '{worker.name}' dihentikan ({why(exc)})."
     finally:
         for timer in stop_timer:
             timer.cancel()
