@@ -104,6 +104,9 @@ class ConsolidateFigures:
     # the further pairs (a_N, a_2N) and read loops (c_N, c_2N) after the first
     more_pairs: list[tuple[Run, Run]] = field(default_factory=list)
     more_reads: list[tuple[float, float]] = field(default_factory=list)
+    # the file system's cost of creating a file as the archive does, in microseconds, probed
+    # before each pair: the slope's system time follows it (docs/performance.md, sixth pass)
+    creation_us: list[float] = field(default_factory=list)
 
     @property
     def pairs(self) -> list[tuple[Run, Run]]:
@@ -326,6 +329,21 @@ def _warm_page_cache(paths: list[Path]) -> None:
         p.read_bytes()
 
 
+def file_creation_us(folder: Path, count: int = 500) -> float:
+    """The mean time to create one 7 kB file with the archive's own write, in a
+    new folder, in microseconds. The files stay until the bench's folder goes: a
+    deletion here would slow the next creations down (ext4 without a journal
+    walks inodes deleted in the last seconds)."""
+    from iku.files import write_once
+
+    folder.mkdir(parents=True)
+    data = os.urandom(7000)
+    started = time.perf_counter()
+    for i in range(count):
+        write_once(folder / f"{i:04d}.xlsx", data)
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def _read_loop(tmp: Path, paths: list[Path], name: str) -> float:
     listing = tmp / f"{name}.txt"
     listing.write_text("\n".join(str(p) for p in paths))
@@ -395,7 +413,10 @@ def measure(
             echo(f"  {count} sheets generated in {time.perf_counter() - t:.1f} s")
         pairs: list[tuple[Run, Run]] = []
         reads: list[tuple[float, float]] = []
+        creation: list[float] = []
         for i in range(repeats):
+            creation.append(file_creation_us(tmp / f"probe-{i}"))
+            echo(f"  creating one file as the archive does: {creation[-1]:.0f} us")
             runs, loops = {}, {}
             for label, count in (("n", n), ("2n", 2 * n)):
                 # a new warehouse, archive and output each time; the same inbox
@@ -427,6 +448,7 @@ def measure(
             report_flow=r_flow,
             more_pairs=pairs[1:],
             more_reads=reads[1:],
+            creation_us=creation,
         )
     finally:
         stop_servers(server_env)
@@ -497,6 +519,12 @@ def summary_rows(f: ConsolidateFigures) -> list[tuple[str, str, str, str]]:
         (
             "  beside it, the warm GX worker's CPU per sheet",
             f"{f.slope_worker_ms:.2f} ms",
+            "",
+            "-",
+        ),
+        (
+            "  beside it, creating one file as the archive does, before each pair",
+            "; ".join(f"{x:.0f}" for x in f.creation_us) + " us (a settled ext4: about 15)",
             "",
             "-",
         ),
