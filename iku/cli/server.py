@@ -99,9 +99,13 @@ def worker(
     name: str | None = typer.Option(
         None, "--name", help="Nama worker di UI Prefect (bawaan: dibuat Prefect)"
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Paling banyak flow run sekaligus"),
+    limit: int | None = typer.Option(None, "--limit", help="Paling banyak flow run sekaligus (1 atau lebih)"),
 ) -> None:
     """Jalankan worker untuk work pool `iku deploy` (berhenti bersih dengan SIGTERM atau Ctrl-C)."""
+    if limit is not None and limit < 1:
+        raise fail(f"--limit {limit} tidak valid: paling sedikit 1 flow run sekaligus", 2)
+    if not pool.strip():
+        raise fail("--pool kosong: isi nama work pool yang dipakai `iku deploy --pool`", 2)
     needs_prefect()
     from iku.orchestration.worker import run_worker
 

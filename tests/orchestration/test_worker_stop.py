@@ -1,5 +1,6 @@
-"""`iku worker`'s bound on its own stop (iku/orchestration/worker.py): a worker
-whose teardown hangs after SIGTERM still ends, with its line and exit code 0.
+"""`iku worker` without a Prefect server: the bound on its own stop
+(iku/orchestration/worker.py: a worker whose teardown hangs after SIGTERM still
+ends, with its line and exit code 0), and a careless start refused in one line.
 The whole route, a real Prefect server and two `iku worker`s stopped by SIGTERM,
 is tests/orchestration/test_worker_pool.py."""
 
@@ -27,3 +28,18 @@ def test_a_hung_stop_ends_the_process_with_its_line():
         "(penutupan worker Prefect tertahan); proses diakhiri."
     )
     assert time.monotonic() - started < 30
+
+
+def test_a_careless_start_is_refused_before_any_server_is_asked():
+    from clikit import iku
+
+    zero = iku("worker", "--pool", "iku-process", "--limit", "0")
+    assert (zero.returncode, zero.stderr.strip()) == (
+        2,
+        "iku: --limit 0 tidak valid: paling sedikit 1 flow run sekaligus",
+    )
+    blank = iku("worker", "--pool", "  ")
+    assert (blank.returncode, blank.stderr.strip()) == (
+        2,
+        "iku: --pool kosong: isi nama work pool yang dipakai `iku deploy --pool`",
+    )
