@@ -144,7 +144,7 @@ def measure_pool(env: dict, tmp: Path, workers: int, opd_count: int, pg_url: str
             subprocess.Popen(
                 # as many flow runs at once as the machine has cores: a fanned-out
                 # consolidation would otherwise start every OPD's run at once
-                [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", f"w{n + 1}"]
+                [str(BIN / "iku"), "worker", "--pool", pool, "--name", f"w{n + 1}"]
                 + ["--limit", str(WORKER_LIMIT)],
                 env=worker_env,
                 cwd=work,
