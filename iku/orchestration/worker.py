@@ -4,11 +4,12 @@ stopped by SIGTERM (what systemd sends) with exit code 0.
 Prefect's `prefect worker start` turns SIGTERM into a SIGINT for asyncio's runner,
 which cancels the worker's main task. In four clean-clone CI runs of five that
 cancellation was lost: the worker kept polling until it was killed
-(docs/testing.md). Here, as in `iku serve`, SIGTERM raises a KeyboardInterrupt in
-the main thread (iku/orchestration/stopping.py). Should Prefect's teardown still not end, the process ends
-STOP_GRACE_S seconds after the signal, saying so; a flow-run process it leaves
-behind, systemd stops with the unit (KillMode=control-group). Either way a flow
-run under way is interrupted, as with Prefect's own worker."""
+(docs/testing.md). Here, as in `iku serve`, SIGTERM raises a KeyboardInterrupt
+in the main thread (iku/orchestration/stopping.py). Should Prefect's teardown
+still not end, the process ends STOP_GRACE_S seconds after the signal, saying
+so; a flow-run process it leaves behind, systemd stops with the unit
+(KillMode=control-group). Either way a flow run under way is interrupted, as
+with Prefect's own worker."""
 
 from __future__ import annotations
 
