@@ -43,9 +43,10 @@ def run_worker(
     stop_timer: list[threading.Timer] = []
 
     def on_sigterm(*_: Any) -> None:
-        if not stop_timer:  # a second SIGTERM changes nothing: the bound already runs
-            stop_timer.append(_force_exit_after(grace_s, worker.name, say))
-            stop_timer[0].start()
+        if stop_timer:  # a second SIGTERM: the stop is under way, bounded; not interrupted again
+            return
+        stop_timer.append(_force_exit_after(grace_s, worker.name, say))
+        stop_timer[0].start()
         raise Stopped
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)

@@ -48,9 +48,15 @@ def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen | None = 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 120) -> int:  # generous: a loaded machine is slow to stop
+def _stop(
+    proc: subprocess.Popen, timeout: float = 120, twice: bool = False
+) -> int:  # generous: a loaded machine is slow to stop
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
+        if twice:  # a careless operator's second kill while it stops
+            time.sleep(0.2)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -179,11 +185,11 @@ def test_two_workers_share_the_runs(iku_env, pg_url, prefect_database, tmp_path)
         out = iku_env / "out" / "2023"
         assert (out / "iku-2023-Q1.json").is_file() and (out / "lakip-2023.json").is_file()
     finally:
-        codes = [_stop(w) for w in workers]
+        codes = [_stop(w, twice=i == 0) for i, w in enumerate(workers)]
         _stop(server)
         for log in logs:
             log.close()
-    # SIGTERM, what systemd sends, ends each worker with exit code 0 and its closing line:
+    # SIGTERM, what systemd sends (to the first worker twice), ends each worker with exit code 0 and its closing line:
     # Prefect's teardown ended, or `iku worker` ended the process after its grace period
     # (docs/testing.md: Prefect's own worker lost that cancellation in CI)
     logs_text = [(tmp_path / f"worker{n}.log").read_text() for n in (1, 2)]
