@@ -2,7 +2,7 @@
 # The interpreter: the distribution's own Python 3.11+ where it can make a virtualenv
 # (Debian's /usr/bin/python3 is linked statically and built with PGO and LTO), else
 # python3 from PATH. pyenv's default build loads libpython as a shared library and
-# runs the per-sheet path about 15 % slower (docs/performance.md, "The interpreter").
+# starts each command 10-20 % slower (docs/performance.md, "The interpreter").
 # `make install PY=...` chooses another; an existing .venv keeps its own.
 SYSTEM_PY := /usr/bin/python3
 PY      ?= $(if $(shell $(SYSTEM_PY) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo ok),$(SYSTEM_PY),python3)
