@@ -4,7 +4,7 @@ alerts, the sheet template), with Babel, locale id_ID: 1.234,56 and "8 Mei 2023"
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -82,21 +82,13 @@ def day(value: date | datetime | None) -> str:
 
 
 def stamp(value: datetime | None) -> str:
-    """'8 Mei 2023 09.00' in the datetime's own zone."""
+    """'8 Mei 2023 09.00' in the datetime's own zone: Babel's "d MMM y HH.mm", its
+    day part (month names) by Babel once per day and the clock's digits here. A
+    page of a run's files shows thousands of stamps over months, and Babel's
+    whole pattern cost 8 us each (a test holds the two equal)."""
     if value is None:
         return DASH
-    return _stamp(value.replace(second=0, microsecond=0), value.tzinfo)
-
-
-@lru_cache(maxsize=4096)
-def _stamp(minute: datetime, zone: tzinfo | None) -> str:
-    # a page of a run's files shows thousands of stamps, often the same few
-    # minutes: each minute is formatted once. The zone is part of the key: the
-    # same instant in two zones compares equal but is shown apart. Babel's
-    # "d MMM y HH.mm", its day part (month names) by Babel once per day and the
-    # digits of the clock here: files received over months are as many minutes
-    # as files, and Babel's whole pattern cost 8 us each (a test holds the two equal).
-    return f"{_day_stamp(minute.date())} {minute.hour:02d}.{minute.minute:02d}"
+    return f"{_day_stamp(value.date())} {value.hour:02d}.{value.minute:02d}"
 
 
 @lru_cache(maxsize=1024)

@@ -1,6 +1,6 @@
 """iku.formatting's own number formatting gives Babel's characters (id_ID) for
 every pattern num() and fixed() use, on awkward values (halves, negative zero,
-large rupiah, integers); and its cached time stamps keep each zone's time."""
+large rupiah, integers); and its time stamps keep each zone's time."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def test_huge_and_odd_values_still_print():
 
 
 def test_a_stamp_is_the_minute_in_the_datetimes_own_zone_however_often_it_is_shown():
-    """stamp() formats each minute once (a run's page shows thousands); the same
-    instant in two zones is still shown in each zone's own time."""
+    """stamp() shows the minute (a run's page shows thousands of stamps); the same
+    instant in two zones is shown in each zone's own time."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
