@@ -109,7 +109,7 @@ def worker(
     needs_prefect()
     from iku.orchestration.worker import run_worker
 
-    typer.echo(run_worker(pool, name=name, limit=limit, say=lambda line: typer.echo(line)))
+    typer.echo(run_worker(pool, name=name, limit=limit, say=typer.echo))
 
 
 def _print_deployed(pool: str, names: list[str], withheld: list[str]) -> None:

@@ -40,13 +40,15 @@ def run_worker(
     from prefect.workers.process import ProcessWorker
 
     worker = ProcessWorker(work_pool_name=pool, name=name, limit=limit)
-    stop_timer: list[threading.Timer] = []
+    stopping: list[bool] = []
 
     def on_sigterm(*_: Any) -> None:
-        if stop_timer:  # a second SIGTERM: the stop is under way, bounded; not interrupted again
+        if stopping:  # a second SIGTERM: the stop is under way, bounded; not interrupted again
             return
-        stop_timer.append(_force_exit_after(grace_s, worker.name, say))
-        stop_timer[0].start()
+        stopping.append(True)
+        # never cancelled: the bound also covers the interpreter's exit after the closing
+        # line, where Prefect's exit hooks drain their services (a call to the server each)
+        _force_exit_after(grace_s, worker.name, say).start()
         raise Stopped
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
@@ -57,8 +59,6 @@ def run_worker(
     except KeyboardInterrupt as exc:
         return f"iku worker '{worker.name}' dihentikan ({why(exc)})."
     finally:
-        for timer in stop_timer:
-            timer.cancel()
         signal.signal(signal.SIGTERM, previous)
     return f"iku worker '{worker.name}' berhenti."
 
